@@ -1,0 +1,3 @@
+from nnexp.cli.app import main
+
+main()

@@ -1,0 +1,70 @@
+"""Shared type aliases, the activation families and the component protocols.
+
+The protocols say what each kind of component must provide; registries check user
+plugins against them (see :mod:`nnexp.registry`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.floating[Any]]
+DTypes = ("float32", "float64")
+
+
+class Family(str, Enum):
+    """Activation family; it fixes the default initialisation gain (SPEC §1, §2)."""
+
+    HEAVISIDE = "heaviside"
+    SIGN = "sign"
+    RELU = "relu"
+    ABS = "abs"
+    IDENTITY = "identity"
+    OUTPUT = "output"  # softmax: output only, gain 1
+
+    @property
+    def gain(self) -> float:
+        return math.sqrt(2.0) if self is Family.RELU else 1.0
+
+
+@runtime_checkable
+class Activation(Protocol):
+    """f applied elementwise: ``forward(z) -> a`` and ``derivative(z, a) -> f'(z)``."""
+
+    def forward(self, z: Array) -> Array: ...
+
+    def derivative(self, z: Array, a: Array) -> Array: ...
+
+
+class Initializer(Protocol):
+    def sample(
+        self, shape: tuple[int, int], rng: np.random.Generator, *, family_gain: float, dtype: Any
+    ) -> Array: ...
+
+
+class Optimizer(Protocol):
+    lr: float
+
+    def step(self, params: Mapping[str, Array], grads: Mapping[str, Array], lr: float) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+
+class Schedule(Protocol):
+    per: str
+
+    def lr(self, base_lr: float, t: int, total: int) -> float: ...
+
+
+class Regularizer(Protocol):
+    def penalty(self, weights: Mapping[str, Array]) -> float: ...
+
+    def add_grad(self, weights: Mapping[str, Array], grads: Mapping[str, Array]) -> None: ...
