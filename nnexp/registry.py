@@ -202,6 +202,13 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return list(self._entries)
 
+    def name_of(self, obj: Any) -> str | None:
+        """The registered name of a component object (by its class), or None."""
+        for entry in self._entries.values():
+            if type(obj) is entry.factory:
+                return entry.name
+        return None
+
     def resolve(self, name: str, *, key: str | None = None, base_dir: Path | None = None) -> Entry[T]:
         """The entry for ``name`` (any spelling), loading a plugin for ``file.py:Class``."""
         if not isinstance(name, str):

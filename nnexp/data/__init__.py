@@ -1,0 +1,42 @@
+"""Data sets (SPEC §8, §9): a registry of loaders returning train/val/test splits.
+
+``load_dataset({"name": "mnist_10k", "validation": 0.1}, seed_rng=rng, dtype="float32")``
+returns ``(Splits, DatasetInfo)``.  Importing this package registers the built-in data
+sets: mnist, fashion_mnist, mnist_10k, logic_gates, sincos, spirals, circles, blobs,
+noisy_1d, csv and npz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp.data import bundled, csvfile, files, mnist, toy  # noqa: F401  (registration)
+from nnexp.data.base import DatasetInfo, Progress, Split, Splits
+from nnexp.data.registry import DATASETS
+
+__all__ = ["DATASETS", "DatasetInfo", "Split", "Splits", "load_dataset"]
+
+
+def load_dataset(
+    ref: str | Mapping[str, Any],
+    *,
+    seed_rng: np.random.Generator,
+    dtype: Any,
+    one_hot: bool = True,
+    base_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[Splits, DatasetInfo]:
+    """Build the data set named by ``ref`` (``"sincos"`` or ``{"name": ..., **params}``)
+    and load it with the run's split generator ``seed_rng`` in the run ``dtype``.
+
+    Raises RegistryError for an unknown name or parameter, DataError for data that
+    cannot be found, read or trusted.
+    """
+    dataset = DATASETS.build(ref, key="dataset", base_dir=base_dir)
+    return dataset.load(
+        rng=seed_rng, dtype=dtype, one_hot=one_hot, base_dir=base_dir, progress=progress
+    )

@@ -1,0 +1,122 @@
+"""Seconds per epoch of the minibatch loop: nnexp vs hand-written NumPy (vs PyTorch).
+
+784-100-10, relu hidden, softmax + cross-entropy, plain SGD (lr 0.01), 60,000 samples
+(the full Fashion-MNIST training set when installed, else random data of that shape),
+batch sizes 10, 32, 128, 512, float32 and float64; median over --epochs epochs of
+nnexp's ``train_seconds`` and of the same loop written by hand (benchmarks/handwritten.py),
+run alternately in one process.  PyTorch joins when it is importable.
+
+    python benchmarks/bench_epoch.py [--epochs 3] [--batches 10,32,128,512] [--dtypes float32,float64]
+
+The BLAS environment is whatever the calling shell has; `make bench` leaves it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from handwritten import HandwrittenMLP  # noqa: E402
+
+from nnexp.engine.losses import LOSSES  # noqa: E402
+from nnexp.engine.network import build_network  # noqa: E402
+from nnexp.engine.optimizers import OPTIMIZERS  # noqa: E402
+from nnexp.training.trainer import Trainer  # noqa: E402
+
+
+def load_data(dtype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    try:
+        from nnexp.data import load_dataset
+
+        splits, info = load_dataset(
+            {"name": "fashion_mnist", "validation": None},
+            seed_rng=np.random.default_rng(0),
+            dtype=dtype,
+        )
+        return splits.train.x, splits.train.y, splits.train.labels, "Fashion-MNIST train (60,000)"
+    except Exception as err:  # not installed: random data of the same shape
+        rng = np.random.default_rng(0)
+        labels = rng.integers(0, 10, 60000)
+        x = rng.random((60000, 784)).astype(dtype)
+        return x, np.eye(10, dtype=dtype)[labels], labels, f"random 60,000×784 ({err.__class__.__name__})"
+
+
+def time_nnexp(x, y, labels, batch: int, dtype: str, epochs: int) -> list[float]:
+    net = build_network([784, 100, 10], activation="relu", output_activation="softmax", rng=0, dtype=dtype)
+    splits = SimpleNamespace(train=SimpleNamespace(x=x, y=y, labels=labels), val=None, test=None)
+    trainer = Trainer(
+        net, splits, loss=LOSSES.build("cross_entropy"), optimizer=OPTIMIZERS.build({"name": "sgd", "lr": 0.01}),
+        epochs=epochs, batch_size=batch, rngs=0,
+    )
+    result = trainer.run()
+    return [row["train_seconds"] for row in result.history.rows]
+
+
+def time_handwritten(x, y, batch: int, dtype: str, epochs: int) -> list[float]:
+    rng = np.random.default_rng(0)
+    mlp = HandwrittenMLP((784, 100, 10), np.dtype(dtype), rng)
+    out = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        mlp.epoch(x, y, 0.01, batch, rng)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def time_torch(x, labels, batch: int, dtype: str, epochs: int) -> list[float] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    tdt = torch.float32 if dtype == "float32" else torch.float64
+    X, L = torch.from_numpy(x).to(tdt), torch.from_numpy(labels)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)).to(tdt)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    lossf = torch.nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(0)
+    out = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        order = torch.randperm(len(X), generator=g)
+        for s in range(0, len(X), batch):
+            idx = order[s : s + batch]
+            opt.zero_grad(set_to_none=True)
+            lossf(model(X[idx]), L[idx]).backward()
+            opt.step()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--batches", default="10,32,128,512")
+    ap.add_argument("--dtypes", default="float32,float64")
+    args = ap.parse_args()
+    batches = [int(b) for b in args.batches.split(",")]
+    print(f"{'dtype':8} {'batch':>5} {'hand-written':>12} {'nnexp':>8} {'ratio':>6} {'torch':>8}")
+    worst = 0.0
+    for dtype in args.dtypes.split(","):
+        x, y, labels, source = load_data(dtype)
+        for batch in batches:
+            hw, nx = [], []
+            for _ in range(args.epochs):  # alternate, so drifting machine load hits both
+                hw += time_handwritten(x, y, batch, dtype, 1)
+                nx += time_nnexp(x, y, labels, batch, dtype, 1)
+            th = time_torch(x, labels, batch, dtype, args.epochs)
+            h, n = statistics.median(hw), statistics.median(nx)
+            worst = max(worst, n / h)
+            t = f"{statistics.median(th):8.3f}" if th else "       -"
+            print(f"{dtype:8} {batch:5d} {h:12.3f} {n:8.3f} {n / h:6.2f} {t}", flush=True)
+    print(f"data: {source}; seconds per epoch, median of {args.epochs}; worst nnexp/hand-written ratio {worst:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The library's front door: ``run`` a spec into a run folder, ``load_run`` one back.
+
+The CLI's ``nnexp train`` and a notebook call the same function::
+
+    import nnexp
+    run = nnexp.run("configs/quickstart.yaml", overrides=["training.epochs=2"])
+    run.history.plot(x="epoch", y=["train_loss", "val_loss"])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp.build import build_run
+from nnexp.data import load_dataset
+from nnexp.engine import rng as rngmod
+from nnexp.errors import RunError
+from nnexp.runs.checkpoint import load_checkpoint
+from nnexp.runs.figures import render_run_plots
+from nnexp.runs.layout import RunPaths, new_run_dir
+from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_summary
+from nnexp.runs.writer import RunWriter, clean
+from nnexp.spec.check import check_against_data
+from nnexp.spec.dump import dump_spec, spec_to_dict
+from nnexp.spec.load import load_spec
+from nnexp.spec.models import RunSpec
+from nnexp.training.callbacks import Callback
+from nnexp.training.trainer import FitResult, Trainer
+
+__all__ = ["run", "load_run", "resolve_spec", "prepare"]
+
+
+def resolve_spec(
+    spec: str | Path | dict | RunSpec,
+    overrides: Sequence[str] = (),
+    *,
+    seed: int | None = None,
+    name: str | None = None,
+    runs_dir: str | Path | None = None,
+) -> RunSpec:
+    """Load and validate a spec with its overrides (``--seed``/``--name``/``--runs-dir``
+    are overrides too, applied last)."""
+    if isinstance(spec, RunSpec) and not overrides and seed is None and name is None and runs_dir is None:
+        return spec
+    extra = list(overrides)
+    if seed is not None:
+        extra.append(f"seed={int(seed)}")
+    if name is not None:
+        extra.append(f"name={name}")
+    if runs_dir is not None:
+        extra.append(f"output.runs_dir={Path(runs_dir).resolve()}")
+    source = spec_to_dict(spec) if isinstance(spec, RunSpec) else spec
+    return load_spec(source, extra)
+
+
+def prepare(spec: RunSpec, progress: Callable[..., None] | None = None) -> tuple[Any, Any, Any, dict]:
+    """Data, engine objects and named generators for ``spec`` (no files written)."""
+    rngs = rngmod.streams(spec.seed)
+    one_hot = True
+    splits, info = load_dataset(
+        spec.dataset.to_yaml(), seed_rng=rngs["split"], dtype=spec.training.dtype,
+        one_hot=one_hot, progress=progress,
+    )
+    check_against_data(spec, info)
+    built = build_run(spec, info, rngs["init"])
+    return splits, info, built, rngs
+
+
+def run(
+    spec: str | Path | dict | RunSpec | None = None,
+    overrides: Sequence[str] = (),
+    *,
+    runs_dir: str | Path | None = None,
+    seed: int | None = None,
+    name: str | None = None,
+    resume: str | Path | None = None,
+    callbacks: Sequence[Callback] = (),
+    stop: Any = None,
+    progress: Callable[..., None] | None = None,
+    on_start: Callable[[Path, RunSpec, Any, Any], None] | None = None,
+) -> Run:
+    """Train one run into a new run folder (or continue ``resume``) and return it.
+
+    Parameters
+    ----------
+    spec : a YAML path, a dict or a :class:`RunSpec` (exactly one of spec / resume)
+    overrides : dotted ``key=value`` strings (values parsed as YAML)
+    runs_dir, seed, name : shortcuts for the output.runs_dir / seed / name overrides
+    resume : an interrupted run folder to continue from its last completed epoch
+    callbacks : extra trainer callbacks (progress displays)
+    stop : an object with ``is_set()`` (``threading.Event``): ends the run after the
+        current batch as "interrupted"
+    progress : download progress ``(label, done_bytes, total_bytes)``
+    on_start : called with (folder, spec, network, dataset info) once the folder exists
+
+    Returns
+    -------
+    Run : folder, config, summary, history DataFrame, and the trained ``network``
+    """
+    if (spec is None) == (resume is None):
+        raise RunError("give exactly one of a spec and a run folder to resume")
+    if resume is not None:
+        return _resume(Path(resume), callbacks=callbacks, stop=stop, progress=progress, on_start=on_start)
+    spec = resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
+    splits, info, built, rngs = prepare(spec, progress)
+    folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
+    writer = RunWriter(RunPaths(folder), dump_spec(spec), _start_summary(spec, info, built, overrides),
+                       checkpoint=spec.output.checkpoint)
+    return _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start)
+
+
+def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
+    paths = RunPaths(folder)
+    summary = read_summary(folder)
+    if not summary:
+        raise RunError(f"{folder} is not a run folder (no summary.json)")
+    status = effective_status(summary)
+    if status in FINAL:
+        raise RunError(f"{folder} has already ended ({status}); only an interrupted run can be resumed")
+    if status == "running":
+        raise RunError(f"{folder} is still running (pid {summary.get('pid')} on {summary.get('host')})")
+    if not paths.checkpoint.is_file():
+        raise RunError(f"{folder} has no checkpoint.npz to resume from; train it again instead")
+    spec = load_spec(paths.config)
+    splits, info, built, rngs = prepare(spec, progress)
+    state = load_checkpoint(paths.checkpoint)
+    writer = RunWriter(paths, None, {**summary, "resumed_from_epoch": state.epoch}, checkpoint=spec.output.checkpoint)
+    writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
+    rows = writer.keep_rows_until(state.epoch)
+    return _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, state=state, rows=rows)
+
+
+def _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, state=None, rows=None) -> Run:
+    folder = writer.paths.root
+    trainer = Trainer(
+        built.network, splits, loss=built.loss, optimizer=built.optimizer, schedule=built.schedule,
+        regularizer=built.regularizer, epochs=spec.training.epochs, batch_size=spec.training.batch_size,
+        shuffle=spec.training.shuffle, rngs=rngs, callbacks=[writer, *callbacks],
+        early_stopping=built.early_stopping, stop=stop,
+    )
+    if state is not None:
+        trainer.restore(state, rows)
+    if on_start is not None:
+        on_start(folder, spec, built.network, info)
+    try:
+        result = trainer.run()
+    except BaseException as err:  # failed or killed: the folder says so, then re-raise
+        status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+        writer.finish(status=status, error=f"{type(err).__name__}: {err}")
+        raise
+    writer.save_model(built.network.get_weights())
+    if spec.output.plots:
+        try:
+            writer.summary["plots"] = render_run_plots(writer.paths, spec, info, splits, built.network, built.loss, result)
+        except Exception as err:  # a plot must never lose a finished run
+            writer.summary["plot_error"] = f"{type(err).__name__}: {err}"
+    writer.finish(**_end_summary(result, splits, info))
+    run_obj = load_run(folder)
+    run_obj.network = built.network
+    run_obj.extra["result"] = result
+    return run_obj
+
+
+def _start_summary(spec: RunSpec, info: Any, built: Any, overrides: Sequence[str]) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "seed": spec.seed,
+        "tags": list(spec.tags),
+        "overrides": list(overrides),
+        "dataset": {
+            "name": info.name, "task": info.task, "sizes": dict(info.sizes),
+            "source": str(info.source), "notes": list(info.notes),
+            "n_features": info.n_features, "n_outputs": info.n_outputs,
+        },
+        "model": {"sizes": built.network.sizes, "parameters": built.network.n_params()},
+        "epochs_planned": spec.training.epochs,
+    }
+
+
+def _end_summary(result: FitResult, splits: Any, info: Any) -> dict[str, Any]:
+    frame = result.frame
+    done = frame[frame["epoch"] <= result.epochs] if len(frame) else frame
+    final = done.iloc[-1].to_dict() if len(done) else {}
+    best_epoch = result.best_epoch or _best_epoch(done, info.task)
+    best = done[done["epoch"] == best_epoch].iloc[0].to_dict() if best_epoch else {}
+    train_seconds = float(done["train_seconds"].sum()) if len(done) else 0.0
+    n_train = len(splits.train.x)
+    fields = {
+        "status": result.status,
+        "message": result.message,
+        "epochs": result.epochs,
+        "best_epoch": best_epoch,
+        "stopped_early": result.stopped_early,
+        "final": clean(_metrics_only(final)),
+        "best": clean(_metrics_only(best)),
+        "test": clean(result.test),
+        "train_seconds": train_seconds,
+        "samples_per_second": (n_train * len(done) / train_seconds) if train_seconds > 0 else None,
+    }
+    return fields
+
+
+def _metrics_only(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("epoch", "train_", "val_", "lr")
+    return {k: (int(v) if k == "epoch" else v) for k, v in row.items() if k.startswith(keep)}
+
+
+def _best_epoch(frame: Any, task: str) -> int | None:
+    if not len(frame):
+        return None
+    for col, largest in (("val_accuracy", True), ("val_loss", False), ("train_loss", False)):
+        if col in frame and frame[col].notna().any() and np.isfinite(frame[col]).any():
+            series = frame[col].replace([math.inf, -math.inf], np.nan)
+            idx = series.idxmax() if largest else series.idxmin()
+            return int(frame.loc[idx, "epoch"])
+    return None
+

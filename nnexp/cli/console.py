@@ -1,0 +1,29 @@
+"""Terminal output: one rich console for results, one for errors on stderr."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from nnexp.errors import NnexpError, SpecError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_error(err: BaseException) -> None:
+    """One paragraph (a SpecError lists each problem on its own line)."""
+    if isinstance(err, SpecError):
+        body = Text(f"invalid spec {err.source}" if err.source else "invalid spec", style="bold")
+        for key, msg in err.problems:
+            body.append("\n  ")
+            body.append(f"{key}: " if key else "", style="bold cyan")
+            body.append(msg)
+    else:
+        body = Text(str(err))
+    title = "error" if isinstance(err, NnexpError) else type(err).__name__
+    if err_console.is_terminal:
+        err_console.print(Panel(body, title=title, title_align="left", border_style="red", expand=False))
+    else:
+        err_console.print(Text(f"error: ") + body, soft_wrap=True)

@@ -1,0 +1,135 @@
+"""``nnexp train``: one run from a spec (or ``--resume`` an interrupted one)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from nnexp import api
+from nnexp.cli.console import console, err_console
+from nnexp.cli.progress import TrainProgress, model_table
+from nnexp.errors import NnexpError
+from nnexp.spec.dump import dump_spec
+
+EXIT_CODES = {"completed": 0, "diverged": 3, "failed": 1, "interrupted": 130}
+
+
+@contextmanager
+def ctrl_c_finishes_the_batch(stop: threading.Event):
+    """First Ctrl-C: finish the batch, write everything, mark the run interrupted.
+    A second Ctrl-C raises KeyboardInterrupt at once."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print("\n[yellow]stopping after this batch (Ctrl-C again to abort now)…[/]")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def download_progress():
+    """A plain download progress printer for data sets fetched on first use."""
+    state = {"last": -1}
+
+    def report(label: str, done: int, total: int | None) -> None:
+        pct = int(100 * done / total) if total else -1
+        if pct // 10 != state["last"] // 10 or (total and done >= total):
+            state["last"] = pct
+            size = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+            err_console.print(f"downloading {label}: {size}")
+
+    return report
+
+
+def train(
+    spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="YAML run spec (or use --resume RUN_DIR).")] = None,
+    overrides: Annotated[list[str] | None, typer.Argument(help="Dotted overrides, values as YAML: optimizer.lr=0.1")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the spec's seed.")] = None,
+    name: Annotated[str | None, typer.Option(help="Override the run name.")] = None,
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Where run folders go (default: the spec's output.runs_dir, runs/).")] = None,
+    resume: Annotated[Path | None, typer.Option(file_okay=False, help="Continue an interrupted run folder.")] = None,
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved spec and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+) -> None:
+    """Train one network from SPEC into a new run folder.
+
+    Examples:
+      nnexp train configs/quickstart.yaml
+      nnexp train configs/mnist_relu.yaml optimizer.lr=0.1 model.activation=tanh --seed 3
+      nnexp train --resume runs/2026-11-23_10-00-00_quickstart
+    """
+    overrides = overrides or []
+    if (spec is None) == (resume is None):
+        raise NnexpError("give exactly one of SPEC and --resume RUN_DIR (see nnexp train --help)")
+    if resume is not None and (overrides or seed is not None or name is not None):
+        raise NnexpError("--resume continues a run exactly as it was; overrides, --seed and --name do not apply")
+    if print_config:
+        if spec is None:
+            raise NnexpError("--print-config needs a SPEC")
+        resolved = api.resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
+        console.print(dump_spec(resolved), end="", markup=False, highlight=False)
+        return
+    stop = threading.Event()
+    callbacks = [] if quiet else [TrainProgress(console)]
+    on_start = None if quiet else _print_header
+    with ctrl_c_finishes_the_batch(stop):
+        run = api.run(spec, overrides, runs_dir=runs_dir, seed=seed, name=name, resume=resume,
+                      callbacks=callbacks, stop=stop, progress=download_progress(), on_start=on_start)
+    _print_summary(run)
+    code = EXIT_CODES.get(run.summary.get("status"), 1)
+    if code:
+        raise typer.Exit(code)
+
+
+def _print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
+    console.print(f"run folder: [bold]{folder}[/]")
+    console.print(f"data: {info.name} ({info.task}), sizes {dict(info.sizes)}")
+    optim = resolved.optimizer
+    opt_text = ", ".join(c.describe() for c in optim) if isinstance(optim, list) else optim.describe()
+    console.print(model_table(network.summary_rows(), opt_text, resolved.loss.describe()))
+
+
+def _print_summary(run: Any) -> None:
+    s = run.summary
+    table = Table(show_header=False, show_edge=False, box=None)
+    status = s.get("status")
+    colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(status, "red")
+    table.add_row("status", f"[{colour}]{status}[/]" + (f" — {s['message']}" if s.get("message") else ""))
+    table.add_row("epochs", f"{s.get('epochs')} (best {s.get('best_epoch')})")
+    for section in ("final", "best", "test"):
+        metrics = s.get(section) or {}
+        shown = ", ".join(f"{k} {_fmt(v, k)}" for k, v in metrics.items() if k not in ("epoch", "lr"))
+        if shown:
+            table.add_row(section, shown)
+    if s.get("samples_per_second"):
+        table.add_row("speed", f"{s['samples_per_second']:,.0f} samples/s, {s.get('wall_seconds', 0):.1f}s wall")
+    table.add_row("folder", str(run.path))
+    if status == "interrupted":
+        table.add_row("resume", f"nnexp train --resume {run.path}")
+    console.print(table)
+
+
+def _fmt(value: Any, key: str) -> str:
+    if value is None:
+        return "-"
+    if "accuracy" in key:
+        return f"{100 * value:.2f}%"
+    return f"{value:.4g}"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)

@@ -1,0 +1,139 @@
+"""Losses (SPEC §3): mean over the batch, each returning the value and its gradient.
+
+``value_and_grad(output, y)`` takes the network's output and the targets, both of shape
+``(batch, outputs)``, and returns ``(loss, d_output)``.  The two fused losses take the
+*logits* (the output layer's pre-activation) instead, because softmax with
+cross-entropy and the logistic with binary cross-entropy have the simple, stable
+gradient ``(p − y) / B`` at the logits; ``fused_with`` names the output activation
+they absorb, and the network then skips that activation's backward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnexp.registry import Registry
+from nnexp.types import Array
+
+LOSSES: Registry[Any] = Registry("loss", "losses", required=("value_and_grad",))
+
+#: output activations each loss accepts; ``None`` means any (SPEC §3 pairing rule)
+PAIRING = {"mse": None, "cross_entropy": ("softmax",), "binary_cross_entropy": ("logistic",)}
+
+
+@LOSSES.register("mse", aliases=("MSE", "mean_squared_error", "quadratic"))
+@dataclass(frozen=True, slots=True)
+class MSE:
+    """C = (1/B) Σ_b ½‖a_b − y_b‖²; works with any output activation."""
+
+    fused_with: ClassVar[str | None] = None
+
+    def value(self, a: Array, y: Array) -> float:
+        d = a - y
+        return 0.5 * float(np.vdot(d, d)) / a.shape[0]
+
+    def value_and_grad(self, a: Array, y: Array) -> tuple[float, Array]:
+        """
+        Parameters
+        ----------
+        a : (batch, outputs) network output
+        y : (batch, outputs) targets
+
+        Returns
+        -------
+        loss : float
+        da : (batch, outputs), (a − y) / B
+        """
+        d = a - y
+        loss = 0.5 * float(np.vdot(d, d)) / a.shape[0]
+        d *= 1.0 / a.shape[0]
+        return loss, d
+
+
+@LOSSES.register("cross_entropy", aliases=("CrossEntropy", "categorical_cross_entropy", "ce"))
+@dataclass(frozen=True, slots=True)
+class CrossEntropy:
+    """Softmax cross-entropy on logits, C = −(1/B) Σ y log p (fused with softmax)."""
+
+    fused_with: ClassVar[str | None] = "softmax"
+
+    def value(self, logits: Array, y: Array) -> float:
+        m = logits.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(logits - m).sum(axis=1)) + m[:, 0]
+        return float(lse.sum() - np.vdot(logits, y)) / logits.shape[0]
+
+    def value_and_grad(self, logits: Array, y: Array) -> tuple[float, Array]:
+        """
+        Parameters
+        ----------
+        logits : (batch, classes), overwritten (it becomes the gradient)
+        y : (batch, classes), one-hot (rows summing to 1)
+
+        Returns
+        -------
+        loss : float, log-sum-exp form: no overflow for large logits
+        dlogits : (batch, classes), (softmax(logits) − y) / B
+        """
+        B = logits.shape[0]
+        m = logits.max(axis=1, keepdims=True)
+        # Σ y·logits before the in-place exp; since rows of y sum to 1,
+        # −Σ y log p = Σ (m + log s) − Σ y·logits.
+        ylogit = float(np.vdot(logits, y))
+        logits -= m
+        np.exp(logits, out=logits)
+        s = logits.sum(axis=1, keepdims=True)
+        loss = (float(np.log(s).sum()) + float(m.sum()) - ylogit) / B
+        logits /= s
+        logits -= y
+        logits *= 1.0 / B
+        return loss, logits
+
+
+@LOSSES.register("binary_cross_entropy", aliases=("BinaryCrossEntropy", "bce", "log_loss"))
+@dataclass(frozen=True, slots=True)
+class BinaryCrossEntropy:
+    """Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)]."""
+
+    fused_with: ClassVar[str | None] = "logistic"
+
+    def value(self, logits: Array, y: Array) -> float:
+        # log(1 + e^z) − y z, written with |z| so neither term overflows
+        softplus = np.maximum(logits, 0) + np.log1p(np.exp(-np.abs(logits)))
+        return float((softplus - y * logits).sum()) / logits.shape[0]
+
+    def value_and_grad(self, logits: Array, y: Array) -> tuple[float, Array]:
+        """
+        Parameters
+        ----------
+        logits : (batch, outputs)
+        y : (batch, outputs) in [0, 1]
+
+        Returns
+        -------
+        loss : float
+        dlogits : (batch, outputs), (σ(logits) − y) / B
+        """
+        loss = self.value(logits, y)
+        e = np.exp(-np.abs(logits))
+        p = np.where(logits >= 0, 1 / (1 + e), e / (1 + e))
+        p -= y
+        p *= 1.0 / logits.shape[0]
+        return loss, p.astype(logits.dtype, copy=False)
+
+
+def pairing_problem(loss_name: str, output_activation: str) -> str | None:
+    """A message when ``loss_name`` cannot follow ``output_activation``, else None."""
+    allowed = PAIRING.get(loss_name)
+    if allowed is None or output_activation in allowed:
+        return None
+    pairs = "; ".join(
+        f"{loss} with {'any output activation' if acts is None else ' or '.join(acts)}"
+        for loss, acts in PAIRING.items()
+    )
+    return (
+        f"loss {loss_name} needs output_activation {' or '.join(allowed)}, "
+        f"not {output_activation}. Pairs that work: {pairs}."
+    )

@@ -1,0 +1,230 @@
+"""A sequential network of dense and dropout layers, with named parameters.
+
+Dense layers are numbered from 1 whatever sits between them, and their parameters are
+named ``W1, b1, W2, b2, …``: the same names as in the weights file and in optimiser
+state, so saving, loading and resuming are dictionary copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnexp.engine.activations import ACTIVATIONS, family_of
+from nnexp.engine.initializers import INITIALIZERS
+from nnexp.engine.layers import Dense, Dropout
+from nnexp.types import Array
+
+
+class Network:
+    """Ordered layers; forward and backward over explicit caches.
+
+    Parameters
+    ----------
+    layers : Dense and Dropout layers in order; the last one must be Dense
+    """
+
+    def __init__(self, layers: Sequence[Dense | Dropout]):
+        if not layers or not isinstance(layers[-1], Dense):
+            raise ValueError("a network needs at least one layer and must end with a dense layer")
+        self.layers = list(layers)
+        self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+        for prev, nxt in zip(self.dense, self.dense[1:], strict=False):
+            if prev.fan_out != nxt.fan_in:
+                raise ValueError(f"layer sizes do not chain: {prev.W.shape} then {nxt.W.shape}")
+
+    # parameters ---------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, Array]:
+        """``{"W1": W, "b1": b, …}``: the live arrays (updating them updates the network)."""
+        out: dict[str, Array] = {}
+        for i, layer in enumerate(self.dense, start=1):
+            out[f"W{i}"] = layer.W
+            out[f"b{i}"] = layer.b
+        return out
+
+    def layer_param_names(self) -> list[tuple[str, str]]:
+        return [(f"W{i}", f"b{i}") for i in range(1, len(self.dense) + 1)]
+
+    def get_weights(self) -> dict[str, Array]:
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def set_weights(self, weights: Mapping[str, Array]) -> None:
+        """Copy ``weights`` into the live arrays (shapes must match; dtype is kept)."""
+        params = self.params
+        missing = sorted(set(params) - set(weights))
+        if missing:
+            raise ValueError(f"weights lack {', '.join(missing)}")
+        for name, target in params.items():
+            src = np.asarray(weights[name])
+            if src.shape != target.shape:
+                raise ValueError(f"{name}: expected shape {target.shape}, got {src.shape}")
+            target[...] = src
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.dense[0].fan_in] + [layer.fan_out for layer in self.dense]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.dense[0].W.dtype
+
+    @property
+    def output_activation(self) -> Any:
+        return self.dense[-1].activation
+
+    def n_params(self) -> int:
+        return sum(v.size for v in self.params.values())
+
+    # passes -------------------------------------------------------------------------
+    def forward(
+        self,
+        X: Array,
+        *,
+        train: bool = False,
+        rng: np.random.Generator | None = None,
+        logits: bool = False,
+    ) -> tuple[Array, list[Any]]:
+        """Output and per-layer caches. ``logits=True`` stops before the last activation.
+
+        Parameters
+        ----------
+        X : (batch, n_inputs)
+
+        Returns
+        -------
+        out : (batch, n_outputs)
+        caches : one per layer, for :meth:`backward`
+        """
+        caches: list[Any] = []
+        a = X
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                a, cache = layer.forward(a, activate=not (logits and i == last))
+            else:
+                a, cache = layer.forward(a, train=train, rng=rng)
+            caches.append(cache)
+        return a, caches
+
+    def predict(self, X: Array) -> Array:
+        """Evaluation-mode output (dropout off, output activation applied)."""
+        return self.forward(X)[0]
+
+    def backward(
+        self,
+        d_out: Array,
+        caches: list[Any],
+        grads_out: Mapping[str, Array] | None = None,
+    ) -> dict[str, Array]:
+        """Gradients of every parameter from dL/d(output) (or dL/dlogits after a
+        ``logits=True`` forward).  ``d_out`` may be overwritten.
+
+        ``grads_out`` optionally holds preallocated ``W{i}``/``b{i}`` buffers to fill.
+        """
+        grads: dict[str, Array] = {}
+        d: Array | None = d_out
+        k = len(self.dense)
+        first_dense = self.layers.index(self.dense[0])
+        for pos in range(len(self.layers) - 1, -1, -1):
+            layer, cache = self.layers[pos], caches[pos]
+            if isinstance(layer, Dense):
+                out = None
+                if grads_out is not None:
+                    out = {"W": grads_out[f"W{k}"], "b": grads_out[f"b{k}"]}
+                d, g = layer.backward(d, cache, need_dX=pos > first_dense, out=out)
+                grads[f"W{k}"], grads[f"b{k}"] = g["W"], g["b"]
+                k -= 1
+            else:
+                d = layer.backward(d, cache)
+        return grads
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per layer for a model summary: kind, shape, parameters, activation."""
+        rows, i = [], 0
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                i += 1
+                act = layer.activation
+                rows.append(
+                    {
+                        "layer": f"dense {i}",
+                        "shape": f"{layer.fan_in} → {layer.fan_out}",
+                        "params": layer.W.size + layer.b.size,
+                        "activation": describe_component(act),
+                    }
+                )
+            else:
+                rows.append({"layer": "dropout", "shape": "", "params": 0, "activation": f"rate {layer.rate}"})
+        return rows
+
+
+def describe_component(obj: Any) -> str:
+    """``leaky_relu(alpha=0.1)`` style text for an activation or other component."""
+    name = ACTIVATIONS.name_of(obj) or type(obj).__name__
+    fields = getattr(obj, "__dataclass_fields__", {})
+    args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in fields if not f.startswith("_"))
+    return f"{name}({args})" if args else name
+
+
+def _resolve(registry: Any, ref: Any) -> Any:
+    if isinstance(ref, str | Mapping):
+        return registry.build(ref)
+    return ref
+
+
+def build_network(
+    sizes: Sequence[int],
+    *,
+    activation: Any = "relu",
+    output_activation: Any = "identity",
+    initializer: Any = "randn_average",
+    dropout: float | Sequence[float] = 0.0,
+    rng: np.random.Generator | int | None = 0,
+    dtype: str | np.dtype = "float64",
+) -> Network:
+    """Build a dense network from layer sizes (a notebook-friendly front door).
+
+    Parameters
+    ----------
+    sizes : [n_inputs, hidden…, n_outputs]
+    activation : name, ``{name: ..., **params}``, an activation object, or a list with
+        one per hidden layer
+    output_activation : the last layer's activation
+    initializer : name, mapping or initialiser object (``gain: auto`` uses each layer's
+        activation family, SPEC §2)
+    dropout : rate after each hidden layer (one number or one per hidden layer)
+    rng : generator or seed for the initial weights
+
+    Example
+    -------
+    >>> net = build_network([2, 3, 1], activation="relu", output_activation="identity")
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise ValueError(f"sizes must be at least two positive integers, got {sizes}")
+    n_hidden = len(sizes) - 2
+    acts = _per_layer(activation, n_hidden, "activation")
+    rates = _per_layer(dropout, n_hidden, "dropout")
+    acts = [_resolve(ACTIVATIONS, a) for a in acts] + [_resolve(ACTIVATIONS, output_activation)]
+    init = _resolve(INITIALIZERS, initializer)
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    dt = np.dtype(dtype)
+    layers: list[Dense | Dropout] = []
+    for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        gain = family_of(acts[i]).gain
+        W = np.asarray(init.sample((m, n), gen, family_gain=gain, dtype=dt), dtype=dt)
+        layers.append(Dense(W, np.zeros(n, dtype=dt), acts[i]))
+        if i < n_hidden and float(rates[i]) > 0:
+            layers.append(Dropout(float(rates[i])))
+    return Network(layers)
+
+
+def _per_layer(value: Any, n: int, what: str) -> list[Any]:
+    if isinstance(value, list | tuple):
+        if len(value) != n:
+            raise ValueError(f"{what}: a list needs one entry per hidden layer ({n}), got {len(value)}")
+        return list(value)
+    return [value] * n

@@ -1,0 +1,106 @@
+"""Weights and checkpoint files, written atomically (temporary file + ``os.replace``).
+
+``model.npz`` holds ``W1, b1, W2, b2 …`` (dense layers only, ``W: (fan_in, fan_out)``,
+``b: (fan_out,)``); ``checkpoint.npz`` holds a flattened
+:class:`~nnexp.training.state.TrainState`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp.errors import RunError
+from nnexp.training.state import TrainState
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    text = json.dumps(obj, indent=2, default=_json_default, allow_nan=True)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def save_npz_atomic(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_npz(path: Path, what: str = "weights file") -> dict[str, np.ndarray]:
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(f"{what} {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise RunError(f"{what} {path} is not a readable .npz file: {err}") from err
+
+
+def save_weights(path: Path, weights: Mapping[str, np.ndarray]) -> None:
+    save_npz_atomic(path, weights)
+
+
+def load_weights(path: Path, expected: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+    """Read a weights file; with ``expected`` shapes, check names and shapes."""
+    weights = load_npz(path)
+    if expected is not None:
+        problems = []
+        for name, shape in expected.items():
+            if name not in weights:
+                problems.append(f"{name} missing")
+            elif weights[name].shape != tuple(shape):
+                problems.append(f"{name} has shape {weights[name].shape}, the network needs {tuple(shape)}")
+        if problems:
+            raise RunError(f"weights file {path} does not fit the network: {'; '.join(problems)}")
+    return weights
+
+
+def save_checkpoint(path: Path, state: TrainState) -> None:
+    save_npz_atomic(path, state.to_arrays())
+
+
+def load_checkpoint(path: Path) -> TrainState:
+    arrays = load_npz(path, "checkpoint")
+    try:
+        return TrainState.from_arrays(arrays)
+    except (KeyError, ValueError) as err:
+        raise RunError(f"checkpoint {path} is incomplete or from another version: {err}") from err

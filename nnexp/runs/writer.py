@@ -1,0 +1,118 @@
+"""The run-folder writer: a trainer callback that keeps the folder trustworthy.
+
+Write order: ``config.yaml`` before training; ``summary.json`` (status ``running`` with
+pid and host) replaced atomically at the start and the end; ``metrics.csv`` appended
+and flushed every epoch, immediately followed by ``checkpoint.npz``; ``model.npz`` and
+the plots at the end.  A reader never depends on this process being alive.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import platform
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp import __version__
+from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json, save_checkpoint, save_weights
+from nnexp.runs.layout import RunPaths
+from nnexp.training.callbacks import Callback
+
+
+def versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "numpy": np.__version__, "nnexp": __version__}
+
+
+def clean(value: Any) -> Any:
+    """JSON-friendly floats (NaN and ±inf become None)."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+class RunWriter(Callback):
+    """Writes one run folder; ``summary`` holds the fields known before training."""
+
+    def __init__(self, paths: RunPaths, config_text: str, summary: dict[str, Any], *, checkpoint: bool = True):
+        self.paths = paths
+        self.checkpoint = checkpoint
+        self.summary = dict(summary)
+        self.columns: list[str] | None = None
+        self.started = time.time()
+        if config_text is not None:
+            atomic_write_bytes(paths.config, config_text.encode())
+        self.summary.update(
+            status="running", pid=os.getpid(), host=socket.gethostname(),
+            started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), versions=versions(),
+            command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+        )
+        self.write_summary()
+
+    def write_summary(self) -> None:
+        atomic_write_json(self.paths.summary, clean(self.summary))
+
+    def keep_rows_until(self, epoch: int) -> list[dict[str, Any]]:
+        """On resume: drop metrics rows after ``epoch`` (written after the checkpoint)
+        and return the kept rows."""
+        if not self.paths.metrics.exists():
+            return []
+        with open(self.paths.metrics, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if int(r["epoch"]) <= epoch]
+        self.columns = None
+        self.paths.metrics.unlink()
+        for row in rows:
+            self._append({k: _number(v) for k, v in row.items()})
+        return [{k: _number(v) for k, v in row.items()} for row in rows]
+
+    def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
+        self._append(row)
+        if self.checkpoint:
+            save_checkpoint(self.paths.checkpoint, snapshot())
+
+    def _append(self, row: dict[str, Any]) -> None:
+        new = not self.paths.metrics.exists()
+        if self.columns is None:
+            self.columns = list(row)
+        with open(self.paths.metrics, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=self.columns, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow({k: _fmt(row.get(k)) for k in self.columns})
+            f.flush()
+
+    def save_model(self, weights: dict[str, np.ndarray]) -> None:
+        save_weights(self.paths.model, weights)
+
+    def finish(self, **fields: Any) -> None:
+        self.summary.update(fields)
+        self.summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.summary["wall_seconds"] = self.summary.get("wall_seconds_before", 0.0) + time.time() - self.started
+        self.write_summary()
+
+
+def _fmt(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating):
+        return repr(float(value))  # shortest round-trip form: bit-exact on reading back
+    return value
+
+
+def _number(text: str) -> Any:
+    if text == "":
+        return float("nan")
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)

@@ -1,0 +1,376 @@
+"""Component references: a bare name or a name with flat parameters (DESIGN §3.5).
+
+``activation: relu`` and ``activation: {name: leaky_relu, alpha: 0.1}`` both become a
+:class:`Component`: the registry's canonical name and every parameter of the
+component's constructor, defaults filled in.  Parameters are validated against the
+types of the constructor's signature (``Entry.params``), and the component is built
+once so that its own checks (``lr must be > 0``) become spec problems at the right key.
+
+A name ``file.py:Class`` loads a user plugin; the path is relative to the spec's folder
+and is stored absolute, so a run folder's ``config.yaml`` reruns from anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from nnexp.errors import NnexpError, RegistryError, SpecError
+from nnexp.registry import Entry, Param, Registry, is_plugin_ref, normalize_name
+from nnexp.spec.problems import KEY, Problems, finish
+from nnexp.types import Family
+
+#: kind → (module, registry attribute); modules are imported on first use so that
+#: importing ``nnexp.spec`` does not import every data loader
+_REGISTRIES = {
+    "activation": ("nnexp.engine.activations", "ACTIVATIONS"),
+    "initializer": ("nnexp.engine.initializers", "INITIALIZERS"),
+    "loss": ("nnexp.engine.losses", "LOSSES"),
+    "optimizer": ("nnexp.engine.optimizers", "OPTIMIZERS"),
+    "regularizer": ("nnexp.engine.regularizers", "REGULARIZERS"),
+    "schedule": ("nnexp.engine.schedules", "SCHEDULES"),
+    "dataset": ("nnexp.data.registry", "DATASETS"),
+}
+KINDS = tuple(_REGISTRIES)
+
+
+def registry_for(kind: str) -> Registry[Any]:
+    """The registry of one kind of component (``"activation"``, …, ``"dataset"``)."""
+    module, attr = _REGISTRIES[kind]
+    if kind == "dataset":
+        importlib.import_module("nnexp.data")  # loader modules register on import
+    return getattr(importlib.import_module(module), attr)
+
+
+class FrozenParams(Mapping[str, Any]):
+    """A read-only, picklable mapping of parameter values; equal to an equal ``dict``."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None):
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        try:
+            return hash(tuple(self._data.items()))
+        except TypeError:  # a list-valued parameter
+            return hash(repr(self._data))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A resolved component reference.
+
+    Attributes
+    ----------
+    kind : ``"activation"``, ``"optimizer"``, … (see :data:`KINDS`)
+    name : canonical registry name, or an absolute plugin reference ``/abs/file.py:Class``
+    params : every constructor parameter, defaults filled in
+    """
+
+    kind: str
+    name: str
+    params: Mapping[str, Any] = field(default_factory=FrozenParams)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", FrozenParams(self.params))
+
+    @property
+    def entry(self) -> Entry[Any]:
+        """The registry entry (a plugin is imported on first use)."""
+        return registry_for(self.kind).resolve(self.name)
+
+    def build(self) -> Any:
+        """A fresh instance: ``factory(**params)``."""
+        return self.entry.build(**self.params)
+
+    def to_yaml(self) -> dict[str, Any]:
+        """The flat mapping of a spec: ``{"name": ..., **params}``, YAML-safe values."""
+        return {"name": self.name, **{k: plain(v) for k, v in self.params.items()}}
+
+    def describe(self) -> str:
+        """``sgd(lr=0.01, momentum=0.0, nesterov=False)`` for summaries."""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{self.name}({args})" if args else self.name
+
+
+def plain(value: Any) -> Any:
+    """Tuples → lists, paths → strings, recursively: what ``yaml.safe_dump`` accepts."""
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+# parsing ------------------------------------------------------------------------------
+
+
+def parse_component(
+    value: Any, kind: str, *, key: str = "", base_dir: Path | None = None
+) -> Component:
+    """Parse ``"name"`` or ``{name: ..., **params}`` into a :class:`Component`.
+
+    Raises
+    ------
+    SpecError
+        every problem, keyed below ``key`` (``model.activation.alpah``)
+    """
+    try:
+        return parse(value, kind, base_dir=base_dir)
+    except Problems as err:
+        raise SpecError(finish(key, err.items)) from None
+
+
+def parse(
+    value: Any, kind: str, *, base_dir: Path | None = None, hidden: bool = False
+) -> Component:
+    """Like :func:`parse_component`, raising :class:`Problems` with relative sub-keys.
+
+    ``hidden=True`` refuses output-only activations (softmax) in a hidden layer.
+    """
+    if isinstance(value, Component) and value.kind == kind:
+        name, raw = value.name, dict(value.params)
+    else:
+        name, raw = _split(value, kind)
+    entry = _resolve(name, kind, base_dir)
+    params = _validate_params(entry, raw)
+    if kind == "dataset":
+        params = _absolute_path_param(params, base_dir)
+    _try_build(entry, params)
+    if hidden and _is_output_only(entry):
+        raise Problems(
+            [
+                (
+                    "",
+                    f"{entry.name} can only be the output activation "
+                    "(model.output_activation); hidden layers need an elementwise "
+                    "activation such as relu or tanh",
+                )
+            ]
+        )
+    return Component(kind, entry.name, params)
+
+
+def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
+    """Name and raw parameters of ``"name"`` or ``{name: ..., **params}``."""
+    example = f"a {kind} name, or a mapping {{name: ..., <parameters>}}"
+    if isinstance(value, str):
+        if not value.strip():
+            raise Problems([("", f"expected {example}, got an empty string")])
+        return value, {}
+    if isinstance(value, Mapping):
+        if "name" not in value:
+            raise Problems(
+                [("", f"a {kind} given as a mapping needs a 'name' key ({example})")]
+            )
+        name = value["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise Problems([("name", f"expected a {kind} name, got {name!r}")])
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise Problems([("", f"parameter names must be strings, got {bad[0]!r}")])
+        return name, {k: v for k, v in value.items() if k != "name"}
+    raise Problems([("", f"expected {example}, got {value!r}")])
+
+
+def _resolve(name: str, kind: str, base_dir: Path | None) -> Entry[Any]:
+    registry = registry_for(kind)
+    try:
+        if is_plugin_ref(name):
+            return registry.resolve(absolute_plugin_ref(name, base_dir))
+        return registry.resolve(name, key=KEY)
+    except NnexpError as err:  # RegistryError (unknown name) or PluginError
+        raise Problems([("", str(err))]) from None
+
+
+def absolute_plugin_ref(ref: str, base_dir: Path | None) -> str:
+    """``acts.py:Cube`` → ``/spec/folder/acts.py:Cube``; ``pkg.mod:Cube`` unchanged."""
+    module_part, _, attr = ref.rpartition(":")
+    if not (module_part.endswith(".py") or "/" in module_part or "\\" in module_part):
+        return ref
+    path = Path(module_part).expanduser()
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    return f"{path.resolve()}:{attr}"
+
+
+def _absolute_path_param(
+    params: dict[str, Any], base_dir: Path | None
+) -> dict[str, Any]:
+    """A data set's relative ``path`` is relative to the spec's folder (stored absolute)."""
+    path = params.get("path")
+    if isinstance(path, str | Path) and str(path):
+        p = Path(path).expanduser()
+        if not p.is_absolute():
+            p = ((base_dir or Path.cwd()) / p).resolve()
+        params = {**params, "path": p if isinstance(path, Path) else str(p)}
+    return params
+
+
+# parameters ---------------------------------------------------------------------------
+
+_ADAPTERS: dict[Any, TypeAdapter[Any] | None] = {}
+
+
+def _adapter(tp: Any) -> TypeAdapter[Any] | None:
+    """A cached pydantic validator for a parameter's type; None when there is none."""
+    try:
+        if tp not in _ADAPTERS:
+            _ADAPTERS[tp] = None if tp is Any else TypeAdapter(tp)
+        return _ADAPTERS[tp]
+    except TypeError:  # unhashable annotation: build one each time
+        return TypeAdapter(tp)
+    except Exception:  # a plugin annotation pydantic cannot handle: leave it unchecked
+        _ADAPTERS[tp] = None
+        return None
+
+
+def _check_value(p: Param, value: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """Validated value and problems of one parameter value."""
+    if isinstance(value, bool) and p.type in (int, float):
+        # pydantic's lax mode takes true as 1; `lr: true` is a mistake, not a number
+        return value, [
+            (p.name, f"Input should be a valid number, not a boolean (got {value!r})")
+        ]
+    adapter = _adapter(p.type)
+    if adapter is None:
+        return value, []
+    try:
+        return adapter.validate_python(value), []
+    except ValidationError as err:
+        if _is_union(p.type):
+            # pydantic reports each branch of `float | Literal["auto"]` under its own
+            # made-up key; one sentence reads better
+            return value, [
+                (
+                    p.name,
+                    f"Input should be {type_text(p.type, plain=True)} (got {value!r})",
+                )
+            ]
+        items = []
+        for e in err.errors():
+            sub = ".".join([p.name, *(str(x) for x in e["loc"])])
+            items.append((sub, f"{e['msg']} (got {e.get('input')!r})"))
+        return value, items
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+_PLAIN = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
+
+
+def type_text(tp: Any, *, plain: bool = False) -> str:
+    """``float | Literal['auto']`` → ``float | 'auto'`` (or ``a number or 'auto'``)."""
+    sep = " or " if plain else " | "
+    if tp is type(None):
+        return "null"
+    if _is_union(tp):
+        return sep.join(type_text(a, plain=plain) for a in typing.get_args(tp))
+    if typing.get_origin(tp) is typing.Literal:
+        return sep.join(repr(a) for a in typing.get_args(tp))
+    if plain and tp in _PLAIN:
+        return _PLAIN[tp]
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def describe_param(p: Param) -> str:
+    """``alpha (float, default 0.01)``."""
+    if p.required:
+        return f"{p.name} ({type_text(p.type)}, required)"
+    default = (
+        ""
+        if p.default is dataclasses._HAS_DEFAULT_FACTORY
+        else f", default {p.default!r}"
+    )
+    return f"{p.name} ({type_text(p.type)}{default})"
+
+
+def _validate_params(entry: Entry[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter of ``entry``: given values validated, defaults filled in."""
+    params = entry.params
+    known = {p.name for p in params}
+    problems = [(k, _unknown_param(entry, k)) for k in raw if k not in known]
+    out: dict[str, Any] = {}
+    for p in params:
+        if p.name in raw:
+            out[p.name], found = _check_value(p, raw[p.name])
+            problems.extend(found)
+        elif p.required:
+            problems.append(
+                (p.name, f"missing required parameter of {entry.kind} {entry.name}")
+            )
+        elif p.default is not dataclasses._HAS_DEFAULT_FACTORY:
+            # defaults pass the same validator so a dumped spec shows 0.0, not 0
+            value, found = _check_value(p, p.default)
+            out[p.name] = p.default if found else value
+    if problems:
+        raise Problems(problems)
+    return out
+
+
+def _unknown_param(entry: Entry[Any], name: str) -> str:
+    if not entry.params:
+        return f"unknown parameter for {entry.name}; {entry.name} takes no parameters"
+    close = difflib.get_close_matches(name, [p.name for p in entry.params], n=3)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    allowed = ", ".join(describe_param(p) for p in entry.params)
+    return f"unknown parameter for {entry.name}; allowed: {allowed}.{hint}"
+
+
+def _try_build(entry: Entry[Any], params: dict[str, Any]) -> None:
+    """Build once so the component's own checks (``lr must be > 0``) surface now."""
+    try:
+        entry.build(**params)
+    except RegistryError as err:
+        cause = err.__cause__
+        raise Problems(
+            [_build_problem(entry, str(cause) if cause else str(err))]
+        ) from None
+    except NnexpError as err:
+        raise Problems([("", str(err))]) from None
+    except Exception as err:  # a plugin's constructor failing in its own way
+        raise Problems(
+            [("", f"{entry.name} cannot be built: {type(err).__name__}: {err}")]
+        ) from None
+
+
+def _build_problem(entry: Entry[Any], msg: str) -> tuple[str, str]:
+    """Key a constructor's message by the parameter it starts with, if any.
+
+    ``lr = -1 is out of range …`` → ``("lr", "lr = -1 is out of range …")``.
+    """
+    for p in entry.params:
+        if msg.startswith(p.name) and msg[len(p.name) :][:1] in (" ", ":", "="):
+            return p.name, msg
+    return "", f"{entry.name}: {msg}"
+
+
+def _is_output_only(entry: Entry[Any]) -> bool:
+    family = getattr(entry.factory, "family", None)
+    return family is Family.OUTPUT or normalize_name(entry.name) == "softmax"

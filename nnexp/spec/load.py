@@ -1,0 +1,407 @@
+"""Read a spec: YAML → ``extends`` → overrides → validation → :class:`RunSpec`.
+
+* YAML syntax errors name the file, line and column; duplicate keys are errors too.
+  Floats in exponent form without a dot (``1e-3``, plain strings to PyYAML's YAML 1.1
+  rules) are read as numbers.
+* ``extends: base.yaml`` (or a list of files, later ones winning) inherits other specs,
+  relative to the extending file's folder, recursively.  Mappings merge key by key;
+  lists and scalars replace.  A component mapping naming a *different* component than
+  the base's replaces it instead of merging (``{name: adam}`` over ``{name: sgd,
+  momentum: 0.9}`` gives adam, not adam with sgd's momentum).  Cycles are an error
+  naming the chain.
+* Overrides ``key.sub=value`` (the command line's) are parsed as YAML and replace what
+  was there, lists included; ``optimizer=adam`` replaces the whole component while
+  ``optimizer.name=adam`` keeps its other keys (SPEC §8); ``optimizer.0.lr=0.1`` sets an
+  item of a per-layer list.  ``set_values`` (``{"seed": 3}``, for flags such as
+  ``--seed``) are applied the same way after the overrides, values taken as given.
+
+Every problem is raised at once as one :class:`~nnexp.errors.SpecError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from nnexp.errors import SpecError
+from nnexp.registry import normalize_name
+from nnexp.spec.components import parse
+from nnexp.spec.models import (
+    DEFAULT_HIDDEN,
+    RunSpec,
+    pairing_problems,
+    per_layer_problems,
+)
+from nnexp.spec.problems import Problems, dedupe, problems_from_error
+
+Source = str | os.PathLike[str] | Mapping[str, Any]
+
+
+class SpecLoader(yaml.SafeLoader):
+    """Safe YAML with ``1e-3`` read as a float and duplicate keys refused."""
+
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice",
+                    key_node.start_mark,
+                )
+            seen[key] = True
+        return super().construct_mapping(node, deep=deep)
+
+
+SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str, *, source: str) -> Any:
+    """YAML text → Python data; a syntax error names ``source``, line and column."""
+    try:
+        return yaml.load(text, Loader=SpecLoader)  # noqa: S506 (SpecLoader is a SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = (
+            f"line {mark.line + 1}, column {mark.column + 1}"
+            if mark
+            else "unknown place"
+        )
+        what = " ".join(s for s in (err.context, err.problem) if s)
+        raise SpecError(
+            [("", f"YAML syntax error in {source} at {where}: {what}")], source=source
+        ) from None
+    except yaml.YAMLError as err:
+        raise SpecError(
+            [("", f"YAML error in {source}: {err}")], source=source
+        ) from None
+
+
+def read_yaml_file(path: Path) -> dict[str, Any]:
+    """A spec file as a mapping; an empty file is an empty mapping."""
+    where = str(path)
+    if not path.exists():
+        raise SpecError([("", f"spec file {where} does not exist")], source=where)
+    if path.is_dir():
+        raise SpecError(
+            [("", f"{where} is a folder, not a spec file (.yaml)")], source=where
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(
+            [("", f"cannot read spec file {where}: {err}")], source=where
+        ) from None
+    data = parse_yaml(text, source=where)
+    return _as_mapping(data, where)
+
+
+def _as_mapping(data: Any, where: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SpecError(
+            [
+                (
+                    "",
+                    f"a spec must be a mapping of keys (name: ..., dataset: ..., ...), got {type(data).__name__}",
+                )
+            ],
+            source=where,
+        )
+    return data
+
+
+# extends -------------------------------------------------------------------------------
+
+
+def merge(base: Any, child: Any) -> Any:
+    """``child`` over ``base``: mappings merge key by key, anything else replaces."""
+    if isinstance(base, str) and isinstance(child, Mapping) and "name" not in child:
+        base = {"name": base}  # `optimizer: sgd` extended by `optimizer: {lr: 0.1}`
+    if not (isinstance(base, Mapping) and isinstance(child, Mapping)):
+        return copy.deepcopy(child)
+    if _names_differ(base, child):
+        return copy.deepcopy(child)
+    out = dict(base)
+    for key, value in child.items():
+        out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+    return out
+
+
+def _names_differ(base: Mapping[str, Any], child: Mapping[str, Any]) -> bool:
+    a, b = base.get("name"), child.get("name")
+    return (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and normalize_name(a) != normalize_name(b)
+    )
+
+
+def resolve_extends(
+    data: dict[str, Any], base_dir: Path, chain: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """``data`` with its ``extends`` files merged underneath, recursively."""
+    data = dict(data)
+    ext = data.pop("extends", None)
+    if ext is None:
+        return data
+    names = [ext] if isinstance(ext, str) else ext
+    where = str(chain[-1]) if chain else None
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and n for n in names)
+    ):
+        raise SpecError(
+            [("extends", f"expected a spec file path or a list of them, got {ext!r}")],
+            source=where,
+        )
+    merged: dict[str, Any] = {}
+    for name in names:
+        path = (base_dir / Path(name).expanduser()).resolve()
+        if path in chain:
+            cycle = " -> ".join(str(p) for p in (*chain[chain.index(path) :], path))
+            raise SpecError([("extends", f"extends cycle: {cycle}")], source=where)
+        parent = read_yaml_file(path)
+        merged = merge(merged, resolve_extends(parent, path.parent, (*chain, path)))
+    return merge(merged, data)
+
+
+# overrides -----------------------------------------------------------------------------
+
+_KEY_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)$")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"optimizer.lr=0.1"`` → ``("optimizer.lr", 0.1)``; the value is read as YAML."""
+    if not isinstance(text, str) or "=" not in text:
+        raise Problems(
+            [
+                (
+                    str(text),
+                    "an override needs the form key=value, e.g. optimizer.lr=0.1 (no '=' found)",
+                )
+            ]
+        )
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    if not key or not all(_KEY_PART.match(p) for p in key.split(".")):
+        raise Problems(
+            [
+                (
+                    key or text,
+                    f"malformed override key in {text!r}; expected dotted names like model.activation",
+                )
+            ]
+        )
+    try:
+        value = parse_yaml(raw, source=f"the override {text!r}")
+    except SpecError as err:
+        raise Problems([(key, err.problems[0][1])]) from None
+    return key, value
+
+
+def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set the dotted ``key`` of ``data`` to ``value`` in place (see module docstring)."""
+    parts = key.split(".")
+    top = parts[0]
+    if top not in RunSpec.model_fields:
+        close = difflib.get_close_matches(top, list(RunSpec.model_fields), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise Problems(
+            [
+                (
+                    key,
+                    f"unknown top-level key {top!r} in an override.{hint} Allowed keys: {', '.join(RunSpec.model_fields)}.",
+                )
+            ]
+        )
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        child = _child(node, part)
+        if child is None:
+            child = {}
+        elif isinstance(child, str) and not parts[i + 1].isdigit():
+            child = {"name": child}  # `optimizer: sgd` with `optimizer.lr=0.1`
+        elif not isinstance(child, dict | list):
+            where = ".".join(parts[: i + 1])
+            raise Problems(
+                [(key, f"cannot set {key}: {where} is {child!r}, not a mapping")]
+            )
+        _set(node, part, child, key)
+        node = child
+    _set(node, parts[-1], copy.deepcopy(value), key)
+
+
+def _child(node: Any, part: str) -> Any:
+    if isinstance(node, list):
+        return node[int(part)] if part.isdigit() and int(part) < len(node) else None
+    return node.get(part)
+
+
+def _set(node: Any, part: str, value: Any, key: str) -> None:
+    if isinstance(node, dict):
+        node[part] = value
+    elif part.isdigit() and int(part) < len(node):
+        node[int(part)] = value
+    else:
+        raise Problems(
+            [
+                (
+                    key,
+                    f"index {part} is not in the list of {len(node)} items (indices start at 0)",
+                )
+            ]
+        )
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Iterable[str], set_values: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A copy of ``data`` with every good override applied, and the bad ones' problems."""
+    data = copy.deepcopy(data)
+    problems: list[tuple[str, str]] = []
+    items: list[tuple[str, Any]] = []
+    for text in overrides:
+        try:
+            items.append(parse_override(text))
+        except Problems as err:
+            problems.extend(err.items)
+    items.extend((set_values or {}).items())
+    for key, value in items:
+        try:
+            apply_override(data, key, value)
+        except Problems as err:
+            problems.extend(err.items)
+    return data, problems
+
+
+# entry points ----------------------------------------------------------------------------
+
+
+def _read_source(
+    source: Source, base_dir: Path | None
+) -> tuple[dict[str, Any], Path, str | None]:
+    """Raw mapping with ``extends`` resolved, the spec's folder, and a label for messages."""
+    if isinstance(source, Mapping):
+        folder = Path(base_dir or Path.cwd()).resolve()
+        data = _as_mapping(copy.deepcopy(dict(source)), "the spec")
+        return resolve_extends(data, folder), folder, None
+    path = Path(source).expanduser().resolve()
+    data = read_yaml_file(path)
+    return resolve_extends(data, path.parent, (path,)), path.parent, str(source)
+
+
+def load_raw(
+    source: Source,
+    overrides: Iterable[str] = (),
+    *,
+    set_values: Mapping[str, Any] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """The spec as a plain mapping after ``extends`` and overrides, not yet validated.
+
+    ``source`` is a YAML file or an inline mapping (whose relative paths are taken from
+    ``base_dir``, default the current folder).
+    """
+    data, _, label = _read_source(source, Path(base_dir) if base_dir else None)
+    data, problems = apply_overrides(data, overrides, set_values)
+    if problems:
+        raise SpecError(problems, source=label)
+    return data
+
+
+def load_spec(
+    source: Source,
+    overrides: Iterable[str] = (),
+    *,
+    set_values: Mapping[str, Any] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> RunSpec:
+    """Read, merge, override and validate a spec (see the module docstring).
+
+    Raises
+    ------
+    SpecError
+        with every problem as ``(dotted key, message)``
+    """
+    data, folder, label = _read_source(source, Path(base_dir) if base_dir else None)
+    data, problems = apply_overrides(data, overrides, set_values)
+    try:
+        spec = validate(data, base_dir=folder, source=label)
+    except SpecError as err:
+        # the bad overrides first, then what is wrong with the rest
+        raise SpecError(dedupe([*problems, *err.problems]), source=label) from None
+    if problems:
+        raise SpecError(problems, source=label)
+    return spec
+
+
+def validate(
+    data: Mapping[str, Any], *, base_dir: Path | None = None, source: str | None = None
+) -> RunSpec:
+    """A raw mapping (no ``extends``) → :class:`RunSpec`, or :class:`SpecError`."""
+    context = {"base_dir": Path(base_dir or Path.cwd())}
+    try:
+        return RunSpec.model_validate(dict(data), context=context)
+    except ValidationError as err:
+        problems = problems_from_error(err, RunSpec)
+        problems += _cross_checks_of_valid_parts(data, context["base_dir"])
+        raise SpecError(dedupe(problems), source=source) from None
+
+
+def _cross_checks_of_valid_parts(
+    data: Mapping[str, Any], base_dir: Path
+) -> list[tuple[str, str]]:
+    """The cross-field rules, applied to whichever parts are valid on their own.
+
+    Pydantic runs a model's own checks only when all its fields are valid; a bad
+    ``training.epochs`` must not hide a loss that does not fit the output activation.
+    """
+    model = data.get("model") or {}
+    if not isinstance(model, Mapping):
+        return []
+    out: list[tuple[str, str]] = []
+    sizes = _raw_sizes(model)
+    if sizes is not None:
+        n_dense, text = sizes
+        values = {k: model.get(k) for k in ("activation", "dropout")}
+        out += [(f"model.{k}", m) for k, m in per_layer_problems(values, n_dense, text)]
+        out += per_layer_problems({"optimizer": data.get("optimizer")}, n_dense, text)
+    try:
+        loss = parse(data.get("loss", "mse"), "loss", base_dir=base_dir)
+        act = parse(
+            model.get("output_activation", "identity"), "activation", base_dir=base_dir
+        )
+    except Problems:
+        return out
+    return out + pairing_problems(loss, act)
+
+
+def _raw_sizes(model: Mapping[str, Any]) -> tuple[int, str] | None:
+    """Number of dense layers and a description, from unvalidated ``layers``/``hidden``."""
+    layers, hidden = model.get("layers"), model.get("hidden")
+    if isinstance(layers, list) and len(layers) >= 2 and hidden is None:
+        return len(layers) - 1, f"layers {layers}"
+    if isinstance(hidden, list) and layers is None:
+        return len(hidden) + 1, f"hidden {hidden}"
+    if layers is None and hidden is None:
+        return len(DEFAULT_HIDDEN) + 1, f"hidden {list(DEFAULT_HIDDEN)}"
+    return None

@@ -1,0 +1,338 @@
+"""The typed, frozen run spec (issue 5, SPEC.md §8).
+
+Everything below ``nnexp.spec`` receives a :class:`RunSpec`, never a raw dict.  Models
+are pydantic v2 with ``extra="forbid"`` (an unknown key is an error with close matches)
+and ``frozen=True``.  Component fields hold :class:`~nnexp.spec.components.Component`
+values; cross-field rules live in ``model_validator``\\ s and report all their problems
+together.
+
+Defaults, chosen so a minimal spec (name, dataset, training.epochs and batch_size) runs:
+
+* ``model``: ``hidden: [100]`` when neither ``layers`` nor ``hidden`` is given (give
+  exactly one: ``layers`` are all sizes, input and output included; ``hidden`` only the
+  hidden sizes, input and output then come from the data set); ``activation: relu``
+  (one for every hidden layer, or a list with one per hidden layer);
+  ``output_activation: identity``; ``initializer: randn_average`` (``gain: auto``);
+  ``dropout: 0.0`` (after each hidden layer; a list gives one per hidden layer).
+* ``loss: mse``; ``optimizer: sgd`` (a list gives one per dense layer);
+  ``regularizer: {name: l2, lam: 0.0}`` (``null`` for none); ``schedule: constant``.
+* ``training``: ``shuffle: true``, ``dtype: float64``, ``early_stopping: null``
+  (``true`` gives the SPEC §8 defaults), ``init_from: null`` (a weights file, relative
+  to the spec's folder, stored absolute).
+* ``output``: ``runs_dir: runs``, ``plots: true`` (or a list of plot names, see
+  :data:`PLOT_NAMES`), ``checkpoint: true``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from nnexp.registry import normalize_name
+from nnexp.spec.components import Component
+from nnexp.spec.fields import ComponentField, base_dir_of, fraction, per_layer
+from nnexp.spec.problems import Problems
+
+DEFAULT_HIDDEN = (100,)
+PLOT_NAMES = ("curves", "confusion", "samples", "fit", "layers")
+
+
+def _no_bool(value: Any) -> Any:
+    # pydantic's lax mode reads `epochs: true` as 1; that is a typo, not a count
+    if isinstance(value, bool):
+        raise ValueError(
+            f"Input should be a valid integer, not a boolean (got {value!r})"
+        )
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
+NonNegativeInt = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
+
+Activation = Annotated[Component, ComponentField("activation")]
+HiddenActivations = Annotated[
+    Component | list[Component], ComponentField("activation", many=True, hidden=True)
+]
+Initializer = Annotated[Component, ComponentField("initializer")]
+Dataset = Annotated[Component, ComponentField("dataset")]
+Loss = Annotated[Component, ComponentField("loss")]
+Optimizers = Annotated[
+    Component | list[Component], ComponentField("optimizer", many=True)
+]
+Regularizer = Annotated[Component | None, ComponentField("regularizer", optional=True)]
+Schedule = Annotated[Component, ComponentField("schedule")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EarlyStoppingSpec(_Frozen):
+    """SPEC §8: stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+
+    monitor: str = Field("val_loss", pattern=r"^(train|val)_[a-z0-9_]+$")
+    mode: Literal["auto", "min", "max"] = "auto"
+    patience: NonNegativeInt = 5
+    min_delta: float = Field(0.0, ge=0)
+    restore_best: bool = True
+
+    @property
+    def direction(self) -> Literal["min", "max"]:
+        """``mode`` with ``auto`` decided: accuracies are maximised, the rest minimised."""
+        if self.mode != "auto":
+            return self.mode
+        return "max" if "accuracy" in self.monitor else "min"
+
+
+class TrainingSpec(_Frozen):
+    epochs: Count
+    batch_size: Count
+    shuffle: bool = True
+    dtype: Literal["float32", "float64"] = "float64"
+    early_stopping: EarlyStoppingSpec | None = None
+    init_from: str | None = None
+
+    @field_validator("early_stopping", mode="before")
+    @classmethod
+    def _early_stopping_shorthand(cls, value: Any) -> Any:
+        # `early_stopping: true` means "with the defaults", false means off
+        if value is True:
+            return {}
+        return None if value is False else value
+
+    @field_validator("init_from")
+    @classmethod
+    def _absolute_init_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError(
+                "expected the path of a weights file (.npz), got an empty string"
+            )
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = (base_dir_of(info) or Path.cwd()) / path
+        return str(path.resolve())
+
+
+class OutputSpec(_Frozen):
+    runs_dir: str = "runs"
+    plots: bool | list[str] = True
+    checkpoint: bool = True
+
+    @field_validator("plots", mode="plain")
+    @classmethod
+    def _plots(cls, value: Any) -> bool | list[str]:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, list) and all(v in PLOT_NAMES for v in value):
+            return list(value)
+        raise ValueError(
+            f"expected true, false or a list of plot names from {', '.join(PLOT_NAMES)};"
+            f" got {value!r}"
+        )
+
+    def wants_plot(self, name: str) -> bool:
+        """Whether the plot ``name`` (one of :data:`PLOT_NAMES`) should be drawn."""
+        return self.plots if isinstance(self.plots, bool) else name in self.plots
+
+
+class ModelSpec(_Frozen):
+    layers: list[Count] | None = None
+    hidden: list[Count] | None = None
+    activation: HiddenActivations = Field("relu", validate_default=True)
+    output_activation: Activation = Field("identity", validate_default=True)
+    initializer: Initializer = Field("randn_average", validate_default=True)
+    dropout: float | list[float] = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_sizes(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and data.get("layers") is None
+            and data.get("hidden") is None
+        ):
+            return {**data, "layers": None, "hidden": list(DEFAULT_HIDDEN)}
+        return data
+
+    @field_validator("dropout", mode="plain")
+    @classmethod
+    def _dropout(cls, value: Any) -> float | list[float]:
+        return per_layer(value, fraction)
+
+    @model_validator(mode="after")
+    def _check_layers(self) -> ModelSpec:
+        if self.layers is not None and self.hidden is not None:
+            raise Problems(
+                [
+                    (
+                        "hidden",
+                        (
+                            "give either model.layers (all sizes, input and output included) or"
+                            " model.hidden (hidden sizes only; input and output come from the data),"
+                            " not both. In an override or an extending spec, set the other to null"
+                            " (model.layers=null)"
+                        ),
+                    )
+                ]
+            )
+        if self.layers is not None and len(self.layers) < 2:
+            raise Problems(
+                [
+                    (
+                        "layers",
+                        f"needs at least two sizes, input and output; got {self.layers}",
+                    )
+                ]
+            )
+        problems = per_layer_problems(
+            {"activation": self.activation, "dropout": self.dropout},
+            self.n_dense,
+            self.sizes_text,
+        )
+        if problems:
+            raise Problems(problems)
+        return self
+
+    @property
+    def sizes_text(self) -> str:
+        """``layers [784, 100, 10]`` or ``hidden [100]``, for messages."""
+        return (
+            f"layers {self.layers}"
+            if self.layers is not None
+            else f"hidden {self.hidden}"
+        )
+
+    @property
+    def n_dense(self) -> int:
+        """Number of dense layers (weight matrices)."""
+        return (
+            len(self.layers) - 1
+            if self.layers is not None
+            else len(self.hidden or ()) + 1
+        )
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden layers (dense layers before the output layer)."""
+        return self.n_dense - 1
+
+    @property
+    def hidden_activations(self) -> list[Component]:
+        """One activation per hidden layer."""
+        act = self.activation
+        return list(act) if isinstance(act, list) else [act] * self.n_hidden
+
+    @property
+    def dropouts(self) -> list[float]:
+        """One dropout rate per hidden layer (0 means no dropout layer)."""
+        d = self.dropout
+        return list(d) if isinstance(d, list) else [d] * self.n_hidden
+
+
+class RunSpec(_Frozen):
+    """A whole run: the key names are the contract of issue 5 (see module docstring)."""
+
+    name: str
+    seed: NonNegativeInt = 0
+    tags: list[str] = []
+    description: str = ""
+    dataset: Dataset
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    loss: Loss = Field("mse", validate_default=True)
+    optimizer: Optimizers = Field("sgd", validate_default=True)
+    regularizer: Regularizer = Field({"name": "l2", "lam": 0.0}, validate_default=True)
+    schedule: Schedule = Field("constant", validate_default=True)
+    training: TrainingSpec
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe_name(cls, value: str) -> str:
+        # the name becomes part of the run folder's name
+        if (
+            not value.strip()
+            or value in (".", "..")
+            or any(c in value for c in "/\\\0")
+        ):
+            raise ValueError(
+                f"must be a non-empty name usable in a folder name (no / or \\), got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_cross(self) -> RunSpec:
+        problems = pairing_problems(self.loss, self.model.output_activation)
+        problems += per_layer_problems(
+            {"optimizer": self.optimizer}, self.model.n_dense, self.model.sizes_text
+        )
+        if problems:
+            raise Problems(problems)
+        return self
+
+    @property
+    def optimizers(self) -> list[Component]:
+        """One optimiser per dense layer."""
+        opt = self.optimizer
+        return list(opt) if isinstance(opt, list) else [opt] * self.model.n_dense
+
+
+def pairing_problems(
+    loss: Component, output_activation: Component
+) -> list[tuple[str, str]]:
+    """SPEC §3's pairing rule: cross_entropy needs softmax, binary_cross_entropy logistic."""
+    from nnexp.engine.losses import pairing_problem
+
+    msg = pairing_problem(loss.name, output_activation.name)
+    if msg is None:  # a plugin loss may name the activation it absorbs
+        fused = getattr(loss.entry.factory, "fused_with", None)
+        if isinstance(fused, str) and normalize_name(fused) != normalize_name(
+            output_activation.name
+        ):
+            msg = f"loss {loss.name} needs output_activation {fused}, not {output_activation.name}"
+    return [("loss", msg)] if msg else []
+
+
+#: per-layer keys: (what the list holds, which layers it covers, offset from n_dense)
+_PER_LAYER = {
+    "activation": ("activations", "hidden", -1),
+    "dropout": ("dropout rates", "hidden", -1),
+    "optimizer": ("optimizers", "dense", 0),
+}
+
+
+def per_layer_problems(
+    values: dict[str, Any], n_dense: int, sizes_text: str
+) -> list[tuple[str, str]]:
+    """A list-valued per-layer key needs one item per hidden (or dense) layer.
+
+    ``values`` maps keys of :data:`_PER_LAYER` to their values, validated or raw: only
+    the length of a list is looked at.
+    """
+    problems = []
+    for key, value in values.items():
+        what, layers, offset = _PER_LAYER[key]
+        n = n_dense + offset
+        if isinstance(value, list) and len(value) != n:
+            problems.append(
+                (
+                    key,
+                    (
+                        f"gives {len(value)} {what} but the network has {n} {layers} layer(s)"
+                        f" ({sizes_text}); give one value for all, or a list with one per"
+                        f" {layers} layer"
+                    ),
+                )
+            )
+    return problems

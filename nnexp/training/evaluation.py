@@ -1,0 +1,98 @@
+"""One evaluation pass over a data split: loss, task metrics and dead units.
+
+The pass runs in chunks (evaluation mode: dropout off), so a 60,000-sample split needs
+no 60,000-row intermediate arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnexp.engine import metrics
+from nnexp.engine.layers import Dense
+from nnexp.engine.network import Network
+from nnexp.types import Array
+
+CHUNK = 4096
+
+
+def network_outputs(network: Network, X: Array, *, fused: bool, chunk: int = CHUNK):
+    """Yield ``(start, stop, out, caches)`` per chunk; ``out`` is logits when fused."""
+    for start in range(0, len(X), chunk):
+        stop = min(start + chunk, len(X))
+        out, caches = network.forward(X[start:stop], logits=fused)
+        yield start, stop, out, caches
+
+
+def evaluate(
+    network: Network,
+    loss: Any,
+    X: Array,
+    Y: Array,
+    labels: Array | None,
+    *,
+    dead: bool = False,
+    chunk: int = CHUNK,
+) -> dict[str, Any]:
+    """Loss and metrics of ``network`` on one split.
+
+    Parameters
+    ----------
+    X : (n, inputs); Y : (n, outputs) targets; labels : (n,) class indices or None
+    dead : also return ``dead_fraction``, one float per dense layer: the fraction of
+        its units whose activation derivative is zero on every sample of the split
+
+    Returns
+    -------
+    {"loss": float, "accuracy": float} for classification, or
+    {"loss", "mse", "max_abs_error"} for regression; plus "dead_fraction" if asked.
+    """
+    fused = getattr(loss, "fused_with", None) is not None
+    n = len(X)
+    total = 0.0
+    preds = np.empty(n, dtype=np.int64) if labels is not None else None
+    sq_err, max_err = 0.0, 0.0
+    alive = [np.zeros(d.fan_out, dtype=bool) for d in network.dense] if dead else None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start, stop, out, caches in network_outputs(network, X, fused=fused, chunk=chunk):
+            yb = Y[start:stop]
+            if preds is not None:
+                preds[start:stop] = _labels(out, fused)
+            if labels is None:
+                pred = out if not fused else network.output_activation.forward(out)
+                d = pred - yb
+                sq_err += float(np.vdot(d, d))
+                max_err = max(max_err, float(np.max(np.abs(d))) if d.size else 0.0)
+            total += loss.value(out, yb) * (stop - start)
+            if alive is not None:
+                _mark_alive(network, caches, alive, fused)
+    result: dict[str, Any] = {"loss": total / n if n else float("nan")}
+    if labels is not None:
+        result["accuracy"] = metrics.accuracy(preds, labels)
+    else:
+        result["mse"] = sq_err / Y.size if Y.size else float("nan")
+        result["max_abs_error"] = max_err
+    if alive is not None:
+        result["dead_fraction"] = [float(1.0 - a.mean()) for a in alive]
+    return result
+
+
+def _labels(out: Array, fused: bool) -> Array:
+    if out.shape[1] == 1:
+        return metrics.binary_labels(out, logits=fused)
+    return metrics.predicted_labels(out)
+
+
+def _mark_alive(network: Network, caches: list[Any], alive: list[Array], fused: bool) -> None:
+    k = 0
+    last = len(network.layers) - 1
+    for pos, (layer, cache) in enumerate(zip(network.layers, caches, strict=True)):
+        if not isinstance(layer, Dense):
+            continue
+        a = cache.a
+        if a is None:  # fused output layer: its activation was not applied
+            a = layer.activation.forward(cache.z) if pos == last and fused else cache.z
+        alive[k] |= ~metrics.dead_units(cache.z, a, layer.activation)
+        k += 1

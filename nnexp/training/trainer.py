@@ -1,0 +1,312 @@
+"""The epoch / minibatch loop: no files, no printing; callbacks do the rest.
+
+Speed: the minibatch loop does what a hand-written NumPy loop does and little else.
+Gradient buffers are allocated once and reused every step (the optimisers update the
+weights in place and may use the gradient buffers as scratch), softmax cross-entropy is
+fused at the logits, and the per-batch extras are one scalar finiteness check, one
+argmax into a preallocated array, and one dot product per layer for the gradient norm.
+Validation, dead units and weight norms are computed once per epoch, outside the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnexp.engine import rng as rngmod
+from nnexp.engine.network import Network
+from nnexp.engine.regularizers import is_active
+from nnexp.engine.schedules import SCHEDULES
+from nnexp.training.callbacks import Callback, EarlyStopping
+from nnexp.training.evaluation import evaluate
+from nnexp.training.history import History
+from nnexp.training.state import TrainState
+
+
+@dataclass
+class FitResult:
+    """What a training run ended with."""
+
+    status: str  # completed | diverged | interrupted
+    history: History
+    epochs: int  # completed epochs
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    test: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    state: TrainState | None = None
+
+    @property
+    def frame(self):
+        return self.history.to_frame()
+
+
+class _Stop(Exception):
+    def __init__(self, status: str, message: str, row: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.row = status, message, row
+
+
+class Trainer:
+    """Trains ``network`` on ``splits`` (see :func:`fit` for the parameters)."""
+
+    def __init__(
+        self,
+        network: Network,
+        splits: Any,
+        *,
+        loss: Any,
+        optimizer: Any | Sequence[Any],
+        schedule: Any = None,
+        regularizer: Any = None,
+        epochs: int,
+        batch_size: int,
+        shuffle: bool = True,
+        rngs: Mapping[str, np.random.Generator] | int = 0,
+        callbacks: Sequence[Callback] = (),
+        early_stopping: EarlyStopping | None = None,
+        stop: Any = None,
+    ):
+        if epochs < 1 or batch_size < 1:
+            raise ValueError("epochs and batch_size must be ≥ 1")
+        self.net, self.splits, self.loss = network, splits, loss
+        self.schedule = schedule if schedule is not None else SCHEDULES.build("constant")
+        self.regularizer = regularizer if is_active(regularizer) else None
+        self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
+        self.rngs = rngmod.streams(rngs) if isinstance(rngs, int) else dict(rngs)
+        self.callbacks = list(callbacks)
+        self.early = early_stopping
+        if self.early is not None and splits.val is None and self.early.monitor.startswith("val_"):
+            # no validation split: watch the training metric of the same name
+            self.early.monitor = "train_" + self.early.monitor[4:]
+        self.stop = stop
+        self.fused = getattr(loss, "fused_with", None) is not None
+        self.task = "classification" if splits.train.labels is not None else "regression"
+        self.history = History(self.task, len(network.dense))
+        self.params = network.params
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.groups = self._groups(optimizer)
+        self.n_batches = math.ceil(len(splits.train.x) / batch_size)
+        self.epoch = 0
+        self.step = 0
+        self._order_used = np.arange(0)
+
+    def _groups(self, optimizer: Any) -> list[tuple[Any, dict, dict]]:
+        """(optimizer, its params, its gradient buffers): one for the whole network, or
+        one per dense layer when a list is given (the course gives each layer its own)."""
+        names = self.net.layer_param_names()
+        if isinstance(optimizer, list | tuple):
+            if len(optimizer) != len(names):
+                raise ValueError(
+                    f"one optimizer per dense layer needs {len(names)} optimizers, got {len(optimizer)}"
+                )
+            sets = [(opt, list(pair)) for opt, pair in zip(optimizer, names, strict=True)]
+        else:
+            sets = [(optimizer, list(self.params))]
+        return [(opt, {k: self.params[k] for k in ks}, {k: self.grads[k] for k in ks}) for opt, ks in sets]
+
+    # resumable state -------------------------------------------------------------------
+    def snapshot(self) -> TrainState:
+        return TrainState(
+            epoch=self.epoch,
+            step=self.step,
+            weights=self.net.get_weights(),
+            optimizers=[opt.state_dict() for opt, _, _ in self.groups],
+            rng=rngmod.get_states(self.rngs),
+            early_stopping=self.early.state_dict() if self.early else None,
+        )
+
+    def restore(self, state: TrainState, rows: list[dict[str, Any]] | None = None) -> None:
+        """Continue from ``state`` (and the metrics rows written before it)."""
+        self.net.set_weights(state.weights)
+        for (opt, _, _), opt_state in zip(self.groups, state.optimizers, strict=True):
+            opt.load_state_dict(opt_state)
+        rngmod.set_states(self.rngs, state.rng)
+        if self.early is not None and state.early_stopping is not None:
+            self.early.load_state_dict(state.early_stopping)
+        self.epoch, self.step = state.epoch, state.step
+        for row in rows or []:
+            self.history.append(row)
+
+    # the loop --------------------------------------------------------------------------
+    def run(self) -> FitResult:
+        info = {"task": self.task, "epochs": self.epochs, "n_batches": self.n_batches, "start_epoch": self.epoch + 1}
+        for cb in self.callbacks:
+            cb.on_train_begin(info)
+        # the state at the end of the last completed epoch: a diverged or interrupted
+        # run goes back to it, so its weights are finite and a resume is exact
+        last = self.snapshot()
+        status, message, stopped_early = "completed", "", False
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            try:
+                while self.epoch < self.epochs:
+                    row = self._epoch()
+                    self.history.append(row)
+                    value = row.get(self.early.monitor, math.nan) if self.early else math.nan
+                    stopped_early = bool(self.early and self.early.update(self.epoch, value, self.net.get_weights))
+                    last = self.snapshot()
+                    for cb in self.callbacks:
+                        cb.on_epoch_end(row, lambda: last)
+                    if stopped_early:
+                        message = (
+                            f"early stopping after epoch {self.epoch}: {self.early.monitor} "
+                            f"did not improve for {self.early.patience} epochs"
+                        )
+                        break
+            except _Stop as stop:
+                status, message = stop.status, stop.message
+                if stop.row is not None:  # the failing epoch, for the record and the plots
+                    self.history.append(stop.row)
+                self.restore(last)
+        best_epoch = self._finish_best(status)
+        result = FitResult(status, self.history, self.epoch, best_epoch, stopped_early, {}, message)
+        if status != "interrupted":
+            result.test = self._test_metrics()
+        result.state = self.snapshot()
+        for cb in self.callbacks:
+            cb.on_train_end(result)
+        return result
+
+    def _finish_best(self, status: str) -> int | None:
+        if self.early is None or self.early.best_epoch == 0:
+            return None
+        if status == "completed" and self.early.restore_best and self.early.best_weights is not None:
+            self.net.set_weights(self.early.best_weights)
+        return self.early.best_epoch
+
+    def _epoch(self) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        self.epoch += 1
+        for cb in self.callbacks:
+            cb.on_epoch_begin(self.epoch, self.n_batches)
+        lr_epoch = [self._lr(opt, self.epoch - 1, self.epochs) for opt, _, _ in self.groups]
+        loss_sum, preds, gsq = self._minibatches(lr_epoch)
+        t1 = time.perf_counter()
+        tr = self.splits.train
+        n = len(tr.x)
+        row: dict[str, Any] = {"epoch": self.epoch, "train_loss": loss_sum / n, "lr": lr_epoch[0]}
+        if self.schedule.per == "step":  # the rate of the epoch's last step
+            row["lr"] = self._lr(self.groups[0][0], self.step - 1, self.epochs * self.n_batches)
+        if tr.labels is not None:
+            row["train_accuracy"] = float(np.mean(preds == tr.labels[self._order_used]))
+        else:
+            row["train_mse"], row["train_max_abs_error"] = gsq.pop("mse"), gsq.pop("max_abs_error")
+        self._check_weights()
+        self._validation(row)
+        for i, layer in enumerate(self.net.dense, start=1):
+            row[f"layer{i}_weight_norm"] = float(np.sqrt(np.vdot(layer.W, layer.W)))
+            row[f"layer{i}_grad_norm"] = gsq[f"W{i}"] / self.n_batches
+        row["train_seconds"] = t1 - t0
+        row["seconds"] = time.perf_counter() - t0
+        return row
+
+    def _lr(self, opt: Any, t: int, total: int) -> float:
+        return self.schedule.lr(opt.lr, t, total)
+
+    def _minibatches(self, lr_epoch: list[float]) -> tuple[float, np.ndarray | None, dict[str, Any]]:
+        """One pass over the shuffled training data; returns the summed loss, the
+        predicted labels in visiting order and the summed gradient norms."""
+        tr = self.splits.train
+        X, Y, n, B = tr.x, tr.y, len(tr.x), self.batch_size
+        order = self.rngs["shuffle"].permutation(n) if self.shuffle else np.arange(n)
+        self._order_used = order
+        preds = np.empty(n, dtype=np.int64) if tr.labels is not None else None
+        binary = tr.labels is not None and Y.shape[1] == 1
+        net, loss, fused, groups, grads = self.net, self.loss, self.fused, self.groups, self.grads
+        reg, params, stop = self.regularizer, self.params, self.stop
+        drop_rng = self.rngs["dropout"]
+        wnames = [f"W{i}" for i in range(1, len(net.dense) + 1)]
+        gsq = dict.fromkeys(wnames, 0.0)
+        per_step = self.schedule.per == "step"
+        total_steps = self.epochs * self.n_batches
+        loss_sum, sq_err, max_err = 0.0, 0.0, 0.0
+        every = [cb for cb in self.callbacks if cb.batch_every > 0]
+        for bi, start in enumerate(range(0, n, B)):
+            idx = order[start : start + B]
+            Xb, Yb = X[idx], Y[idx]
+            out, caches = net.forward(Xb, train=True, rng=drop_rng, logits=fused)
+            if preds is not None:
+                if binary:
+                    preds[start : start + len(idx)] = out[:, 0] >= (0.0 if fused else 0.5)
+                else:
+                    np.argmax(out, axis=1, out=preds[start : start + len(idx)])
+            elif not fused:
+                d = out - Yb
+                sq_err += float(np.vdot(d, d))
+                max_err = max(max_err, float(np.abs(d).max()))
+            value, d_out = loss.value_and_grad(out, Yb)
+            if not math.isfinite(value):
+                msg = f"non-finite loss ({value}) at epoch {self.epoch}, batch {bi + 1}"
+                raise _Stop("diverged", msg, {"epoch": self.epoch, "train_loss": value})
+            loss_sum += value * len(idx)
+            net.backward(d_out, caches, grads)
+            if reg is not None:
+                reg.add_grad(params, grads)
+            for w in wnames:
+                g = grads[w]
+                gsq[w] += math.sqrt(float(np.vdot(g, g)))
+            for gi, (opt, p, g) in enumerate(groups):
+                lr = self._lr(opt, self.step, total_steps) if per_step else lr_epoch[gi]
+                opt.step(p, g, lr)
+            self.step += 1
+            if stop is not None and stop.is_set():
+                raise _Stop("interrupted", f"interrupted during epoch {self.epoch}")
+            for cb in every:
+                if (bi + 1) % cb.batch_every == 0:
+                    cb.on_batch_end(self.epoch, bi + 1, self.n_batches, loss_sum / (start + len(idx)))
+        if preds is None:
+            gsq["mse"] = sq_err / Y.size
+            gsq["max_abs_error"] = max_err
+        return loss_sum, preds, gsq
+
+    def _check_weights(self) -> None:
+        for name, p in self.params.items():
+            if not np.isfinite(p).all():
+                raise _Stop("diverged", f"non-finite weights in {name} after epoch {self.epoch}")
+
+    def _validation(self, row: dict[str, Any]) -> None:
+        val = self.splits.val
+        probe = val if val is not None else self.splits.train
+        result = evaluate(self.net, self.loss, probe.x, probe.y, probe.labels, dead=True)
+        for i, frac in enumerate(result.pop("dead_fraction"), start=1):
+            row[f"layer{i}_dead_fraction"] = frac
+        if val is not None:
+            for key, value in result.items():
+                row[f"val_{key}"] = value
+
+    def _test_metrics(self) -> dict[str, Any]:
+        test = self.splits.test
+        if test is None:
+            return {}
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return evaluate(self.net, self.loss, test.x, test.y, test.labels)
+
+
+def fit(network: Network, splits: Any, *, state: TrainState | None = None, rows: list[dict[str, Any]] | None = None, **kwargs: Any) -> FitResult:
+    """Train ``network`` on ``splits`` and return a :class:`FitResult`.
+
+    Parameters
+    ----------
+    network : the network to train (its weights are updated in place)
+    splits : an object with ``train``, ``val`` and ``test`` splits, each with ``x``
+        (n, inputs), ``y`` (n, outputs) and ``labels`` ((n,) ints or None); ``val`` and
+        ``test`` may be None
+    loss, optimizer (one, or a list with one per dense layer), schedule, regularizer :
+        engine objects (see the registries)
+    epochs, batch_size, shuffle : the loop
+    rngs : a seed or the named generators of :mod:`nnexp.engine.rng`
+    callbacks : :class:`~nnexp.training.callbacks.Callback` objects
+    early_stopping : an :class:`EarlyStopping` or None
+    stop : an object with ``is_set()`` (a ``threading.Event``); when set, the loop ends
+        after the current batch with status "interrupted"
+    state, rows : resume from a :class:`TrainState` and the history rows before it
+    """
+    trainer = Trainer(network, splits, **kwargs)
+    if state is not None:
+        trainer.restore(state, rows)
+    return trainer.run()
