@@ -206,8 +206,12 @@ def _end_summary(result: FitResult, splits: Any, info: Any) -> dict[str, Any]:
 
 
 def _metrics_only(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("epoch", "train_", "val_", "lr")
-    return {k: (int(v) if k == "epoch" else v) for k, v in row.items() if k.startswith(keep)}
+    keep = ("epoch", "train_", "val_", "lr", "penalty")
+    return {
+        k: (int(v) if k == "epoch" else v)
+        for k, v in row.items()
+        if k.startswith(keep) and k != "train_seconds"
+    }
 
 
 def _best_epoch(frame: Any, task: str) -> int | None:

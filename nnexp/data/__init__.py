@@ -1,9 +1,9 @@
 """Data sets (SPEC §8, §9): a registry of loaders returning train/val/test splits.
 
-``load_dataset({"name": "mnist_10k", "validation": 0.1}, seed_rng=rng, dtype="float32")``
-returns ``(Splits, DatasetInfo)``.  Importing this package registers the built-in data
-sets: mnist, fashion_mnist, mnist_10k, logic_gates, sincos, spirals, circles, blobs,
-noisy_1d, csv and npz.
+``load_dataset({"name": "mnist_10k"}, seed_rng=rng, dtype="float32")`` returns
+``(Splits, DatasetInfo)``.  Importing this package registers the built-in data sets:
+mnist, fashion_mnist, mnist_10k, logic_gates, sincos, spirals, circles, blobs, noisy_1d,
+csv and npz.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from nnexp.data import bundled, csvfile, files, mnist, toy  # noqa: F401  (registration)
+# isort: off  (import order is the order of `nnexp list datasets`)
+from nnexp.data import bundled, csvfile, files, mnist, toy  # noqa: F401
+
+# isort: on
 from nnexp.data.base import DatasetInfo, Progress, Split, Splits
 from nnexp.data.registry import DATASETS
 

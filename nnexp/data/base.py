@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from nnexp.data.sampling import complement, pick, validation_count
 from nnexp.errors import DataError
 from nnexp.types import Array
 
@@ -85,8 +86,9 @@ class DatasetInfo:
             else f"{self.n_outputs} output{'s' * (self.n_outputs != 1)}"
         )
         return (
-            f"{self.name}: {s['train']:,} train / {s['val']:,} val / {s['test']:,} test,"
-            f" {self.n_features} features, {what}"
+            f"{self.name}: {s['train']:,} train / {s['val']:,} val /"
+            f" {s['test']:,} test,"
+            f" {self.n_features} feature{'s' * (self.n_features != 1)}, {what}"
         )
 
 
@@ -143,7 +145,9 @@ def check_common(
     if limit is not None and (
         isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
     ):
-        raise ValueError(f"limit must be a count of training samples >= 1, got {limit!r}")
+        raise ValueError(
+            f"limit must be a count of training samples >= 1, got {limit!r}"
+        )
 
 
 def check_positive_int(value: Any, what: str, minimum: int = 1) -> None:
@@ -162,58 +166,6 @@ def run_dtype(dtype: Any) -> np.dtype:
     if dt.kind != "f":
         raise ValueError(f"the run dtype must be float32 or float64, got {dt}")
     return dt
-
-
-# ---- stratified sampling ----------------------------------------------------------------
-
-
-def largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
-    """Split ``total`` over groups in proportion to ``counts``, summing exactly to total.
-
-    Each group gets floor(total·c/N), and the groups with the largest remainders get
-    one more (ties: lower group index first).  Integer arithmetic, so ties are exact.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    n = int(counts.sum())
-    num = counts * int(total)
-    quota, rem = num // n, num % n
-    short = int(total - quota.sum())
-    order = np.lexsort((np.arange(len(counts)), -rem))
-    quota[order[:short]] += 1
-    return quota
-
-
-def pick(n: int, k: int, rng: np.random.Generator, labels: np.ndarray | None) -> np.ndarray:
-    """Sorted indices of ``k`` of ``n`` samples, stratified by ``labels`` when given."""
-    if labels is None:
-        return np.sort(rng.permutation(n)[:k])
-    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    quotas = largest_remainder(counts, k)
-    chosen = [
-        rng.permutation(np.flatnonzero(inverse == c))[: quotas[c]] for c in range(len(classes))
-    ]
-    return np.sort(np.concatenate(chosen))
-
-
-def complement(n: int, idx: np.ndarray) -> np.ndarray:
-    mask = np.ones(n, dtype=bool)
-    mask[idx] = False
-    return np.flatnonzero(mask)
-
-
-def validation_count(validation: float | int, n: int, name: str) -> int:
-    """Number of validation samples out of ``n`` training samples."""
-    if isinstance(validation, float) and validation < 1:
-        count = max(1, round(validation * n))
-    else:
-        count = int(validation)
-    if count >= n:
-        raise DataError(
-            f"data set {name}: validation={validation!r} asks for {count} of the {n} "
-            f"training samples, which leaves none to train on; use a smaller fraction "
-            f"or count."
-        )
-    return count
 
 
 # ---- the pipeline --------------------------------------------------------------------
@@ -239,27 +191,20 @@ def prepare(
     dt = run_dtype(dtype)
     notes = list(raw.notes)
     classify = raw.task == "classification"
-    x_tr, y_tr = raw.x_train, raw.y_train
-    n = len(x_tr)
-    if limit is not None and limit < n:
-        idx = pick(n, limit, rng, y_tr if classify else None)
-        x_tr, y_tr = x_tr[idx], y_tr[idx]
-        how = "stratified by class" if classify else "at random"
-        notes.append(f"limit: {limit:,} of the {n:,} training samples, {how}")
-    elif limit is not None:
-        notes.append(f"limit {limit:,} >= the {n:,} training samples: all are used")
+    x_tr, y_tr = _limit(raw, limit, rng, notes)
     x_va, y_va, x_tr, y_tr = _validation(raw, x_tr, y_tr, validation, rng, name, notes)
     shape = tuple(int(d) for d in x_tr.shape[1:])
-    flat = lambda a: None if a is None else a.reshape(len(a), -1)  # noqa: E731
-    shift, span = _normalizer(flat(x_tr), normalize, raw.value_range, notes)
+    shift, span = _normalizer(_flat(x_tr), normalize, raw.value_range, notes)
     n_classes = raw.n_classes
     if classify and n_classes is None:
-        n_classes = 1 + max(int(y.max()) for y in (y_tr, y_va, raw.y_test) if _filled(y))
+        n_classes = 1 + max(
+            int(y.max()) for y in (y_tr, y_va, raw.y_test) if _filled(y)
+        )
 
-    def make(x: np.ndarray | None, y: np.ndarray | None) -> Split | None:
+    def convert(x: np.ndarray | None, y: np.ndarray | None) -> Split | None:
         if x is None or y is None:
             return None
-        xf = flat(x).astype(dt)
+        xf = _flat(x).astype(dt)
         if normalize != "none":
             xf -= shift.astype(dt)
             xf /= span.astype(dt)
@@ -267,9 +212,26 @@ def prepare(
             xf = xf.reshape(len(xf), *shape)
         return _targets(xf, y, dt, n_classes if classify else None, one_hot)
 
-    splits = Splits(make(x_tr, y_tr), make(x_va, y_va), make(raw.x_test, raw.y_test))
+    splits = Splits(
+        convert(x_tr, y_tr), convert(x_va, y_va), convert(raw.x_test, raw.y_test)
+    )
+    return splits, _info(raw, name, splits, shape, flatten, n_classes, notes)
+
+
+def _info(
+    raw: RawData,
+    name: str,
+    splits: Splits,
+    shape: tuple[int, ...],
+    flatten: bool,
+    n_classes: int | None,
+    notes: list[str],
+) -> DatasetInfo:
+    classify = raw.task == "classification"
     n_features = int(np.prod(shape, dtype=np.int64))
-    info = DatasetInfo(
+    sizes = {"train": len(splits.train)}
+    sizes.update(val=len(splits.val or ()), test=len(splits.test or ()))
+    return DatasetInfo(
         name=name,
         task=raw.task,
         n_features=n_features,
@@ -277,13 +239,32 @@ def prepare(
         n_classes=n_classes if classify else None,
         class_names=raw.class_names,
         input_shape=(n_features,) if flatten else shape,
-        sizes={k: len(s) if s is not None else 0 for k, s in zip(
-            ("train", "val", "test"), (splits.train, splits.val, splits.test), strict=True)},
+        sizes=sizes,
         source=raw.source,
         notes=notes,
         output_names=raw.output_names,
     )
-    return splits, info
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    return a.reshape(len(a), -1)
+
+
+def _limit(
+    raw: RawData, limit: int | None, rng: np.random.Generator, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training arrays, cut to ``limit`` samples (stratified for classification)."""
+    x, y, n = raw.x_train, raw.y_train, len(raw.x_train)
+    if limit is None:
+        return x, y
+    if limit >= n:
+        notes.append(f"limit {limit:,} >= the {n:,} training samples: all are used")
+        return x, y
+    classify = raw.task == "classification"
+    idx = pick(n, limit, rng, y if classify else None)
+    how = "stratified by class" if classify else "at random"
+    notes.append(f"limit: {limit:,} of the {n:,} training samples, {how}")
+    return x[idx], y[idx]
 
 
 def _filled(a: np.ndarray | None) -> bool:
@@ -304,7 +285,8 @@ def _validation(
         if validation is not None:
             raise DataError(
                 f"data set {name}: {raw.source} has its own validation split (x_val, "
-                f"y_val), so validation={validation!r} cannot apply; remove one of them."
+                f"y_val), so validation={validation!r} cannot apply; remove one of "
+                f"them."
             )
         notes.append(f"validation: the fixed split stored in {raw.source}")
         return raw.x_val, raw.y_val, x, y
@@ -336,31 +318,39 @@ def _normalizer(
         return np.zeros(1), one
     if mode == "scale" and value_range is not None:
         lo, hi = value_range
-        notes.append(f"normalize: scale, x/{hi - lo:g}" if lo == 0 else
-                     f"normalize: scale, (x − {lo:g})/{hi - lo:g}")
+        notes.append(
+            f"normalize: scale, x/{hi - lo:g}"
+            if lo == 0
+            else f"normalize: scale, (x − {lo:g})/{hi - lo:g}"
+        )
         return np.array([lo], dtype=np.float64), np.array([hi - lo], dtype=np.float64)
     if mode == "scale":
         lo = x.min(axis=0).astype(np.float64)
         span = x.max(axis=0).astype(np.float64) - lo
         span[span == 0] = 1.0
-        notes.append("normalize: scale, per feature to [0, 1] by the training split's "
-                     "min and max")
+        notes.append(
+            "normalize: scale, per feature to [0, 1] by the training split's "
+            "min and max"
+        )
         return lo, span
     if value_range is not None:
         mean, std = _global_moments(x)
-        notes.append(f"normalize: standardize with the training split's mean {mean:.6g}"
-                     f" and std {std:.6g} over all features")
+        notes.append(
+            f"normalize: standardize with the training split's mean {mean:.6g}"
+            f" and std {std:.6g} over all features"
+        )
         return np.array([mean]), np.array([std if std > 0 else 1.0])
     mean = x.mean(axis=0, dtype=np.float64)
     std = x.std(axis=0, dtype=np.float64)
     std[std == 0] = 1.0
-    notes.append("normalize: standardize per feature with the training split's mean "
-                 "and std")
+    notes.append(
+        "normalize: standardize per feature with the training split's mean and std"
+    )
     return mean, std
 
 
 def _global_moments(x: np.ndarray) -> tuple[float, float]:
-    """Mean and std of every entry; for uint8 images from a histogram (no float copy)."""
+    """Mean and std of all entries; for uint8 from a histogram (no float copy)."""
     if x.dtype == np.uint8:
         hist = np.bincount(x.ravel(), minlength=256).astype(np.float64)
         v = np.arange(256, dtype=np.float64)

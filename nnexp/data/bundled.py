@@ -16,19 +16,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp.data.arrays import as_labels
 from nnexp.data.base import (
     DatasetBase,
     Normalize,
     Progress,
     RawData,
     check_common,
-    complement,
-    pick,
 )
-from nnexp.data.files import as_labels
 from nnexp.data.idx import read_idx
 from nnexp.data.mnist import CHECKSUMS, DIGITS, PARTS
 from nnexp.data.registry import DATASETS
+from nnexp.data.sampling import complement, pick
 from nnexp.errors import DataError
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
@@ -54,7 +53,9 @@ def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
     x = read_idx(images_path, sums[PARTS[2]].raw_sha256, what="MNIST test images")
     y = as_labels(
         read_idx(labels_path, sums[PARTS[3]].raw_sha256, what="MNIST test labels"),
-        labels_path, "labels", 10,
+        labels_path,
+        "labels",
+        10,
     )
     x.flags.writeable = False
     y.flags.writeable = False
@@ -85,11 +86,20 @@ class Mnist10k(DatasetBase):
     task: ClassVar[str] = "classification"
 
     def __post_init__(self) -> None:
-        check_common(self.name, validation=self.validation, normalize=self.normalize,
-                     limit=self.limit)
+        check_common(
+            self.name,
+            validation=self.validation,
+            normalize=self.normalize,
+            limit=self.limit,
+        )
 
-    def read(self, *, rng: np.random.Generator, base_dir: Any = None,
-             progress: Progress | None = None) -> RawData:
+    def read(
+        self,
+        *,
+        rng: np.random.Generator,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> RawData:
         x, y = bundled_digits()
         train, test = fixed_split()
         return RawData(

@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp.data.arrays import as_labels, check_file_params, holdout, resolve_path
 from nnexp.data.base import DatasetBase, Normalize, Progress, RawData, Task
-from nnexp.data.files import as_labels, check_file_params, holdout, resolve_path
 from nnexp.data.registry import DATASETS
 from nnexp.errors import DataError
 
@@ -67,12 +67,15 @@ def read_table(path: Path, delimiter: str, header: bool | None) -> Table:
     except FileNotFoundError:
         raise DataError(f"{path}: file not found.") from None
     except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}).") from None
+        raise DataError(
+            f"{path}: not UTF-8 text ({err.reason} at byte {err.start})."
+        ) from None
     except (csv.Error, OSError) as err:
         raise DataError(f"{path}: cannot read it as CSV ({err}).") from None
     if header is None:
         header = bool(rows) and (
-            any(not is_number(a) and is_number(b) for a, b in zip(*rows[:2], strict=False))
+            any(not is_number(a) and is_number(b)
+                for a, b in zip(*rows[:2], strict=False))
             if len(rows) > 1 else not all(is_number(c) for c in rows[0])
         )  # fmt: skip
     names = rows[0] if header and rows else None
@@ -98,24 +101,25 @@ def column_index(ref: int | str, table: Table, what: str) -> int:
         if not 0 <= i < table.width:
             raise DataError(
                 f"{table.path}: {what} column {ref} does not exist; the file has "
-                f"{table.width} columns (0..{table.width - 1}, or negative from the end)."
+                f"{table.width} columns (0..{table.width - 1}, or negative from the "
+                f"end)."
             )
         return i
     if table.names is None:
         raise DataError(
-            f"{table.path}: {what} column {ref!r} is given by name, but the file has no "
-            f"header row (set header: true if its first row is one)."
+            f"{table.path}: {what} column {ref!r} is given by name, but the file "
+            f"has no header row (set header: true if its first row is one)."
         )
     if ref not in table.names:
         raise DataError(
-            f"{table.path}: {what} column {ref!r} is not in the header; the columns are "
-            f"{', '.join(table.names)}."
+            f"{table.path}: {what} column {ref!r} is not in the header; the "
+            f"columns are {', '.join(table.names)}."
         )
     return table.names.index(ref)
 
 
 def numbers(table: Table, cols: list[int]) -> np.ndarray:
-    """(n, len(cols)) float64; DataError at the first cell that is not a finite number."""
+    """(n, len(cols)) float64; DataError at the first cell that is not a number."""
     cells = [[row[c] for c in cols] for row in table.rows]
     try:
         a = np.array(cells, dtype=np.float64).reshape(len(cells), len(cols))
@@ -126,16 +130,22 @@ def numbers(table: Table, cols: list[int]) -> np.ndarray:
     for r, row in enumerate(cells):
         for j, cell in enumerate(row):
             if not is_number(cell):
-                what = "an empty cell" if cell == "" else f"{cell!r} is not a finite number"
+                what = (
+                    "an empty cell"
+                    if cell == ""
+                    else f"{cell!r} is not a finite number"
+                )
                 raise DataError(
-                    f"{table.where(r, cols[j])}: {what}; feature (and regression target) "
-                    f"cells must be numbers."
+                    f"{table.where(r, cols[j])}: {what}; feature (and regression "
+                    f"target) cells must be numbers."
                 )
     raise AssertionError("unreachable: a cell failed to convert but all parse")
 
 
 def class_labels(
-    tables: list[Table], cols: list[int], classes: int | None,
+    tables: list[Table],
+    cols: list[int],
+    classes: int | None,
     class_names: tuple[str, ...] | None,
 ) -> tuple[list[np.ndarray], int | None, list[str] | None]:
     """Labels (n,) per table, the class count and the class names."""
@@ -143,11 +153,15 @@ def class_labels(
     if all(is_number(x) for col in cells for x in col):
         count = classes or (len(class_names) if class_names else None)
         labels = [
-            as_labels(np.array(col, dtype=np.float64), t.path, f"target {t.label(c)}", count)
+            as_labels(
+                np.array(col, dtype=np.float64), t.path, f"target {t.label(c)}", count
+            )
             for t, c, col in zip(tables, cols, cells, strict=True)
         ]
         return labels, count, list(class_names) if class_names else None
-    names = list(class_names) if class_names else sorted({x for col in cells for x in col})
+    names = (
+        list(class_names) if class_names else sorted({x for col in cells for x in col})
+    )
     index = {n: i for i, n in enumerate(names)}
     out = []
     for t, c, col in zip(tables, cols, cells, strict=True):
@@ -155,12 +169,16 @@ def class_labels(
             if x not in index:
                 raise DataError(
                     f"{t.where(r, c)}: label {x!r} is not one of the class_names "
-                    f"{', '.join(names)}." if x else f"{t.where(r, c)}: an empty label."
+                    f"{', '.join(names)}."
+                    if x
+                    else f"{t.where(r, c)}: an empty label."
                 )
         out.append(np.array([index[x] for x in col], dtype=np.int64))
     if classes is not None and classes != len(names):
-        raise DataError(f"{tables[0].path}: the target column has {len(names)} distinct "
-                        f"labels ({', '.join(names)}) but classes is {classes}.")
+        raise DataError(
+            f"{tables[0].path}: the target column has {len(names)} distinct "
+            f"labels ({', '.join(names)}) but classes is {classes}."
+        )
     return out, len(names), names
 
 
@@ -193,33 +211,45 @@ class Csv(DatasetBase):
             if not self.target:
                 raise ValueError("target must name at least one column")
             if self.task == "classification" and len(self.target) > 1:
-                raise ValueError("classification takes one target column, got "
-                                 f"{len(self.target)}")
+                raise ValueError(
+                    f"classification takes one target column, got {len(self.target)}"
+                )
         if self.columns is not None:
             object.__setattr__(self, "columns", tuple(self.columns))
         if not isinstance(self.delimiter, str) or len(self.delimiter) != 1:
             raise ValueError(f"delimiter must be one character, got {self.delimiter!r}")
 
-    def read(self, *, rng: np.random.Generator, base_dir: Any = None,
-             progress: Progress | None = None) -> RawData:
+    def read(
+        self,
+        *,
+        rng: np.random.Generator,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> RawData:
         path = resolve_path(self.path, base_dir)
         tables = [read_table(path, self.delimiter, self.header)]
         if self.test_path is not None:
-            tables.append(read_table(resolve_path(self.test_path, base_dir),
-                                     self.delimiter, self.header))
+            tables.append(
+                read_table(
+                    resolve_path(self.test_path, base_dir), self.delimiter, self.header
+                )
+            )
         layout = [self._layout(t) for t in tables]
         xs = [numbers(t, feats) for t, (feats, _) in zip(tables, layout, strict=True)]
         classify = self.task == "classification"
         n_classes, names = None, None
         if classify:
             ys, n_classes, names = class_labels(
-                tables, [tg[0] for _, tg in layout], self.classes, self.class_names)
+                tables, [tg[0] for _, tg in layout], self.classes, self.class_names
+            )
         else:
             ys = [numbers(t, tg) for t, (_, tg) in zip(tables, layout, strict=True)]
         if len(tables) == 2:
             x_tr, y_tr, x_te, y_te = xs[0], ys[0], xs[1], ys[1]
         else:
-            x_tr, y_tr, x_te, y_te = holdout(xs[0], ys[0], self.test, rng, classify, path)
+            x_tr, y_tr, x_te, y_te = holdout(
+                xs[0], ys[0], self.test, rng, classify, path
+            )
         feats, targets = layout[0]
         tnames = [tables[0].names[c] for c in targets] if tables[0].names else None
         return RawData(
@@ -239,8 +269,10 @@ class Csv(DatasetBase):
             feats = [column_index(r, table, "feature") for r in self.columns]
         clash = sorted(set(feats) & set(targets))
         if clash:
-            raise DataError(f"{table.path}: {table.label(clash[0])} is both a feature and "
-                            f"the target; remove it from columns.")
+            raise DataError(
+                f"{table.path}: {table.label(clash[0])} is both a feature and "
+                f"the target; remove it from columns."
+            )
         if not feats:
             raise DataError(f"{table.path}: no feature columns besides the target.")
         return feats, targets

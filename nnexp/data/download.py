@@ -20,6 +20,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from nnexp.data.base import Progress
 from nnexp.data.idx import file_digest
@@ -52,8 +53,13 @@ class Checksum:
         """Why ``path`` fails the check, or None when it passes."""
         try:
             if self.raw_sha256 is not None:
-                return _compare("sha256 of the decompressed content", path, "sha256",
-                                self.raw_sha256, decompress=True)
+                return _compare(
+                    "sha256 of the decompressed content",
+                    path,
+                    "sha256",
+                    self.raw_sha256,
+                    decompress=True,
+                )
             if self.gz_sha256 is not None:
                 return _compare("sha256", path, "sha256", self.gz_sha256)
             if self.gz_md5 is not None:
@@ -63,8 +69,9 @@ class Checksum:
         return None
 
 
-def _compare(label: str, path: Path, algo: str, expected: str, *, decompress: bool = False
-             ) -> str | None:
+def _compare(
+    label: str, path: Path, algo: str, expected: str, *, decompress: bool = False
+) -> str | None:
     got = file_digest(path, algo, decompress=decompress)
     if got == expected.lower():
         return None
@@ -128,7 +135,9 @@ def _fetch_one(
     url: str, dest: Path, checksum: Checksum, progress: Progress | None, label: str
 ) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -143,7 +152,7 @@ def _fetch_one(
         tmp.unlink(missing_ok=True)
 
 
-def _stream(url: str, out, progress: Progress | None, label: str) -> None:  # noqa: ANN001
+def _stream(url: str, out: BinaryIO, progress: Progress | None, label: str) -> None:
     """Copy the body of ``url`` into ``out``; _Failed on any network problem."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
@@ -162,7 +171,7 @@ def _stream(url: str, out, progress: Progress | None, label: str) -> None:  # no
         raise _Failed(f"HTTP {err.code} {err.reason}") from None
     except urllib.error.URLError as err:
         raise _Failed(_reason(err.reason)) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _Failed(f"no answer within {TIMEOUT:g} s") from None
     except (http.client.HTTPException, OSError) as err:
         raise _Failed(f"transfer failed ({_reason(err)})") from None

@@ -32,7 +32,7 @@ CHUNK = 1 << 20
 
 
 def is_gzip(path: Path) -> bool:
-    """Whether the file starts with the gzip magic (names can lie, magic bytes don't)."""
+    """Whether the file starts with the gzip magic (names can lie, magic can't)."""
     with open(path, "rb") as f:
         return f.read(2) == GZIP_MAGIC
 
@@ -57,7 +57,9 @@ def read_payload(path: Path) -> bytes:
             f"{path}: corrupt gzip file ({err}); delete it and fetch it again."
         ) from None
     except OSError as err:
-        raise DataError(f"{path}: cannot read the file ({err.strerror or err}).") from None
+        raise DataError(
+            f"{path}: cannot read the file ({err.strerror or err})."
+        ) from None
 
 
 def parse_idx(data: bytes, path: Path | str) -> np.ndarray:
@@ -67,9 +69,15 @@ def parse_idx(data: bytes, path: Path | str) -> np.ndarray:
     Raises DataError naming ``path`` for a wrong magic number, a truncated file, or a
     header whose dimensions do not match the number of bytes that follow it.
     """
-    if len(data) < 4 or data[0:2] != b"\0\0" or data[2] not in IDX_TYPES or data[3] == 0:
+    if (
+        len(data) < 4
+        or data[0:2] != b"\0\0"
+        or data[2] not in IDX_TYPES
+        or data[3] == 0
+    ):
         raise DataError(
-            f"{path}: not an IDX file: its first bytes are {data[:4].hex(' ') or 'empty'},"
+            f"{path}: not an IDX file: its first bytes are "
+            f"{data[:4].hex(' ') or 'empty'},"
             f" while an IDX file starts with 00 00, a type code (08 for uint8, 09, 0b, "
             f"0c, 0d, 0e) and a dimension count."
         )
@@ -100,7 +108,7 @@ def parse_idx(data: bytes, path: Path | str) -> np.ndarray:
 
 
 def read_idx(path: Path, sha256: str | None = None, what: str = "") -> np.ndarray:
-    """Read an IDX file (gzipped or plain), verifying the decompressed sha256 if given."""
+    """Read an IDX file (gzipped or plain); verify its content's sha256 if given."""
     data = read_payload(path)
     if sha256 is not None:
         check_sha256(data, sha256, path, what)

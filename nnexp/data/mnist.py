@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp.data.arrays import as_labels, read_npz, require_keys
 from nnexp.data.base import (
     DatasetBase,
     Normalize,
@@ -31,7 +32,6 @@ from nnexp.data.base import (
     check_common,
 )
 from nnexp.data.download import Checksum, DownloadError, cache_root, fetch
-from nnexp.data.files import as_labels, read_npz, require_keys
 from nnexp.data.idx import read_idx
 from nnexp.data.registry import DATASETS
 from nnexp.errors import DataError
@@ -91,7 +91,10 @@ MIRRORS: dict[str, list[str]] = {
 SYSTEM_FOLDERS: dict[str, list[Path]] = {
     "fashion_mnist": [Path("/usr/share/datasets/fashion-mnist")],
 }
-FOLDER_NAMES = {"mnist": ("mnist",), "fashion_mnist": ("fashion_mnist", "fashion-mnist")}
+FOLDER_NAMES = {
+    "mnist": ("mnist",),
+    "fashion_mnist": ("fashion_mnist", "fashion-mnist"),
+}
 DIGITS = [str(d) for d in range(10)]
 FASHION_CLASSES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -148,36 +151,49 @@ def locate(
             p = Path(base_dir) / p
         return _explicit(p, title)
     looked = ["dataset.path (not given)"]
-    env = os.environ.get("NNEXP_DATA")
-    if env:
-        root = Path(env).expanduser()
-        for name in FOLDER_NAMES[key]:
-            if (root / f"{name}.npz").is_file():
-                return Found(root / f"{name}.npz", npz=root / f"{name}.npz")
-            found, missing = find_idx(root / name)
-            if not missing:
-                return Found(root / name, idx=found)
-            looked.append(_why(root / name, missing))
-    else:
-        looked.append("$NNEXP_DATA (not set)")
+    found = _in_env(key, looked)
+    if found is not None:
+        return found
     cache = cache_root() / key
     cached, missing = find_idx(cache)
     if not missing:
         return Found(cache, idx=cached)
     looked.append(_why(cache, missing))
     for folder in SYSTEM_FOLDERS.get(key, []):
-        found, lacking = find_idx(folder)
+        files, lacking = find_idx(folder)
         if not lacking:
-            return Found(folder, idx=found)
+            return Found(folder, idx=files)
         looked.append(_why(folder, lacking))
-    for part in missing:
+    for part in missing:  # files already in the cache are kept, not fetched again
         try:
-            cached[part] = fetch(part + ".gz", MIRRORS.get(key, []), cache,
-                                 CHECKSUMS[key][part], progress=progress,
-                                 label=f"{key} {part}.gz")
+            cached[part] = fetch(
+                part + ".gz",
+                MIRRORS.get(key, []),
+                cache,
+                CHECKSUMS[key][part],
+                progress=progress,
+                label=f"{key} {part}.gz",
+            )
         except DownloadError as err:
             raise _not_found(key, title, looked, err, cache) from None
     return Found(cache, idx=cached)
+
+
+def _in_env(key: str, looked: list[str]) -> Found | None:
+    """The data in ``$NNEXP_DATA`` (``<name>.npz`` or ``<name>/``), noting misses."""
+    env = os.environ.get("NNEXP_DATA")
+    if not env:
+        looked.append("$NNEXP_DATA (not set)")
+        return None
+    root = Path(env).expanduser()
+    for name in FOLDER_NAMES[key]:
+        if (root / f"{name}.npz").is_file():
+            return Found(root / f"{name}.npz", npz=root / f"{name}.npz")
+        found, missing = find_idx(root / name)
+        if not missing:
+            return Found(root / name, idx=found)
+        looked.append(f"{_why(root / name, missing)[:-1]}; no {name}.npz)")
+    return None
 
 
 def _why(folder: Path, missing: list[str]) -> str:
@@ -191,12 +207,15 @@ def _why(folder: Path, missing: list[str]) -> str:
 def _not_found(
     key: str, title: str, looked: list[str], err: DownloadError, cache: Path
 ) -> DataError:
-    tried = "; ".join(f"{url} ({why})" for url, why in err.attempts) or "no mirror listed"
+    tried = (
+        "; ".join(f"{url} ({why})" for url, why in err.attempts) or "no mirror listed"
+    )
     extra = {
         "mnist": " For digits that work offline, use the data set mnist_10k, which "
         "ships with nnexp.",
-        "fashion_mnist": " On Debian or Ubuntu, `apt-get install dataset-fashion-mnist` "
-        "installs the files in /usr/share/datasets/fashion-mnist.",
+        "fashion_mnist": " On Debian or Ubuntu, `apt-get install "
+        "dataset-fashion-mnist` installs the files in "
+        "/usr/share/datasets/fashion-mnist.",
     }.get(key, "")
     return DataError(
         f"{title} was not found and could not be downloaded. Looked in: "
@@ -219,11 +238,17 @@ def read_found(found: Found, key: str, title: str) -> dict[str, np.ndarray]:
         assert found.idx is not None
         sums = CHECKSUMS.get(key, {})
         out = {
-            role: read_idx(found.idx[part], getattr(sums.get(part), "raw_sha256", None),
-                           what=f"{title} {part}")
+            role: read_idx(
+                found.idx[part],
+                getattr(sums.get(part), "raw_sha256", None),
+                what=f"{title} {part}",
+            )
             for role, part in zip(NPZ_KEYS, PARTS, strict=True)
         }
-    where = lambda role: found.npz or found.idx[PARTS[NPZ_KEYS.index(role)]]  # noqa: E731
+
+    def where(role: str) -> Path:
+        return found.npz or found.idx[PARTS[NPZ_KEYS.index(role)]]
+
     for split in ("train", "test"):
         x, y = out[f"x_{split}"], out[f"y_{split}"]
         out[f"x_{split}"] = _images(x, where(f"x_{split}"), f"x_{split}")
@@ -249,18 +274,27 @@ def _images(x: np.ndarray, path: Path, role: str) -> np.ndarray:
 
 
 class ImageDataset(DatasetBase):
-    """Shared reading for the 28 × 28 IDX data sets (set ``key``, ``title``, classes)."""
+    """Shared reading of the 28 × 28 IDX data sets (``key``, ``title``, ``names``)."""
 
     __slots__ = ()
     key: ClassVar[str]
     title: ClassVar[str]
     names: ClassVar[list[str]]
 
-    def read(self, *, rng: np.random.Generator, base_dir: Any = None,
-             progress: Progress | None = None) -> RawData:
-        found = locate(self.key, self.title, getattr(self, "path", None), base_dir, progress)
+    def read(
+        self,
+        *,
+        rng: np.random.Generator,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> RawData:
+        found = locate(
+            self.key, self.title, getattr(self, "path", None), base_dir, progress
+        )
         a = read_found(found, self.key, self.title)
-        scaled = a["x_train"].dtype.kind == "f" and float(a["x_train"].max(initial=0)) <= 1
+        scaled = (
+            a["x_train"].dtype.kind == "f" and float(a["x_train"].max(initial=0)) <= 1
+        )
         return RawData(
             a["x_train"], a["y_train"], a["x_test"], a["y_test"],
             task="classification", source=str(found.source), n_classes=10,
@@ -287,13 +321,18 @@ class Mnist(ImageDataset):
     task: ClassVar[str] = "classification"
 
     def __post_init__(self) -> None:
-        check_common(self.name, validation=self.validation, normalize=self.normalize,
-                     limit=self.limit)
+        check_common(
+            self.name,
+            validation=self.validation,
+            normalize=self.normalize,
+            limit=self.limit,
+        )
 
 
 @DATASETS.register(
     "fashion_mnist",
-    description="Fashion-MNIST (Zalando): 60,000 train / 10,000 test, 28×28, 10 classes",
+    description="Fashion-MNIST (Zalando): 60,000 train / 10,000 test, 28×28, "
+    "10 classes",
 )
 @dataclass(frozen=True, slots=True)
 class FashionMnist(ImageDataset):
@@ -311,5 +350,9 @@ class FashionMnist(ImageDataset):
     task: ClassVar[str] = "classification"
 
     def __post_init__(self) -> None:
-        check_common(self.name, validation=self.validation, normalize=self.normalize,
-                     limit=self.limit)
+        check_common(
+            self.name,
+            validation=self.validation,
+            normalize=self.normalize,
+            limit=self.limit,
+        )

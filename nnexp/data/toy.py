@@ -24,12 +24,10 @@ from nnexp.data.base import (
     check_common,
     check_nonnegative,
     check_positive_int,
-    complement,
-    largest_remainder,
-    pick,
     run_dtype,
 )
 from nnexp.data.registry import DATASETS
+from nnexp.data.sampling import complement, largest_remainder, pick
 
 GATES = {
     "AND": lambda a, b: a & b,
@@ -42,7 +40,9 @@ GATES = {
 
 
 @DATASETS.register(
-    "logic_gates", aliases=("logic",), description="E1: inputs {0,1}², targets AND, OR, XOR"
+    "logic_gates",
+    aliases=("logic",),
+    description="E1: inputs {0,1}², targets AND, OR, XOR",
 )
 @dataclass(frozen=True, slots=True)
 class LogicGates:
@@ -69,9 +69,15 @@ class LogicGates:
             raise ValueError(f"gates lists a gate twice: {list(gates)!r}")
         object.__setattr__(self, "gates", gates)
 
-    def load(self, *, rng: np.random.Generator, dtype: Any, one_hot: bool = True,
-             base_dir: Any = None, progress: Progress | None = None,
-             ) -> tuple[Splits, DatasetInfo]:
+    def load(
+        self,
+        *,
+        rng: np.random.Generator,
+        dtype: Any,
+        one_hot: bool = True,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> tuple[Splits, DatasetInfo]:
         """Splits whose train, val and test are the same four points (copies)."""
         dt = run_dtype(dtype)
         a = np.array([0, 0, 1, 1])
@@ -89,7 +95,9 @@ class LogicGates:
         return Splits(split(), split(), split()), info
 
 
-@DATASETS.register("sincos", aliases=("sin_cos",), description="E2: (sin x, cos x)/2 + ½ on [0, π/2]")
+@DATASETS.register(
+    "sincos", aliases=("sin_cos",), description="E2: (sin x, cos x)/2 + ½ on [0, π/2]"
+)
 @dataclass(frozen=True, slots=True)
 class SinCos(DatasetBase):
     """SPEC E2: x = linspace(0, π/2, n), y = (sin x, cos x)/2 + ½; even indices train,
@@ -105,14 +113,20 @@ class SinCos(DatasetBase):
         check_positive_int(self.n, "n", minimum=2)
         check_common(self.name, validation=self.validation, normalize=self.normalize)
 
-    def read(self, *, rng: np.random.Generator, base_dir: Any = None,
-             progress: Progress | None = None) -> RawData:
+    def read(
+        self,
+        *,
+        rng: np.random.Generator,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> RawData:
         x = np.linspace(0.0, np.pi / 2, self.n)[:, None]
         y = np.concatenate([np.sin(x), np.cos(x)], axis=1) / 2 + 0.5
         return RawData(
             x[0::2], y[0::2], x[1::2], y[1::2], task="regression", source="generated",
             output_names=["sin", "cos"],
-            notes=[f"{self.n} points of linspace(0, π/2): even indices train, odd test"],
+            notes=[f"{self.n} points of linspace(0, π/2): even indices train, odd "
+                   "test"],
         )  # fmt: skip
 
 
@@ -129,22 +143,34 @@ class Generated(DatasetBase):
         test = self.test
         if test is not None and (
             isinstance(test, bool)
-            or not ((isinstance(test, int) and 1 <= test < self.n)
-                    or (isinstance(test, float) and 0 < test < 1))
+            or not (
+                (isinstance(test, int) and 1 <= test < self.n)
+                or (isinstance(test, float) and 0 < test < 1)
+            )
         ):
-            raise ValueError(f"test must be a fraction in (0, 1) or a count in "
-                             f"1..n-1, got {test!r}")
+            raise ValueError(
+                f"test must be a fraction in (0, 1) or a count in 1..n-1, got {test!r}"
+            )
 
     def points(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def read(self, *, rng: np.random.Generator, base_dir: Any = None,
-             progress: Progress | None = None) -> RawData:
+    def read(
+        self,
+        *,
+        rng: np.random.Generator,
+        base_dir: Any = None,
+        progress: Progress | None = None,
+    ) -> RawData:
         x, y = self.points(rng)
         classify = self.task == "classification"
         x_te = y_te = None
         if self.test is not None:
-            k = max(1, round(self.test * self.n)) if isinstance(self.test, float) else self.test
+            k = (
+                max(1, round(self.test * self.n))
+                if isinstance(self.test, float)
+                else self.test
+            )
             t = pick(self.n, k, rng, y if classify else None)
             keep = complement(self.n, t)
             x, y, x_te, y_te = x[keep], y[keep], x[t], y[t]
@@ -210,12 +236,15 @@ class Circles(Generated):
     def __post_init__(self) -> None:
         self.check()
         if not 0 < self.factor < 1:
-            raise ValueError(f"factor (inner radius) must be in (0, 1), got {self.factor!r}")
+            raise ValueError(
+                f"factor (inner radius) must be in (0, 1), got {self.factor!r}"
+            )
 
     def points(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []
-        for k, (m, radius) in enumerate(zip(per_class(self.n, 2), (1.0, self.factor),
-                                            strict=True)):
+        for k, (m, radius) in enumerate(
+            zip(per_class(self.n, 2), (1.0, self.factor), strict=True)
+        ):
             angle = rng.uniform(0.0, 2 * np.pi, m)
             pts = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
             xs.append(pts + self.noise * rng.standard_normal((m, 2)))
@@ -261,7 +290,9 @@ FUNCTIONS = {
 }
 
 
-@DATASETS.register("noisy_1d", description="a 1-D function plus Gaussian noise (regression)")
+@DATASETS.register(
+    "noisy_1d", description="a 1-D function plus Gaussian noise (regression)"
+)
 @dataclass(frozen=True, slots=True)
 class Noisy1d(Generated):
     """y = f(x) + noise·N(0, 1) for x uniform on [−1, 1], f one of sin (sin πx),
@@ -279,8 +310,9 @@ class Noisy1d(Generated):
     def __post_init__(self) -> None:
         self.check()
         if self.function not in FUNCTIONS:
-            raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}, got "
-                             f"{self.function!r}")
+            raise ValueError(
+                f"function must be one of {', '.join(FUNCTIONS)}, got {self.function!r}"
+            )
 
     def points(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         x = np.sort(rng.uniform(-1.0, 1.0, self.n))[:, None]

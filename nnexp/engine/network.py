@@ -7,6 +7,7 @@ state, so saving, loading and resuming are dictionary copies.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -164,8 +165,8 @@ class Network:
 def describe_component(obj: Any) -> str:
     """``leaky_relu(alpha=0.1)`` style text for an activation or other component."""
     name = ACTIVATIONS.name_of(obj) or type(obj).__name__
-    fields = getattr(obj, "__dataclass_fields__", {})
-    args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in fields if not f.startswith("_"))
+    names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+    args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in names if not f.startswith("_"))
     return f"{name}({args})" if args else name
 
 

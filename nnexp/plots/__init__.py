@@ -10,7 +10,13 @@ with :func:`save_figure` (PNG, SVG or PDF by extension) or encode it with
 from __future__ import annotations
 
 from nnexp.plots.activations import make_activation_gallery, plot_activation
-from nnexp.plots.base import color_map, figure_bytes, metric_label, new_figure, save_figure
+from nnexp.plots.base import (
+    color_map,
+    figure_bytes,
+    metric_label,
+    new_figure,
+    save_figure,
+)
 from nnexp.plots.classification import (
     confusion_matrix,
     make_confusion,
@@ -20,13 +26,12 @@ from nnexp.plots.classification import (
 )
 from nnexp.plots.curves import (
     make_grouped_curves,
-    make_layer_diagnostics,
     make_learning_curves,
     make_overlay,
     plot_group,
-    plot_layers,
     plot_metric,
 )
+from nnexp.plots.layers import make_layer_diagnostics, plot_layers
 from nnexp.plots.regression import make_fit, plot_fit, plot_log_error
 from nnexp.plots.series import available_metrics, default_metrics, is_diverged
 from nnexp.plots.sweep import (

@@ -1,7 +1,7 @@
 """Gallery of activation functions and their derivatives, grouped by family (SPEC §1).
 
-One row per family, one panel per activation: f(x) solid and f'(x) dashed in the
-family's colour, with the axes through the origin drawn so symmetry and asymptotes
+One row per family, one panel per activation: f(x) solid in the family's colour and
+f'(x) dashed in near-black, with the axes through the origin drawn so symmetry and asymptotes
 (the course's first exercise sheet) can be read off.  Any object with
 ``forward(z)`` and ``derivative(z, a)`` works, plugins included; one without a
 ``family`` belongs to the identity family.
@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from nnexp.errors import RunError
 from nnexp.plots.base import color_map, finite_or_nan, new_figure
@@ -24,6 +23,7 @@ from nnexp.plots.base import color_map, finite_or_nan, new_figure
 #: Families in the order of SPEC §1; unknown (plugin) families follow in order seen.
 FAMILY_ORDER = ("heaviside", "sign", "relu", "abs", "identity", "output")
 FamilyOf = Callable[[Any], Any] | str | None
+DERIVATIVE_COLOR = "0.15"
 
 
 def default_family(act: Any) -> str:
@@ -67,7 +67,9 @@ def evaluate(act: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         a = np.asarray(act.forward(z), dtype=float)
         d = np.asarray(act.derivative(z, a), dtype=float)
-    return finite_or_nan(a.reshape(len(x), -1)[:, 0]), finite_or_nan(d.reshape(len(x), -1)[:, 0])
+    return finite_or_nan(a.reshape(len(x), -1)[:, 0]), finite_or_nan(
+        d.reshape(len(x), -1)[:, 0]
+    )
 
 
 def plot_activation(
@@ -92,9 +94,16 @@ def plot_activation(
         low, high = max(values.min(), -bound), min(values.max(), bound)
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
-    lines = ax.plot(x, f, color=color, linewidth=2.0, label=f"{name or 'f'}(x)")
-    lines += ax.plot(x, df, color=color, linewidth=1.5, linestyle="--",
-                     label=f"{name or 'f'}'(x)")
+    lines = ax.plot(x, f, color=color, linewidth=2.2, label=f"{name or 'f'}(x)")
+    # f' in near-black, so it stays visible where it equals f (exp).
+    lines += ax.plot(
+        x,
+        df,
+        color=DERIVATIVE_COLOR,
+        linewidth=1.3,
+        linestyle="--",
+        label=f"{name or 'f'}'(x)",
+    )
     ax.axhline(0, color="0.6", linewidth=0.7, zorder=0)
     ax.axvline(0, color="0.6", linewidth=0.7, zorder=0)
     ax.set_xlim(x[0], x[-1])
@@ -111,7 +120,9 @@ def group_by_family(
     for name, act in activations:
         groups.setdefault(family(act), []).append((name, act))
     rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
-    order = sorted(groups, key=lambda f: (rank.get(f, len(rank)), list(groups).index(f)))
+    order = sorted(
+        groups, key=lambda f: (rank.get(f, len(rank)), list(groups).index(f))
+    )
     return {f: groups[f] for f in order}
 
 
@@ -148,7 +159,7 @@ def make_activation_gallery(
     if not groups:
         raise RunError("the activation gallery needs at least one activation to draw.")
     rows, cols = len(groups), max(len(members) for members in groups.values())
-    fig = new_figure(2.5 * cols + 0.6, 2.2 * rows + 0.9)
+    fig = new_figure(max(6.0, 2.5 * cols + 0.6), 2.2 * rows + 0.9)
     axes = fig.subplots(rows, cols, squeeze=False)
     x = np.linspace(x_range[0], x_range[1], points)
     colors = color_map(groups)
@@ -159,11 +170,10 @@ def make_activation_gallery(
                 continue
             name, act = members[col]
             plot_activation(ax, act, x, color=colors[family], name=name)
-            ax.set_title(name, fontsize=10)
+            elementwise = getattr(act, "elementwise", True)
+            ax.set_title(name if elementwise else f"{name}([x, 0])₁", fontsize=10)
         row[0].set_ylabel(f"{family} family", fontsize=10, fontweight="bold")
-    handles = [Line2D([], [], color="0.3", linewidth=2, label="f(x)"),
-               Line2D([], [], color="0.3", linestyle="--", linewidth=1.5, label="f′(x)")]
-    fig.legend(handles=handles, loc="outside upper right", ncols=2, frameon=False)
     fig.supxlabel("x")
-    fig.suptitle(title or "Activation functions (solid) and their derivatives (dashed)")
+    # The title is the key (a legend would crowd the top row): colour solid = f.
+    fig.suptitle(title or "Activations f(x) (solid) and derivatives f′(x) (dashed)")
     return fig

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
+from matplotlib import colormaps, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -97,7 +97,7 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = DPI) -> Path:
             f"cannot save the figure to {path}: the folder {path.parent} does not exist; "
             "create it first or choose another output path."
         )
-    fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+    _write(fig, path, fmt, dpi)
     return path
 
 
@@ -105,13 +105,19 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = DPI) -> bytes:
     """The encoded figure (``png``, ``svg`` or ``pdf``), e.g. to embed in HTML."""
     output_format(f"figure.{fmt}")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+    _write(fig, buffer, fmt, dpi)
     return buffer.getvalue()
 
 
-def _metadata(fmt: str) -> dict[str, Any]:
-    # Dropping the date makes vector output reproducible; PNG stores no date.
-    return {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
+def _write(fig: Figure, target: Path | io.BytesIO, fmt: str, dpi: int) -> None:
+    # No date and a fixed salt for SVG element ids make vector output reproducible;
+    # rc_context keeps the setting local to this call.
+    metadata: dict[str, Any] = {
+        "svg": {"Date": None},
+        "pdf": {"CreationDate": None},
+    }.get(fmt, {})
+    with rc_context({"svg.hashsalt": "nnexp"}):
+        fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata)
 
 
 def color_map(labels: Iterable[Hashable]) -> dict[Hashable, str]:

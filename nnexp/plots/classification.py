@@ -27,7 +27,9 @@ def class_indices(labels: np.ndarray) -> np.ndarray:
     if labels.ndim == 2:
         return labels.argmax(axis=1)
     if labels.ndim != 1:
-        raise RunError(f"labels must have shape (n,) or (n, classes), got {labels.shape}.")
+        raise RunError(
+            f"labels must have shape (n,) or (n, classes), got {labels.shape}."
+        )
     return labels.astype(int)
 
 
@@ -49,8 +51,11 @@ def confusion_matrix(
     true, pred = class_indices(y_true), class_indices(y_pred)
     if true.shape != pred.shape:
         raise RunError(f"{true.size} true labels but {pred.size} predictions.")
-    k = n_classes if n_classes is not None else int(max(true.max(initial=-1),
-                                                        pred.max(initial=-1))) + 1
+    k = (
+        n_classes
+        if n_classes is not None
+        else int(max(true.max(initial=-1), pred.max(initial=-1))) + 1
+    )
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (true, pred), 1)
     return counts
@@ -84,9 +89,17 @@ def plot_confusion(
     k = counts.shape[0]
     values = _row_percent(counts) if normalize else counts.astype(float)
     image = ax.imshow(values, cmap="Blues", vmin=0, interpolation="nearest")
-    names = [str(n) for n in class_names] if class_names is not None else list(map(str, range(k)))
-    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0,
-                  ha="right" if max(map(len, names)) > 2 else "center")
+    names = (
+        [str(n) for n in class_names]
+        if class_names is not None
+        else list(map(str, range(k)))
+    )
+    ax.set_xticks(
+        range(k),
+        names,
+        rotation=45 if max(map(len, names)) > 2 else 0,
+        ha="right" if max(map(len, names)) > 2 else "center",
+    )
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
@@ -95,8 +108,15 @@ def plot_confusion(
     texts: list[Artist] = []
     for (i, j), value in np.ndenumerate(values):
         text = f"{value:.1f}" if normalize else f"{int(counts[i, j])}"
-        texts.append(ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
-                             color="white" if value > threshold else "black"))
+        # Zeros in grey, so the few confusions that matter stand out.
+        color = (
+            "white" if value > threshold else ("0.6" if counts[i, j] == 0 else "black")
+        )
+        texts.append(
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=fontsize, color=color
+            )
+        )
     return [image, *texts]
 
 
@@ -130,7 +150,8 @@ def make_confusion(
     bar.set_label("% of the true class" if normalize else "samples")
     total = counts.sum()
     accuracy = 100.0 * np.trace(counts) / total if total else 0.0
-    fig.suptitle(title or f"Confusion matrix (accuracy {accuracy:.1f} %, n = {total})")
+    kind = "Confusion matrix, % of each true class" if normalize else "Confusion matrix"
+    fig.suptitle(title or f"{kind} (accuracy {accuracy:.1f} %, n = {total})")
     return fig
 
 
@@ -171,8 +192,14 @@ def plot_samples(
         label = names[true[i]] if names else str(true[i])
         guess = names[pred[i]] if names else str(pred[i])
         artists.append(ax.imshow(images[i], cmap="gray_r", interpolation="nearest"))
-        artists.append(ax.set_title(f"{label} → {guess}", color=color, fontsize=9,
-                                    fontweight="bold" if wrong else "normal"))
+        artists.append(
+            ax.set_title(
+                f"{label} → {guess}",
+                color=color,
+                fontsize=9,
+                fontweight="bold" if wrong else "normal",
+            )
+        )
         for spine in ax.spines.values():
             spine.set_edgecolor(color if wrong else "0.7")
             spine.set_linewidth(2.5 if wrong else 0.8)
@@ -220,7 +247,11 @@ def make_sample_grid(
         chosen = np.arange(n)
     fig = new_figure(1.45 * cols, 1.6 * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    plot_samples(axes, images[chosen], true[chosen], pred[chosen], class_names=class_names)
+    plot_samples(
+        axes, images[chosen], true[chosen], pred[chosen], class_names=class_names
+    )
     errors = int((true[chosen] != pred[chosen]).sum())
-    fig.suptitle(title or f"Test samples: label → guess ({errors} of {n} wrong, in red)")
+    fig.suptitle(
+        title or f"Test samples: label → guess ({errors} of {n} wrong, in red)"
+    )
     return fig

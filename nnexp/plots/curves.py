@@ -1,17 +1,16 @@
-"""Learning curves: one run, many runs overlaid, groups with mean ± std bands, layers.
+"""Learning curves: one run, many runs overlaid, groups with mean ± std bands.
 
 Every curve follows one convention: the train split dashed, the validation split
 solid, both in the run's (or group's) colour; accuracy and dead fractions in percent.
 A run whose last loss is not finite has *diverged*: its curves end at their last
 finite point, marked with ×.  Histories are DataFrames with the trainer's columns
 (see :mod:`nnexp.plots.series`); runs come as ``(label, history)`` pairs, the labels
-chosen by the caller (e.g. ``"activation=tanh"``).
+chosen by the caller (e.g. ``"activation=tanh"``).  The per-layer diagnostics
+figure is in :mod:`nnexp.plots.layers`.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -19,7 +18,6 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from nnexp.errors import RunError
 from nnexp.plots.base import (
@@ -28,12 +26,16 @@ from nnexp.plots.base import (
     SPLIT_STYLE,
     color_map,
     finite_or_nan,
-    metric_label,
     metric_scale,
-    new_figure,
+)
+from nnexp.plots.panels import (
+    color_handles,
+    decorate,
+    figure_legend,
+    panels,
+    style_handles,
 )
 from nnexp.plots.series import (
-    X_LABELS,
     aggregate,
     check_history,
     default_metrics,
@@ -47,7 +49,6 @@ from nnexp.plots.series import (
 
 Runs = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
 BAND_ALPHA = 0.18
-_LAYER_RE = re.compile(r"^layer(\d+)_(weight_norm|grad_norm|dead_fraction)$")
 
 
 def plot_metric(
@@ -132,14 +133,21 @@ def plot_group(
         xs = stats["x"].to_numpy()
         mean = stats["mean"].to_numpy() * factor
         style = SPLIT_STYLE.get(split, "-")
-        artists += _draw_series(ax, xs, mean, color, style, _series_label(label, split), smooth)
+        artists += _draw_series(
+            ax, xs, mean, color, style, _series_label(label, split), smooth
+        )
         if len(histories) >= 2:
             std = moving_average(stats["std"].to_numpy() * factor, smooth)
             mid = moving_average(mean, smooth)
             artists.append(
                 ax.fill_between(
-                    xs, mid - std, mid + std, where=(stats["n"] >= 2).to_numpy(),
-                    color=color, alpha=BAND_ALPHA, linewidth=0,
+                    xs,
+                    mid - std,
+                    mid + std,
+                    where=(stats["n"] >= 2).to_numpy(),
+                    color=color,
+                    alpha=BAND_ALPHA,
+                    linewidth=0,
                 )
             )
         for history, bad in zip(histories, diverged, strict=True):
@@ -156,17 +164,30 @@ def _series_label(label: str | None, split: str) -> str:
 
 
 def _draw_series(
-    ax: Axes, xs: np.ndarray, ys: np.ndarray, color: str, style: str, label: str, smooth: int
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    color: str,
+    style: str,
+    label: str,
+    smooth: int,
 ) -> list[Artist]:
     """The curve, smoothed over ``smooth`` epochs with the raw one faint beneath."""
     if smooth == 1:
         return ax.plot(xs, ys, linestyle=style, color=color, linewidth=1.8, label=label)
     raw = ax.plot(
-        xs, ys, linestyle=style, color=color, linewidth=1.0, alpha=RAW_ALPHA,
+        xs,
+        ys,
+        linestyle=style,
+        color=color,
+        linewidth=1.0,
+        alpha=RAW_ALPHA,
         label=f"_raw {label}",
     )
     smoothed = moving_average(ys, smooth)
-    return raw + ax.plot(xs, smoothed, linestyle=style, color=color, linewidth=1.8, label=label)
+    return raw + ax.plot(
+        xs, smoothed, linestyle=style, color=color, linewidth=1.8, label=label
+    )
 
 
 def _mark_end(ax: Axes, xs: np.ndarray, ys: np.ndarray, color: str) -> list[Artist]:
@@ -175,29 +196,16 @@ def _mark_end(ax: Axes, xs: np.ndarray, ys: np.ndarray, color: str) -> list[Arti
     if idx is None:
         return []
     return ax.plot(
-        [xs[idx]], [ys[idx]], linestyle="none", marker="x", markersize=10,
-        markeredgewidth=2.2, color=color, label="_diverged", zorder=5,
+        [xs[idx]],
+        [ys[idx]],
+        linestyle="none",
+        marker="x",
+        markersize=10,
+        markeredgewidth=2.2,
+        color=color,
+        label="_diverged",
+        zorder=5,
     )
-
-
-def style_handles(splits: Iterable[str], diverged: bool = False) -> list[Line2D]:
-    """Legend entries explaining the styles: train dashed, validation solid, ×."""
-    handles = [
-        Line2D([], [], color="0.3", linestyle=SPLIT_STYLE[s], label=SPLIT_NAME[s])
-        for s in ("train", "val")
-        if s in splits
-    ]
-    if diverged:
-        handles.append(
-            Line2D([], [], color="0.3", linestyle="none", marker="x", markeredgewidth=2,
-                   label="diverged")
-        )
-    return handles
-
-
-def color_handles(colors: Mapping[str, str]) -> list[Line2D]:
-    """One legend entry per run or group, in its colour."""
-    return [Line2D([], [], color=c, linewidth=3, label=str(k)) for k, c in colors.items()]
 
 
 def _pairs(runs: Runs) -> list[tuple[str, pd.DataFrame]]:
@@ -207,43 +215,6 @@ def _pairs(runs: Runs) -> list[tuple[str, pd.DataFrame]]:
     for label, history in pairs:
         check_history(history, f"run '{label}'")
     return pairs
-
-
-def _panels(n: int, *, legend_outside: bool) -> tuple[Figure, list[Axes]]:
-    width = 4.8 * n + (2.4 if legend_outside else 0.4)
-    fig = new_figure(width, 4.0)
-    axes = fig.subplots(1, n, squeeze=False)[0]
-    return fig, list(axes)
-
-
-def _decorate(
-    ax: Axes, metric: str, x: str, log: bool | None, loss_name: str | None
-) -> None:
-    ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel(metric_label(metric, loss_name))
-    heading = metric_label(metric).split(" (")[0]
-    ax.set_title(heading[:1].upper() + heading[1:])
-    ax.grid(True, alpha=0.3)
-    if metric_scale(metric) == 1.0 and (log or (log is None and _wide_range(ax))):
-        ax.set_yscale("log")  # percentages stay linear
-
-
-def _wide_range(ax: Axes) -> bool:
-    """True when the positive values drawn span more than three decades.
-
-    A diverged run's loss can grow a thousandfold; on a linear axis every other run
-    would then lie flat on zero.
-    """
-    ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
-    values = np.concatenate(ys) if ys else np.empty(0)
-    values = values[np.isfinite(values)]
-    return bool(values.size and values.min() > 0 and values.max() > 1e3 * values.min())
-
-
-def _figure_legend(fig: Figure, handles: list[Line2D]) -> None:
-    ncols = max(1, math.ceil(len(handles) / 24))
-    fig.legend(handles=handles, loc="outside right upper", ncols=ncols, fontsize="small",
-               frameon=False)
 
 
 def make_learning_curves(
@@ -278,10 +249,10 @@ def make_learning_curves(
     """
     check_history(history)
     metrics = list(metrics or default_metrics(history))
-    fig, axes = _panels(len(metrics), legend_outside=False)
+    fig, axes = panels(len(metrics), legend_outside=False)
     for ax, metric in zip(axes, metrics, strict=True):
         plot_metric(ax, history, metric, x=x, smooth=smooth)
-        _decorate(ax, metric, x, log, loss_name)
+        decorate(ax, metric, x, log, loss_name)
         splits = metric_columns(history, metric)
         handles = style_handles(splits, is_diverged(history))
         if handles:
@@ -310,16 +281,23 @@ def make_overlay(
     pairs = _pairs(runs)
     metrics = list(metrics or default_metrics(pairs[0][1]))
     colors = color_map(label for label, _ in pairs)
-    fig, axes = _panels(len(metrics), legend_outside=True)
+    fig, axes = panels(len(metrics), legend_outside=True)
     splits: set[str] = set()
     for ax, metric in zip(axes, metrics, strict=True):
         for label, history in pairs:
             splits |= set(metric_columns(history, metric, f"run '{label}'"))
-            plot_metric(ax, history, metric, x=x, color=colors[label], label=label,
-                        smooth=smooth)
-        _decorate(ax, metric, x, log, loss_name)
+            plot_metric(
+                ax,
+                history,
+                metric,
+                x=x,
+                color=colors[label],
+                label=label,
+                smooth=smooth,
+            )
+        decorate(ax, metric, x, log, loss_name)
     diverged = any(is_diverged(h) for _, h in pairs)
-    _figure_legend(fig, color_handles(colors) + style_handles(splits, diverged))
+    figure_legend(fig, color_handles(colors) + style_handles(splits, diverged))
     fig.suptitle(title or f"Learning curves ({len(pairs)} runs)")
     return fig
 
@@ -347,75 +325,24 @@ def make_grouped_curves(
         groups.setdefault(label, []).append(history)
     metrics = list(metrics or default_metrics(pairs[0][1]))
     colors = color_map(groups)
-    fig, axes = _panels(len(metrics), legend_outside=True)
+    fig, axes = panels(len(metrics), legend_outside=True)
     splits: set[str] = set()
     for ax, metric in zip(axes, metrics, strict=True):
         for label, histories in groups.items():
             for h in histories:
                 splits |= set(metric_columns(h, metric, f"run of group '{label}'"))
-            plot_group(ax, histories, metric, x=x, color=colors[label], label=label,
-                       smooth=smooth)
-        _decorate(ax, metric, x, log, loss_name)
+            plot_group(
+                ax,
+                histories,
+                metric,
+                x=x,
+                color=colors[label],
+                label=label,
+                smooth=smooth,
+            )
+        decorate(ax, metric, x, log, loss_name)
     counted = {f"{k} (n={len(v)})": colors[k] for k, v in groups.items()}
     diverged = any(is_diverged(h) for _, h in pairs)
-    _figure_legend(fig, color_handles(counted) + style_handles(splits, diverged))
+    figure_legend(fig, color_handles(counted) + style_handles(splits, diverged))
     fig.suptitle(title or "Learning curves: mean ± std per group")
-    return fig
-
-
-def layer_columns(history: pd.DataFrame) -> dict[str, dict[int, str]]:
-    """``{quantity: {layer index: column}}`` for the per-layer diagnostic columns."""
-    found: dict[str, dict[int, str]] = {}
-    for column in history.columns:
-        match = _LAYER_RE.match(str(column))
-        if match:
-            found.setdefault(match.group(2), {})[int(match.group(1))] = str(column)
-    return {q: dict(sorted(cols.items())) for q, cols in found.items()}
-
-
-def plot_layers(
-    ax: Axes, history: pd.DataFrame, quantity: str, *, x: str = "epoch"
-) -> list[Artist]:
-    """One line per dense layer of ``quantity`` (``dead_fraction``, ``grad_norm`` or
-    ``weight_norm``) against ``x``; dead fractions in percent."""
-    columns = layer_columns(history).get(quantity, {})
-    colors = color_map(f"layer {i}" for i in columns)
-    xs = x_values(history, x)
-    artists: list[Artist] = []
-    for i, column in columns.items():
-        ys = finite_or_nan(history[column]) * metric_scale(quantity)
-        artists += ax.plot(xs, ys, color=colors[f"layer {i}"], linewidth=1.8,
-                           marker="o" if len(xs) <= 30 else None, markersize=3,
-                           label=f"layer {i}")
-    return artists
-
-
-def make_layer_diagnostics(
-    history: pd.DataFrame, *, x: str = "epoch", title: str | None = None
-) -> Figure:
-    """Per-layer dead-unit fraction, gradient norm and weight norm by epoch.
-
-    Three panels with one line per dense layer; the gradient norm on a log axis, since
-    vanishing or exploding gradients span orders of magnitude.
-
-    Raises
-    ------
-    RunError
-        When the history has no ``layer{i}_*`` columns.
-    """
-    check_history(history)
-    columns = layer_columns(history)
-    if not columns:
-        raise RunError("this run has no per-layer columns (layer{i}_dead_fraction, "
-                       "layer{i}_grad_norm, layer{i}_weight_norm) to plot.")
-    quantities = [q for q in ("dead_fraction", "grad_norm", "weight_norm") if q in columns]
-    fig, axes = _panels(len(quantities), legend_outside=True)
-    for ax, quantity in zip(axes, quantities, strict=True):
-        plot_layers(ax, history, quantity, x=x)
-        _decorate(ax, quantity, x, quantity == "grad_norm", None)
-    if "dead_fraction" in columns:
-        axes[0].set_ylim(-3, 103)
-    layers = sorted({i for cols in columns.values() for i in cols})
-    _figure_legend(fig, color_handles(color_map(f"layer {i}" for i in layers)))
-    fig.suptitle(title or "Per-layer diagnostics")
     return fig

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from nnexp.errors import RunError
 from nnexp.plots.base import color_map, new_figure
@@ -27,7 +28,9 @@ def _columns(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray):
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.ndim != 1:
-        raise RunError(f"the fit plot needs one input feature, got inputs of shape {x.shape}.")
+        raise RunError(
+            f"the fit plot needs one input feature, got inputs of shape {x.shape}."
+        )
     y_true = np.asarray(y_true, dtype=float).reshape(len(x), -1)
     y_pred = np.asarray(y_pred, dtype=float).reshape(len(x), -1)
     if y_true.shape != y_pred.shape:
@@ -37,7 +40,11 @@ def _columns(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray):
 
 
 def _names(count: int, names: Sequence[str] | None) -> list[str]:
-    return [str(n) for n in names] if names is not None else [f"y{k + 1}" for k in range(count)]
+    return (
+        [str(n) for n in names]
+        if names is not None
+        else [f"y{k + 1}" for k in range(count)]
+    )
 
 
 def log10_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -77,11 +84,25 @@ def plot_fit(
     every = max(1, len(x) // MAX_MARKERS)
     artists: list[Artist] = []
     for k, label in enumerate(labels):
-        artists += ax.plot(x, y_true[:, k], linestyle="none", marker="o", markersize=4,
-                           markerfacecolor="none", markevery=every, alpha=0.7,
-                           color=colors[label], label=f"{label}: data")
-        artists += ax.plot(x, y_pred[:, k], color=colors[label], linewidth=1.8,
-                           label=f"{label}: network")
+        artists += ax.plot(
+            x,
+            y_true[:, k],
+            linestyle="none",
+            marker="o",
+            markersize=4,
+            markerfacecolor="none",
+            markevery=every,
+            alpha=0.7,
+            color=colors[label],
+            label=f"{label}: data",
+        )
+        artists += ax.plot(
+            x,
+            y_pred[:, k],
+            color=colors[label],
+            linewidth=1.8,
+            label=f"{label}: network",
+        )
     return artists
 
 
@@ -101,8 +122,13 @@ def plot_log_error(
     return [
         line
         for k, label in enumerate(labels)
-        for line in ax.plot(x, errors[:, k], color=colors[label], linewidth=1.2,
-                            label=f"{label}: log10 |error|")
+        for line in ax.plot(
+            x,
+            errors[:, k],
+            color=colors[label],
+            linewidth=1.2,
+            label=f"{label}: log10 |error|",
+        )
     ]
 
 
@@ -119,18 +145,40 @@ def make_fit(
 
     Parameters as in :func:`plot_fit`; ``x_label`` names the input.
     """
-    fig = new_figure(7.5, 6.5)
+    fig = new_figure(8.5, 6.5)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     plot_fit(top, x, y_true, y_pred, names=names)
     top.set_ylabel("output")
     top.set_title("Data and network prediction")
-    top.legend(loc="best", fontsize="small", ncols=2)
     top.grid(True, alpha=0.3)
-    plot_log_error(bottom, x, y_true, y_pred, names=names)
+    lines = plot_log_error(bottom, x, y_true, y_pred, names=names)
     bottom.set_xlabel(x_label)
     bottom.set_ylabel("log10 |error|")
     bottom.set_title("Absolute error (log10)")
-    bottom.legend(loc="best", fontsize="small", ncols=2)
     bottom.grid(True, alpha=0.3)
+    # One legend for both panels, outside them: colours are outputs, styles kinds.
+    outputs = [
+        Line2D(
+            [],
+            [],
+            color=line.get_color(),
+            linewidth=3,
+            label=line.get_label().split(":")[0],
+        )
+        for line in lines
+    ]
+    kinds = [
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            linestyle="none",
+            marker="o",
+            markerfacecolor="none",
+            label="data",
+        ),
+        Line2D([], [], color="0.3", linewidth=1.8, label="network"),
+    ]
+    fig.legend(handles=outputs + kinds, loc="outside right upper", frameon=False)
     fig.suptitle(title or "1-D regression fit")
     return fig

@@ -29,7 +29,9 @@ def check_history(history: pd.DataFrame, label: str = "run") -> None:
             f"{', '.join(map(str, history.columns)) or 'none'}); is it a metrics.csv?"
         )
     if len(history) == 0:
-        raise RunError(f"{label}: no epoch has been recorded yet, so there is nothing to plot.")
+        raise RunError(
+            f"{label}: no epoch has been recorded yet, so there is nothing to plot."
+        )
 
 
 def has_data(history: pd.DataFrame, column: str) -> bool:
@@ -48,7 +50,9 @@ def available_metrics(history: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(split_metrics + [str(c) for c in others]))
 
 
-def metric_columns(history: pd.DataFrame, metric: str, label: str = "run") -> dict[str, str]:
+def metric_columns(
+    history: pd.DataFrame, metric: str, label: str = "run"
+) -> dict[str, str]:
     """The columns that hold ``metric``, keyed by split.
 
     ``"loss"`` gives ``{"train": "train_loss", "val": "val_loss"}`` (a split without
@@ -96,7 +100,9 @@ def x_values(history: pd.DataFrame, x: str) -> np.ndarray:
 def is_diverged(history: pd.DataFrame) -> bool:
     """True when a loss column has data and its last value is not finite."""
     for column in _LOSS_COLUMNS:
-        if has_data(history, column) and not np.isfinite(float(history[column].iloc[-1])):
+        if has_data(history, column) and not np.isfinite(
+            float(history[column].iloc[-1])
+        ):
             return True
     return False
 

@@ -20,10 +20,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nnexp.errors import RunError
-from nnexp.plots.base import color_map, finite_or_nan, metric_label, metric_scale, new_figure
+from nnexp.plots.base import (
+    color_map,
+    finite_or_nan,
+    metric_label,
+    metric_scale,
+    new_figure,
+)
 
 
-def summarize_cells(cells: pd.DataFrame, keys: Sequence[str], metric: str) -> pd.DataFrame:
+def summarize_cells(
+    cells: pd.DataFrame, keys: Sequence[str], metric: str
+) -> pd.DataFrame:
     """Mean, std, finite count and total count of ``metric`` per combination of keys.
 
     Groups keep the order in which they first appear (the grid's order), values are
@@ -52,15 +60,28 @@ def _hashable(value: object) -> Hashable:
     return value if isinstance(value, Hashable) else str(value)
 
 
-def _fmt(metric: str) -> str:
-    return ".1f" if metric_scale(metric) == 100.0 else ".3g"
+def _formats(metric: str) -> tuple[str, str]:
+    """Formats of a mean and its std: percentages to 0.1, else 3 and 2 digits."""
+    return (".1f", ".1f") if metric_scale(metric) == 100.0 else (".3g", ".2g")
 
 
-def _cell_text(mean: float, std: float, n: int, total: int, fmt: str) -> str:
+def _cell_text(
+    mean: float, std: float, n: int, total: int, formats: tuple[str, str]
+) -> str:
     if np.isnan(mean):
         return f"no finite run\n(0/{total})"
-    text = f"{mean:{fmt}}" + (f"\n± {std:{fmt}}" if np.isfinite(std) else "")
-    return text + (f"\n({n}/{total})" if n < total else "")
+    text = f"{mean:{formats[0]}}" + (
+        f"\n± {std:{formats[1]}}" if np.isfinite(std) else ""
+    )
+    return text + (f"\n({n}/{total} finite)" if n < total else "")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def plot_heatmap(
@@ -84,33 +105,51 @@ def plot_heatmap(
     """
     summary = summarize_cells(cells, [row_key, col_key], metric)
     rows, cols = pd.unique(summary[row_key]), pd.unique(summary[col_key])
-    table = summary.set_index([row_key, col_key])
-    shape = (len(rows), len(cols))
-    mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
-    count, total = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
-    for i, r in enumerate(rows):
-        for j, c in enumerate(cols):
-            if (r, c) in table.index:
-                mean[i, j], std[i, j], count[i, j], total[i, j] = table.loc[
-                    (r, c), ["mean", "std", "n", "total"]
-                ]
+    mean, std, count, total = _grid(summary, row_key, col_key, rows, cols)
     colormap = colormaps[cmap].with_extremes(bad="0.88")
-    image = ax.imshow(np.ma.masked_invalid(mean), cmap=colormap, aspect="auto",
-                      interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_invalid(mean),
+        cmap=colormap,
+        aspect="auto",
+        interpolation="nearest",
+    )
     ax.set_xticks(range(len(cols)), [str(c) for c in cols])
     ax.set_yticks(range(len(rows)), [str(r) for r in rows])
     ax.set_xlabel(col_key)
     ax.set_ylabel(row_key)
-    fmt = _fmt(metric)
+    formats = _formats(metric)
     texts: list[Artist] = []
     for (i, j), value in np.ndenumerate(mean):
         if total[i, j] == 0:
             continue
         dark = np.isfinite(value) and _luminance(colormap(image.norm(value))) < 0.5
-        texts.append(ax.text(j, i, _cell_text(value, std[i, j], count[i, j], total[i, j], fmt),
-                             ha="center", va="center", fontsize=9,
-                             color="white" if dark else "black"))
+        texts.append(
+            ax.text(
+                j,
+                i,
+                _cell_text(value, std[i, j], count[i, j], total[i, j], formats),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if dark else "black",
+            )
+        )
     return [image, *texts]
+
+
+def _grid(summary: pd.DataFrame, row_key: str, col_key: str, rows, cols):
+    """Mean, std, finite count and total as (rows, cols) arrays; NaN/0 where absent."""
+    shape = (len(rows), len(cols))
+    mean, std = np.full(shape, np.nan), np.full(shape, np.nan)
+    count, total = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
+    row_of = {r: i for i, r in enumerate(rows)}
+    col_of = {c: j for j, c in enumerate(cols)}
+    for r, c, m, s, n, t in summary[
+        [row_key, col_key, "mean", "std", "n", "total"]
+    ].itertuples(index=False):
+        i, j = row_of[r], col_of[c]
+        mean[i, j], std[i, j], count[i, j], total[i, j] = m, s, n, t
+    return mean, std, count, total
 
 
 def _luminance(rgba: tuple[float, ...]) -> float:
@@ -135,11 +174,18 @@ def make_heatmap(
     bar = fig.colorbar(artists[0], ax=ax)
     bar.set_label(f"mean {metric_label(metric)}")
     replicates = int(summary["total"].max())
-    fig.suptitle(title or f"{metric_label(metric)}: mean ± std over {replicates} run(s) per cell")
+    fig.suptitle(
+        title
+        or _capital(
+            f"{metric_label(metric)}: mean ± std over {_runs(replicates)} per cell"
+        )
+    )
     return fig
 
 
-def plot_errorbars(ax: Axes, cells: pd.DataFrame, key: str, metric: str) -> list[Artist]:
+def plot_errorbars(
+    ax: Axes, cells: pd.DataFrame, key: str, metric: str
+) -> list[Artist]:
     """Mean ± std of ``metric`` per value of ``key``, with each replicate as a dot.
 
     Points in the colours of :func:`~nnexp.plots.base.color_map` over the values, so
@@ -151,29 +197,72 @@ def plot_errorbars(ax: Axes, cells: pd.DataFrame, key: str, metric: str) -> list
         One errorbar container per value, then the replicate dots.
     """
     summary = summarize_cells(cells, [key], metric)
-    colors = color_map(summary[key])
+    artists = _draw_means(ax, summary, key)
     positions = {value: i for i, value in enumerate(summary[key])}
-    artists: list[Artist] = []
-    for i, row in summary.iterrows():
-        yerr = row["std"] if np.isfinite(row["std"]) else None
-        artists.append(ax.errorbar([i], [row["mean"]], yerr=yerr, fmt="o", markersize=8,
-                                   capsize=6, elinewidth=2, color=colors[row[key]]))
-    values = cells[key].map(_hashable)
+    xs = np.array([positions[v] for v in cells[key].map(_hashable)], dtype=float)
     ys = finite_or_nan(cells[metric]) * metric_scale(metric)
-    xs = np.array([positions[v] for v in values], dtype=float) + 0.12
-    artists.append(ax.scatter(xs, ys, s=14, color="0.35", alpha=0.7, zorder=3,
-                              label="single run"))
-    labels = [_tick(v, n, t) for v, n, t in zip(summary[key], summary["n"], summary["total"],
-                                               strict=True)]
+    artists.append(
+        ax.scatter(
+            xs + 0.12, ys, s=14, color="0.35", alpha=0.7, zorder=3, label="single run"
+        )
+    )
+    artists += _note_missing(ax, summary)
+    labels = [str(v) for v in summary[key]]
     long = max(map(len, labels)) > 8
-    ax.set_xticks(range(len(summary)), labels, rotation=30 if long else 0,
-                  ha="right" if long else "center")
-    ax.set_xlim(-0.6, len(summary) - 0.4)
+    ax.set_xticks(
+        range(len(labels)),
+        labels,
+        rotation=30 if long else 0,
+        ha="right" if long else "center",
+    )
+    ax.set_xlim(-0.6, len(labels) - 0.4)
     return artists
 
 
-def _tick(value: Hashable, n: int, total: int) -> str:
-    return f"{value}" if n == total else f"{value}\n({n}/{total} finite)"
+def _draw_means(ax: Axes, summary: pd.DataFrame, key: str) -> list[Artist]:
+    """One point with a ± std bar per value, in the value's colour."""
+    colors = color_map(summary[key])
+    stats = zip(
+        summary[key],
+        summary["mean"].astype(float),
+        summary["std"].astype(float),
+        strict=True,
+    )
+    return [
+        ax.errorbar(
+            [i],
+            [mean],
+            yerr=std if np.isfinite(std) else None,
+            fmt="o",
+            markersize=8,
+            capsize=6,
+            elinewidth=2,
+            color=colors[value],
+        )
+        for i, (value, mean, std) in enumerate(stats)
+    ]
+
+
+def _note_missing(ax: Axes, summary: pd.DataFrame) -> list[Artist]:
+    """Under a value with diverged replicates, how many of its runs are finite."""
+    missing = summary["n"] < summary["total"]
+    if not missing.any():
+        return []
+    low, high = ax.get_ylim()  # room below the points for the notes
+    ax.set_ylim(low - 0.12 * (high - low), high)
+    return [
+        ax.text(
+            i,
+            0.03,
+            f"{n}/{t} finite",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            fontsize="small",
+            color="0.35",
+        )
+        for i, (n, t) in enumerate(zip(summary["n"], summary["total"], strict=True))
+        if n < t
+    ]
 
 
 def make_errorbars(
@@ -188,7 +277,7 @@ def make_errorbars(
     ax.set_ylabel(metric_label(metric))
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    fig.suptitle(title or f"{metric_label(metric)} by {key}: mean ± std")
+    fig.suptitle(title or _capital(f"{metric_label(metric)} by {key}: mean ± std"))
     return fig
 
 

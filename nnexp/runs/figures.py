@@ -10,7 +10,8 @@ import numpy as np
 
 from nnexp.plots.base import save_figure
 from nnexp.plots.classification import make_confusion, make_sample_grid
-from nnexp.plots.curves import make_layer_diagnostics, make_learning_curves
+from nnexp.plots.curves import make_learning_curves
+from nnexp.plots.layers import make_layer_diagnostics
 from nnexp.plots.regression import make_fit
 from nnexp.runs.layout import RunPaths
 

@@ -30,6 +30,15 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "nnexp": __version__}
 
 
+def command_line() -> str:
+    """How this process was started, as a user would type it (``nnexp train …``)."""
+    if not sys.argv:
+        return ""
+    prog = Path(sys.argv[0]).name
+    prog = "nnexp" if prog in ("__main__.py", "nnexp") else prog
+    return " ".join([prog, *sys.argv[1:]])
+
+
 def clean(value: Any) -> Any:
     """JSON-friendly floats (NaN and ±inf become None)."""
     if isinstance(value, float | np.floating):
@@ -55,7 +64,7 @@ class RunWriter(Callback):
         self.summary.update(
             status="running", pid=os.getpid(), host=socket.gethostname(),
             started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), versions=versions(),
-            command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+            command=command_line(),
         )
         self.write_summary()
 

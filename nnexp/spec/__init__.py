@@ -1,4 +1,4 @@
-"""Run specs: the one place where YAML and dicts become typed, validated, frozen objects.
+"""Run specs: the one place where YAML and dicts become typed, validated, frozen values.
 
 ``load_spec(path, overrides)`` → :class:`RunSpec` (or a ``SpecError`` listing every
 problem by key path); ``dump_spec(spec)`` → the YAML of the resolved spec;

@@ -27,38 +27,25 @@ def data_problems(spec: RunSpec, info: Any) -> list[tuple[str, str]]:
     problems = []
     layers = spec.model.layers
     data = f"data set {info.name}"
+    fix = "or give model.hidden and let the input and output sizes come from the data"
     if layers is not None and layers[0] != info.n_features:
-        problems.append(
-            (
-                "model.layers",
-                (
-                    f"the input size is {layers[0]} but {data} has {info.n_features} input"
-                    f" features; use {[info.n_features, *layers[1:]]}, or give model.hidden"
-                    " and let the input and output sizes come from the data"
-                ),
-            )
+        msg = (
+            f"the input size is {layers[0]} but {data} has {info.n_features} input"
+            f" features; use {[info.n_features, *layers[1:]]}, {fix}"
         )
+        problems.append(("model.layers", msg))
     if layers is not None and layers[-1] != info.n_outputs:
-        problems.append(
-            (
-                "model.layers",
-                (
-                    f"the output size is {layers[-1]} but {data} has {info.n_outputs} outputs"
-                    f"{_classes(info)}; use {[*layers[:-1], info.n_outputs]}, or give model.hidden"
-                    " and let the input and output sizes come from the data"
-                ),
-            )
+        msg = (
+            f"the output size is {layers[-1]} but {data} has {info.n_outputs} outputs"
+            f"{_classes(info)}; use {[*layers[:-1], info.n_outputs]}, {fix}"
         )
+        problems.append(("model.layers", msg))
     if spec.loss.name == "cross_entropy" and info.task != "classification":
-        problems.append(
-            (
-                "loss",
-                (
-                    f"cross_entropy needs a classification data set, but {data} is a"
-                    f" {info.task} task; use mse"
-                ),
-            )
+        msg = (
+            f"cross_entropy needs a classification data set, but {data} is a"
+            f" {info.task} task; use mse"
         )
+        problems.append(("loss", msg))
     return problems
 
 
@@ -68,7 +55,7 @@ def _classes(info: Any) -> str:
 
 
 def check_against_data(spec: RunSpec, info: Any, *, source: str | None = None) -> None:
-    """Raise :class:`SpecError` naming the keys when ``spec`` does not fit the data set."""
+    """Raise :class:`SpecError` naming the keys when ``spec`` does not fit the data."""
     problems = data_problems(spec, info)
     if problems:
         raise SpecError(problems, source=source)

@@ -52,7 +52,7 @@ def registry_for(kind: str) -> Registry[Any]:
 
 
 class FrozenParams(Mapping[str, Any]):
-    """A read-only, picklable mapping of parameter values; equal to an equal ``dict``."""
+    """A read-only, picklable mapping of parameters; equal to an equal ``dict``."""
 
     __slots__ = ("_data",)
 
@@ -85,7 +85,8 @@ class Component:
     Attributes
     ----------
     kind : ``"activation"``, ``"optimizer"``, … (see :data:`KINDS`)
-    name : canonical registry name, or an absolute plugin reference ``/abs/file.py:Class``
+    name : canonical registry name, or an absolute plugin reference
+        ``/abs/file.py:Class``
     params : every constructor parameter, defaults filled in
     """
 
@@ -116,7 +117,7 @@ class Component:
 
 
 def plain(value: Any) -> Any:
-    """Tuples → lists, paths → strings, recursively: what ``yaml.safe_dump`` accepts."""
+    """Tuples → lists, paths → strings, recursively (what ``yaml.safe_dump`` takes)."""
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -177,7 +178,8 @@ def parse(
 
 def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
     """Name and raw parameters of ``"name"`` or ``{name: ..., **params}``."""
-    example = f"a {kind} name, or a mapping {{name: ..., <parameters>}}"
+    a_kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    example = f"{a_kind} name, or a mapping {{name: ..., <parameters>}}"
     if isinstance(value, str):
         if not value.strip():
             raise Problems([("", f"expected {example}, got an empty string")])
@@ -185,11 +187,11 @@ def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
     if isinstance(value, Mapping):
         if "name" not in value:
             raise Problems(
-                [("", f"a {kind} given as a mapping needs a 'name' key ({example})")]
+                [("", f"{a_kind} given as a mapping needs a 'name' key ({example})")]
             )
         name = value["name"]
         if not isinstance(name, str) or not name.strip():
-            raise Problems([("name", f"expected a {kind} name, got {name!r}")])
+            raise Problems([("name", f"expected {a_kind} name, got {name!r}")])
         bad = [k for k in value if not isinstance(k, str)]
         if bad:
             raise Problems([("", f"parameter names must be strings, got {bad[0]!r}")])
@@ -208,7 +210,7 @@ def _resolve(name: str, kind: str, base_dir: Path | None) -> Entry[Any]:
 
 
 def absolute_plugin_ref(ref: str, base_dir: Path | None) -> str:
-    """``acts.py:Cube`` → ``/spec/folder/acts.py:Cube``; ``pkg.mod:Cube`` unchanged."""
+    """``acts.py:Cube`` → ``/spec/folder/acts.py:Cube``; ``pkg.mod:Cube`` as is."""
     module_part, _, attr = ref.rpartition(":")
     if not (module_part.endswith(".py") or "/" in module_part or "\\" in module_part):
         return ref
@@ -221,14 +223,20 @@ def absolute_plugin_ref(ref: str, base_dir: Path | None) -> str:
 def _absolute_path_param(
     params: dict[str, Any], base_dir: Path | None
 ) -> dict[str, Any]:
-    """A data set's relative ``path`` is relative to the spec's folder (stored absolute)."""
-    path = params.get("path")
-    if isinstance(path, str | Path) and str(path):
-        p = Path(path).expanduser()
-        if not p.is_absolute():
-            p = ((base_dir or Path.cwd()) / p).resolve()
-        params = {**params, "path": p if isinstance(path, Path) else str(p)}
-    return params
+    """A data set's relative ``path`` (or ``*_path``) is relative to the spec's folder;
+    it is stored absolute so the resolved spec reruns from anywhere."""
+    out = dict(params)
+    for key, value in params.items():
+        if (
+            (key == "path" or key.endswith("_path"))
+            and isinstance(value, str | Path)
+            and str(value)
+        ):
+            p = Path(value).expanduser()
+            if not p.is_absolute():
+                p = ((base_dir or Path.cwd()) / p).resolve()
+            out[key] = p if isinstance(value, Path) else str(p)
+    return out
 
 
 # parameters ---------------------------------------------------------------------------
@@ -239,13 +247,20 @@ _ADAPTERS: dict[Any, TypeAdapter[Any] | None] = {}
 def _adapter(tp: Any) -> TypeAdapter[Any] | None:
     """A cached pydantic validator for a parameter's type; None when there is none."""
     try:
-        if tp not in _ADAPTERS:
-            _ADAPTERS[tp] = None if tp is Any else TypeAdapter(tp)
         return _ADAPTERS[tp]
-    except TypeError:  # unhashable annotation: build one each time
+    except TypeError:  # an unhashable annotation: no caching
+        return _new_adapter(tp)
+    except KeyError:
+        _ADAPTERS[tp] = adapter = _new_adapter(tp)
+        return adapter
+
+
+def _new_adapter(tp: Any) -> TypeAdapter[Any] | None:
+    if tp is Any:
+        return None
+    try:
         return TypeAdapter(tp)
     except Exception:  # a plugin annotation pydantic cannot handle: leave it unchecked
-        _ADAPTERS[tp] = None
         return None
 
 
@@ -286,7 +301,7 @@ _PLAIN = {float: "a number", int: "an integer", str: "a string", bool: "true or 
 
 
 def type_text(tp: Any, *, plain: bool = False) -> str:
-    """``float | Literal['auto']`` → ``float | 'auto'`` (or ``a number or 'auto'``)."""
+    """``float | Literal['auto']`` → ``float | 'auto'`` (plain: a number or 'auto')."""
     sep = " or " if plain else " | "
     if tp is type(None):
         return "null"

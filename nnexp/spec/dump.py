@@ -18,7 +18,7 @@ from nnexp.spec.models import RunSpec
 
 
 def spec_to_dict(spec: RunSpec) -> dict[str, Any]:
-    """The spec as plain YAML-safe data: components as flat ``{name: ..., **params}``."""
+    """The spec as YAML-safe data: components as flat ``{name: ..., **params}``."""
     data = plain(spec.model_dump(mode="python"))
     model = data["model"]
     # only one of layers / hidden is set; the other stays out rather than `null`

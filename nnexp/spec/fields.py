@@ -30,7 +30,8 @@ def base_dir_of(info: ValidationInfo | None) -> Path | None:
 
 
 def per_layer(value: Any, item: Callable[[Any], Any]) -> Any:
-    """``item(value)``, or ``[item(v) for v in value]`` for a list; problems keyed by index."""
+    """``item(value)``, or ``[item(v) for v in value]`` for a list (problems keyed by
+    index)."""
     if not isinstance(value, list | tuple):
         return item(value)
     out, problems = [], []

@@ -1,8 +1,7 @@
 """Read a spec: YAML → ``extends`` → overrides → validation → :class:`RunSpec`.
 
-* YAML syntax errors name the file, line and column; duplicate keys are errors too.
-  Floats in exponent form without a dot (``1e-3``, plain strings to PyYAML's YAML 1.1
-  rules) are read as numbers.
+* YAML syntax errors name the file, line and column; duplicate keys are errors too
+  (:mod:`nnexp.spec.yamlio`).
 * ``extends: base.yaml`` (or a list of files, later ones winning) inherits other specs,
   relative to the extending file's folder, recursively.  Mappings merge key by key;
   lists and scalars replace.  A component mapping naming a *different* component than
@@ -11,8 +10,8 @@
   naming the chain.
 * Overrides ``key.sub=value`` (the command line's) are parsed as YAML and replace what
   was there, lists included; ``optimizer=adam`` replaces the whole component while
-  ``optimizer.name=adam`` keeps its other keys (SPEC §8); ``optimizer.0.lr=0.1`` sets an
-  item of a per-layer list.  ``set_values`` (``{"seed": 3}``, for flags such as
+  ``optimizer.name=adam`` keeps its other keys (SPEC §8); ``optimizer.0.lr=0.1`` sets
+  an item of a per-layer list.  ``set_values`` (``{"seed": 3}``, for flags such as
   ``--seed``) are applied the same way after the overrides, values taken as given.
 
 Every problem is raised at once as one :class:`~nnexp.errors.SpecError`.
@@ -28,7 +27,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from nnexp.errors import SpecError
@@ -40,108 +38,32 @@ from nnexp.spec.models import (
     pairing_problems,
     per_layer_problems,
 )
-from nnexp.spec.problems import Problems, dedupe, problems_from_error
+from nnexp.spec.problems import Problems, dedupe, model_at, problems_from_error
+from nnexp.spec.yamlio import as_mapping, parse_yaml, read_yaml_file
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
 
-class SpecLoader(yaml.SafeLoader):
-    """Safe YAML with ``1e-3`` read as a float and duplicate keys refused."""
-
-    def construct_mapping(
-        self, node: yaml.MappingNode, deep: bool = False
-    ) -> dict[Any, Any]:
-        seen: dict[Any, Any] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice",
-                    key_node.start_mark,
-                )
-            seen[key] = True
-        return super().construct_mapping(node, deep=deep)
+# extends ----------------------------------------------------------------------
 
 
-SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
+def merge(base: Any, child: Any, *, top: bool = True) -> Any:
+    """``child`` over ``base``: mappings merge key by key, anything else replaces.
 
-
-def parse_yaml(text: str, *, source: str) -> Any:
-    """YAML text → Python data; a syntax error names ``source``, line and column."""
-    try:
-        return yaml.load(text, Loader=SpecLoader)  # noqa: S506 (SpecLoader is a SafeLoader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = (
-            f"line {mark.line + 1}, column {mark.column + 1}"
-            if mark
-            else "unknown place"
-        )
-        what = " ".join(s for s in (err.context, err.problem) if s)
-        raise SpecError(
-            [("", f"YAML syntax error in {source} at {where}: {what}")], source=source
-        ) from None
-    except yaml.YAMLError as err:
-        raise SpecError(
-            [("", f"YAML error in {source}: {err}")], source=source
-        ) from None
-
-
-def read_yaml_file(path: Path) -> dict[str, Any]:
-    """A spec file as a mapping; an empty file is an empty mapping."""
-    where = str(path)
-    if not path.exists():
-        raise SpecError([("", f"spec file {where} does not exist")], source=where)
-    if path.is_dir():
-        raise SpecError(
-            [("", f"{where} is a folder, not a spec file (.yaml)")], source=where
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(
-            [("", f"cannot read spec file {where}: {err}")], source=where
-        ) from None
-    data = parse_yaml(text, source=where)
-    return _as_mapping(data, where)
-
-
-def _as_mapping(data: Any, where: str) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SpecError(
-            [
-                (
-                    "",
-                    f"a spec must be a mapping of keys (name: ..., dataset: ..., ...), got {type(data).__name__}",
-                )
-            ],
-            source=where,
-        )
-    return data
-
-
-# extends -------------------------------------------------------------------------------
-
-
-def merge(base: Any, child: Any) -> Any:
-    """``child`` over ``base``: mappings merge key by key, anything else replaces."""
+    ``top`` marks the spec itself, whose ``name`` is the run's, not a component's.
+    """
     if isinstance(base, str) and isinstance(child, Mapping) and "name" not in child:
         base = {"name": base}  # `optimizer: sgd` extended by `optimizer: {lr: 0.1}`
     if not (isinstance(base, Mapping) and isinstance(child, Mapping)):
         return copy.deepcopy(child)
-    if _names_differ(base, child):
+    if not top and _names_differ(base, child):
         return copy.deepcopy(child)
     out = dict(base)
     for key, value in child.items():
-        out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+        if key in base:
+            out[key] = merge(base[key], value, top=False)
+        else:
+            out[key] = copy.deepcopy(value)
     return out
 
 
@@ -184,33 +106,23 @@ def resolve_extends(
     return merge(merged, data)
 
 
-# overrides -----------------------------------------------------------------------------
+# overrides --------------------------------------------------------------------
 
 _KEY_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)$")
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``"optimizer.lr=0.1"`` → ``("optimizer.lr", 0.1)``; the value is read as YAML."""
+    """``"optimizer.lr=0.1"`` → ``("optimizer.lr", 0.1)``: the value is YAML."""
     if not isinstance(text, str) or "=" not in text:
-        raise Problems(
-            [
-                (
-                    str(text),
-                    "an override needs the form key=value, e.g. optimizer.lr=0.1 (no '=' found)",
-                )
-            ]
+        msg = (
+            "an override needs the form key=value, e.g. optimizer.lr=0.1 (no '=' found)"
         )
+        raise Problems([(str(text), msg)])
     key, _, raw = text.partition("=")
     key = key.strip()
     if not key or not all(_KEY_PART.match(p) for p in key.split(".")):
-        raise Problems(
-            [
-                (
-                    key or text,
-                    f"malformed override key in {text!r}; expected dotted names like model.activation",
-                )
-            ]
-        )
+        msg = f"malformed override key in {text!r}; expected a dotted key: optimizer.lr"
+        raise Problems([(key or text, msg)])
     try:
         value = parse_yaml(raw, source=f"the override {text!r}")
     except SpecError as err:
@@ -219,25 +131,20 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set the dotted ``key`` of ``data`` to ``value`` in place (see module docstring)."""
+    """Set the dotted ``key`` of ``data`` to ``value`` in place (see the module doc)."""
     parts = key.split(".")
     top = parts[0]
     if top not in RunSpec.model_fields:
         close = difflib.get_close_matches(top, list(RunSpec.model_fields), n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise Problems(
-            [
-                (
-                    key,
-                    f"unknown top-level key {top!r} in an override.{hint} Allowed keys: {', '.join(RunSpec.model_fields)}.",
-                )
-            ]
-        )
+        allowed = ", ".join(RunSpec.model_fields)
+        msg = f"unknown top-level key {top!r} in an override.{hint} Allowed: {allowed}."
+        raise Problems([(key, msg)])
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         child = _child(node, part)
         if child is None:
-            child = {}
+            child = _default_section(parts[: i + 1])
         elif isinstance(child, str) and not parts[i + 1].isdigit():
             child = {"name": child}  # `optimizer: sgd` with `optimizer.lr=0.1`
         elif not isinstance(child, dict | list):
@@ -248,6 +155,19 @@ def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
         _set(node, part, child, key)
         node = child
     _set(node, parts[-1], copy.deepcopy(value), key)
+
+
+def _default_section(path: Sequence[str]) -> dict[str, Any]:
+    """A missing section to set a key in: its default component, if it has one.
+
+    ``optimizer.lr=0.1`` on a spec without an optimizer sets the default sgd's lr.
+    """
+    parent = model_at(RunSpec, path[:-1])
+    field = parent.model_fields.get(path[-1]) if parent is not None else None
+    default = getattr(field, "default", None)
+    if isinstance(default, str):
+        return {"name": default}
+    return copy.deepcopy(default) if isinstance(default, dict) else {}
 
 
 def _child(node: Any, part: str) -> Any:
@@ -262,20 +182,16 @@ def _set(node: Any, part: str, value: Any, key: str) -> None:
     elif part.isdigit() and int(part) < len(node):
         node[int(part)] = value
     else:
-        raise Problems(
-            [
-                (
-                    key,
-                    f"index {part} is not in the list of {len(node)} items (indices start at 0)",
-                )
-            ]
+        msg = (
+            f"index {part} is not in the list of {len(node)} items (indices start at 0)"
         )
+        raise Problems([(key, msg)])
 
 
 def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str], set_values: Mapping[str, Any] | None
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """A copy of ``data`` with every good override applied, and the bad ones' problems."""
+    """A copy of ``data`` with the good overrides applied; the bad ones' problems."""
     data = copy.deepcopy(data)
     problems: list[tuple[str, str]] = []
     items: list[tuple[str, Any]] = []
@@ -293,16 +209,16 @@ def apply_overrides(
     return data, problems
 
 
-# entry points ----------------------------------------------------------------------------
+# entry points -----------------------------------------------------------------
 
 
 def _read_source(
     source: Source, base_dir: Path | None
 ) -> tuple[dict[str, Any], Path, str | None]:
-    """Raw mapping with ``extends`` resolved, the spec's folder, and a label for messages."""
+    """Raw mapping with ``extends`` resolved, the spec's folder, a label for errors."""
     if isinstance(source, Mapping):
         folder = Path(base_dir or Path.cwd()).resolve()
-        data = _as_mapping(copy.deepcopy(dict(source)), "the spec")
+        data = as_mapping(copy.deepcopy(dict(source)), "the spec")
         return resolve_extends(data, folder), folder, None
     path = Path(source).expanduser().resolve()
     data = read_yaml_file(path)
@@ -396,7 +312,7 @@ def _cross_checks_of_valid_parts(
 
 
 def _raw_sizes(model: Mapping[str, Any]) -> tuple[int, str] | None:
-    """Number of dense layers and a description, from unvalidated ``layers``/``hidden``."""
+    """Number of dense layers and a description, from raw ``layers`` / ``hidden``."""
     layers, hidden = model.get("layers"), model.get("hidden")
     if isinstance(layers, list) and len(layers) >= 2 and hidden is None:
         return len(layers) - 1, f"layers {layers}"

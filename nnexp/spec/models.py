@@ -44,6 +44,11 @@ from nnexp.spec.fields import ComponentField, base_dir_of, fraction, per_layer
 from nnexp.spec.problems import Problems
 
 DEFAULT_HIDDEN = (100,)
+_BOTH_SIZES = (
+    "give either model.layers (all sizes, input and output included) or model.hidden"
+    " (hidden sizes only; input and output come from the data), not both. In an"
+    " override or an extending spec, set the other to null (model.layers=null)"
+)
 PLOT_NAMES = ("curves", "confusion", "samples", "fit", "layers")
 
 
@@ -78,7 +83,8 @@ class _Frozen(BaseModel):
 
 
 class EarlyStoppingSpec(_Frozen):
-    """SPEC §8: stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+    """SPEC §8: stop when ``monitor`` has not improved by more than ``min_delta`` for
+    ``patience`` epochs (then restore the best weights if ``restore_best``)."""
 
     monitor: str = Field("val_loss", pattern=r"^(train|val)_[a-z0-9_]+$")
     mode: Literal["auto", "min", "max"] = "auto"
@@ -88,7 +94,7 @@ class EarlyStoppingSpec(_Frozen):
 
     @property
     def direction(self) -> Literal["min", "max"]:
-        """``mode`` with ``auto`` decided: accuracies are maximised, the rest minimised."""
+        """``mode`` with ``auto`` decided: accuracies up, everything else down."""
         if self.mode != "auto":
             return self.mode
         return "max" if "accuracy" in self.monitor else "min"
@@ -137,10 +143,8 @@ class OutputSpec(_Frozen):
             return value
         if isinstance(value, list) and all(v in PLOT_NAMES for v in value):
             return list(value)
-        raise ValueError(
-            f"expected true, false or a list of plot names from {', '.join(PLOT_NAMES)};"
-            f" got {value!r}"
-        )
+        names = ", ".join(PLOT_NAMES)
+        raise ValueError(f"expected true, false or a list from {names}; got {value!r}")
 
     def wants_plot(self, name: str) -> bool:
         """Whether the plot ``name`` (one of :data:`PLOT_NAMES`) should be drawn."""
@@ -174,33 +178,12 @@ class ModelSpec(_Frozen):
     @model_validator(mode="after")
     def _check_layers(self) -> ModelSpec:
         if self.layers is not None and self.hidden is not None:
-            raise Problems(
-                [
-                    (
-                        "hidden",
-                        (
-                            "give either model.layers (all sizes, input and output included) or"
-                            " model.hidden (hidden sizes only; input and output come from the data),"
-                            " not both. In an override or an extending spec, set the other to null"
-                            " (model.layers=null)"
-                        ),
-                    )
-                ]
-            )
+            raise Problems([("hidden", _BOTH_SIZES)])
         if self.layers is not None and len(self.layers) < 2:
-            raise Problems(
-                [
-                    (
-                        "layers",
-                        f"needs at least two sizes, input and output; got {self.layers}",
-                    )
-                ]
-            )
-        problems = per_layer_problems(
-            {"activation": self.activation, "dropout": self.dropout},
-            self.n_dense,
-            self.sizes_text,
-        )
+            msg = f"needs at least two sizes, input and output; got {self.layers}"
+            raise Problems([("layers", msg)])
+        values = {"activation": self.activation, "dropout": self.dropout}
+        problems = per_layer_problems(values, self.n_dense, self.sizes_text)
         if problems:
             raise Problems(problems)
         return self
@@ -208,11 +191,9 @@ class ModelSpec(_Frozen):
     @property
     def sizes_text(self) -> str:
         """``layers [784, 100, 10]`` or ``hidden [100]``, for messages."""
-        return (
-            f"layers {self.layers}"
-            if self.layers is not None
-            else f"hidden {self.hidden}"
-        )
+        if self.layers is not None:
+            return f"layers {self.layers}"
+        return f"hidden {self.hidden}"
 
     @property
     def n_dense(self) -> int:
@@ -266,9 +247,8 @@ class RunSpec(_Frozen):
             or value in (".", "..")
             or any(c in value for c in "/\\\0")
         ):
-            raise ValueError(
-                f"must be a non-empty name usable in a folder name (no / or \\), got {value!r}"
-            )
+            msg = "must be a non-empty name usable in a folder name (no / or \\)"
+            raise ValueError(f"{msg}, got {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -288,19 +268,17 @@ class RunSpec(_Frozen):
         return list(opt) if isinstance(opt, list) else [opt] * self.model.n_dense
 
 
-def pairing_problems(
-    loss: Component, output_activation: Component
-) -> list[tuple[str, str]]:
-    """SPEC §3's pairing rule: cross_entropy needs softmax, binary_cross_entropy logistic."""
+def pairing_problems(loss: Component, output: Component) -> list[tuple[str, str]]:
+    """SPEC §3's pairing rule: cross_entropy needs softmax, binary_cross_entropy
+    logistic, mse takes any output activation."""
     from nnexp.engine.losses import pairing_problem
 
-    msg = pairing_problem(loss.name, output_activation.name)
-    if msg is None:  # a plugin loss may name the activation it absorbs
-        fused = getattr(loss.entry.factory, "fused_with", None)
-        if isinstance(fused, str) and normalize_name(fused) != normalize_name(
-            output_activation.name
-        ):
-            msg = f"loss {loss.name} needs output_activation {fused}, not {output_activation.name}"
+    msg = pairing_problem(loss.name, output.name)
+    fused = getattr(loss.entry.factory, "fused_with", None)
+    if msg is None and isinstance(fused, str):
+        # a plugin loss may name the output activation it absorbs
+        if normalize_name(fused) != normalize_name(output.name):
+            msg = f"loss {loss.name} needs output_activation {fused}, not {output.name}"
     return [("loss", msg)] if msg else []
 
 
@@ -325,14 +303,10 @@ def per_layer_problems(
         what, layers, offset = _PER_LAYER[key]
         n = n_dense + offset
         if isinstance(value, list) and len(value) != n:
-            problems.append(
-                (
-                    key,
-                    (
-                        f"gives {len(value)} {what} but the network has {n} {layers} layer(s)"
-                        f" ({sizes_text}); give one value for all, or a list with one per"
-                        f" {layers} layer"
-                    ),
-                )
+            msg = (
+                f"gives {len(value)} {what} but the network has {n} {layers} layer(s)"
+                f" ({sizes_text}); give one value for all, or a list with one per"
+                f" {layers} layer"
             )
+            problems.append((key, msg))
     return problems

@@ -36,7 +36,8 @@ class Problems(ValueError):
 
 
 def join_key(*parts: object) -> str:
-    """``join_key("model", "activation", 1)`` → ``"model.activation.1"`` (empty parts skipped)."""
+    """``join_key("model", "activation", 1)`` → ``"model.activation.1"``; empty parts
+    are skipped."""
     return ".".join(str(p) for p in parts if p != "" and p is not None)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 BASE_COLUMNS = ("epoch", "train_loss", "val_loss")
 CLASSIFICATION = ("train_accuracy", "val_accuracy")
 REGRESSION = ("train_mse", "val_mse", "train_max_abs_error", "val_max_abs_error")
-TIME = ("lr", "train_seconds", "seconds")
+TIME = ("penalty", "lr", "train_seconds", "seconds")
 
 
 def columns(task: str, n_dense: int) -> list[str]:

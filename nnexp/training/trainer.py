@@ -197,6 +197,9 @@ class Trainer:
         else:
             row["train_mse"], row["train_max_abs_error"] = gsq.pop("mse"), gsq.pop("max_abs_error")
         self._check_weights()
+        # the regulariser's term of the cost at the epoch's end weights; train_loss is
+        # the data term alone, so runs with and without L2 compare directly
+        row["penalty"] = self.regularizer.penalty(self.params) if self.regularizer else 0.0
         self._validation(row)
         for i, layer in enumerate(self.net.dense, start=1):
             row[f"layer{i}_weight_norm"] = float(np.sqrt(np.vdot(layer.W, layer.W)))

@@ -22,7 +22,9 @@ def classification_history(
         "epoch": epoch,
         "train_loss": train_loss,
         "val_loss": val_loss,
-        "train_accuracy": (0.98 - 0.6 * decay + rng.normal(0, 0.005, epochs)).clip(0, 1),
+        "train_accuracy": (0.98 - 0.6 * decay + rng.normal(0, 0.005, epochs)).clip(
+            0, 1
+        ),
         "val_accuracy": (0.95 - 0.6 * decay + rng.normal(0, 0.008, epochs)).clip(0, 1),
         "lr": np.full(epochs, 0.01),
         "train_seconds": rng.uniform(0.8, 1.0, epochs),
@@ -31,7 +33,9 @@ def classification_history(
     for i in range(1, layers + 1):
         data[f"layer{i}_weight_norm"] = 5.0 * i + 0.1 * epoch
         data[f"layer{i}_grad_norm"] = 0.5 / i * decay + 1e-3
-        data[f"layer{i}_dead_fraction"] = np.clip(0.02 * i * epoch / epochs + 0.05, 0, 1)
+        data[f"layer{i}_dead_fraction"] = np.clip(
+            0.02 * i * epoch / epochs + 0.05, 0, 1
+        )
     return pd.DataFrame(data)
 
 
@@ -159,7 +163,15 @@ def gallery_activations() -> list[tuple[str, object]]:
     """Built-ins from the engine registry plus local stand-ins and a plugin."""
     from nnexp.engine.activations import ACTIVATIONS
 
-    built = [(name, ACTIVATIONS.build(name)) for name in ("relu", "identity", "softmax")]
-    local = [("exp", Exp()), ("logistic", Logistic()), ("tanh", Tanh()),
-             ("softsign", Softsign()), ("abs", Abs()), ("cube (plugin)", Cube())]
+    built = [
+        (name, ACTIVATIONS.build(name)) for name in ("relu", "identity", "softmax")
+    ]
+    local = [
+        ("exp", Exp()),
+        ("logistic", Logistic()),
+        ("tanh", Tanh()),
+        ("softsign", Softsign()),
+        ("abs", Abs()),
+        ("cube (plugin)", Cube()),
+    ]
     return built + local

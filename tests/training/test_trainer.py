@@ -130,14 +130,16 @@ def test_early_stopping_restores_the_best_epoch():
 
 def test_exp_network_diverges_and_keeps_finite_weights():
     rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, size=(200, 20))
+    x = rng.uniform(0, 1, size=(200, 100))
     labels = rng.integers(0, 4, 200)
     data = SimpleNamespace(train=split(x, np.eye(4)[labels], labels), val=None, test=None)
-    net = build_network([20, 30, 4], activation="exp", output_activation="exp", rng=0)
-    result = fit(net, data, loss=LOSSES.build("mse"), optimizer=OPTIMIZERS.build({"name": "sgd", "lr": 0.5}),
+    net = build_network([100, 30, 4], activation="exp", output_activation="exp", rng=0)
+    result = fit(net, data, loss=LOSSES.build("mse"), optimizer=OPTIMIZERS.build({"name": "sgd", "lr": 0.1}),
                  epochs=20, batch_size=10, rngs=0)
     assert result.status == "diverged"
     assert "non-finite" in result.message
+    # the failing epoch is recorded (for the plots' divergence marker), not counted
+    assert result.epochs == 0 and not np.isfinite(result.frame["train_loss"].iloc[-1])
     assert all(np.isfinite(w).all() for w in net.get_weights().values())
 
 

@@ -1,0 +1,104 @@
+"""``nnexp show RUN``: one run's summary, resolved config and last epochs of metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from nnexp.cli.console import console
+from nnexp.cli.runs_cmd import find_run, folder_date, print_wide
+from nnexp.runs.reader import Run, load_run
+
+#: summary fields shown first, in this order (the rest follow as they come)
+_FIRST = ("name", "status", "message", "error", "epochs", "epochs_planned", "best_epoch",
+          "stopped_early", "seed", "wall_seconds", "samples_per_second", "started", "finished")
+_SECTIONS = ("final", "best", "test")
+_HIDDEN = ("pid", "host", "plots", "wall_seconds_before", "train_seconds")
+
+
+def fmt(value: Any, key: str = "") -> str:
+    """Accuracies as percentages, floats to 4 significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if "accuracy" in key:
+        return f"{100 * value:.2f}%"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return fmt(value)
+
+
+def summary_table(run: Run) -> Table:
+    """Key/value rows of summary.json: status first, metrics sections, then the rest."""
+    s = dict(run.summary)
+    table = Table(title=f"run {run.path}", title_justify="left", show_header=False, box=None)
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row("date", folder_date(run.path))
+    s["status"] = run.status + (" (process gone)" if run.status != s.get("status") else "")
+    for key in _FIRST:
+        if s.get(key) not in (None, ""):
+            table.add_row(key, fmt(s[key], key))
+    for section in _SECTIONS:
+        metrics = s.get(section) or {}
+        shown = ", ".join(f"{k} {fmt(v, k)}" for k, v in metrics.items() if k not in ("epoch",))
+        if shown:
+            table.add_row(section, shown)
+    for key, value in s.items():
+        if key not in (*_FIRST, *_SECTIONS, *_HIDDEN) and value not in (None, "", [], {}):
+            table.add_row(key, _plain(value))
+    return table
+
+
+def metrics_table(run: Run, last: int, every_column: bool = False) -> Table:
+    """The last ``last`` epochs; per-layer columns only with ``every_column``."""
+    frame = run.history.tail(last)
+    cols = [c for c in frame.columns if every_column or not c.startswith("layer")]
+    table = Table(title=f"metrics (last {len(frame)} of {len(run.history)} epochs)",
+                  title_justify="left")
+    for col in cols:
+        table.add_column(col, justify="right", overflow="fold")
+    for _, row in frame.iterrows():
+        table.add_row(*(str(int(row[c])) if c == "epoch" else fmt(row[c], c) for c in cols))
+    return table
+
+
+def show(
+    run: Annotated[str, typer.Argument(help="A run folder, or its name under --runs-dir (the latest match).")],
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where to look for RUN by name.")] = Path("runs"),
+    last: Annotated[int, typer.Option(min=1, help="How many of the last epochs to show.")] = 5,
+    layers: Annotated[bool, typer.Option("--layers", help="Also show the per-layer metrics columns.")] = False,
+    config: Annotated[bool, typer.Option("--config/--no-config", help="Show the resolved config.yaml.")] = True,
+) -> None:
+    """Show one run: its summary, resolved config and the last epochs of its metrics.
+
+    Examples:
+      nnexp show runs/2026-11-23_10-00-00_quickstart
+      nnexp show quickstart --last 10 --layers
+    """
+    found = load_run(find_run(run, runs_dir))
+    console.print(summary_table(found))
+    if config and found.paths.config.is_file():
+        console.print()
+        console.print("[bold]config.yaml[/]")
+        console.print(found.paths.config.read_text(), markup=False, highlight=False, soft_wrap=True)
+    if len(found.history):
+        console.print()
+        print_wide(metrics_table(found, last, layers))
+    else:
+        console.print("\nno epochs recorded yet")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show)

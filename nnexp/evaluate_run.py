@@ -1,0 +1,138 @@
+"""Evaluate the saved weights of a run folder (``nnexp eval``).
+
+The network is rebuilt from the run's ``config.yaml`` exactly as training built it,
+its ``model.npz`` is loaded, and one evaluation pass (dropout off) gives the loss and
+the task's metrics on a split.  The data set is the run's own by default, loaded with
+the run's seed so that its validation split is the one training held out; another data
+set may be given if it has the same shape (input features, outputs) and task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nnexp.build import build_run
+from nnexp.data import load_dataset
+from nnexp.engine import rng as rngmod
+from nnexp.errors import DataError, RunError
+from nnexp.runs.checkpoint import load_weights
+from nnexp.runs.layout import RunPaths
+from nnexp.runs.reader import read_summary
+from nnexp.spec.load import load_spec, parse_yaml
+from nnexp.spec.models import RunSpec
+from nnexp.training.evaluation import evaluate
+
+SPLITS = ("test", "val", "train")
+
+
+def parse_dataset_ref(text: str | Mapping[str, Any]) -> str | dict[str, Any]:
+    """``"mnist_10k"`` or ``"{name: sincos, n: 200}"`` → a data set reference.
+
+    Raises SpecError for YAML that is neither a name nor a mapping with ``name``.
+    """
+    if isinstance(text, Mapping):
+        value: Any = dict(text)
+    else:
+        value = parse_yaml(str(text), source="--dataset")
+    if isinstance(value, str) or (isinstance(value, dict) and "name" in value):
+        return value
+    raise DataError(
+        f"--dataset: expected a data set name (mnist_10k) or a YAML mapping with a name"
+        f" ({{name: mnist_10k, limit: 1000}}), got {text!r}. Run `nnexp list datasets`."
+    )
+
+
+def _run_spec(paths: RunPaths) -> RunSpec:
+    if not paths.root.is_dir():
+        raise RunError(f"{paths.root} is not a folder (expected a run folder)")
+    if not paths.config.is_file():
+        raise RunError(f"{paths.root} is not a run folder: it has no config.yaml")
+    return load_spec(paths.config)
+
+
+def _saved_weights(paths: RunPaths, status: str) -> dict[str, Any]:
+    if not paths.model.is_file():
+        raise RunError(
+            f"{paths.root} has no model.npz (run status: {status}); only a run that"
+            " ended (completed, diverged or interrupted) has saved weights"
+        )
+    return load_weights(paths.model)
+
+
+def _check_shape(weights: Mapping[str, Any], info: Any, task: str | None, ref: Any) -> None:
+    """The data set must fit the saved network: same inputs, outputs and task."""
+    n_dense = sum(1 for k in weights if k.startswith("W"))
+    n_in, n_out = weights["W1"].shape[0], weights[f"W{n_dense}"].shape[1]
+    problems = []
+    if info.n_features != n_in:
+        problems.append(f"{info.n_features} input features (the network takes {n_in})")
+    if info.n_outputs != n_out:
+        problems.append(f"{info.n_outputs} outputs (the network gives {n_out})")
+    if task is not None and info.task != task:
+        problems.append(f"a {info.task} task (the run was trained on {task})")
+    if problems:
+        raise DataError(
+            f"--dataset {ref!r}: data set {info.name} does not fit the run's network: it has"
+            f" {'; '.join(problems)}. Give a data set of the same shape and task."
+        )
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    dataset: str | Mapping[str, Any] | None = None,
+    split: str = "test",
+    *,
+    progress: Callable[..., None] | None = None,
+) -> dict[str, Any]:
+    """Loss and metrics of a run's saved weights on one split.
+
+    Parameters
+    ----------
+    run_dir : a run folder holding config.yaml and model.npz
+    dataset : None for the run's own data set, or a name / YAML mapping text / mapping
+        of a data set with the same number of input features, outputs and the same task
+    split : ``"test"``, ``"val"`` or ``"train"``
+    progress : download progress ``(label, done_bytes, total_bytes)``
+
+    Returns
+    -------
+    dict : ``run``, ``dataset``, ``split``, ``n`` (samples), ``loss``, and ``accuracy``
+        (classification) or ``mse`` and ``max_abs_error`` (regression)
+
+    Raises
+    ------
+    RunError for a folder without config.yaml / model.npz; DataError for a data set of
+    another shape or a split it does not have; SpecError / RegistryError for a bad
+    ``dataset``.
+    """
+    if split not in SPLITS:
+        raise RunError(f"split {split!r}: expected one of {', '.join(SPLITS)}")
+    paths = RunPaths(Path(run_dir))
+    spec = _run_spec(paths)
+    summary = read_summary(paths.root)
+    weights = _saved_weights(paths, str(summary.get("status", "unknown")))
+    ref = spec.dataset.to_yaml() if dataset is None else parse_dataset_ref(dataset)
+    # the run's seed and split stream: the same validation split training held out
+    rngs = rngmod.streams(spec.seed)
+    splits, info = load_dataset(
+        ref, seed_rng=rngs["split"], dtype=spec.training.dtype, progress=progress
+    )
+    task = (summary.get("dataset") or {}).get("task")
+    _check_shape(weights, info, task, ref if dataset is not None else spec.dataset.name)
+    if spec.training.init_from:  # the saved weights replace them anyway
+        spec = spec.model_copy(
+            update={"training": spec.training.model_copy(update={"init_from": None})}
+        )
+    built = build_run(spec, info, rngs["init"])
+    expected = {k: v.shape for k, v in built.network.params.items()}
+    built.network.set_weights(load_weights(paths.model, expected))
+    part = getattr(splits, split)
+    if part is None or len(part) == 0:
+        raise DataError(
+            f"data set {info.name} has no {split} split for this run; choose one of"
+            f" {', '.join(s for s in SPLITS if getattr(splits, s) is not None)}"
+        )
+    result = evaluate(built.network, built.loss, part.x, part.y, part.labels)
+    return {"run": str(paths.root), "dataset": info.name, "split": split, "n": len(part), **result}

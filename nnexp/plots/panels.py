@@ -1,0 +1,109 @@
+"""Panel furniture shared by the curve figures: layout, labels, scales, legends."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from nnexp.plots.base import (
+    SPLIT_NAME,
+    SPLIT_STYLE,
+    metric_label,
+    metric_scale,
+    new_figure,
+)
+from nnexp.plots.series import X_LABELS
+
+
+def style_handles(splits: Iterable[str], diverged: bool = False) -> list[Line2D]:
+    """Legend entries explaining the styles: train dashed, validation solid, ×."""
+    handles = [
+        Line2D([], [], color="0.3", linestyle=SPLIT_STYLE[s], label=SPLIT_NAME[s])
+        for s in ("train", "val")
+        if s in splits
+    ]
+    if diverged:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linestyle="none",
+                marker="x",
+                markeredgewidth=2,
+                label="diverged",
+            )
+        )
+    return handles
+
+
+def color_handles(colors: Mapping[str, str], limit: int = 30) -> list[Line2D]:
+    """One legend entry per run or group, in its colour.
+
+    Beyond ``limit`` entries the rest are summed up as ``"… and N more"``: a legend
+    of hundreds of runs would take the whole figure and tell nothing.
+    """
+    items = list(colors.items())
+    shown = items if len(items) <= limit else items[: limit - 1]
+    handles = [Line2D([], [], color=c, linewidth=3, label=str(k)) for k, c in shown]
+    if len(shown) < len(items):
+        handles.append(
+            Line2D(
+                [], [], linestyle="none", label=f"… and {len(items) - len(shown)} more"
+            )
+        )
+    return handles
+
+
+def panels(n: int, *, legend_outside: bool) -> tuple[Figure, list[Axes]]:
+    """A row of ``n`` panels, wider when the legend goes outside on the right."""
+    width = 4.8 * n + (2.4 if legend_outside else 0.4)
+    fig = new_figure(width, 4.0)
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def decorate(
+    ax: Axes, metric: str, x: str, log: bool | None, loss_name: str | None
+) -> None:
+    """Axis labels with units, a title, a grid and the y scale of a metric panel.
+
+    ``log``: True for a log axis, False for linear, None to choose log when the
+    values span more than three decades; percentages always stay linear.
+    """
+    ax.set_xlabel(X_LABELS[x])
+    ax.set_ylabel(metric_label(metric, loss_name))
+    heading = metric_label(metric).split(" (")[0]
+    ax.set_title(heading[:1].upper() + heading[1:])
+    ax.grid(True, alpha=0.3)
+    if metric_scale(metric) == 1.0 and (log or (log is None and _wide_range(ax))):
+        ax.set_yscale("log")  # percentages stay linear
+
+
+def _wide_range(ax: Axes) -> bool:
+    """True when the positive values drawn span more than three decades.
+
+    A diverged run's loss can grow a thousandfold; on a linear axis every other run
+    would then lie flat on zero.
+    """
+    ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    values = np.concatenate(ys) if ys else np.empty(0)
+    values = values[np.isfinite(values)]
+    return bool(values.size and values.min() > 0 and values.max() > 1e3 * values.min())
+
+
+def figure_legend(fig: Figure, handles: list[Line2D]) -> None:
+    """A legend outside the panels on the right, so it can never hide a curve."""
+    ncols = max(1, math.ceil(len(handles) / 36))
+    fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        ncols=ncols,
+        fontsize="small",
+        frameon=False,
+    )

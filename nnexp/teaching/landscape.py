@@ -1,0 +1,389 @@
+"""Optimiser trajectories on a 2-D objective (SPEC §6, §7 E7): run, plot, write.
+
+:func:`run_landscape` runs every method of a :class:`~nnexp.teaching.spec.LandscapeSpec`
+from every start point and returns the trajectories; :func:`write_landscape` writes
+them as a folder like a run folder::
+
+    <runs>/<stamp>_<name>/
+      config.yaml         the resolved spec (defaults and labels filled in)
+      trajectories.csv    method, start, iteration, w1, w2, f, grad_norm
+      summary.json        per trajectory: iterations, final point, f, ‖∇f‖, stopped by
+      plots/contour.png   contour plot with each trajectory as arrows
+      plots/objective.png f (or f − f* when f* is known) and ‖∇f‖ against the iteration
+
+The update rules (w has shape (2,), g = ∇f(w), s = −1 to maximise, +1 to minimise):
+
+* ``gradient``: w ← w − s·η·g, a fixed step η (E7: η = 0.1, s = −1: gradient ascent);
+* ``exact_line_search`` on the quadratic: w ← w − λg with λ = gᵀg / gᵀQg (SPEC §6);
+* any optimiser of the registry, fed with the gradient of s·f (optimisers minimise),
+  at its own learning rate ``lr``.
+
+Stopping (checked in this order at each iterate): ‖∇f‖ < ``stop.grad_norm``; after a
+step, ‖w_k+1 − w_k‖ < ``stop.step_norm``; ``stop.max_iterations`` steps taken; a
+non-finite point, value or gradient ("diverged", the last finite iterate is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
+
+from nnexp.plots.base import color_map, new_figure, save_figure
+from nnexp.runs.checkpoint import atomic_write_json
+from nnexp.teaching.objectives import Quadratic
+from nnexp.teaching.spec import (
+    GRADIENT,
+    LINE_SEARCH,
+    LandscapeSpec,
+    MethodSpec,
+    StopSpec,
+    spec_to_dict,
+)
+from nnexp.types import Array
+
+#: marker of the n-th start point in every plot
+START_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+#: at most this many arrows per trajectory; longer paths show every k-th step
+MAX_ARROWS = 60
+
+Step = Callable[[Array, Array], Array]  # (w, g) → next w, both (2,)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The iterates of one method from one start.
+
+    Attributes
+    ----------
+    method : the method's label
+    start : (w1, w2) of the start point
+    points : (iterations + 1, 2), the start first
+    values : (iterations + 1,), f at each point
+    grad_norms : (iterations + 1,), ‖∇f‖ at each point
+    stopped_by : ``grad_norm``, ``step_norm``, ``max_iterations`` or ``diverged``
+    """
+
+    method: str
+    start: tuple[float, float]
+    points: Array
+    values: Array
+    grad_norms: Array
+    stopped_by: str
+
+    @property
+    def iterations(self) -> int:
+        return len(self.points) - 1
+
+
+@dataclass(frozen=True)
+class LandscapeResult:
+    """Everything :func:`run_landscape` computed: the spec, objective, trajectories."""
+
+    spec: LandscapeSpec
+    objective: Any
+    trajectories: list[Trajectory]
+
+    @property
+    def optimum(self) -> float | None:
+        """f* for the spec's goal when the objective knows it, else None."""
+        return self.objective.optimum(self.spec.goal)
+
+
+def make_step(method: MethodSpec, objective: Any, goal: str) -> Step:
+    """The update rule of ``method`` (see the module docstring); a fresh optimiser
+    state each call, so every trajectory starts from zero moments."""
+    sign = -1.0 if goal == "maximise" else 1.0
+    if method.kind == GRADIENT:
+        eta = sign * float(method.step or 0.0)
+        return lambda w, g: w - eta * g
+    if method.kind == LINE_SEARCH:
+        if not isinstance(objective, Quadratic):
+            raise TypeError("exact line search needs the quadratic objective")
+        return lambda w, g: w - objective.exact_step(g) * g
+    assert method.optimizer is not None
+    optimizer = method.optimizer.build()
+
+    def step(w: Array, g: Array) -> Array:
+        params = {"w": w.copy()}
+        optimizer.step(params, {"w": sign * g}, optimizer.lr)  # updates params in place
+        return params["w"]
+
+    return step
+
+
+def run_trajectory(
+    objective: Any, step: Step, start: Sequence[float], stop: StopSpec, label: str = ""
+) -> Trajectory:
+    """Iterate ``step`` from ``start`` until the stopping rule ``stop`` holds.
+
+    Returns
+    -------
+    Trajectory with ``points`` of shape (iterations + 1, 2).
+    """
+    w = np.array(start, dtype=np.float64)
+    points, values, norms = [w], [objective(w)], []
+    g = objective.gradient(w)
+    norms.append(float(np.linalg.norm(g)))
+    stopped = "max_iterations"
+    # a diverging method overflows on purpose; it is detected and reported, not warned
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for k in range(stop.max_iterations + 1):
+            if stop.grad_norm is not None and norms[-1] < stop.grad_norm:
+                stopped = "grad_norm"
+                break
+            if k == stop.max_iterations:
+                break
+            new = step(w, g)
+            f_new = objective(new) if np.all(np.isfinite(new)) else np.nan
+            g_new = objective.gradient(new) if np.isfinite(f_new) else np.array([np.nan] * 2)
+            if not (np.isfinite(f_new) and np.all(np.isfinite(g_new))):
+                stopped = "diverged"
+                break
+            points.append(new)
+            values.append(f_new)
+            norms.append(float(np.linalg.norm(g_new)))
+            if stop.step_norm is not None and np.linalg.norm(new - w) < stop.step_norm:
+                stopped = "step_norm"
+                break
+            w, g = new, g_new
+    start_pair = (float(start[0]), float(start[1]))
+    return Trajectory(
+        label, start_pair, np.array(points), np.array(values), np.array(norms), stopped
+    )
+
+
+def run_landscape(spec: LandscapeSpec) -> LandscapeResult:
+    """Every method from every start: ``len(methods) × len(starts)`` trajectories,
+    method by method."""
+    objective = spec.objective.build()
+    out = []
+    for method, label in zip(spec.methods, spec.labels, strict=True):
+        for start in spec.starts:
+            step = make_step(method, objective, spec.goal)
+            out.append(run_trajectory(objective, step, start, spec.stop, label))
+    return LandscapeResult(spec, objective, out)
+
+
+# tables ---------------------------------------------------------------------------------
+
+
+def start_label(start: Sequence[float]) -> str:
+    """``(0.2, 0.5)``: how a start point is named in files and legends."""
+    return f"({start[0]:g}, {start[1]:g})"
+
+
+def trajectories_frame(result: LandscapeResult) -> pd.DataFrame:
+    """One row per iterate: method, start, iteration, w1, w2, f, grad_norm."""
+    frames = []
+    for t in result.trajectories:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "method": t.method,
+                    "start": start_label(t.start),
+                    "iteration": np.arange(len(t.points)),
+                    "w1": t.points[:, 0],
+                    "w2": t.points[:, 1],
+                    "f": t.values,
+                    "grad_norm": t.grad_norms,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary(result: LandscapeResult) -> dict[str, Any]:
+    """The summary.json content: the experiment and one entry per trajectory."""
+    spec = result.spec
+    rows = [
+        {
+            "method": t.method,
+            "start": list(t.start),
+            "iterations": t.iterations,
+            "final_point": t.points[-1].tolist(),
+            "final_f": float(t.values[-1]),
+            "grad_norm": float(t.grad_norms[-1]),
+            "stopped_by": t.stopped_by,
+        }
+        for t in result.trajectories
+    ]
+    return {
+        "name": spec.name,
+        "status": "completed",
+        "objective": spec.objective.describe(),
+        "goal": spec.goal,
+        "optimum": result.optimum,
+        "stop": spec.stop.model_dump(),
+        "trajectories": rows,
+    }
+
+
+# plots ----------------------------------------------------------------------------------
+
+
+def plot_window(result: LandscapeResult) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The (w1, w2) ranges of the contour plot: the spec's, else the trajectories'
+    bounding box (with the quadratic's optimum) plus a 15 % margin."""
+    pts = np.vstack([t.points for t in result.trajectories])
+    obj = result.objective
+    if isinstance(obj, Quadratic) and obj.definite_for(result.spec.goal):
+        pts = np.vstack([pts, obj.stationary_point()])
+    ranges = []
+    for axis, given in enumerate((result.spec.plot.w1, result.spec.plot.w2)):
+        if given is not None:
+            ranges.append((float(given[0]), float(given[1])))
+            continue
+        lo, hi = float(pts[:, axis].min()), float(pts[:, axis].max())
+        pad = max(0.15 * (hi - lo), 0.5 if hi == lo else 0.05 * (hi - lo))
+        ranges.append((lo - pad, hi + pad))
+    return ranges[0], ranges[1]
+
+
+def draw_contours(ax: Axes, result: LandscapeResult, n: int = 300) -> Any:
+    """Filled contours of f over :func:`plot_window`; returns the contour set."""
+    (a, b), (c, d) = plot_window(result)
+    W1, W2 = np.meshgrid(np.linspace(a, b, n), np.linspace(c, d, n))
+    with np.errstate(all="ignore"):  # a user formula may be undefined in places
+        Z = np.asarray(result.objective.value(W1, W2), dtype=np.float64)
+    Z = np.where(np.isfinite(Z), Z, np.nan)
+    levels, norm = _levels(Z, result.spec.plot.levels, result.spec.plot.scale)
+    filled = ax.contourf(W1, W2, Z, levels=levels, norm=norm, cmap="viridis", alpha=0.85)
+    ax.contour(W1, W2, Z, levels=levels, norm=norm, colors="white", linewidths=0.4, alpha=0.5)
+    ax.set_xlim(a, b)
+    ax.set_ylim(c, d)
+    return filled
+
+
+def _levels(Z: Array, n: int, scale: str) -> tuple[Array, LogNorm | None]:
+    lo, hi = np.nanmin(Z), np.nanmax(Z)
+    if not np.isfinite(lo) or lo == hi:
+        return np.linspace(lo - 1, hi + 1, n), None
+    if scale == "log":
+        positive = Z[Z > 0]
+        if positive.size:  # log levels need f > 0: cover the positive part of the grid
+            floor = max(float(positive.min()), float(positive.max()) * 1e-8)
+            return np.geomspace(floor, float(positive.max()), n), LogNorm(floor, positive.max())
+    return np.linspace(lo, hi, n), None
+
+
+def draw_trajectory(ax: Axes, t: Trajectory, color: str, marker: str) -> None:
+    """A thin path through all iterates, arrows for the steps (every k-th one when
+    there are more than :data:`MAX_ARROWS`), the start marked, the end hollow."""
+    p = t.points
+    ax.plot(p[:, 0], p[:, 1], color=color, lw=0.8, alpha=0.7)
+    if len(p) > 1:
+        every = max(1, int(np.ceil((len(p) - 1) / MAX_ARROWS)))
+        idx = np.arange(0, len(p) - 1, every)
+        tail, head = p[idx], p[np.minimum(idx + every, len(p) - 1)]
+        ax.quiver(
+            tail[:, 0], tail[:, 1], head[:, 0] - tail[:, 0], head[:, 1] - tail[:, 1],
+            color=color, angles="xy", scale_units="xy", scale=1, width=0.004,
+            headwidth=4, headlength=5, headaxislength=4.5, minlength=0.1, zorder=3,
+        )  # fmt: skip
+    ax.plot(*p[0], marker=marker, ms=8, color=color, mec="black", mew=0.8, zorder=4)
+    ax.plot(*p[-1], marker=marker, ms=9, mfc="white", mec=color, mew=2, zorder=4)
+
+
+def contour_figure(result: LandscapeResult) -> Any:
+    """Contour plot of f with every trajectory; colours by method, markers by start."""
+    fig = new_figure(7.2, 6.0)
+    ax = fig.add_subplot()
+    filled = draw_contours(ax, result)
+    fig.colorbar(filled, ax=ax, label="f(w)", shrink=0.9)
+    colors = color_map(t.method for t in result.trajectories)
+    markers = _start_markers(result.spec.starts)
+    for t in result.trajectories:
+        draw_trajectory(ax, t, colors[t.method], markers[start_label(t.start)])
+    ax.set_xlabel("w₁")
+    ax.set_ylabel("w₂")
+    ax.set_title(f"{result.spec.goal} {result.spec.objective.describe()}")
+    _legends(ax, colors, markers)
+    return fig
+
+
+def _start_markers(starts: Sequence[Sequence[float]]) -> dict[str, str]:
+    labels = dict.fromkeys(start_label(s) for s in starts)
+    return {s: START_MARKERS[i % len(START_MARKERS)] for i, s in enumerate(labels)}
+
+
+def _legends(ax: Axes, colors: dict[Any, str], markers: dict[str, str]) -> None:
+    methods = [Line2D([], [], color=c, lw=2, label=str(m)) for m, c in colors.items()]
+    starts = [
+        Line2D([], [], ls="", marker=mk, color="0.5", mec="black", label=f"start {s}")
+        for s, mk in markers.items()
+    ]
+    ends = [Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", mew=2, label="end")]
+    ax.legend(handles=methods + starts + ends, loc="best", fontsize=8, framealpha=0.85)
+
+
+def objective_figure(result: LandscapeResult) -> Any:
+    """f against the iteration (f − f* on a log scale when f* is known) and ‖∇f‖
+    against the iteration, with the gradient tolerance dashed."""
+    fig = new_figure(11.0, 4.2)
+    ax_f, ax_g = fig.subplots(1, 2)
+    colors = color_map(t.method for t in result.trajectories)
+    markers = _start_markers(result.spec.starts)
+    f_star = result.optimum
+    for t in result.trajectories:
+        it = np.arange(len(t.values))
+        style = {"color": colors[t.method], "marker": markers[start_label(t.start)],
+                 "markevery": max(1, len(it) // 8), "ms": 5, "lw": 1.3}  # fmt: skip
+        label = f"{t.method}, start {start_label(t.start)}"
+        y = t.values if f_star is None else np.abs(t.values - f_star)
+        ax_f.plot(it, _positive(y) if f_star is not None else y, label=label, **style)
+        ax_g.plot(it, _positive(t.grad_norms), **style)
+    if f_star is not None:
+        ax_f.set_yscale("log")
+    ax_f.set_ylabel("f(w)" if f_star is None else f"|f(w) − f*|, f* = {f_star:.4g}")
+    ax_g.set_yscale("log")
+    ax_g.set_ylabel("‖∇f(w)‖")
+    tol = result.spec.stop.grad_norm
+    if tol is not None:
+        ax_g.axhline(tol, color="0.3", ls="--", lw=1, label=f"tolerance {tol:g}")
+        ax_g.legend(fontsize=8)
+    for ax in (ax_f, ax_g):
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    ax_f.legend(fontsize=7, loc="best")
+    fig.suptitle(f"{result.spec.goal} {result.spec.objective.describe()}")
+    return fig
+
+
+def _positive(y: Array) -> Array:
+    # exact zeros (an exact line search hitting the optimum) cannot sit on a log axis
+    out = np.array(y, dtype=np.float64)
+    out[out <= 0] = np.nan
+    return out
+
+
+# the folder -----------------------------------------------------------------------------
+
+
+def write_landscape(result: LandscapeResult, folder: Path) -> dict[str, Path]:
+    """Write config.yaml, trajectories.csv, summary.json and plots/ into ``folder``
+    (which must exist); returns the paths by name."""
+    folder = Path(folder)
+    paths = {
+        "config": folder / "config.yaml",
+        "trajectories": folder / "trajectories.csv",
+        "summary": folder / "summary.json",
+        "contour": folder / "plots" / "contour.png",
+        "objective": folder / "plots" / "objective.png",
+    }
+    text = yaml.safe_dump(spec_to_dict(result.spec), sort_keys=False, default_flow_style=None, allow_unicode=True)
+    paths["config"].write_text(text, encoding="utf-8")
+    trajectories_frame(result).to_csv(paths["trajectories"], index=False, float_format="%.10g")
+    atomic_write_json(paths["summary"], summary(result))
+    paths["contour"].parent.mkdir(exist_ok=True)
+    save_figure(contour_figure(result), paths["contour"])
+    save_figure(objective_figure(result), paths["objective"])
+    return paths

@@ -1,0 +1,452 @@
+"""The landscape spec: a YAML file → a validated, frozen :class:`LandscapeSpec`.
+
+.. code-block:: yaml
+
+    name: e7_two_bump
+    objective: two_bump            # or {name: quadratic, Q: [[1, 0], [0, 10]], b: [0, 0]}
+                                   # or {expression: "sin(w1) * w2**2", grad: [..., ...]}
+    goal: maximise                 # minimise (default) | maximise
+    starts: [[0.2, 0.5], [0.5, 0.2], [1, 1]]
+    methods:
+      - {method: gradient, step: 0.1}            # fixed-step gradient ascent/descent
+      - {method: exact_line_search}              # quadratic only (SPEC §6)
+      - {method: adam, lr: 0.05, label: Adam}    # any optimiser of the registry
+    stop: {grad_norm: 1.0e-4, step_norm: null, max_iterations: 10000}
+    plot: {w1: [-1, 2], w2: [-1, 2], levels: 30, scale: linear}
+
+Keys are checked like a run spec's (``extra="forbid"``, close matches for typos), and
+every problem is raised together as one :class:`~nnexp.errors.SpecError` whose keys
+are dotted paths (``methods.1.lr``, ``objective.Q``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
+
+from nnexp.errors import SpecError
+from nnexp.registry import normalize_name
+from nnexp.spec.components import Component, parse, plain
+from nnexp.spec.problems import Problems, dedupe, problems_from_error
+from nnexp.spec.yamlio import read_yaml_file
+from nnexp.teaching.objectives import OBJECTIVES, Quadratic
+
+#: method names that are not optimisers, with their spellings
+GRADIENT = "gradient"
+LINE_SEARCH = "exact_line_search"
+_METHOD_ALIASES = {
+    GRADIENT: ("gradient", "gradient_ascent", "gradient_descent", "gd", "ga"),
+    LINE_SEARCH: ("exact_line_search", "line_search", "steepest_descent"),
+}
+_GOAL_SPELLINGS = {
+    "minimise": ("minimise", "minimize", "min"),
+    "maximise": ("maximise", "maximize", "max"),
+}
+
+
+# objective -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectiveRef:
+    """A validated objective: registry name and every parameter (defaults filled)."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Any:
+        return OBJECTIVES.resolve(self.name).factory(**self.params)
+
+    def to_yaml(self) -> dict[str, Any]:
+        return {"name": self.name, **plain(dict(self.params))}
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={plain(v)!r}" for k, v in self.params.items())
+        return f"{self.name}({args})" if args else self.name
+
+
+def _fail(key: str, msg: str) -> Problems:
+    return Problems([(key, msg)])
+
+
+def parse_objective(value: Any) -> ObjectiveRef:
+    """``"two_bump"``, ``{name: ..., **params}`` or ``{expression: ..., ...}``."""
+    if isinstance(value, ObjectiveRef):
+        return value
+    names = _objective_names()
+    raw = {"name": value} if isinstance(value, str) else value
+    if not isinstance(raw, Mapping):
+        raise _fail(
+            "", f"expected an objective name ({names}) or a mapping, got {value!r}"
+        )
+    raw = dict(raw)
+    if "name" not in raw and "expression" not in raw:
+        raise _fail(
+            "", f"give name: one of {names}; or expression: a formula in w1, w2"
+        )
+    name = raw.pop("name", "expression")
+    if not isinstance(name, str) or name not in OBJECTIVES:
+        close = difflib.get_close_matches(
+            str(name), OBJECTIVES.names(), n=3, cutoff=0.5
+        )
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise _fail("name", f"unknown objective {name!r}.{hint} Allowed: {names}")
+    entry = OBJECTIVES.resolve(name)
+    known = {p.name for p in entry.params}
+    allowed = f"allowed: {entry.allowed()}"
+    problems = [
+        (k, f"unknown parameter of objective {entry.name}; {allowed}")
+        for k in raw
+        if k not in known
+    ]
+    problems += [
+        (p.name, "required key is missing")
+        for p in entry.params
+        if p.required and p.name not in raw
+    ]
+    if problems:
+        raise Problems(problems)
+    try:
+        built = entry.factory(**raw)
+    except (TypeError, ValueError) as err:
+        raise _fail(_param_named_in(str(err), known), str(err)) from None
+    params = {f.name: getattr(built, f.name) for f in fields(built) if f.init}
+    return ObjectiveRef(entry.name, params)
+
+
+def _objective_names() -> str:
+    return ", ".join(OBJECTIVES.names())
+
+
+def _param_named_in(message: str, known: set[str]) -> str:
+    # the objectives' messages start with the parameter they are about ("Q must ...")
+    first = message.split(" ", 1)[0]
+    if first in known:
+        return first
+    return "expression" if "expression" in known and "expression" in message else ""
+
+
+# methods -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One optimisation method.
+
+    ``kind`` is ``gradient`` (fixed ``step``; ``direction`` ascent/descent when the
+    spec spelled it, else None: it follows the goal), ``exact_line_search``, or
+    ``optimizer`` (then ``optimizer`` holds the registry component).  ``label`` is the
+    user's, or None for the default of :meth:`display_label`.
+    """
+
+    kind: Literal["gradient", "exact_line_search", "optimizer"]
+    label: str | None = None
+    step: float | None = None
+    direction: Literal["ascent", "descent"] | None = None
+    optimizer: Component | None = None
+
+    def display_label(self, goal: str) -> str:
+        """The label used in plots, tables and files."""
+        if self.label:
+            return self.label
+        if self.kind == GRADIENT:
+            direction = self.direction or (
+                "ascent" if goal == "maximise" else "descent"
+            )
+            return f"gradient {direction} (step {self.step:g})"
+        if self.kind == LINE_SEARCH:
+            return "exact line search"
+        assert self.optimizer is not None
+        return _optimizer_label(self.optimizer)
+
+    def to_yaml(self) -> dict[str, Any]:
+        if self.kind == "optimizer":
+            assert self.optimizer is not None
+            comp = self.optimizer.to_yaml()
+            out = {"method": comp.pop("name"), **comp}
+        elif self.kind == GRADIENT:
+            name = f"gradient_{self.direction}" if self.direction else GRADIENT
+            out = {"method": name, "step": self.step}
+        else:
+            out = {"method": self.kind}
+        return {**out, "label": self.label} if self.label else out
+
+
+def _method_kind(name: str) -> str | None:
+    wanted = normalize_name(name)
+    for kind, spellings in _METHOD_ALIASES.items():
+        if wanted in {normalize_name(s) for s in spellings}:
+            return kind
+    return None
+
+
+def parse_method(value: Any) -> MethodSpec:
+    """``"adam"``, ``{method: gradient, step: 0.1}``, ``{method: sgd, lr: 0.1, label: ...}``."""
+    if isinstance(value, MethodSpec):
+        return value
+    raw = {"method": value} if isinstance(value, str) else value
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("method"), str):
+        key = "method" if isinstance(raw, Mapping) else ""
+        msg = f"expected a method name or a mapping with 'method' ({_method_names()})"
+        raise Problems([(key, f"{msg}, got {value!r}")])
+    raw = dict(raw)
+    name, label = raw.pop("method"), raw.pop("label", None)
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise Problems([("label", f"expected a non-empty text, got {label!r}")])
+    kind = _method_kind(name)
+    if kind == GRADIENT:
+        return _gradient_method(name, raw, label)
+    if kind == LINE_SEARCH:
+        if raw:
+            msg = "exact_line_search takes no parameters (its step is gᵀg / gᵀQg)"
+            raise Problems([(k, msg) for k in raw])
+        return MethodSpec(LINE_SEARCH, label)
+    if name not in _optimizers():
+        spellings = [*_METHOD_ALIASES, *_optimizers().names()]
+        close = difflib.get_close_matches(name, spellings, n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        msg = f"unknown method {name!r}.{hint} Allowed: {_method_names()}"
+        raise Problems([("method", msg)])
+    comp = parse({"name": name, **raw}, "optimizer")
+    return MethodSpec("optimizer", label, optimizer=comp)
+
+
+def _gradient_method(name: str, raw: dict[str, Any], label: str | None) -> MethodSpec:
+    step = raw.pop("step", 0.1)
+    allowed = "allowed: step (float > 0, default 0.1), label"
+    problems = [
+        (k, f"unknown parameter of the gradient method; {allowed}") for k in raw
+    ]
+    if isinstance(step, bool) or not isinstance(step, int | float):
+        problems.append(("step", f"must be a number > 0, got {step!r}"))
+    elif not (math.isfinite(step) and step > 0):
+        problems.append(("step", f"must be a finite number > 0, got {step!r}"))
+    if problems:
+        raise Problems(problems)
+    spelled = normalize_name(name)
+    direction = {"gradientascent": "ascent", "ga": "ascent"}.get(spelled) or {
+        "gradientdescent": "descent",
+        "gd": "descent",
+    }.get(spelled)
+    return MethodSpec(GRADIENT, label, step=float(step), direction=direction)
+
+
+def _optimizers() -> Any:
+    from nnexp.engine.optimizers import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
+def _method_names() -> str:
+    return (
+        "gradient (fixed step, ascent or descent by the goal), exact_line_search"
+        f" (quadratic objective only), or an optimizer: {', '.join(_optimizers().names())}"
+    )
+
+
+def _optimizer_label(comp: Component) -> str:
+    defaults = {p.name: p.default for p in comp.entry.params}
+    changed = [
+        f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in comp.params.items()
+        if defaults.get(k) != v
+    ]
+    return f"{comp.name} ({', '.join(changed)})" if changed else comp.name
+
+
+class _Parsed:
+    """Annotation marker: validate a field with ``parser`` (raising Problems) and
+    serialise it with its ``to_yaml``."""
+
+    def __init__(self, parser: Any):
+        self.parser = parser
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> Any:
+        return core_schema.no_info_plain_validator_function(
+            self.parser,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda v: v.to_yaml()
+            ),
+        )
+
+
+# the spec ------------------------------------------------------------------------------
+
+
+def _goal(value: Any) -> Any:
+    if isinstance(value, str):
+        for goal, spellings in _GOAL_SPELLINGS.items():
+            if value.strip().lower() in spellings:
+                return goal
+    raise ValueError(
+        f"must be minimise or maximise (or minimize, maximize), got {value!r}"
+    )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not a boolean (got {value!r})")
+    if isinstance(value, int | float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return value
+
+
+Finite = Annotated[float, BeforeValidator(_finite)]
+Tolerance = Annotated[float, BeforeValidator(_finite), Field(gt=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StopSpec(_Frozen):
+    """Stop when ‖∇f‖ < grad_norm, or ‖w_k+1 − w_k‖ < step_norm, or after
+    max_iterations steps (null switches a tolerance off)."""
+
+    grad_norm: Tolerance | None = 1e-6
+    step_norm: Tolerance | None = None
+    max_iterations: Annotated[
+        int, BeforeValidator(_finite), Field(ge=1, le=1_000_000)
+    ] = 10_000
+
+
+class PlotSpec(_Frozen):
+    """Contour plot window (default: around the trajectories), levels and scale."""
+
+    w1: tuple[Finite, Finite] | None = None
+    w2: tuple[Finite, Finite] | None = None
+    levels: Annotated[int, Field(ge=2, le=200)] = 30
+    scale: Literal["linear", "log"] = "linear"
+
+    @field_validator("w1", "w2")
+    @classmethod
+    def _increasing(
+        cls, value: tuple[float, float] | None
+    ) -> tuple[float, float] | None:
+        if value is not None and not value[0] < value[1]:
+            raise ValueError(f"needs [low, high] with low < high, got {list(value)}")
+        return value
+
+
+class LandscapeSpec(_Frozen):
+    """A landscape experiment: objective, goal, starts × methods, stopping rule, plot."""
+
+    name: str = "landscape"
+    description: str = ""
+    objective: Annotated[ObjectiveRef, _Parsed(parse_objective)]
+    goal: Annotated[Literal["minimise", "maximise"], BeforeValidator(_goal)] = (
+        "minimise"
+    )
+    starts: Annotated[list[tuple[Finite, Finite]], Field(min_length=1)]
+    methods: Annotated[
+        list[Annotated[MethodSpec, _Parsed(parse_method)]], Field(min_length=1)
+    ]
+    stop: StopSpec = Field(default_factory=StopSpec)
+    plot: PlotSpec = Field(default_factory=PlotSpec)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, value: str) -> str:
+        if (
+            not value.strip()
+            or any(c in value for c in "/\\\0")
+            or value in (".", "..")
+        ):
+            raise ValueError(
+                f"must be a non-empty name usable in a folder name (no / or \\), got {value!r}"
+            )
+        return value
+
+    @property
+    def labels(self) -> list[str]:
+        """One display label per method (see :meth:`MethodSpec.display_label`)."""
+        return [m.display_label(self.goal) for m in self.methods]
+
+    @model_validator(mode="after")
+    def _check_methods(self) -> LandscapeSpec:
+        problems = []
+        for i, method in enumerate(self.methods):
+            for key, msg in _method_problems(method, self):
+                problems.append((f"methods.{i}.{key}", msg))
+        labels = self.labels
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                msg = f"two methods are labelled {label!r}; give each its own label"
+                problems.append((f"methods.{i}.label", msg))
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+def _method_problems(method: MethodSpec, spec: LandscapeSpec) -> list[tuple[str, str]]:
+    """Cross-checks of one method against the objective and the goal."""
+    wanted = "ascent" if spec.goal == "maximise" else "descent"
+    if method.direction is not None and method.direction != wanted:
+        return [
+            (
+                "method",
+                f"gradient {method.direction} does not fit goal {spec.goal}; write"
+                " method: gradient (it follows the goal) or change the goal",
+            )
+        ]
+    if method.kind != LINE_SEARCH:
+        return []
+    objective = spec.objective.build()
+    if not isinstance(objective, Quadratic):
+        return [
+            (
+                "method",
+                "exact_line_search needs the quadratic objective (its step gᵀg / gᵀQg"
+                f" is exact only there, SPEC §6), not {spec.objective.name}",
+            )
+        ]
+    if not objective.definite_for(spec.goal):
+        need = "positive" if spec.goal == "minimise" else "negative"
+        lam = objective.eigenvalues().round(6).tolist()
+        msg = f"exact_line_search to {spec.goal} needs a {need} definite Q;"
+        return [("method", f"{msg} Q has eigenvalues {lam}")]
+    return []
+
+
+def load_landscape_spec(source: str | Path | Mapping[str, Any]) -> LandscapeSpec:
+    """Read and validate a landscape spec file (or mapping).
+
+    Raises
+    ------
+    SpecError
+        every problem with its dotted key (``methods.1.lr: ...``).
+    """
+    label = None if isinstance(source, Mapping) else str(source)
+    data = dict(source) if isinstance(source, Mapping) else read_yaml_file(Path(source))
+    try:
+        return LandscapeSpec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(
+            dedupe(problems_from_error(err, LandscapeSpec)), source=label
+        ) from None
+
+
+def spec_to_dict(spec: LandscapeSpec) -> dict[str, Any]:
+    """The resolved spec as plain YAML-safe data (defaults and labels filled in)."""
+    data = plain(spec.model_dump(mode="python"))
+    for item, label in zip(data["methods"], spec.labels, strict=True):
+        item["label"] = label
+    return data

@@ -1,0 +1,50 @@
+"""Shared fixtures for the spec tests: a spec folder with the issue's E3 example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from spec_helpers import E3
+
+from nnexp.spec.components import KINDS, registry_for
+
+
+@pytest.fixture(autouse=True)
+def _forget_plugins():
+    """Plugins loaded by a test are registered globally; drop them afterwards so that
+    tests elsewhere that list a registry see only the built-in entries."""
+    registries = [registry_for(kind) for kind in KINDS]
+    saved = [(dict(r._entries), dict(r._lookup)) for r in registries]
+    yield
+    for r, (entries, lookup) in zip(registries, saved, strict=True):
+        r._entries.clear()
+        r._entries.update(entries)
+        r._lookup.clear()
+        r._lookup.update(lookup)
+
+
+@pytest.fixture
+def spec_dir(tmp_path: Path) -> Path:
+    """A folder holding ``e3.yaml``."""
+    (tmp_path / "e3.yaml").write_text(E3)
+    return tmp_path
+
+
+@pytest.fixture
+def e3(spec_dir: Path) -> Path:
+    return spec_dir / "e3.yaml"
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    """``write("a.yaml", text)`` → the file's path inside the test's folder."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    return _write
