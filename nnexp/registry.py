@@ -52,8 +52,12 @@ class Param:
     def required(self) -> bool:
         return self.default is _EMPTY
 
+    def type_text(self) -> str:
+        """``float``, ``'scale' | 'none'``, ``float | str`` …"""
+        return _type_text(self.type)
+
     def describe(self) -> str:
-        tname = getattr(self.type, "__name__", None) or str(self.type).replace("typing.", "")
+        tname = self.type_text()
         if self.required:
             return f"{self.name} ({tname}, required)"
         return f"{self.name} ({tname}, default {self.default!r})"
@@ -108,6 +112,20 @@ class Entry(Generic[T]):
         except (TypeError, ValueError) as err:
             where = f"{key}: " if key else ""
             raise RegistryError(f"{where}{self.kind} {self.name}: {err}") from err
+
+
+def _type_text(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return " | ".join(_type_text(a) for a in typing.get_args(tp))
+    if tp is type(None):
+        return "None"
+    name = getattr(tp, "__name__", None)
+    if name and origin is None:
+        return name
+    return str(tp).replace("typing.", "")
 
 
 def signature_params(factory: Callable[..., Any]) -> tuple[Param, ...]:
@@ -196,11 +214,12 @@ class Registry(Generic[T]):
     def __iter__(self) -> Iterator[Entry[T]]:
         return iter(self.entries())
 
-    def entries(self) -> list[Entry[T]]:
-        return list(self._entries.values())
+    def entries(self, *, plugins: bool = False) -> list[Entry[T]]:
+        """Built-in entries in registration order (and loaded plugins if asked)."""
+        return [e for e in self._entries.values() if plugins or e.source == "builtin"]
 
     def names(self) -> list[str]:
-        return list(self._entries)
+        return [e.name for e in self.entries()]
 
     def name_of(self, obj: Any) -> str | None:
         """The registered name of a component object (by its class), or None."""
@@ -235,7 +254,7 @@ class Registry(Generic[T]):
 
     def _unknown_message(self, name: str, key: str | None) -> str:
         spellings = {normalize_name(n): n for e in self._entries.values() for n in (e.name, *e.aliases)}
-        close = difflib.get_close_matches(normalize_name(name), list(spellings), n=4, cutoff=0.6)
+        close = difflib.get_close_matches(normalize_name(name), list(spellings), n=3, cutoff=0.55)
         names = []
         for c in close:
             canonical = self._lookup[c]

@@ -16,7 +16,9 @@ from hypothesis.extra import numpy as hnp
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
-def finite_floats(dtype: Any, *, max_magnitude: float | None = None) -> st.SearchStrategy:
+def finite_floats(
+    dtype: Any, *, max_magnitude: float | None = None
+) -> st.SearchStrategy:
     """Finite floats exactly representable in ``dtype``, |x| ≤ ``max_magnitude``."""
     width = 32 if np.dtype(dtype) == np.float32 else 64
     bound = float(np.finfo(dtype).max) if max_magnitude is None else max_magnitude

@@ -165,14 +165,19 @@ def select_runs(args: Sequence[str | Path], *, check_task: bool = True) -> Selec
     for arg in args:
         for path in expand_argument(arg):
             folder = _folder_of(path, str(arg))
+            spec = None
             if is_sweep_dir(folder) and not is_run_dir(folder):
-                _add_sweep(selection, folder)
+                spec = _add_sweep(selection, folder)
             folders, named = _run_folders(folder, str(arg))
+            start = len(selection.runs)
             for run_dir in folders:
                 if run_dir.resolve() in seen:
                     continue
                 seen.add(run_dir.resolve())
                 _add_run(selection, run_dir, named)
+            if spec is not None:  # the grid's order, not the folder names' order
+                selection.runs[start:] = sorted(selection.runs[start:],
+                                                key=lambda r: grid_position(r.config, spec))
     if not selection.runs:
         notes = "; ".join(selection.skipped)
         raise RunError(f"none of the runs has metrics yet, so there is nothing to show: {notes}.")
@@ -197,17 +202,49 @@ def _add_run(selection: Selection, run_dir: Path, named: bool) -> None:
         selection.skipped.append(_no_epochs_message(run))
 
 
-def _add_sweep(selection: Selection, folder: Path) -> None:
-    if folder in selection.sweeps:
-        return
-    selection.sweeps.append(folder)
+def _add_sweep(selection: Selection, folder: Path) -> dict[str, Any] | None:
+    """Record a sweep folder; its parsed sweep.yaml when readable."""
+    if folder not in selection.sweeps:
+        selection.sweeps.append(folder)
     spec_file = folder / "sweep.yaml"
     try:
         spec = yaml.safe_load(spec_file.read_text()) if spec_file.is_file() else None
     except (OSError, yaml.YAMLError):
         spec = None  # the runs still say what varied; the grid order is a nicety
-    if isinstance(spec, dict):
+    if not isinstance(spec, dict):
+        return None
+    if spec not in selection.sweep_specs:
         selection.sweep_specs.append(spec)
+    return spec
+
+
+def grid_position(config: dict[str, Any], spec: dict[str, Any]) -> tuple[int, ...]:
+    """Where a run's values stand in the lists of the sweep's ``grid``, then its seed.
+
+    Sorting by this lists the cells as the sweep spec does (relu, tanh, abs), not
+    alphabetically as their folders do.
+    """
+    grid = spec.get("grid") if isinstance(spec.get("grid"), dict) else {}
+    position = []
+    for key, values in grid.items():
+        value = _lookup(config, str(key))
+        listed = values if isinstance(values, list) else []
+        position.append(listed.index(value) if value in listed else len(listed))
+    seed = config.get("seed")
+    position.append(seed if isinstance(seed, int) else 0)
+    return tuple(position)
+
+
+def _lookup(config: dict[str, Any], dotted: str) -> Any:
+    """The value at a dotted key; a component mapping stands for its ``name``."""
+    node: Any = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if isinstance(node, dict) and "name" in node:
+        return node["name"]
+    return node
 
 
 def run_task(run: Run) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from nnexp.data.base import check_common
 from nnexp.data.sampling import complement, pick
 from nnexp.errors import DataError
 
@@ -127,36 +126,3 @@ def holdout(
     t = pick(n, k, rng, y if classify else None)
     keep = complement(n, t)
     return x[keep], y[keep], x[t], y[t]
-
-
-def check_file_params(obj: Any) -> None:
-    """Parameter checks shared by the csv and npz data sets."""
-    check_common(
-        obj.name, validation=obj.validation, normalize=obj.normalize, limit=obj.limit
-    )
-    if obj.task not in ("classification", "regression"):
-        raise ValueError(f"task must be classification or regression, got {obj.task!r}")
-    test = obj.test
-    if test is not None and (
-        isinstance(test, bool)
-        or not (
-            (isinstance(test, int) and test >= 1)
-            or (isinstance(test, float) and 0 < test < 1)
-        )
-    ):
-        raise ValueError(
-            f"test must be a fraction in (0, 1), a count >= 1 or null, got {test!r}"
-        )
-    if obj.classes is not None and (
-        isinstance(obj.classes, bool)
-        or not isinstance(obj.classes, int)
-        or obj.classes < 1
-    ):
-        raise ValueError(f"classes must be a count >= 1, got {obj.classes!r}")
-    if obj.class_names is not None:
-        object.__setattr__(obj, "class_names", tuple(str(c) for c in obj.class_names))
-        if obj.classes is not None and len(obj.class_names) != obj.classes:
-            raise ValueError(
-                f"class_names has {len(obj.class_names)} names but classes is "
-                f"{obj.classes}"
-            )

@@ -18,13 +18,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from nnexp.data.checks import run_dtype
 from nnexp.data.sampling import complement, pick, validation_count
 from nnexp.errors import DataError
 from nnexp.types import Array
 
 Task = Literal["classification", "regression"]
 Normalize = Literal["scale", "standardize", "none"]
-NORMALIZE_MODES = ("scale", "standardize", "none")
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -117,55 +117,6 @@ class RawData:
     value_range: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
     output_names: list[str] | None = None
-
-
-# ---- parameter checks used by every data set's __post_init__ -------------------------
-
-
-def check_common(
-    name: str,
-    *,
-    validation: Any = None,
-    normalize: Any = "none",
-    limit: Any = None,
-) -> None:
-    """Raise ValueError for a bad ``validation``, ``normalize`` or ``limit`` value."""
-    if validation is not None:
-        is_count = isinstance(validation, int) and validation >= 1
-        is_fraction = isinstance(validation, float) and 0 < validation < 1
-        if isinstance(validation, bool) or not (is_count or is_fraction):
-            raise ValueError(
-                f"validation must be a fraction in (0, 1), a count >= 1 or null, "
-                f"got {validation!r}"
-            )
-    if normalize not in NORMALIZE_MODES:
-        raise ValueError(
-            f"normalize must be one of {', '.join(NORMALIZE_MODES)}, got {normalize!r}"
-        )
-    if limit is not None and (
-        isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
-    ):
-        raise ValueError(
-            f"limit must be a count of training samples >= 1, got {limit!r}"
-        )
-
-
-def check_positive_int(value: Any, what: str, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
-
-
-def check_nonnegative(value: Any, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ValueError(f"{what} must be a number >= 0, got {value!r}")
-
-
-def run_dtype(dtype: Any) -> np.dtype:
-    """The run dtype as a NumPy floating dtype (float32 or float64)."""
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise ValueError(f"the run dtype must be float32 or float64, got {dt}")
-    return dt
 
 
 # ---- the pipeline --------------------------------------------------------------------

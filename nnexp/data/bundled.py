@@ -22,8 +22,8 @@ from nnexp.data.base import (
     Normalize,
     Progress,
     RawData,
-    check_common,
 )
+from nnexp.data.checks import check_common
 from nnexp.data.idx import read_idx
 from nnexp.data.mnist import CHECKSUMS, DIGITS, PARTS
 from nnexp.data.registry import DATASETS

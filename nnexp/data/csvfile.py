@@ -18,8 +18,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnexp.data.arrays import as_labels, check_file_params, holdout, resolve_path
+from nnexp.data.arrays import as_labels, holdout, resolve_path
 from nnexp.data.base import DatasetBase, Normalize, Progress, RawData, Task
+from nnexp.data.checks import check_file_params
 from nnexp.data.registry import DATASETS
 from nnexp.errors import DataError
 

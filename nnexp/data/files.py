@@ -16,13 +16,13 @@ import numpy as np
 
 from nnexp.data.arrays import (
     as_labels,
-    check_file_params,
     holdout,
     read_npz,
     require_keys,
     resolve_path,
 )
 from nnexp.data.base import DatasetBase, Normalize, Progress, RawData, Task
+from nnexp.data.checks import check_file_params
 from nnexp.data.registry import DATASETS
 from nnexp.errors import DataError
 

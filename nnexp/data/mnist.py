@@ -29,8 +29,8 @@ from nnexp.data.base import (
     Normalize,
     Progress,
     RawData,
-    check_common,
 )
+from nnexp.data.checks import check_common
 from nnexp.data.download import Checksum, DownloadError, cache_root, fetch
 from nnexp.data.idx import read_idx
 from nnexp.data.registry import DATASETS

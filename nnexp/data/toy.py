@@ -21,6 +21,8 @@ from nnexp.data.base import (
     RawData,
     Split,
     Splits,
+)
+from nnexp.data.checks import (
     check_common,
     check_nonnegative,
     check_positive_int,

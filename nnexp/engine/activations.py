@@ -553,9 +553,10 @@ class Mish(ActivationBase):
 )
 @dataclass(frozen=True, slots=True)
 class Abs(ActivationBase):
-    """|x|, or the smoothed √(x²+α²) − α computed as x·x/(√(x²+α²)+α) (no
-    cancellation near 0); x is clipped to √max/4 inside the root, beyond which the
-    relative change is below α/√max."""
+    """|x|, or the smoothed √(x²+α²) − α.  With t = x/α the latter is
+    x·t/(√(t²+1)+1) (no cancellation near 0) and f' = t/√(t²+1); x is clipped where
+    t² would overflow, beyond which the relative change is below 4/√max.  An α that
+    is 0 in the array's dtype (e.g. 1e-50 in float32) means |x|; one above its max, 0."""
 
     alpha: float = 0.0
     family: ClassVar[Family] = Family.ABS
@@ -567,28 +568,37 @@ class Abs(ActivationBase):
     def kinks(self) -> tuple[float, ...]:
         return _kinks_unless(self.alpha > 0.0)
 
-    def _ratio(self, z: Array) -> tuple[Array, Array]:
-        big = math.sqrt(np.finfo(z.dtype).max) / 4.0
-        x = np.clip(z, -big, big)
-        root = x * x
-        root += self.alpha * self.alpha
-        np.sqrt(root, out=root)
-        return x, root
+    def _t(self, z: Array) -> Array | None:
+        with np.errstate(over="ignore", under="ignore"):
+            alpha = z.dtype.type(self.alpha)
+        if alpha == 0:
+            return None
+        top = float(np.finfo(z.dtype).max)
+        bound = min(float(alpha) * math.sqrt(top) / 4.0, top)
+        t = np.clip(z, -bound, bound)
+        t /= alpha
+        return t
 
     def forward(self, z: Array) -> Array:
-        if self.alpha == 0.0:
+        t = self._t(z)
+        if t is None:
             return np.abs(z)
-        x, root = self._ratio(z)
-        root += self.alpha
-        np.divide(x, root, out=root)  # x/(√(x²+α²)+α) ∈ (−1, 1)
-        root *= z
-        return root
+        r = t * t
+        r += 1.0
+        np.sqrt(r, out=r)
+        r += 1.0
+        np.divide(t, r, out=r)  # ∈ (−1, 1)
+        r *= z
+        return r
 
     def derivative(self, z: Array, a: Array) -> Array:
-        if self.alpha == 0.0:
+        t = self._t(z)
+        if t is None:
             return np.sign(z)
-        x, root = self._ratio(z)
-        return np.divide(x, root, out=root)
+        r = t * t
+        r += 1.0
+        np.sqrt(r, out=r)
+        return np.divide(t, r, out=r)
 
 
 @ACTIVATIONS.register(

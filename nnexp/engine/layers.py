@@ -86,7 +86,7 @@ class Dense:
             grads = {"W": cache.X.T @ dz, "b": dz.sum(axis=0)}
         else:
             np.matmul(cache.X.T, dz, out=out["W"])
-            np.sum(dz, axis=0, out=out["b"])
+            np.add.reduce(dz, axis=0, out=out["b"])  # np.sum's Python wrapper costs µs
             grads = out
         dX = dz @ self.W.T if need_dX else None
         return dX, grads

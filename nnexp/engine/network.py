@@ -32,6 +32,14 @@ class Network:
             raise ValueError("a network needs at least one layer and must end with a dense layer")
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+        # precomputed for the per-batch passes: (position, layer, is_dense, dense number)
+        self._plan = []
+        k = 0
+        for pos, layer in enumerate(self.layers):
+            k += isinstance(layer, Dense)
+            self._plan.append((pos, layer, isinstance(layer, Dense), k))
+        self._first_dense = self.layers.index(self.dense[0])
+        self._grad_names = {k: (f"W{k}", f"b{k}") for k in range(1, len(self.dense) + 1)}
         for prev, nxt in zip(self.dense, self.dense[1:], strict=False):
             if prev.fan_out != nxt.fan_in:
                 raise ValueError(f"layer sizes do not chain: {prev.W.shape} then {nxt.W.shape}")
@@ -102,9 +110,9 @@ class Network:
         caches: list[Any] = []
         a = X
         last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                a, cache = layer.forward(a, activate=not (logits and i == last))
+        for pos, layer, dense, _ in self._plan:
+            if dense:
+                a, cache = layer.forward(a, activate=not (logits and pos == last))
             else:
                 a, cache = layer.forward(a, train=train, rng=rng)
             caches.append(cache)
@@ -127,19 +135,15 @@ class Network:
         """
         grads: dict[str, Array] = {}
         d: Array | None = d_out
-        k = len(self.dense)
-        first_dense = self.layers.index(self.dense[0])
-        for pos in range(len(self.layers) - 1, -1, -1):
-            layer, cache = self.layers[pos], caches[pos]
-            if isinstance(layer, Dense):
-                out = None
-                if grads_out is not None:
-                    out = {"W": grads_out[f"W{k}"], "b": grads_out[f"b{k}"]}
-                d, g = layer.backward(d, cache, need_dX=pos > first_dense, out=out)
-                grads[f"W{k}"], grads[f"b{k}"] = g["W"], g["b"]
-                k -= 1
+        first = self._first_dense
+        for pos, layer, dense, k in reversed(self._plan):
+            if dense:
+                wname, bname = self._grad_names[k]
+                out = None if grads_out is None else {"W": grads_out[wname], "b": grads_out[bname]}
+                d, g = layer.backward(d, caches[pos], need_dX=pos > first, out=out)
+                grads[wname], grads[bname] = g["W"], g["b"]
             else:
-                d = layer.backward(d, cache)
+                d = layer.backward(d, caches[pos])
         return grads
 
     def summary_rows(self) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ def style_handles(splits: Iterable[str], diverged: bool = False) -> list[Line2D]
     return handles
 
 
-def color_handles(colors: Mapping[str, str], limit: int = 30) -> list[Line2D]:
+def color_handles(colors: Mapping[str, str], limit: int = 20) -> list[Line2D]:
     """One legend entry per run or group, in its colour.
 
     Beyond ``limit`` entries the rest are summed up as ``"… and N more"``: a legend
@@ -99,7 +99,9 @@ def _wide_range(ax: Axes) -> bool:
 
 def figure_legend(fig: Figure, handles: list[Line2D]) -> None:
     """A legend outside the panels on the right, so it can never hide a curve."""
-    ncols = max(1, math.ceil(len(handles) / 36))
+    # About four entries per inch of height fit; more go into further columns.
+    per_column = max(8, int(4 * fig.get_figheight()))
+    ncols = max(1, math.ceil(len(handles) / per_column))
     fig.legend(
         handles=handles,
         loc="outside right upper",

@@ -266,11 +266,10 @@ def _new_adapter(tp: Any) -> TypeAdapter[Any] | None:
 
 def _check_value(p: Param, value: Any) -> tuple[Any, list[tuple[str, str]]]:
     """Validated value and problems of one parameter value."""
-    if isinstance(value, bool) and p.type in (int, float):
-        # pydantic's lax mode takes true as 1; `lr: true` is a mistake, not a number
-        return value, [
-            (p.name, f"Input should be a valid number, not a boolean (got {value!r})")
-        ]
+    if isinstance(value, bool) and not _accepts_bool(p.type):
+        # `lr: true` is a mistake, not the number 1 that pydantic would make of it
+        want = type_text(p.type, plain=True)
+        return value, [(p.name, f"Input should be {want}, not a boolean (got {value})")]
     adapter = _adapter(p.type)
     if adapter is None:
         return value, []
@@ -291,6 +290,18 @@ def _check_value(p: Param, value: Any) -> tuple[Any, list[tuple[str, str]]]:
             sub = ".".join([p.name, *(str(x) for x in e["loc"])])
             items.append((sub, f"{e['msg']} (got {e.get('input')!r})"))
         return value, items
+
+
+def _accepts_bool(tp: Any) -> bool:
+    """Whether ``true``/``false`` is a legitimate value of a parameter of type ``tp``."""
+    if tp is bool or tp is Any or tp is object:
+        return True
+    if _is_union(tp):
+        return any(_accepts_bool(a) for a in typing.get_args(tp))
+    if typing.get_origin(tp) is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(tp))
+    # pydantic's lax mode reads true as 1 for numbers; nothing else takes a boolean
+    return False
 
 
 def _is_union(tp: Any) -> bool:

@@ -36,6 +36,7 @@ import yaml
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 
 from nnexp.plots.base import color_map, new_figure, save_figure
 from nnexp.runs.checkpoint import atomic_write_json
@@ -52,6 +53,8 @@ from nnexp.types import Array
 
 #: marker of the n-th start point in every plot
 START_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+#: line style of the n-th start point in the objective plot
+LINE_STYLES = ("-", "--", ":", "-.")
 #: at most this many arrows per trajectory; longer paths show every k-th step
 MAX_ARROWS = 60
 
@@ -144,7 +147,11 @@ def run_trajectory(
                 break
             new = step(w, g)
             f_new = objective(new) if np.all(np.isfinite(new)) else np.nan
-            g_new = objective.gradient(new) if np.isfinite(f_new) else np.array([np.nan] * 2)
+            g_new = (
+                objective.gradient(new)
+                if np.isfinite(f_new)
+                else np.array([np.nan] * 2)
+            )
             if not (np.isfinite(f_new) and np.all(np.isfinite(g_new))):
                 stopped = "diverged"
                 break
@@ -230,7 +237,9 @@ def summary(result: LandscapeResult) -> dict[str, Any]:
 # plots ----------------------------------------------------------------------------------
 
 
-def plot_window(result: LandscapeResult) -> tuple[tuple[float, float], tuple[float, float]]:
+def plot_window(
+    result: LandscapeResult,
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """The (w1, w2) ranges of the contour plot: the spec's, else the trajectories'
     bounding box (with the quadratic's optimum) plus a 15 % margin."""
     pts = np.vstack([t.points for t in result.trajectories])
@@ -248,31 +257,61 @@ def plot_window(result: LandscapeResult) -> tuple[tuple[float, float], tuple[flo
     return ranges[0], ranges[1]
 
 
-def draw_contours(ax: Axes, result: LandscapeResult, n: int = 300) -> Any:
-    """Filled contours of f over :func:`plot_window`; returns the contour set."""
+def draw_contours(ax: Axes, result: LandscapeResult, n: int = 300) -> tuple[Any, str]:
+    """Filled contours of f over :func:`plot_window`.
+
+    With ``plot.scale: log`` the contours are of the gap |f − f*| (f* known, else the
+    best value on the grid) on log-spaced levels, which resolves the narrow valleys of
+    an ill-conditioned quadratic or Rosenbrock's function.
+
+    Returns
+    -------
+    the filled contour set and the label of what it shows
+    """
     (a, b), (c, d) = plot_window(result)
     W1, W2 = np.meshgrid(np.linspace(a, b, n), np.linspace(c, d, n))
     with np.errstate(all="ignore"):  # a user formula may be undefined in places
         Z = np.asarray(result.objective.value(W1, W2), dtype=np.float64)
     Z = np.where(np.isfinite(Z), Z, np.nan)
-    levels, norm = _levels(Z, result.spec.plot.levels, result.spec.plot.scale)
-    filled = ax.contourf(W1, W2, Z, levels=levels, norm=norm, cmap="viridis", alpha=0.85)
-    ax.contour(W1, W2, Z, levels=levels, norm=norm, colors="white", linewidths=0.4, alpha=0.5)
+    levels, norm, label = (
+        np.linspace(np.nanmin(Z), np.nanmax(Z), result.spec.plot.levels),
+        None,
+        "f(w)",
+    )
+    if result.spec.plot.scale == "log":
+        Z, levels, norm, label = _log_gap(Z, result)
+    if not np.all(np.isfinite(levels)) or levels[0] == levels[-1]:
+        levels = np.linspace(
+            np.nanmin(Z) - 1, np.nanmax(Z) + 1, 3
+        )  # a flat or empty window
+    filled = ax.contourf(
+        W1, W2, Z, levels=levels, norm=norm, cmap="viridis", alpha=0.85
+    )
+    ax.contour(
+        W1, W2, Z, levels=levels, norm=norm, colors="white", linewidths=0.4, alpha=0.5
+    )
     ax.set_xlim(a, b)
     ax.set_ylim(c, d)
-    return filled
+    return filled, label
 
 
-def _levels(Z: Array, n: int, scale: str) -> tuple[Array, LogNorm | None]:
-    lo, hi = np.nanmin(Z), np.nanmax(Z)
-    if not np.isfinite(lo) or lo == hi:
-        return np.linspace(lo - 1, hi + 1, n), None
-    if scale == "log":
-        positive = Z[Z > 0]
-        if positive.size:  # log levels need f > 0: cover the positive part of the grid
-            floor = max(float(positive.min()), float(positive.max()) * 1e-8)
-            return np.geomspace(floor, float(positive.max()), n), LogNorm(floor, positive.max())
-    return np.linspace(lo, hi, n), None
+def _log_gap(Z: Array, result: LandscapeResult) -> tuple[Array, Array, Any, str]:
+    f_star = result.optimum
+    best = np.nanmax(Z) if result.spec.goal == "maximise" else np.nanmin(Z)
+    ref = best if f_star is None else f_star
+    gap = np.abs(Z - ref)
+    top = float(np.nanmax(gap))
+    # four decades below the window's largest gap: enough to see the valley's shape
+    # while keeping the levels spread over the picture
+    floor = max(float(np.nanmin(np.where(gap > 0, gap, np.nan))), top * 1e-4)
+    gap = np.maximum(gap, floor)  # the optimum itself gets the lowest colour
+    levels = np.geomspace(floor, top, result.spec.plot.levels)
+    name = (
+        "f*"
+        if f_star is not None
+        else ("max f" if result.spec.goal == "maximise" else "min f")
+    )
+    return gap, levels, LogNorm(floor, top), f"|f(w) − {name}| (log scale)"
 
 
 def draw_trajectory(ax: Axes, t: Trajectory, color: str, marker: str) -> None:
@@ -281,15 +320,17 @@ def draw_trajectory(ax: Axes, t: Trajectory, color: str, marker: str) -> None:
     p = t.points
     ax.plot(p[:, 0], p[:, 1], color=color, lw=0.8, alpha=0.7)
     if len(p) > 1:
+        # each arrow is one real step w_k → w_k+1; long paths show every k-th step
         every = max(1, int(np.ceil((len(p) - 1) / MAX_ARROWS)))
         idx = np.arange(0, len(p) - 1, every)
-        tail, head = p[idx], p[np.minimum(idx + every, len(p) - 1)]
+        tail, head = p[idx], p[idx + 1]
         ax.quiver(
             tail[:, 0], tail[:, 1], head[:, 0] - tail[:, 0], head[:, 1] - tail[:, 1],
             color=color, angles="xy", scale_units="xy", scale=1, width=0.004,
             headwidth=4, headlength=5, headaxislength=4.5, minlength=0.1, zorder=3,
         )  # fmt: skip
-    ax.plot(*p[0], marker=marker, ms=8, color=color, mec="black", mew=0.8, zorder=4)
+    # starts are shared by the methods: grey, so that no method's colour hides another
+    ax.plot(*p[0], marker=marker, ms=8, color="0.35", mec="black", mew=0.8, zorder=4)
     ax.plot(*p[-1], marker=marker, ms=9, mfc="white", mec=color, mew=2, zorder=4)
 
 
@@ -297,16 +338,19 @@ def contour_figure(result: LandscapeResult) -> Any:
     """Contour plot of f with every trajectory; colours by method, markers by start."""
     fig = new_figure(7.2, 6.0)
     ax = fig.add_subplot()
-    filled = draw_contours(ax, result)
-    fig.colorbar(filled, ax=ax, label="f(w)", shrink=0.9)
+    filled, label = draw_contours(ax, result)
+    bar = fig.colorbar(filled, ax=ax, label=label, shrink=0.9)
+    if isinstance(filled.norm, LogNorm):  # decades, not the (odd) level values
+        bar.ax.yaxis.set_major_locator(LogLocator())
+        bar.ax.yaxis.set_major_formatter(LogFormatterSciNotation())
     colors = color_map(t.method for t in result.trajectories)
     markers = _start_markers(result.spec.starts)
     for t in result.trajectories:
         draw_trajectory(ax, t, colors[t.method], markers[start_label(t.start)])
     ax.set_xlabel("w₁")
     ax.set_ylabel("w₂")
-    ax.set_title(f"{result.spec.goal} {result.spec.objective.describe()}")
-    _legends(ax, colors, markers)
+    ax.set_title(_title(result))
+    _figure_legend(fig, _handles(colors, markers))
     return fig
 
 
@@ -315,31 +359,55 @@ def _start_markers(starts: Sequence[Sequence[float]]) -> dict[str, str]:
     return {s: START_MARKERS[i % len(START_MARKERS)] for i, s in enumerate(labels)}
 
 
-def _legends(ax: Axes, colors: dict[Any, str], markers: dict[str, str]) -> None:
-    methods = [Line2D([], [], color=c, lw=2, label=str(m)) for m, c in colors.items()]
-    starts = [
-        Line2D([], [], ls="", marker=mk, color="0.5", mec="black", label=f"start {s}")
-        for s, mk in markers.items()
-    ]
-    ends = [Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", mew=2, label="end")]
-    ax.legend(handles=methods + starts + ends, loc="best", fontsize=8, framealpha=0.85)
+def _handles(
+    colors: dict[Any, str],
+    markers: dict[str, str],
+    styles: dict[str, str] | None = None,
+) -> list[Line2D]:
+    """Legend entries: one line per method (colour), one per start (marker, and the
+    line style when ``styles`` is given), and the hollow end marker."""
+    out = [Line2D([], [], color=c, lw=2.5, label=str(m)) for m, c in colors.items()]
+    for s, mk in markers.items():
+        ls = (styles or {}).get(s, "")
+        out.append(
+            Line2D(
+                [], [], ls=ls, marker=mk, color="0.35", mec="black", label=f"start {s}"
+            )
+        )
+    if styles is None:
+        out.append(
+            Line2D(
+                [], [], ls="", marker="o", mfc="white", mec="0.3", mew=2, label="end"
+            )
+        )
+    return out
+
+
+def _figure_legend(fig: Any, handles: list[Line2D]) -> None:
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        fontsize=8,
+        frameon=False,
+    )
 
 
 def objective_figure(result: LandscapeResult) -> Any:
-    """f against the iteration (f − f* on a log scale when f* is known) and ‖∇f‖
+    """f against the iteration (|f − f*| on a log scale when f* is known) and ‖∇f‖
     against the iteration, with the gradient tolerance dashed."""
-    fig = new_figure(11.0, 4.2)
+    fig = new_figure(11.0, 4.6)
     ax_f, ax_g = fig.subplots(1, 2)
     colors = color_map(t.method for t in result.trajectories)
     markers = _start_markers(result.spec.starts)
+    styles = {s: LINE_STYLES[i % len(LINE_STYLES)] for i, s in enumerate(markers)}
     f_star = result.optimum
     for t in result.trajectories:
-        it = np.arange(len(t.values))
-        style = {"color": colors[t.method], "marker": markers[start_label(t.start)],
+        it, start = np.arange(len(t.values)), start_label(t.start)
+        style = {"color": colors[t.method], "marker": markers[start], "ls": styles[start],
                  "markevery": max(1, len(it) // 8), "ms": 5, "lw": 1.3}  # fmt: skip
-        label = f"{t.method}, start {start_label(t.start)}"
-        y = t.values if f_star is None else np.abs(t.values - f_star)
-        ax_f.plot(it, _positive(y) if f_star is not None else y, label=label, **style)
+        y = t.values if f_star is None else _positive(np.abs(t.values - f_star))
+        ax_f.plot(it, y, **style)
         ax_g.plot(it, _positive(t.grad_norms), **style)
     if f_star is not None:
         ax_f.set_yscale("log")
@@ -348,14 +416,18 @@ def objective_figure(result: LandscapeResult) -> Any:
     ax_g.set_ylabel("‖∇f(w)‖")
     tol = result.spec.stop.grad_norm
     if tol is not None:
-        ax_g.axhline(tol, color="0.3", ls="--", lw=1, label=f"tolerance {tol:g}")
+        ax_g.axhline(tol, color="0.3", ls="--", lw=1, label=f"stop: ‖∇f‖ < {tol:g}")
         ax_g.legend(fontsize=8)
     for ax in (ax_f, ax_g):
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
-    ax_f.legend(fontsize=7, loc="best")
-    fig.suptitle(f"{result.spec.goal} {result.spec.objective.describe()}")
+    fig.suptitle(_title(result))
+    _figure_legend(fig, _handles(colors, markers, styles))
     return fig
+
+
+def _title(result: LandscapeResult) -> str:
+    return f"{result.spec.goal} {result.spec.objective.describe()}"
 
 
 def _positive(y: Array) -> Array:
@@ -379,9 +451,16 @@ def write_landscape(result: LandscapeResult, folder: Path) -> dict[str, Path]:
         "contour": folder / "plots" / "contour.png",
         "objective": folder / "plots" / "objective.png",
     }
-    text = yaml.safe_dump(spec_to_dict(result.spec), sort_keys=False, default_flow_style=None, allow_unicode=True)
+    text = yaml.safe_dump(
+        spec_to_dict(result.spec),
+        sort_keys=False,
+        default_flow_style=None,
+        allow_unicode=True,
+    )
     paths["config"].write_text(text, encoding="utf-8")
-    trajectories_frame(result).to_csv(paths["trajectories"], index=False, float_format="%.10g")
+    trajectories_frame(result).to_csv(
+        paths["trajectories"], index=False, float_format="%.10g"
+    )
     atomic_write_json(paths["summary"], summary(result))
     paths["contour"].parent.mkdir(exist_ok=True)
     save_figure(contour_figure(result), paths["contour"])

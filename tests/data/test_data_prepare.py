@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnexp.data import DATASETS
-from nnexp.data.base import RawData, check_common, prepare
+from nnexp.data.base import RawData, prepare
+from nnexp.data.checks import check_common
 from nnexp.data.sampling import largest_remainder, pick, validation_count
 from nnexp.errors import DataError, RegistryError
 

@@ -83,7 +83,10 @@ SPEC = {
     ),
     "exp": (np.exp, np.exp),
     "sign": (np.sign, lambda x: 0 * x),
-    "tanh": (lambda x, k=1.0: np.tanh(k * x), lambda x, k=1.0: k * (1 - np.tanh(k * x) ** 2)),
+    "tanh": (
+        lambda x, k=1.0: np.tanh(k * x),
+        lambda x, k=1.0: k * (1 - np.tanh(k * x) ** 2),
+    ),
     "softsign": (
         lambda x, k=1.0: k * x / (1 + np.abs(k * x)),
         lambda x, k=1.0: k / (1 + np.abs(k * x)) ** 2,
@@ -97,16 +100,24 @@ SPEC = {
         lambda x, alpha=1.0: np.where(x >= 0, x, alpha * (np.exp(x) - 1)),
         lambda x, alpha=1.0: np.where(x >= 0, 1.0, alpha * np.exp(x)),
     ),
-    "softplus": (lambda x, k=1.0: np.log(1 + np.exp(k * x)) / k, lambda x, k=1.0: _sig(k * x)),
+    "softplus": (
+        lambda x, k=1.0: np.log(1 + np.exp(k * x)) / k,
+        lambda x, k=1.0: _sig(k * x),
+    ),
     "swish": (
         lambda x, k=1.0: x * _sig(k * x),
         lambda x, k=1.0: _sig(k * x) + k * x * _sig(k * x) * (1 - _sig(k * x)),
     ),
     "abs": (
-        lambda x, alpha=0.0: np.abs(x) if alpha == 0 else np.sqrt(x**2 + alpha**2) - alpha,
+        lambda x, alpha=0.0: (
+            np.abs(x) if alpha == 0 else np.sqrt(x**2 + alpha**2) - alpha
+        ),
         lambda x, alpha=0.0: np.sign(x) if alpha == 0 else x / np.sqrt(x**2 + alpha**2),
     ),
-    "loco": (lambda x, k=1.0: np.log(np.cosh(k * x)) / k, lambda x, k=1.0: np.tanh(k * x)),
+    "loco": (
+        lambda x, k=1.0: np.log(np.cosh(k * x)) / k,
+        lambda x, k=1.0: np.tanh(k * x),
+    ),
     "twist": (
         lambda x, k=1.0: x * np.tanh(k * x),
         lambda x, k=1.0: np.tanh(k * x) + k * x * (1 - np.tanh(k * x) ** 2),
@@ -151,7 +162,10 @@ def test_every_builtin_has_a_spec_formula():
 
 @pytest.mark.parametrize("entry", BUILTINS, ids=lambda e: e.name)
 def test_parameters_are_spec_k_and_alpha_with_spec_defaults(entry):
-    defaults = {"k": 1.0, "alpha": {"leaky_relu": 0.01, "abs": 0.0}.get(entry.name, 1.0)}
+    defaults = {
+        "k": 1.0,
+        "alpha": {"leaky_relu": 0.01, "abs": 0.0}.get(entry.name, 1.0),
+    }
     for p in entry.params:
         assert p.name in defaults
         assert p.default == defaults[p.name]
@@ -176,7 +190,9 @@ def test_forward_and_derivative_follow_the_spec_formula(entry, params, rng):
     x = np.concatenate([np.linspace(-5, 5, 41), rng.uniform(-5, 5, 200), [0.0]])
     assert_allclose(act.forward(x), f(x, **params), rtol=1e-12, atol=1e-14)
     # includes x = 0, so kinks get the table's one-sided value (e.g. relu'(0) = 0)
-    assert_allclose(act.derivative(x, act.forward(x)), df(x, **params), rtol=1e-12, atol=1e-14)
+    assert_allclose(
+        act.derivative(x, act.forward(x)), df(x, **params), rtol=1e-12, atol=1e-14
+    )
 
 
 KINK_VALUES = [  # (name, params, f'(kink) from the SPEC table)
@@ -204,7 +220,9 @@ def test_derivative_at_a_kink_is_the_spec_value(name, params, expected, dtype):
 def test_every_declared_kink_has_a_tabulated_derivative():
     kinked = {(e.name, tuple(p.items())) for e, p in CASES if e.build(**p).kinks}
     tabulated = {(n, tuple(p.items())) for n, p, _ in KINK_VALUES}
-    untested = {n for n, p in kinked if (n, p) not in tabulated and (n, ()) not in tabulated}
+    untested = {
+        n for n, p in kinked if (n, p) not in tabulated and (n, ()) not in tabulated
+    }
     assert not untested
 
 
@@ -243,7 +261,9 @@ def test_derivative_matches_central_difference(entry, params, rng):
         x = x[x < 700]
     numeric = central_difference(act.forward, x, eps=1e-6)
     scale = max(1.0, np.abs(numeric[np.abs(x) <= 4]).max())
-    assert_allclose(act.derivative(x, act.forward(x)), numeric, rtol=1e-6, atol=1e-8 * scale)
+    assert_allclose(
+        act.derivative(x, act.forward(x)), numeric, rtol=1e-6, atol=1e-8 * scale
+    )
 
 
 @pytest.mark.parametrize(("entry", "params"), CASES, ids=CASE_IDS)
@@ -277,7 +297,10 @@ def test_backprop_equals_da_times_derivative(entry, params, rng):
 def test_float32_agrees_with_float64(entry, params, rng):
     act = entry.build(**params)
     x = np.concatenate(
-        [rng.uniform(-6, 6, 300), rng.choice([-1, 1], 200) * 10 ** rng.uniform(-8, 4, 200)]
+        [
+            rng.uniform(-6, 6, 300),
+            rng.choice([-1, 1], 200) * 10 ** rng.uniform(-8, 4, 200),
+        ]
     ).astype(np.float32)
     if act.overflows:
         x = x[x < 80]  # e^x stays below float32's max
@@ -341,10 +364,16 @@ def test_tails_are_relative_accurate(dtype):
     softplus = ACTIVATIONS.build("softplus")
     loco = ACTIVATIONS.build("loco")
     x = np.array([-80.0, -30.0, 30.0], dtype=dtype)
-    assert_allclose(logistic.forward(x), 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-6)
-    assert_allclose(softplus.forward(x), np.log1p(np.exp(x.astype(np.float64))), rtol=1e-6)
+    assert_allclose(
+        logistic.forward(x), 1 / (1 + np.exp(-x.astype(np.float64))), rtol=1e-6
+    )
+    assert_allclose(
+        softplus.forward(x), np.log1p(np.exp(x.astype(np.float64))), rtol=1e-6
+    )
     assert softplus.forward(np.array([big], dtype))[0] == big
-    assert_allclose(loco.forward(np.array([-big, big], dtype)), big - math.log(2), rtol=1e-7)
+    assert_allclose(
+        loco.forward(np.array([-big, big], dtype)), big - math.log(2), rtol=1e-7
+    )
     tiny = np.array([1e-4, 1e-8, 1e-18], dtype=dtype)  # x²/2 still a normal float32
     assert_allclose(loco.forward(tiny), tiny.astype(np.float64) ** 2 / 2, rtol=1e-6)
     gelu, mish = ACTIVATIONS.build("gelu"), ACTIVATIONS.build("mish")
@@ -363,7 +392,9 @@ def test_abs_family_is_even_with_odd_derivative(name, data):
     act = entry.build(**_draw_params(entry, data))
     z = data.draw(arrays_of_any_float_dtype())
     assert_array_equal(act.forward(-z), act.forward(z))
-    assert_array_equal(act.derivative(-z, act.forward(-z)), -act.derivative(z, act.forward(z)))
+    assert_array_equal(
+        act.derivative(-z, act.forward(-z)), -act.derivative(z, act.forward(z))
+    )
 
 
 @PROPERTY

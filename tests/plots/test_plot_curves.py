@@ -222,8 +222,8 @@ def test_overlay_of_many_runs_keeps_the_legend_short(rng):
     fig = make_overlay([(f"seed={i}", history) for i in range(100)], metrics=["loss"])
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert len(curves(fig.axes[0])) == 200
-    assert texts[:2] == ["seed=0", "seed=1"] and "… and 71 more" in texts
-    assert len(texts) == 30 + 2  # 29 runs, the summary, train and validation
+    assert texts[:2] == ["seed=0", "seed=1"] and "… and 81 more" in texts
+    assert len(texts) == 20 + 2  # 19 runs, the summary, train and validation
 
 
 def test_grouped_curves_by_time(rng):

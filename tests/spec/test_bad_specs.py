@@ -251,6 +251,18 @@ BAD_OVERRIDES = [
         "output.plot",
         ["Did you mean: plots?"],
     ),
+    (
+        "gain-boolean",
+        ["model.initializer.gain=true"],
+        "model.initializer.gain",
+        ["not a boolean"],
+    ),
+    (
+        "dataset-param-type",
+        ["dataset={name: mnist, limit: many}"],
+        "dataset.limit",
+        ["an integer or null", "'many'"],
+    ),
 ]
 
 

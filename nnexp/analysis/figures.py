@@ -1,0 +1,186 @@
+"""Figures of selected runs: overlaid or grouped learning curves, the sweep summary.
+
+These functions choose what to draw from the runs (labels from the differing
+settings, groups from ``--by``, the sweep's grid keys) and leave the drawing to
+:mod:`nnexp.plots`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from nnexp.analysis.labels import (
+    MISSING,
+    differing_keys,
+    flatten_configs,
+    format_value,
+    label_runs,
+    resolve_key,
+    run_label,
+    short_names,
+)
+from nnexp.analysis.select import Selection
+from nnexp.errors import RunError
+from nnexp.plots import make_grouped_curves, make_learning_curves, make_overlay, make_sweep_figure
+from nnexp.plots.base import metric_label
+from nnexp.plots.series import X_LABELS, metric_columns
+from nnexp.runs.reader import Run
+
+
+def loss_name(runs: Sequence[Run]) -> str | None:
+    """The loss all runs share (for the axis label), or None when they differ."""
+    names = set()
+    for run in runs:
+        loss = run.config.get("loss")
+        names.add(loss.get("name") if isinstance(loss, dict) else loss)
+    return str(names.pop()) if len(names) == 1 and None not in names else None
+
+
+def check_metrics(runs: Sequence[Run], metrics: Sequence[str]) -> None:
+    """Raise :class:`RunError` naming the run and listing its metrics when one of
+    ``metrics`` is missing."""
+    for metric in metrics:
+        for run in runs:
+            metric_columns(run.history, metric, f"the run {run.path}")
+
+
+def group_labels(runs: Sequence[Run], by: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Per run the label of its group (``activation=tanh``) and the dotted keys."""
+    flats = flatten_configs([r.config for r in runs])
+    keys = list(dict.fromkeys(resolve_key(k, flats) for k in by))
+    names = short_names(keys)
+    labels = []
+    for flat in flats:
+        # a key a run lacks (another component's parameter) still names its group
+        filled = {k: flat.get(k, MISSING) for k in keys}
+        labels.append(run_label(filled, keys, names))
+    return labels, keys
+
+
+def curves_figure(
+    runs: Sequence[Run],
+    *,
+    metrics: Sequence[str] | None = None,
+    by: Sequence[str] = (),
+    x: str = "epoch",
+    log: bool | None = None,
+    smooth: int = 1,
+    title: str | None = None,
+) -> Figure:
+    """Learning curves of ``runs``: one run alone, many overlaid, or grouped by ``by``.
+
+    Parameters
+    ----------
+    runs : runs of one task with at least one epoch each
+    metrics : panels (default loss and accuracy, or loss and mse)
+    by : settings that group runs: one colour per value, mean ± std band per group
+    x : ``"epoch"`` or ``"time"`` (cumulative seconds)
+    log : logarithmic y axis (None: where the values span more than 1000×)
+    smooth : moving-average window in epochs; the raw curve stays visible, faint
+    title : figure title
+
+    Raises
+    ------
+    RunError
+        For a metric a run lacks (its metrics are listed), an unknown ``by`` key or
+        ``x``.
+    """
+    if x not in X_LABELS:
+        raise RunError(f"unknown x axis '{x}'; allowed: {', '.join(X_LABELS)}.")
+    if metrics:
+        check_metrics(runs, metrics)
+    options: dict[str, Any] = dict(metrics=list(metrics) if metrics else None, x=x, log=log,
+                                   smooth=smooth, loss_name=loss_name(runs))
+    if by:
+        labels, keys = group_labels(runs, by)
+        what = ", ".join(short_names(keys).values())
+        default = f"Learning curves by {what}: mean ± std over the runs of each group"
+        pairs = [(label, run.history) for label, run in zip(labels, runs, strict=True)]
+        return make_grouped_curves(pairs, title=title or default, **options)
+    if len(runs) == 1:
+        run = runs[0]
+        return make_learning_curves(run.history, title=title or f"{run.name}: learning curves",
+                                    **options)
+    labels = label_runs([r.config for r in runs])
+    pairs = [(label, run.history) for label, run in zip(labels, runs, strict=True)]
+    return make_overlay(pairs, title=title, **options)
+
+
+def sweep_keys(selection: Selection) -> list[str]:
+    """The varied settings to summarise: the sweep's grid keys that differ between
+    the runs, else every differing setting but the seed."""
+    flats = flatten_configs([r.config for r in selection.runs])
+    differing = differing_keys(flats)
+    grid = [_grid_key(k, flats) for k in selection.grid_keys]
+    keys = [k for k in grid if k in differing] or [k for k in differing if k != "seed"]
+    return list(dict.fromkeys(keys))
+
+
+def _grid_key(key: str, flats: Sequence[dict[str, Any]]) -> str:
+    """A grid key as the flattened configs spell it (``model.activation`` may be
+    ``model.activation.name`` there)."""
+    try:
+        return resolve_key(key, flats)
+    except RunError:
+        return key
+
+
+def sweep_cells(selection: Selection, keys: Sequence[str], table: pd.DataFrame,
+                metric: str) -> pd.DataFrame:
+    """One row per run: the values of ``keys`` (full dotted names) and ``metric``,
+    in the grid's order of values when the sweep spec gives it."""
+    flats = flatten_configs([r.config for r in selection.runs])
+    by_folder = dict(zip(table["folder"], table[metric], strict=True))
+    cells = pd.DataFrame({
+        **{k: [_cell_value(f.get(k, MISSING)) for f in flats] for k in keys},
+        metric: [by_folder[str(r.path)] for r in selection.runs],
+    })
+    order = _grid_order(selection, keys, flats)
+    if order:
+        position = cells[list(keys)].apply(
+            lambda row: tuple(order[k].get(row[k], len(order[k])) for k in keys), axis=1)
+        cells = cells.iloc[sorted(range(len(cells)), key=lambda i: position.iloc[i])]
+    return cells.reset_index(drop=True)
+
+
+def _cell_value(value: Any) -> Any:
+    return value if isinstance(value, int | float | str) and not isinstance(value, bool) \
+        else format_value(value)
+
+
+def _grid_order(selection: Selection, keys: Sequence[str],
+                flats: Sequence[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+    """``{key: {value: position in the sweep spec}}`` for keys the spec lists."""
+    order: dict[str, dict[Any, int]] = {}
+    for spec in selection.sweep_specs:
+        grid = spec.get("grid")
+        if not isinstance(grid, dict):
+            continue
+        for raw_key, values in grid.items():
+            key = _grid_key(str(raw_key), flats)
+            if key in keys and isinstance(values, list):
+                order[key] = {_cell_value(v): i for i, v in enumerate(values)}
+    return {k: order.get(k, {}) for k in keys} if order else {}
+
+
+def sweep_figure(selection: Selection, table: pd.DataFrame, metric: str,
+                 *, title: str | None = None) -> Figure | None:
+    """The heatmap (two varied settings) or mean ± std chart (one) of ``metric``;
+    None when the runs vary in no setting or in more than two.
+
+    The axes are labelled with the settings' short names (``activation``).
+    """
+    keys = sweep_keys(selection)
+    if not 1 <= len(keys) <= 2:
+        return None
+    names = short_names(keys)
+    cells = sweep_cells(selection, keys, table, metric).rename(columns=names)
+    shown = [names[k] for k in keys]
+    if title is None and len(keys) == 1:
+        text = metric_label(metric)
+        title = f"{text[:1].upper()}{text[1:]} by {shown[0]}: mean ± std"
+    return make_sweep_figure(cells, shown, metric, title=title)

@@ -1,0 +1,351 @@
+"""The sweep spec: a base run spec and the keys to vary (issue 6).
+
+A sweep YAML file::
+
+    name: activations            # the sweep folder's name (default: the base's name)
+    base: ../mnist_relu.yaml     # a train spec, relative to this file, or a mapping
+    overrides: [dataset.name=mnist_10k, training.epochs=75]   # applied to the base
+    grid:                        # the cartesian product of these lists
+      model.activation: [relu, tanh, abs]
+      optimizer:                 # labelled values: the label names the cell
+        sgd: {name: sgd, lr: 0.01}
+        adam: {name: adam, lr: 0.001}
+    zip:                         # keys varied together (one group, or a list of groups)
+      model.layers: [[784, 32, 10], [784, 128, 10]]
+      training.batch_size: [10, 32]
+    seeds: 3                     # seeds 0, 1, 2 for every combination (or a list)
+
+Random search: ``sample: N`` draws N combinations (``sample_seed`` fixes the draw);
+a grid entry may then be a distribution, ``{uniform: [low, high]}``,
+``{log_uniform: [low, high]}`` (learning rates), ``{int: [low, high]}`` (both ends
+included) or ``{choice: [a, b, c]}``.  ``max_trials`` caps the number of combinations
+(each still runs with every seed).  Values are applied like the train command's
+overrides: a bare component name replaces the component, ``optimizer.name`` keeps its
+other keys.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from nnexp.errors import SpecError
+from nnexp.spec.load import parse_yaml, read_yaml_file
+from nnexp.spec.problems import Problems, problems_from_error
+
+DISTRIBUTIONS = ("uniform", "log_uniform", "int", "choice")
+#: keys only a sweep spec has: a YAML file with one of them is a sweep, not a run spec
+SWEEP_KEYS = ("base", "grid", "zip", "seeds", "sample", "sample_seed", "max_trials")
+_KEY = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*$")
+#: significant digits kept of a drawn float, so cell names stay readable
+SAMPLE_DIGITS = 4
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, not a boolean (got {value!r})")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
+Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choices(_Frozen):
+    """The values of one key, optionally with a label each (labels name the cells)."""
+
+    values: list[Any] = Field(min_length=1)
+    labels: list[str] | None = None
+
+    def dump(self) -> Any:
+        """The YAML form: a list, or a mapping label → value."""
+        if self.labels is None:
+            return list(self.values)
+        return dict(zip(self.labels, self.values, strict=True))
+
+
+class Distribution(_Frozen):
+    """A distribution to draw a value from (random search only)."""
+
+    kind: Literal["uniform", "log_uniform", "int", "choice"]
+    args: list[Any]
+
+    @model_validator(mode="after")
+    def _check_args(self) -> Distribution:
+        if self.kind == "choice":
+            if not self.args:
+                raise ValueError("choice needs a non-empty list of values")
+            return self
+        example = f"{{{self.kind}: [low, high]}}"
+        if len(self.args) != 2 or not all(_is_number(a) for a in self.args):
+            raise ValueError(f"{self.kind} needs two numbers, {example}; got {self.args!r}")
+        low, high = self.args
+        if self.kind == "int" and not all(isinstance(a, int) for a in self.args):
+            raise ValueError(f"int needs two whole numbers, {{int: [1, 8]}}; got {self.args!r}")
+        if not low < high:
+            raise ValueError(f"{self.kind} needs low < high, got {self.args!r}")
+        if self.kind == "log_uniform" and low <= 0:
+            raise ValueError(f"log_uniform needs 0 < low < high, got {self.args!r}")
+        return self
+
+    def draw(self, rng: np.random.Generator) -> Any:
+        """One value; floats rounded to :data:`SAMPLE_DIGITS` significant digits."""
+        if self.kind == "choice":
+            return self.args[int(rng.integers(len(self.args)))]
+        low, high = self.args
+        if self.kind == "int":
+            return int(rng.integers(low, high, endpoint=True))
+        if self.kind == "uniform":
+            return _round(float(rng.uniform(low, high)))
+        return _round(float(math.exp(rng.uniform(math.log(low), math.log(high)))))
+
+    def dump(self) -> dict[str, list[Any]]:
+        return {self.kind: list(self.args)}
+
+    def describe(self) -> str:
+        return f"{self.kind}({', '.join(map(str, self.args))})"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{SAMPLE_DIGITS}g}")
+
+
+def _grid_entry(raw: Any) -> Any:
+    """A list → Choices; ``{log_uniform: [a, b]}`` → Distribution; another mapping →
+    labelled Choices (label → value)."""
+    if isinstance(raw, Choices | Distribution):
+        return raw
+    if isinstance(raw, list):
+        return Choices(values=raw) if raw else _empty()
+    if isinstance(raw, Mapping):
+        if len(raw) == 1 and next(iter(raw)) in DISTRIBUTIONS:
+            kind, args = next(iter(raw.items()))
+            args = args if isinstance(args, list) else [args]
+            return Distribution(kind=kind, args=args)
+        if not raw:
+            _empty()
+        return Choices(values=list(raw.values()), labels=[str(k) for k in raw])
+    raise ValueError(
+        f"expected a list of values ([relu, tanh]), a mapping of labels to values, or a "
+        f"distribution ({{log_uniform: [0.0001, 0.1]}}); got {raw!r}. A single fixed "
+        f"value belongs in overrides: (or in the base spec)"
+    )
+
+
+def _empty() -> Any:
+    raise ValueError("needs at least one value")
+
+
+GridEntry = Annotated[Choices | Distribution, BeforeValidator(_grid_entry)]
+ZipEntry = Annotated[Choices, BeforeValidator(_grid_entry)]
+
+
+class SweepSpec(_Frozen):
+    """A validated sweep (see the module docstring for the keys)."""
+
+    name: str | None = None
+    description: str = ""
+    base: str | dict[str, Any]
+    overrides: list[str] = []
+    grid: dict[str, GridEntry] = {}
+    zip: list[dict[str, ZipEntry]] = []
+    seeds: Count | list[Seed] | None = None
+    sample: Count | None = None
+    sample_seed: Seed = 0
+    max_trials: Count | None = None
+
+    @field_validator("zip", mode="before")
+    @classmethod
+    def _one_group(cls, value: Any) -> Any:
+        return [value] if isinstance(value, Mapping) else value
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(c in value for c in "/\\\0")):
+            raise ValueError(f"must be a non-empty name usable in a folder name, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> SweepSpec:
+        problems = _key_problems(self) + _zip_problems(self.zip) + _sample_problems(self)
+        if isinstance(self.seeds, list) and len(set(self.seeds)) != len(self.seeds):
+            problems.append(("seeds", f"lists a seed twice: {self.seeds}"))
+        if not (self.grid or self.zip or self.seeds is not None):
+            problems.append(("grid", "nothing to sweep: give grid:, zip: or seeds: "
+                             "(on the command line --grid, --zip or --seeds)"))
+        if problems:
+            raise Problems(problems)
+        return self
+
+    @property
+    def seed_list(self) -> list[int] | None:
+        """The seeds to run every combination with (None: the base spec's seed)."""
+        if self.seeds is None:
+            return None
+        return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+
+    def dump(self) -> dict[str, Any]:
+        """Plain YAML-safe data that validates back to an equal spec."""
+        data = self.model_dump(mode="python")
+        data["grid"] = {k: v.dump() for k, v in self.grid.items()}
+        data["zip"] = [{k: v.dump() for k, v in group.items()} for group in self.zip]
+        return data
+
+
+def _key_problems(spec: SweepSpec) -> list[tuple[str, str]]:
+    problems, seen = [], {}
+    keys = [("grid", k) for k in spec.grid]
+    keys += [(f"zip.{i}" if len(spec.zip) > 1 else "zip", k) for i, g in enumerate(spec.zip) for k in g]
+    for where, key in keys:
+        if not _KEY.match(key):
+            problems.append((f"{where}.{key}", "expected a dotted key such as model.activation"))
+        elif key in seen:
+            problems.append((f"{where}.{key}", f"varied twice (also in {seen[key]}); give each key once"))
+        seen.setdefault(key, where)
+        if key == "seed" and spec.seeds is not None:
+            problems.append((f"{where}.seed", "give the seeds either as seeds: or as a grid key, not both"))
+    return problems
+
+
+def _zip_problems(groups: Sequence[Mapping[str, Choices]]) -> list[tuple[str, str]]:
+    problems = []
+    for i, group in enumerate(groups):
+        lengths = {k: len(v.values) for k, v in group.items()}
+        if len(set(lengths.values())) > 1:
+            where = f"zip.{i}" if len(groups) > 1 else "zip"
+            text = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+            problems.append((where, f"keys varied together need the same number of values: {text}"))
+    return problems
+
+
+def _sample_problems(spec: SweepSpec) -> list[tuple[str, str]]:
+    if spec.sample is not None:
+        return []
+    return [
+        (f"grid.{k}", f"a distribution ({v.describe()}) needs sample: N (--sample N), "
+         "the number of values to draw")
+        for k, v in spec.grid.items() if isinstance(v, Distribution)
+    ]
+
+
+# loading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepSource:
+    """A validated sweep spec and where its relative paths start."""
+
+    spec: SweepSpec
+    folder: Path  # the sweep file's folder (the current folder for a run spec or a dict)
+    path: Path | None = None  # the sweep file, if any
+
+    @property
+    def label(self) -> str | None:
+        return str(self.path) if self.path else None
+
+
+def is_sweep_mapping(data: Mapping[str, Any]) -> bool:
+    """Whether a YAML mapping is a sweep spec (it has a sweep key) or a run spec."""
+    return any(k in data for k in SWEEP_KEYS)
+
+
+def validate_sweep(data: Mapping[str, Any], *, source: str | None = None) -> SweepSpec:
+    """A raw mapping → :class:`SweepSpec`, or :class:`SpecError` with every problem."""
+    if not isinstance(data, Mapping):
+        raise SpecError([("", f"a sweep spec must be a mapping, got {type(data).__name__}")], source)
+    try:
+        return SweepSpec.model_validate(dict(data))
+    except ValidationError as err:
+        raise SpecError(problems_from_error(err, SweepSpec), source=source) from None
+
+
+def read_source(path: str | Path) -> tuple[dict[str, Any], bool]:
+    """A YAML file's mapping and whether it is a sweep spec (else a run spec)."""
+    data = read_yaml_file(Path(path).expanduser())
+    return data, is_sweep_mapping(data)
+
+
+# the command line ----------------------------------------------------------------------
+
+_DIST_CALL = re.compile(r"^\s*(uniform|log_uniform|int|choice)\s*\((.*)\)\s*$", re.S)
+_OPEN, _CLOSE = "[{(", "]})"
+
+
+def split_values(text: str) -> list[str]:
+    """Split ``"relu,tanh"`` on commas outside brackets, braces, parentheses and quotes:
+    ``"[784, 32, 10],[784, 64, 10]"`` gives two lists."""
+    parts, depth, quote, current = [], 0, "", []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts]
+
+
+def parse_option(text: str, option: str) -> tuple[str, Any]:
+    """``"model.activation=relu,tanh"`` → ``("model.activation", ["relu", "tanh"])``;
+    ``"optimizer.lr=log_uniform(1e-4, 1e-1)"`` → the distribution's mapping."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    where = f"{option} {text}"
+    if not sep or not key:
+        raise SpecError([(option, f"expected key=value1,value2,... (e.g. model.activation=relu,tanh), got {text!r}")])
+    if not _KEY.match(key):
+        raise SpecError([(option, f"{key!r} is not a dotted key such as model.activation (in {text!r})")])
+    call = _DIST_CALL.match(raw)
+    if call:
+        args = [_parse_value(v, where) for v in split_values(call.group(2))]
+        return key, {call.group(1): args}
+    pieces = split_values(raw)
+    if any(not p for p in pieces):
+        raise SpecError([(option, f"an empty value in {text!r}; separate values by single commas")])
+    return key, [_parse_value(p, where) for p in pieces]
+
+
+def _parse_value(raw: str, where: str) -> Any:
+    return parse_yaml(raw, source=f"the value {raw!r} of {where}")
+
+
+def parse_seeds(text: str) -> int | list[int]:
+    """``--seeds 3`` (seeds 0, 1, 2) or ``--seeds 0,5,7``."""
+    pieces = split_values(text)
+    try:
+        values = [int(p) for p in pieces]
+    except ValueError:
+        raise SpecError([("--seeds", f"expected a count (3) or a list of seeds (0,5,7), got {text!r}")]) from None
+    return values[0] if len(values) == 1 and "," not in text else values
