@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-# isort: off  (import order is the order of `nnexp list datasets`)
-from nnexp.data import bundled, csvfile, files, mnist, toy  # noqa: F401
+# Registration order is the order of `nnexp list datasets`.
+# isort: off
+from nnexp.data import mnist, bundled, toy, csvfile, files  # noqa: F401
 
 # isort: on
 from nnexp.data.base import DatasetInfo, Progress, Split, Splits

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from nnexp.plots.base import (
     SPLIT_NAME,
@@ -77,6 +78,8 @@ def decorate(
     values span more than three decades; percentages always stay linear.
     """
     ax.set_xlabel(X_LABELS[x])
+    if x == "epoch":  # whole epochs only: a 2-epoch run has no epoch 1.5
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(metric_label(metric, loss_name))
     heading = metric_label(metric).split(" (")[0]
     ax.set_title(heading[:1].upper() + heading[1:])

@@ -39,6 +39,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationError,
     field_validator,
     model_validator,
@@ -63,18 +64,21 @@ def _no_bool(value: Any) -> Any:
 
 
 Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
-Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
+NonNegative = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Choices(_Frozen):
+@dataclass(frozen=True)
+class Choices:
     """The values of one key, optionally with a label each (labels name the cells)."""
 
-    values: list[Any] = Field(min_length=1)
-    labels: list[str] | None = None
+    values: tuple[Any, ...]
+    labels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("needs at least one value")
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            raise ValueError(f"a label is given twice: {list(self.labels)}")
 
     def dump(self) -> Any:
         """The YAML form: a list, or a mapping label → value."""
@@ -83,29 +87,29 @@ class Choices(_Frozen):
         return dict(zip(self.labels, self.values, strict=True))
 
 
-class Distribution(_Frozen):
+@dataclass(frozen=True)
+class Distribution:
     """A distribution to draw a value from (random search only)."""
 
-    kind: Literal["uniform", "log_uniform", "int", "choice"]
-    args: list[Any]
+    kind: str
+    args: tuple[Any, ...]
 
-    @model_validator(mode="after")
-    def _check_args(self) -> Distribution:
+    def __post_init__(self) -> None:
         if self.kind == "choice":
             if not self.args:
                 raise ValueError("choice needs a non-empty list of values")
-            return self
+            return
         example = f"{{{self.kind}: [low, high]}}"
-        if len(self.args) != 2 or not all(_is_number(a) for a in self.args):
-            raise ValueError(f"{self.kind} needs two numbers, {example}; got {self.args!r}")
-        low, high = self.args
-        if self.kind == "int" and not all(isinstance(a, int) for a in self.args):
-            raise ValueError(f"int needs two whole numbers, {{int: [1, 8]}}; got {self.args!r}")
+        args = list(self.args)
+        if len(args) != 2 or not all(_is_number(a) for a in args):
+            raise ValueError(f"{self.kind} needs two numbers, {example}; got {args!r}")
+        low, high = args
+        if self.kind == "int" and not all(isinstance(a, int) for a in args):
+            raise ValueError(f"int needs two whole numbers, {{int: [1, 8]}}; got {args!r}")
         if not low < high:
-            raise ValueError(f"{self.kind} needs low < high, got {self.args!r}")
+            raise ValueError(f"{self.kind} needs low < high, got {args!r}")
         if self.kind == "log_uniform" and low <= 0:
-            raise ValueError(f"log_uniform needs 0 < low < high, got {self.args!r}")
-        return self
+            raise ValueError(f"log_uniform needs 0 < low < high, got {args!r}")
 
     def draw(self, rng: np.random.Generator) -> Any:
         """One value; floats rounded to :data:`SAMPLE_DIGITS` significant digits."""
@@ -139,15 +143,12 @@ def _grid_entry(raw: Any) -> Any:
     if isinstance(raw, Choices | Distribution):
         return raw
     if isinstance(raw, list):
-        return Choices(values=raw) if raw else _empty()
+        return Choices(tuple(raw))
     if isinstance(raw, Mapping):
         if len(raw) == 1 and next(iter(raw)) in DISTRIBUTIONS:
             kind, args = next(iter(raw.items()))
-            args = args if isinstance(args, list) else [args]
-            return Distribution(kind=kind, args=args)
-        if not raw:
-            _empty()
-        return Choices(values=list(raw.values()), labels=[str(k) for k in raw])
+            return Distribution(kind, tuple(args if isinstance(args, list) else [args]))
+        return Choices(tuple(raw.values()), tuple(str(k) for k in raw))
     raise ValueError(
         f"expected a list of values ([relu, tanh]), a mapping of labels to values, or a "
         f"distribution ({{log_uniform: [0.0001, 0.1]}}); got {raw!r}. A single fixed "
@@ -155,16 +156,36 @@ def _grid_entry(raw: Any) -> Any:
     )
 
 
-def _empty() -> Any:
-    raise ValueError("needs at least one value")
+def _zip_entry(raw: Any) -> Choices:
+    entry = _grid_entry(raw)
+    if isinstance(entry, Distribution):
+        raise ValueError("keys varied together take lists of values, not distributions")
+    return entry
 
 
-GridEntry = Annotated[Choices | Distribution, BeforeValidator(_grid_entry)]
-ZipEntry = Annotated[Choices, BeforeValidator(_grid_entry)]
+def _seeds(value: Any) -> int | list[int] | None:
+    """A count N (seeds 0 … N−1) or a list of distinct seeds ≥ 0."""
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if value is None or (whole(value) and value >= 1):
+        return value
+    if isinstance(value, list) and value and all(whole(v) and v >= 0 for v in value):
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a seed twice: {value}")
+        return list(value)
+    raise ValueError(f"expected a count ≥ 1 (3 means seeds 0, 1, 2) or a non-empty list of "
+                     f"seeds ≥ 0 ([0, 5, 7]); got {value!r}")
 
 
-class SweepSpec(_Frozen):
+GridEntry = Annotated[Choices | Distribution, PlainValidator(_grid_entry)]
+ZipEntry = Annotated[Choices, PlainValidator(_zip_entry)]
+
+
+class SweepSpec(BaseModel):
     """A validated sweep (see the module docstring for the keys)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     name: str | None = None
     description: str = ""
@@ -172,9 +193,9 @@ class SweepSpec(_Frozen):
     overrides: list[str] = []
     grid: dict[str, GridEntry] = {}
     zip: list[dict[str, ZipEntry]] = []
-    seeds: Count | list[Seed] | None = None
+    seeds: Annotated[int | list[int] | None, PlainValidator(_seeds)] = None
     sample: Count | None = None
-    sample_seed: Seed = 0
+    sample_seed: NonNegative = 0
     max_trials: Count | None = None
 
     @field_validator("zip", mode="before")
@@ -192,8 +213,6 @@ class SweepSpec(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> SweepSpec:
         problems = _key_problems(self) + _zip_problems(self.zip) + _sample_problems(self)
-        if isinstance(self.seeds, list) and len(set(self.seeds)) != len(self.seeds):
-            problems.append(("seeds", f"lists a seed twice: {self.seeds}"))
         if not (self.grid or self.zip or self.seeds is not None):
             problems.append(("grid", "nothing to sweep: give grid:, zip: or seeds: "
                              "(on the command line --grid, --zip or --seeds)"))
@@ -210,7 +229,9 @@ class SweepSpec(_Frozen):
 
     def dump(self) -> dict[str, Any]:
         """Plain YAML-safe data that validates back to an equal spec."""
-        data = self.model_dump(mode="python")
+        data = {k: getattr(self, k) for k in type(self).model_fields}
+        data["overrides"] = list(self.overrides)
+        data["seeds"] = list(self.seeds) if isinstance(self.seeds, list) else self.seeds
         data["grid"] = {k: v.dump() for k, v in self.grid.items()}
         data["zip"] = [{k: v.dump() for k, v in group.items()} for group in self.zip]
         return data
@@ -234,7 +255,7 @@ def _key_problems(spec: SweepSpec) -> list[tuple[str, str]]:
 def _zip_problems(groups: Sequence[Mapping[str, Choices]]) -> list[tuple[str, str]]:
     problems = []
     for i, group in enumerate(groups):
-        lengths = {k: len(v.values) for k, v in group.items()}
+        lengths = {k: len(v.values) for k, v in group.items() if isinstance(v, Choices)}
         if len(set(lengths.values())) > 1:
             where = f"zip.{i}" if len(groups) > 1 else "zip"
             text = ", ".join(f"{k} has {n}" for k, n in lengths.items())

@@ -1,0 +1,248 @@
+"""One self-contained HTML report of runs or sweeps, to open anywhere and share.
+
+Sections: the settings that differ (and, folded, those shared), the comparison table
+with the best value of each metric highlighted, replicate statistics when runs differ
+in their seed, learning curves, the sweep summary (a heatmap for two varied settings,
+mean ± std per value for one), and per classification run its confusion matrix (the
+run's own ``plots/confusion.png``, or recomputed from ``model.npz`` on the test split).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp import __version__
+from nnexp.analysis import html
+from nnexp.analysis.compare import Comparison, compare, higher_is_better
+from nnexp.analysis.confusion import confusion_png
+from nnexp.analysis.figures import curves_figure, sweep_figure, sweep_keys
+from nnexp.analysis.labels import (
+    MISSING,
+    differing_keys,
+    flatten_configs,
+    format_value,
+    label_runs,
+    short_names,
+)
+from nnexp.analysis.select import Selection
+from nnexp.analysis.stats import GroupStats, group_stats
+from nnexp.analysis.tables import display_frame, header
+from nnexp.errors import RunError
+
+#: Above this many runs the overlay of every run is left out (the groups remain).
+MAX_OVERLAY = 12
+
+
+def build_report(
+    selection: Selection,
+    *,
+    title: str | None = None,
+    by: Sequence[str] = (),
+    sort: str | None = None,
+) -> str:
+    """The report of ``selection`` as one HTML document (a string).
+
+    Parameters
+    ----------
+    selection : from :func:`nnexp.analysis.select.select_runs`
+    title : heading; default the sweep's name or the number of runs
+    by : settings whose groups get replicate statistics and grouped curves; default
+        every differing setting but the seed, when runs differ in their seed
+    sort : the comparison table's sort column (see :func:`~nnexp.analysis.compare.compare`)
+    """
+    runs = selection.runs
+    comparison = compare(runs, sort=sort)
+    by = list(by) or _replicate_keys(comparison)
+    title = title or _default_title(selection)
+    body = [_header(selection, title)]
+    if selection.skipped:
+        body.append(html.note(["Left out: " + s for s in selection.skipped]))
+    body.append(_settings_section(selection))
+    body.append(_comparison_section(comparison))
+    stats = group_stats(comparison, by) if by or _has_seeds(comparison) else None
+    if stats is not None:
+        body.append(_stats_section(stats, comparison))
+    body.append(_curves_section(selection, by))
+    body.append(_sweep_section(selection, comparison))
+    body.append(_confusion_section(selection))
+    body.append(f"<footer>Made with nnexp {html.esc(__version__)} on "
+                f"{html.esc(time.strftime('%Y-%m-%d %H:%M'))}.</footer>")
+    return html.page(title, [part for part in body if part])
+
+
+def write_report(text: str, path: str | Path) -> Path:
+    """Write the report; the folder must exist.
+
+    Raises
+    ------
+    RunError
+        When the folder is missing or the file cannot be written.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise RunError(
+            f"cannot write the report to {path}: the folder {path.parent} does not exist; "
+            "create it first or choose another output path."
+        )
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise RunError(f"cannot write the report to {path}: {err.strerror or err}") from err
+    return path
+
+
+def _replicate_keys(comparison: Comparison) -> list[str]:
+    """When runs differ in their seed, the other differing settings form the groups."""
+    if "seed" not in comparison.keys:
+        return []
+    return [k for k in comparison.keys if k != "seed"]
+
+
+def _has_seeds(comparison: Comparison) -> bool:
+    return "seed" in comparison.keys and len(comparison.table) > 1
+
+
+def _default_title(selection: Selection) -> str:
+    names = [str(s.get("name")) for s in selection.sweep_specs if s.get("name")]
+    if len(selection.sweeps) == 1:
+        return f"Sweep {names[0] if names else selection.sweeps[0].name}"
+    if len(selection.runs) == 1:
+        return f"Run {selection.runs[0].name}"
+    return f"Comparison of {len(selection.runs)} runs"
+
+
+def _header(selection: Selection, title: str) -> str:
+    runs = selection.runs
+    datasets = sorted({str(r.config.get("dataset", {}).get("name", "?")) for r in runs})
+    statuses: dict[str, int] = {}
+    for run in runs:
+        statuses[run.status] = statuses.get(run.status, 0) + 1
+    counted = ", ".join(f"{n} {s}" for s, n in statuses.items())
+    inputs = ", ".join(selection.inputs)
+    return (f"<header><h1>{html.esc(title)}</h1>"
+            + html.paragraph(f"{len(runs)} {selection.task} run{'s' if len(runs) != 1 else ''}"
+                             f" on {', '.join(datasets)} ({counted}).", "meta")
+            + html.paragraph(f"From: {inputs}", "meta") + "</header>")
+
+
+def _settings_section(selection: Selection) -> str:
+    flats = flatten_configs([r.config for r in selection.runs])
+    keys = differing_keys(flats)
+    names = short_names(keys)
+    rows = []
+    for key in keys:
+        counts: dict[str, int] = {}
+        for flat in flats:
+            value = format_value(flat.get(key, MISSING))
+            counts[value] = counts.get(value, 0) + 1
+        values = ", ".join(f"{v} (×{n})" if n > 1 else v for v, n in counts.items())
+        rows.append({"setting": key, "shown as": names[key], "values": values})
+    import pandas as pd  # local: only the report needs this small frame
+
+    parts = []
+    if rows:
+        frame = pd.DataFrame(rows)
+        parts.append(html.table(display_frame(frame), wrap=["values"]))
+    else:
+        parts.append(html.paragraph("The runs share every setting."))
+    common = {k: v for k, v in flats[0].items()
+              if k not in keys and all(f.get(k, MISSING) == v for f in flats)}
+    if common:
+        frame = pd.DataFrame({"setting": list(common),
+                              "value": [format_value(v) for v in common.values()]})
+        parts.append(f"<details><summary>Settings shared by all runs ({len(common)})"
+                     f"</summary>{html.table(display_frame(frame), wrap=['value'])}</details>")
+    return html.section("Settings that differ", *parts, anchor="settings")
+
+
+def _comparison_section(comparison: Comparison) -> str:
+    table = comparison.table
+    display = display_frame(table, folders="relative")
+    best = _best_cells(comparison)
+    direction = "highest" if comparison.higher_is_better else "lowest"
+    text = (f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
+            "best value of each metric is highlighted. Final: the last epoch; best: the "
+            "epoch with the best validation result; test: the test split.")
+    return html.section("Comparison", html.paragraph(text, "muted"),
+                        html.table(display, best=best), anchor="comparison")
+
+
+def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:
+    table = comparison.table
+    cells: set[tuple[int, str]] = set()
+    if len(table) < 2:
+        return cells
+    for column in table.columns:
+        if not column.startswith(("final_", "best_", "test_")) or column == "best_epoch":
+            continue
+        values = table[column].astype(float).replace([np.inf, -np.inf], np.nan)
+        if values.notna().sum() < 2 or values.nunique() < 2:
+            continue
+        target = values.max() if higher_is_better(column) else values.min()
+        cells |= {(i, header(column)) for i in np.flatnonzero(values == target)}
+    return cells
+
+
+def _stats_section(stats: GroupStats, comparison: Comparison) -> str:
+    display = display_frame(stats.table, metric=stats.metric)
+    best = {(0, h) for h in display.columns[: len(stats.by)]} if len(stats.table) > 1 else set()
+    text = (f"{header(stats.metric)} per group: mean, sample standard deviation and "
+            "95 % confidence interval (t-based) over the group's runs. p: two-sided paired "
+            "t-test against the best group (first row); p < 0.05 means the difference is "
+            "unlikely to be the luck of the seeds.")
+    return html.section("Replicates", html.paragraph(text, "muted"),
+                        html.table(display, best=best, wrap=["note"]),
+                        html.note(stats.notes), anchor="replicates")
+
+
+def _curves_section(selection: Selection, by: Sequence[str]) -> str:
+    runs = selection.runs
+    parts = []
+    if by:
+        fig = curves_figure(runs, by=by)
+        parts.append(html.figure(fig, "learning curves grouped, mean and std band"))
+    if not by or len(runs) <= MAX_OVERLAY:
+        fig = curves_figure(runs)
+        caption = None if len(runs) == 1 else "every run; train dashed, validation solid"
+        parts.append(html.figure(fig, "learning curves of every run", caption))
+    return html.section("Learning curves", *parts, anchor="curves")
+
+
+def _sweep_section(selection: Selection, comparison: Comparison) -> str:
+    keys = sweep_keys(selection)
+    if len(keys) > 2:
+        return html.section("Sweep summary", html.paragraph(
+            f"{len(keys)} settings vary ({', '.join(keys)}), too many for one heatmap; "
+            "see the tables above."), anchor="sweep")
+    if not selection.sweeps and not _has_seeds(comparison):
+        return ""  # a few single runs: the comparison table says it all
+    fig = sweep_figure(selection, comparison.table, comparison.sort)
+    if fig is None:
+        return ""
+    kind = "heatmap" if len(keys) == 2 else "mean ± std per value"
+    return html.section("Sweep summary", html.figure(fig, f"sweep {kind}"), anchor="sweep")
+
+
+def _confusion_section(selection: Selection) -> str:
+    if selection.task != "classification":
+        return ""
+    labels = label_runs([r.config for r in selection.runs])
+    items, problems = [], []
+    for label, run in zip(labels, selection.runs, strict=True):
+        data, problem = confusion_png(run)
+        if data is not None:
+            items.append(html.image(data, f"confusion matrix of {label}", label))
+        else:
+            problems.append(f"{label}: {problem}")
+    parts: list[Any] = [html.paragraph("Rows are true classes, columns the network's "
+                                       "guesses, on each run's test split.", "muted")]
+    if items:
+        parts.append(html.grid(items))
+    if problems:
+        parts.append(html.note(problems))
+    return html.section("Confusion matrices", *parts, anchor="confusion")

@@ -1,0 +1,212 @@
+"""Random-network probes (SPEC §7 E6): the function a network starts from.
+
+Draw random networks and plot one output y_o against one input x_i over a range while
+the other inputs stay fixed.  A grid has one row per activation setting and one column
+per weight draw, so it shows how the activation's shape and the initialisation's scale
+make the starting function flat, saturating, piecewise linear or linear.
+
+Randomness (all from the ``rng`` argument): first the fixed inputs, N(0, 1); then one
+seed per column.  Every network of column j is built from seed j, so a column holds the
+*same* underlying random numbers under different activations (scaled by each family's
+gain, SPEC §2): differences along a column come from the activation alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnexp.engine.network import build_network, describe_component
+from nnexp.errors import SpecError
+from nnexp.plots.base import color_map, new_figure
+from nnexp.types import Array
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(n: int) -> str:
+    """``12`` → ``₁₂`` (for x₁, y₃ in labels)."""
+    return str(n).translate(_SUBSCRIPTS)
+
+
+@dataclass(frozen=True)
+class ProbeRow:
+    """One row of the grid: its label, one activation per hidden layer, the output's.
+
+    Activations are names, ``{name: ..., **params}`` mappings or activation objects.
+    """
+
+    label: str
+    hidden: tuple[Any, ...]
+    output: Any
+
+
+def same_activation_rows(activations: Sequence[Any], n_hidden: int) -> list[ProbeRow]:
+    """One row per activation, used in every layer, the output included (as E6)."""
+    rows = []
+    for act in activations:
+        label = act if isinstance(act, str) else _label(act)
+        rows.append(ProbeRow(label, (act,) * n_hidden, act))
+    return rows
+
+
+def _label(act: Any) -> str:
+    if isinstance(act, Mapping):
+        params = ", ".join(f"{k}={v}" for k, v in act.items() if k != "name")
+        return f"{act.get('name')}({params})" if params else str(act.get("name"))
+    return describe_component(act)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The curves of a probe grid.
+
+    Attributes
+    ----------
+    sizes : layer sizes, input and output included
+    labels : one per row
+    x : (points,), the values of the probed input
+    inputs : (n_inputs,), the fixed values of the other inputs (the probed one is NaN)
+    x_index, y_index : 1-based indices of the probed input and the plotted output
+    curves : (rows, draws, points), y_o along x
+    initializer : description of the initialiser
+    """
+
+    sizes: list[int]
+    labels: list[str]
+    x: Array
+    inputs: Array
+    x_index: int
+    y_index: int
+    curves: Array
+    initializer: str
+
+    def design_matrix(self) -> Array:
+        """The network inputs, (points, n_inputs) (see :func:`design_matrix`)."""
+        return design_matrix(self.inputs, self.x, self.x_index)
+
+
+def design_matrix(inputs: Array, x: Array, x_index: int) -> Array:
+    """``inputs`` (n_inputs,) repeated for each of ``x`` (points,), with column
+    ``x_index − 1`` replaced by ``x``: shape (points, n_inputs)."""
+    X = np.tile(inputs, (len(x), 1))
+    X[:, x_index - 1] = x
+    return X
+
+
+def check_probe_args(
+    sizes: Sequence[int],
+    draws: int,
+    x_index: int,
+    y_index: int,
+    x_range: Sequence[float],
+) -> None:
+    """Raise :class:`SpecError` naming each bad argument and what is allowed."""
+    problems = []
+    if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
+        problems.append(
+            (
+                "sizes",
+                f"need two or more positive layer sizes such as 5,5,5,5; got {list(sizes)}",
+            )
+        )
+    elif not 1 <= x_index <= sizes[0]:
+        problems.append(
+            (
+                "input",
+                f"must be between 1 and {sizes[0]} (the network has {sizes[0]} inputs); got {x_index}",
+            )
+        )
+    if len(sizes) >= 2 and not 1 <= y_index <= sizes[-1]:
+        problems.append(
+            (
+                "output",
+                f"must be between 1 and {sizes[-1]} (the network has {sizes[-1]} outputs); got {y_index}",
+            )
+        )
+    if draws < 1:
+        problems.append(("draws", f"must be at least 1; got {draws}"))
+    lo, hi = (float(v) for v in x_range)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        problems.append(
+            (
+                "range",
+                f"needs two finite numbers low < high such as -10,10; got {list(x_range)}",
+            )
+        )
+    if problems:
+        raise SpecError(problems)
+
+
+def probe_networks(
+    sizes: Sequence[int],
+    rows: Sequence[ProbeRow],
+    *,
+    rng: np.random.Generator,
+    draws: int = 3,
+    x_index: int = 1,
+    y_index: int = 1,
+    x_range: Sequence[float] = (-10.0, 10.0),
+    initializer: Any = "randn_average",
+    points: int = 401,
+) -> ProbeResult:
+    """Draw ``draws`` networks per row and evaluate y_o along x_i (1-based indices).
+
+    Returns
+    -------
+    ProbeResult with ``curves`` of shape (len(rows), draws, points)
+    """
+    sizes = [int(s) for s in sizes]
+    check_probe_args(sizes, draws, x_index, y_index, x_range)
+    inputs = rng.standard_normal(sizes[0])
+    inputs[x_index - 1] = np.nan
+    seeds = rng.integers(0, 2**63 - 1, size=draws)
+    x = np.linspace(float(x_range[0]), float(x_range[1]), points)
+    X = design_matrix(inputs, x, x_index)
+    curves = np.empty((len(rows), draws, points))
+    for i, row in enumerate(rows):
+        for j, seed in enumerate(seeds):
+            net = build_network(
+                sizes, activation=list(row.hidden), output_activation=row.output,
+                initializer=initializer, rng=np.random.default_rng(int(seed)),
+            )  # fmt: skip
+            curves[i, j] = net.predict(X)[:, y_index - 1]
+    init = initializer if isinstance(initializer, str) else _label(initializer)
+    labels = [r.label for r in rows]
+    return ProbeResult(sizes, labels, x, inputs, x_index, y_index, curves, init)
+
+
+def probe_figure(result: ProbeResult) -> Any:
+    """The rows × draws grid, one curve per panel; rows coloured by activation."""
+    n_rows, n_draws, _ = result.curves.shape
+    fig = new_figure(2.7 * n_draws + 0.8, 2.1 * n_rows + 0.9)
+    axes = np.atleast_2d(fig.subplots(n_rows, n_draws, sharex=True, squeeze=False))
+    colors = color_map(result.labels)
+    xi, yo = sub(result.x_index), sub(result.y_index)
+    for i, label in enumerate(result.labels):
+        for j in range(n_draws):
+            ax = axes[i, j]
+            ax.plot(result.x, result.curves[i, j], color=colors[label], lw=1.6)
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize=7)
+            if i == 0:
+                ax.set_title(f"draw {j + 1}", fontsize=9)
+            if i == n_rows - 1:
+                ax.set_xlabel(f"x{xi}", fontsize=9)
+        axes[i, 0].set_ylabel(f"{label}\ny{yo}", fontsize=9)
+    fig.suptitle(_title(result), fontsize=10)
+    return fig
+
+
+def _title(result: ProbeResult) -> str:
+    sizes = "-".join(map(str, result.sizes))
+    head = f"y{sub(result.y_index)} against x{sub(result.x_index)} of random {sizes} networks ({result.initializer})"
+    fixed = [(k + 1, v) for k, v in enumerate(result.inputs) if np.isfinite(v)]
+    if not fixed:
+        return head
+    shown = ", ".join(f"x{sub(k)} = {v:.2f}" for k, v in fixed[:4])
+    more = f", … ({len(fixed)} inputs drawn from N(0, 1))" if len(fixed) > 4 else ""
+    return f"{head}\nother inputs fixed: {shown}{more}"

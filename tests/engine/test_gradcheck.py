@@ -1,0 +1,320 @@
+"""The finite-difference tools: exact on known functions, and able to say no.
+
+Each ``check_activation`` failure test uses a real mistake (the course's softsign,
+twist and softplus derivatives of SPEC §1, a cosh that overflows, a softmax backprop
+that forgets the off-diagonal Jacobian) and asserts *which* rows fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from nnexp.engine.activations import ACTIVATIONS, Relu, Softmax
+from nnexp.engine.gradcheck import (
+    BACKPROP,
+    CONTRACT,
+    FINITE,
+    LARGE,
+    NEAR_KINKS,
+    RANDOM,
+    REGIONS,
+    SMALL,
+    TOLERANCES,
+    ActivationReport,
+    check_activation,
+    central_difference,
+    directional_derivative,
+    numerical_gradient,
+)
+
+BUILTINS = [e for e in ACTIVATIONS.entries() if e.source == "builtin"]
+
+
+def _rows(report: ActivationReport) -> dict:
+    return {row.region: row for row in report.rows}
+
+
+def _failed(report: ActivationReport) -> set[str]:
+    return {row.region for row in report.failures}
+
+
+# --- primitives ------------------------------------------------------------------------
+
+
+def test_central_difference_of_sin_is_cos(rng):
+    z = np.concatenate([rng.uniform(-4, 4, 100), rng.uniform(1e3, 1e4, 100)])
+    assert_allclose(central_difference(np.sin, z), np.cos(z), atol=1e-8)
+
+
+def test_central_difference_scales_its_step_with_z():
+    """At |z| = 1e12 an absolute step of 1e-6 is below half an ulp (1.2e-4) and would
+    give 0; the step eps·|z| gives the derivative 2z of z² to ~1e-9."""
+    z = np.array([-1e12, 3e12, 0.5])
+    assert_allclose(central_difference(np.square, z, eps=1e-6), 2 * z, rtol=1e-8)
+
+
+def test_central_difference_returns_float64_for_float32_input():
+    z = np.linspace(-1, 1, 5, dtype=np.float32)
+    out = central_difference(np.exp, z)
+    assert out.dtype == np.float64
+    assert_allclose(out, np.exp(z.astype(np.float64)), rtol=1e-8)
+
+
+def test_numerical_gradient_of_a_quadratic_and_restores_param(rng):
+    A = rng.normal(size=(6, 6))
+    A = A + A.T
+    b = rng.normal(size=6)
+    p = rng.normal(size=(2, 3))
+    p0 = p.copy()
+
+    def loss() -> float:
+        v = p.ravel()
+        return 0.5 * v @ A @ v + b @ v
+
+    grad = numerical_gradient(loss, p)
+    assert_allclose(grad.ravel(), A @ p0.ravel() + b, rtol=1e-7, atol=1e-8)
+    assert grad.shape == p.shape
+    assert_array_equal(p, p0)  # bit for bit
+
+
+def test_numerical_gradient_perturbs_views_in_place(rng):
+    """A non-contiguous parameter (a column slice) is perturbed where the loss sees it."""
+    big = rng.normal(size=(3, 4))
+    view = big[:, ::2]
+    grad = numerical_gradient(lambda: float((big**2).sum()), view)
+    assert_allclose(grad, 2 * big[:, ::2], rtol=1e-7)
+
+
+def test_numerical_gradient_restores_param_when_the_loss_raises():
+    p = np.array([1.0, 2.0])
+    calls = []
+
+    def loss() -> float:
+        calls.append(p.copy())
+        raise RuntimeError("loss failed")
+
+    with pytest.raises(RuntimeError, match="loss failed"):
+        numerical_gradient(loss, p)
+    assert_array_equal(p, [1.0, 2.0])
+    assert calls[0][0] != 1.0  # it really was perturbed before the failure
+
+
+def test_numerical_gradient_refuses_float32():
+    with pytest.raises(ValueError, match="float64"):
+        numerical_gradient(lambda: 0.0, np.zeros(3, dtype=np.float32))
+
+
+def test_directional_derivative_equals_gradient_dot_direction(rng):
+    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    saved = {k: v.copy() for k, v in params.items()}
+    direction = {k: rng.normal(size=v.shape) for k, v in params.items()}
+
+    def loss() -> float:
+        return float((np.tanh(params["W"]) ** 2).sum() + np.exp(params["b"]).sum())
+
+    grad = {
+        "W": 2 * np.tanh(saved["W"]) * (1 - np.tanh(saved["W"]) ** 2),
+        "b": np.exp(saved["b"]),
+    }
+    expected = sum(float((grad[k] * direction[k]).sum()) for k in params)
+    assert directional_derivative(loss, params, direction) == pytest.approx(
+        expected, rel=1e-7
+    )
+    for k in params:
+        assert_array_equal(params[k], saved[k])
+
+
+# --- check_activation: the built-ins pass ------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", BUILTINS, ids=lambda e: e.name)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_builtin_activation_passes(entry, dtype):
+    report = check_activation(entry.build(), dtype=dtype, name=entry.name)
+    assert report.passed, [r for r in report.failures]
+    assert report.dtype == dtype
+    assert (report.rtol, report.atol) == TOLERANCES[dtype]
+    regions = [row.region for row in report.rows]
+    assert regions[:6] == [*REGIONS, FINITE, CONTRACT]
+    assert (BACKPROP in regions) == entry.build().elementwise
+
+
+def test_report_is_plain_serialisable_data():
+    report = check_activation(ACTIVATIONS.build("softplus"), name="softplus")
+    data = dataclasses.asdict(report)
+    assert json.loads(json.dumps(data))["rows"][0]["region"] == RANDOM
+    assert data["passed"] is True and report.failures == ()
+
+
+def test_default_rng_makes_the_check_reproducible():
+    act = ACTIVATIONS.build("gelu")
+    assert check_activation(act) == check_activation(act)
+
+
+def test_relu_is_checked_away_from_its_kink():
+    rows = _rows(check_activation(Relu()))
+    assert rows[NEAR_KINKS].points > 0 and rows[NEAR_KINKS].passed
+    assert rows[SMALL].points == 0 and "within 0.001 of a kink" in rows[SMALL].message
+
+
+def test_an_undeclared_kink_is_differenced_and_fails():
+    """The same relu without ``kinks``: x = 0 lies in the small region, where the
+    central difference is ½ and the table's derivative 0."""
+
+    class Hidden:
+        def forward(self, z):
+            return np.maximum(z, 0)
+
+        def derivative(self, z, a):
+            return (z > 0).astype(z.dtype)
+
+    assert SMALL in _failed(check_activation(Hidden()))
+
+
+def test_exp_skips_points_where_it_overflows():
+    rows = _rows(check_activation(ACTIVATIONS.build("exp")))
+    assert rows[LARGE].passed and "skipped where f overflows" in rows[LARGE].message
+    assert rows[FINITE].passed
+
+
+# --- check_activation: real mistakes fail ---------------------------------------------
+
+
+class CourseSoftsign:
+    """The course's derivative k/f(x)² (SPEC §1 correction: k/(1+|kx|)²)."""
+
+    def forward(self, z):
+        return z / (1 + np.abs(z))
+
+    def derivative(self, z, a):
+        with np.errstate(divide="ignore"):
+            return 1 / a**2
+
+
+class CourseTwist:
+    """The course multiplied the second term by tanh once more."""
+
+    def forward(self, z):
+        return z * np.tanh(z)
+
+    def derivative(self, z, a):
+        t = np.tanh(z)
+        return t + z * (1 - t**2) * t
+
+
+class CourseSoftplus:
+    """σ of the stored output instead of σ of the input."""
+
+    def forward(self, z):
+        return np.logaddexp(0, z)
+
+    def derivative(self, z, a):
+        return 1 / (1 + np.exp(-a))
+
+
+class NaiveLoco:
+    """log(cosh(x)) as written: right derivative, but cosh overflows."""
+
+    def forward(self, z):
+        return np.log(np.cosh(z))
+
+    def derivative(self, z, a):
+        return np.tanh(z)
+
+
+@pytest.mark.parametrize(
+    ("act", "failing"),
+    [
+        (CourseSoftsign(), {RANDOM, LARGE, SMALL, FINITE}),
+        (CourseTwist(), {RANDOM, SMALL}),
+        (CourseSoftplus(), {RANDOM, LARGE, SMALL}),
+        (NaiveLoco(), {LARGE, FINITE}),
+    ],
+    ids=lambda x: type(x).__name__ if not isinstance(x, set) else "",
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_course_mistakes_fail_in_the_expected_regions(act, failing, dtype):
+    report = check_activation(act, dtype=dtype)
+    assert not report.passed
+    assert _failed(report) == failing
+
+
+def test_a_failing_row_names_the_worst_point():
+    row = _rows(check_activation(CourseTwist()))[RANDOM]
+    assert "outside tolerance, worst at x = " in row.message
+    assert row.max_abs_error > 1e-2 and row.max_rel_error > 1e-2
+
+
+def test_overflow_is_reported_by_name():
+    row = _rows(check_activation(NaiveLoco()))[FINITE]
+    assert "overflow" in row.message and "float32" in row.message
+
+
+def test_softmax_backprop_without_the_off_diagonal_terms_fails():
+    class DiagonalSoftmax(Softmax):
+        def backprop(self, z, a, da):
+            return da * a * (1 - a)
+
+    assert RANDOM in _failed(check_activation(DiagonalSoftmax()))
+
+
+def test_exceptions_become_failed_rows_with_the_message():
+    class Raises:
+        def forward(self, z):
+            raise RuntimeError("boom")
+
+        def derivative(self, z, a):
+            return z
+
+    report = check_activation(Raises())
+    assert not report.passed
+    for region in (RANDOM, LARGE, SMALL, FINITE, CONTRACT):
+        row = _rows(report)[region]
+        assert not row.passed and "RuntimeError: boom" in row.message
+
+
+def test_contract_violations_are_caught():
+    class Upcasts:
+        def forward(self, z):
+            return np.tanh(z).astype(np.float64)
+
+        def derivative(self, z, a):
+            return 1 - a**2
+
+    class Mutates:
+        def forward(self, z):
+            np.tanh(z, out=z)
+            return z.copy()
+
+        def derivative(self, z, a):
+            return 1 - a**2
+
+    upcast = _rows(check_activation(Upcasts()))[CONTRACT]
+    assert not upcast.passed and "forward gave float64" in upcast.message
+    mutate = _rows(check_activation(Mutates()))[CONTRACT]
+    assert not mutate.passed and "input z" in mutate.message
+
+
+def test_backprop_that_disagrees_with_derivative_fails():
+    class Tanh2:
+        def forward(self, z):
+            return np.tanh(z)
+
+        def derivative(self, z, a):
+            return 1 - a**2
+
+        def backprop(self, z, a, da):
+            da *= 1 - a  # forgot the (1 + a) factor
+            return da
+
+    assert _failed(check_activation(Tanh2())) == {BACKPROP}
+
+
+def test_dtype_must_be_float32_or_float64():
+    with pytest.raises(ValueError, match="float32 or float64"):
+        check_activation(Relu(), dtype=np.float16)
