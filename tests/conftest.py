@@ -1,4 +1,4 @@
-"""Shared pytest fixtures (keep this small: helpers for one folder live in that folder)."""
+"""Shared pytest fixtures (keep it small: one folder's helpers live in that folder)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def curves_figure(
     if by:
         labels, keys = group_labels(runs, by)
         what = ", ".join(short_names(keys).values())
-        default = f"Learning curves by {what}: mean ± std over the runs of each group"
+        default = f"Learning curves by {what} (mean ± std)"
         pairs = [(label, run.history) for label, run in zip(labels, runs, strict=True)]
         return make_grouped_curves(pairs, title=title or default, **options)
     if len(runs) == 1:

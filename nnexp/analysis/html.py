@@ -42,7 +42,8 @@ table { border-collapse: collapse; font-size: .84rem; font-variant-numeric: tabu
   width: max-content; min-width: 100%; }
 th, td { padding: 5px 10px; text-align: left; white-space: nowrap;
   border-bottom: 1px solid #eaeef2; }
-th { background: #f6f8fa; font-weight: 600; vertical-align: bottom; }
+th { background: #f6f8fa; font-weight: 600; vertical-align: bottom;
+  white-space: normal; min-width: 4.5em; max-width: 9em; line-height: 1.25; }
 td.num, th.num { text-align: right; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 tbody tr:hover td { background: #f0f6ff; }

@@ -162,7 +162,7 @@ def _settings_section(selection: Selection) -> str:
 
 def _comparison_section(comparison: Comparison) -> str:
     table = comparison.table
-    display = display_frame(table, folders="relative")
+    display = display_frame(table, folders="name")  # a shared file has no cwd
     best = _best_cells(comparison)
     direction = "highest" if comparison.higher_is_better else "lowest"
     text = (f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
@@ -240,7 +240,8 @@ def _confusion_section(selection: Selection) -> str:
         else:
             problems.append(f"{label}: {problem}")
     parts: list[Any] = [html.paragraph("Rows are true classes, columns the network's "
-                                       "guesses, on each run's test split.", "muted")]
+                                       "guesses, on each run's test split (its validation split when the data set has "
+                                       "no test split).", "muted")]
     if items:
         parts.append(html.grid(items))
     if problems:

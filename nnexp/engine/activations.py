@@ -39,7 +39,7 @@ ACTIVATIONS: Registry[Any] = Registry(
 
 
 class ActivationBase:
-    """Shared defaults; subclasses are frozen dataclasses with their parameters as fields."""
+    """Shared defaults; subclasses are frozen dataclasses, parameters as fields."""
 
     __slots__ = ()  # so that ``slots=True`` subclasses really have no ``__dict__``
 
@@ -67,7 +67,7 @@ def family_of(act: Any) -> Family:
 
 
 def backprop(act: Any, z: Array, a: Array, da: Array) -> Array:
-    """``act.backprop`` when it exists (built-ins), else ``da * act.derivative(z, a)``."""
+    """``act.backprop`` if it exists (built-ins), else ``da * act.derivative(z, a)``."""
     method = getattr(act, "backprop", None)
     if method is not None:
         return method(z, a, da)
@@ -125,7 +125,7 @@ def _kinks_unless(condition: bool) -> tuple[float, ...]:
     return () if condition else (0.0,)
 
 
-# --- heaviside family (gain 1) ---------------------------------------------------------
+# --- heaviside family (gain 1) --------------------------------------------------------
 
 
 class _Flat(ActivationBase):
@@ -225,7 +225,7 @@ class Exp(ActivationBase):
         return da
 
 
-# --- sign family (gain 1) --------------------------------------------------------------
+# --- sign family (gain 1) -------------------------------------------------------------
 
 
 @ACTIVATIONS.register("sign", aliases=("Sign", "signum"), description="sign(x)")
@@ -294,7 +294,7 @@ class Softsign(ActivationBase):
         return t
 
 
-# --- relu family (gain √2) -------------------------------------------------------------
+# --- relu family (gain √2) ------------------------------------------------------------
 
 
 @ACTIVATIONS.register("relu", aliases=("ReLU",), description="max(0, x)")
@@ -543,7 +543,7 @@ class Mish(ActivationBase):
         return d
 
 
-# --- abs family (gain 1) ---------------------------------------------------------------
+# --- abs family (gain 1) --------------------------------------------------------------
 
 
 @ACTIVATIONS.register(
@@ -556,7 +556,7 @@ class Abs(ActivationBase):
     """|x|, or the smoothed √(x²+α²) − α.  With t = x/α the latter is
     x·t/(√(t²+1)+1) (no cancellation near 0) and f' = t/√(t²+1); x is clipped where
     t² would overflow, beyond which the relative change is below 4/√max.  An α that
-    is 0 in the array's dtype (e.g. 1e-50 in float32) means |x|; one above its max, 0."""
+    is 0 in the array's dtype (1e-50 in float32) means |x|; one above its max, 0."""
 
     alpha: float = 0.0
     family: ClassVar[Family] = Family.ABS
@@ -702,7 +702,7 @@ class Softabs(ActivationBase):
         return t
 
 
-# --- identity family (gain 1) ----------------------------------------------------------
+# --- identity family (gain 1) ---------------------------------------------------------
 
 
 @ACTIVATIONS.register(
@@ -753,7 +753,7 @@ class Selu(ActivationBase):
         )
 
 
-# --- output only -----------------------------------------------------------------------
+# --- output only ----------------------------------------------------------------------
 
 
 @ACTIVATIONS.register(

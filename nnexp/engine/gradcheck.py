@@ -82,7 +82,7 @@ class ActivationReport:
         return tuple(r for r in self.rows if not r.passed)
 
 
-# --- primitives ------------------------------------------------------------------------
+# --- primitives -----------------------------------------------------------------------
 
 
 def central_difference(
@@ -94,7 +94,9 @@ def central_difference(
     ----------
     f : maps an array to an array of the same shape, elementwise
     z : points, any shape; converted to float64
-    eps : relative step: element i uses h_i = eps·max(1, |z_i|)
+    eps : relative step: element i uses h_i = eps·max(1, |z_i|), suited to functions
+        that vary on a scale of about max(1, |z|), as activations do (not to sin(z)
+        at large |z|)
 
     Returns
     -------
@@ -183,7 +185,7 @@ def directional_derivative(
     return (up - down) / (2.0 * h)
 
 
-# --- activation check ------------------------------------------------------------------
+# --- activation check -----------------------------------------------------------------
 
 
 def _kinks(act: Any) -> np.ndarray:
@@ -276,7 +278,8 @@ def _compare(
         i = int(np.argmin(finite))
         if not allow_overflow:
             msg = (
-                f"not finite at {s.label} = {s.where[i]:.6g}: analytic {s.analytic[i]:.6g},"
+                f"not finite at {s.label} = {s.where[i]:.6g}:"
+                f" analytic {s.analytic[i]:.6g},"
                 f" numeric {s.numeric[i]:.6g}"
             )
             return CheckRow(region, s.where.size, None, None, False, msg)
@@ -319,7 +322,7 @@ def _region_row(
 
 
 def _extreme_points(dt: np.dtype[Any]) -> np.ndarray:
-    """0, the smallest subnormal, the smallest normal, then 1e-30 … max/10; both signs."""
+    """0, smallest subnormal, smallest normal, then 1e-30 … max/10; both signs."""
     fi = np.finfo(dt)
     top = math.log10(float(fi.max) / 10.0)
     mags = np.concatenate(

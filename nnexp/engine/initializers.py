@@ -42,7 +42,8 @@ def _check_gain(gain: Any) -> float | str:
         if math.isfinite(float(gain)) and float(gain) > 0:
             return float(gain)
     raise ValueError(
-        f"gain must be 'auto' (the activation family's gain for the course initialisers,"
+        f"gain must be 'auto' (the activation family's gain for the course"
+        f" initialisers,"
         f" 1 for those with their own scale) or a finite number > 0, got {gain!r}"
     )
 
@@ -86,7 +87,8 @@ class InitializerBase:
     own_scale: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gain", _check_gain(self.gain))  # type: ignore[attr-defined]
+        gain = _check_gain(self.gain)  # type: ignore[attr-defined]
+        object.__setattr__(self, "gain", gain)
 
     def multiplier(self, family_gain: float) -> float:
         """The factor applied to the unit-gain draw (see the module docstring)."""

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from nnexp.engine.initializers import INITIALIZERS
 from nnexp.engine.network import build_network, describe_component
-from nnexp.errors import SpecError
+from nnexp.errors import NnexpError
 from nnexp.plots.base import color_map, new_figure
 from nnexp.types import Array
 
@@ -48,16 +49,23 @@ def same_activation_rows(activations: Sequence[Any], n_hidden: int) -> list[Prob
     """One row per activation, used in every layer, the output included (as E6)."""
     rows = []
     for act in activations:
-        label = act if isinstance(act, str) else _label(act)
-        rows.append(ProbeRow(label, (act,) * n_hidden, act))
+        rows.append(ProbeRow(_label(act), (act,) * n_hidden, act))
     return rows
 
 
-def _label(act: Any) -> str:
-    if isinstance(act, Mapping):
-        params = ", ".join(f"{k}={v}" for k, v in act.items() if k != "name")
-        return f"{act.get('name')}({params})" if params else str(act.get("name"))
-    return describe_component(act)
+def _label(component: Any) -> str:
+    """``leaky_relu(alpha=0.1)``: an activation or initialiser, given any way."""
+    if isinstance(component, str):
+        return component
+    if isinstance(component, Mapping):
+        params = ", ".join(f"{k}={v}" for k, v in component.items() if k != "name")
+        name = component.get("name")
+        return f"{name}({params})" if params else str(name)
+    name = INITIALIZERS.name_of(component)
+    if name is None:
+        return describe_component(component)
+    gain = getattr(component, "gain", "auto")
+    return name if gain == "auto" else f"{name}(gain={gain:g})"
 
 
 @dataclass(frozen=True)
@@ -104,41 +112,30 @@ def check_probe_args(
     y_index: int,
     x_range: Sequence[float],
 ) -> None:
-    """Raise :class:`SpecError` naming each bad argument and what is allowed."""
+    """Raise :class:`NnexpError` naming every bad argument and what is allowed."""
     problems = []
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
         problems.append(
-            (
-                "sizes",
-                f"need two or more positive layer sizes such as 5,5,5,5; got {list(sizes)}",
-            )
+            f"layer sizes: need two or more positive sizes such as 5,5,5,5; got {list(sizes)}"
         )
-    elif not 1 <= x_index <= sizes[0]:
-        problems.append(
-            (
-                "input",
-                f"must be between 1 and {sizes[0]} (the network has {sizes[0]} inputs); got {x_index}",
-            )
-        )
-    if len(sizes) >= 2 and not 1 <= y_index <= sizes[-1]:
-        problems.append(
-            (
-                "output",
-                f"must be between 1 and {sizes[-1]} (the network has {sizes[-1]} outputs); got {y_index}",
-            )
-        )
+    else:
+        for what, index, n in (
+            ("input", x_index, sizes[0]),
+            ("output", y_index, sizes[-1]),
+        ):
+            if not 1 <= index <= n:
+                problems.append(
+                    f"{what} {index} does not exist: the network has {n} {what}s, numbered 1 to {n}"
+                )
     if draws < 1:
-        problems.append(("draws", f"must be at least 1; got {draws}"))
+        problems.append(f"draws: need at least 1; got {draws}")
     lo, hi = (float(v) for v in x_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         problems.append(
-            (
-                "range",
-                f"needs two finite numbers low < high such as -10,10; got {list(x_range)}",
-            )
+            f"range: need two finite numbers low < high such as -10,10; got {list(x_range)}"
         )
     if problems:
-        raise SpecError(problems)
+        raise NnexpError("cannot probe: " + "; ".join(problems))
 
 
 def probe_networks(
@@ -174,7 +171,7 @@ def probe_networks(
                 initializer=initializer, rng=np.random.default_rng(int(seed)),
             )  # fmt: skip
             curves[i, j] = net.predict(X)[:, y_index - 1]
-    init = initializer if isinstance(initializer, str) else _label(initializer)
+    init = _label(initializer)
     labels = [r.label for r in rows]
     return ProbeResult(sizes, labels, x, inputs, x_index, y_index, curves, init)
 
@@ -208,5 +205,5 @@ def _title(result: ProbeResult) -> str:
     if not fixed:
         return head
     shown = ", ".join(f"x{sub(k)} = {v:.2f}" for k, v in fixed[:4])
-    more = f", … ({len(fixed)} inputs drawn from N(0, 1))" if len(fixed) > 4 else ""
+    more = f", … (all {len(fixed)} drawn from N(0, 1))" if len(fixed) > 4 else ""
     return f"{head}\nother inputs fixed: {shown}{more}"

@@ -48,7 +48,9 @@ def _variants(entry) -> list[dict]:
 CASES = [(e, p) for e in BUILTINS for p in _variants(e)]
 CASE_IDS = [e.name + "".join(f"-{k}={v}" for k, v in p.items()) for e, p in CASES]
 ELEMENTWISE = [(e, p) for e, p in CASES if e.build(**p).elementwise]
-ELEMENTWISE_IDS = [i for i, (e, p) in zip(CASE_IDS, CASES) if e.build(**p).elementwise]
+ELEMENTWISE_IDS = [
+    i for i, (e, p) in zip(CASE_IDS, CASES, strict=True) if e.build(**p).elementwise
+]
 
 
 def _sig(x):
@@ -148,7 +150,7 @@ def _kink_gap_mask(x, kinks, gap=1e-3):
     return np.all([np.abs(x - c) >= gap for c in kinks], axis=0) if kinks else True
 
 
-# --- the registry holds exactly SPEC §1 ------------------------------------------------
+# --- the registry holds exactly SPEC §1 -----------------------------------------------
 
 
 def test_registry_holds_every_spec_activation():
@@ -381,7 +383,7 @@ def test_tails_are_relative_accurate(dtype):
     assert_array_equal(mish.forward(np.array([-big, big], dtype)), [0.0, big])
 
 
-# --- SPEC §1 properties ----------------------------------------------------------------
+# --- SPEC §1 properties ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["abs", "softabs", "loco", "twist"])
@@ -431,7 +433,7 @@ def test_leaky_relu_special_cases_and_max_form(z, alpha):
     )
 
 
-# --- softmax ---------------------------------------------------------------------------
+# --- softmax --------------------------------------------------------------------------
 
 
 def test_softmax_rows_are_distributions_invariant_to_shifts(rng):
@@ -482,7 +484,7 @@ def test_softmax_jacobian_is_spec_formula(rng):
     assert_allclose(sm.derivative(z, p[None])[0], np.diag(jac), rtol=1e-12)
 
 
-# --- names, parameters, value semantics ------------------------------------------------
+# --- names, parameters, value semantics -----------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,81 @@
+"""``nnexp plot``: overlaid or grouped learning curves of runs and sweeps."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nnexp.analysis.figures import curves_figure
+from nnexp.analysis.select import select_runs
+from nnexp.cli.console import console, err_console
+from nnexp.errors import RunError
+from nnexp.plots.base import output_format, save_figure
+from nnexp.runs.layout import safe_name
+
+
+class XAxis(str, Enum):
+    epoch = "epoch"
+    time = "time"
+
+
+def check_output(path: Path) -> Path:
+    """Fail before any work when the output cannot be written (exit 2)."""
+    output_format(path)
+    if not path.parent.is_dir():
+        raise RunError(
+            f"cannot write {path}: the folder {path.parent} does not exist; create it "
+            "first or choose another output path."
+        )
+    return path
+
+
+def default_output(inputs: list[str], kind: str, suffix: str = ".png") -> Path:
+    """``<input folder name>_<kind>.png`` in the current folder for one input (a run
+    or a sweep), ``<kind>.png`` for several."""
+    if len(inputs) == 1 and not any(c in inputs[0] for c in "*?["):
+        stem = safe_name(Path(inputs[0]).resolve().name)
+        return Path(f"{stem}_{kind}{suffix}")
+    return Path(f"{kind}{suffix}")
+
+
+def report_skipped(skipped: list[str]) -> None:
+    for note in skipped:
+        err_console.print(f"[yellow]left out:[/] {note}", soft_wrap=True)
+
+
+def plot(
+    paths: Annotated[list[str], typer.Argument(metavar="RUN_OR_SWEEP...", help="Run folders, sweep folders, folders of runs or glob patterns.")],
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="A panel per metric (repeat): loss, accuracy, mse, max_abs_error, lr, layer1_grad_norm, …")] = None,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Group runs by a setting (e.g. activation or optimizer.lr; repeat for several): one colour per value, mean ± std band over the group's runs.")] = None,
+    x: Annotated[XAxis, typer.Option("--x", help="Horizontal axis: epoch or cumulative time.")] = XAxis.epoch,
+    log: Annotated[bool | None, typer.Option("--log/--linear", help="Logarithmic or linear y axis (default: log where values span > 1000×).")] = None,
+    smooth: Annotated[int, typer.Option("--smooth", min=1, help="Moving average over N epochs; the raw curve stays, faint.")] = 1,
+    title: Annotated[str | None, typer.Option("--title", help="Figure title.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="PNG, SVG or PDF by extension (default: a PNG in the current folder).")] = None,
+) -> None:
+    """Plot the learning curves of runs and sweeps: train dashed, validation solid.
+
+    Legend labels are the settings that differ between the runs; a diverged run ends
+    with a ×.
+
+    Examples:
+      nnexp plot runs/2026-11-23_10-00-00_quickstart
+      nnexp plot runs/sweeps/2026-11-23_11-00-00_activations --by activation
+      nnexp plot "runs/*_mnist*" --metric accuracy --smooth 3 -o curves.pdf
+    """
+    kind = "curves_by_" + safe_name("_".join(by)) if by else "curves"
+    output = check_output(output or default_output(paths, kind))
+    selection = select_runs(paths)
+    report_skipped(selection.skipped)
+    fig = curves_figure(selection.runs, metrics=metric or None, by=by or (), x=x.value,
+                        log=log, smooth=smooth, title=title)
+    written = save_figure(fig, output)
+    console.print(f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''})",
+                  markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plot)
