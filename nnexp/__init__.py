@@ -1,3 +1,29 @@
-"""nnexp: neural-network experiments from first principles, in NumPy."""
+"""nnexp: neural-network experiments from first principles, in NumPy.
+
+``nnexp.run`` and ``nnexp.load_run`` are the front door (see :mod:`nnexp.api`);
+``nnexp.build_network`` and ``nnexp.fit`` use the engine directly on arrays.  They are
+imported lazily, so ``import nnexp.engine`` needs nothing but NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "run": ("nnexp.api", "run"),
+    "load_run": ("nnexp.api", "load_run"),
+    "build_network": ("nnexp.engine.network", "build_network"),
+    "fit": ("nnexp.training.trainer", "fit"),
+}
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'nnexp' has no attribute {name!r}")

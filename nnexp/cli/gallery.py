@@ -1,0 +1,74 @@
+"""``nnexp gallery``: activation functions and their derivatives, grouped by family."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from nnexp.cli.console import console
+from nnexp.cli.plot import check_output
+from nnexp.engine.activations import ACTIVATIONS
+from nnexp.errors import RegistryError
+from nnexp.plots import make_activation_gallery, save_figure
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """``"-5,5"`` → ``(-5.0, 5.0)``; two finite numbers, the first smaller."""
+    parts = text.split(",")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise typer.BadParameter(f"expected two numbers LOW,HIGH such as -5,5; got {text!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise typer.BadParameter(f"LOW must be below HIGH and both finite; got {text!r}")
+    return low, high
+
+
+def activation(name: str) -> tuple[str, Any]:
+    """Build one activation from a name, an alias, ``file.py:Class`` or a YAML
+    mapping such as ``{name: softplus, k: 2}``; returns (panel title, object)."""
+    if name.lstrip().startswith("{"):
+        try:
+            ref = yaml.safe_load(name)
+        except yaml.YAMLError as err:
+            raise RegistryError(f"cannot read the activation {name!r} as YAML: {err}") from err
+        built = ACTIVATIONS.build(ref, key="NAMES", base_dir=Path.cwd())
+        params = ", ".join(f"{k}={v}" for k, v in ref.items() if k != "name")
+        return f"{_title(ACTIVATIONS.resolve(ref['name'], base_dir=Path.cwd()).name)}({params})", built
+    entry = ACTIVATIONS.resolve(name, key="NAMES", base_dir=Path.cwd())
+    return _title(entry.name), entry.build("NAMES")
+
+
+def _title(name: str) -> str:
+    """A plugin ``path/to/acts.py:Cube`` is titled ``Cube``."""
+    return name.rpartition(":")[2] if ":" in name else name
+
+
+def gallery(
+    names: Annotated[list[str] | None, typer.Argument(metavar="[NAMES]...", help="Activations to draw (default: every built-in): names, aliases, file.py:Class plugins, or '{name: softplus, k: 2}'.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="PNG, SVG or PDF by extension (default: activations.png in the current folder).")] = None,
+    x_range: Annotated[str, typer.Option("--range", metavar="LOW,HIGH", help="Interval of x, e.g. -5,5 (write --range=-5,5 if your shell needs it).")] = "-4,4",
+) -> None:
+    """Draw activation functions f(x) and their derivatives f'(x), one row per family.
+
+    Examples:
+      nnexp gallery
+      nnexp gallery relu leaky_relu elu softplus --range=-3,3 -o relu_family.pdf
+      nnexp gallery tanh my_acts.py:Cube
+    """
+    bounds = parse_range(x_range)
+    output = check_output(output or Path("activations.png"))
+    chosen = names or [e.name for e in ACTIVATIONS.entries() if e.source == "builtin"]
+    acts = list(dict(activation(n) for n in chosen).items())
+    fig = make_activation_gallery(acts, x_range=bounds)
+    written = save_figure(fig, output)
+    console.print(f"wrote {written} ({len(acts)} activation{'s' if len(acts) != 1 else ''})",
+                  markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(gallery)

@@ -1,0 +1,103 @@
+"""``nnexp landscape``: optimiser trajectories on a 2-D objective (E7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from nnexp.cli.console import console
+from nnexp.errors import RunError
+from nnexp.runs.layout import new_run_dir
+from nnexp.teaching.landscape import (
+    LandscapeResult,
+    run_landscape,
+    start_label,
+    write_landscape,
+)
+from nnexp.teaching.spec import load_landscape_spec
+
+
+def output_folder(name: str, runs_dir: Path, out: Path | None) -> Path:
+    """``out`` (created; an existing one must be empty), else a fresh run folder
+    ``<runs_dir>/<stamp>_<name>``."""
+    if out is None:
+        return new_run_dir(runs_dir, name)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RunError(
+            f"-o {out}: exists and is not an empty folder; choose a new folder or leave -o out"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunError(
+            f"-o {out}: cannot create the folder: {err.strerror or err}"
+        ) from err
+    return out
+
+
+def landscape(
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            dir_okay=False,
+            help="Landscape spec (YAML), e.g. configs/landscape_e7.yaml.",
+        ),
+    ],
+    runs_dir: Annotated[
+        Path,
+        typer.Option("--runs-dir", help="Where the output folder <stamp>_<name> goes."),
+    ] = Path("runs"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--out",
+            file_okay=False,
+            help="Write into this folder instead (new or empty).",
+        ),
+    ] = None,
+) -> None:
+    """Run optimisers on a 2-D objective; write trajectories, a summary and plots.
+
+    Examples:
+      nnexp landscape configs/landscape_e7.yaml
+      nnexp landscape configs/landscape_quadratic.yaml -o quadratic_run
+    """
+    resolved = load_landscape_spec(spec)
+    result = run_landscape(resolved)
+    folder = output_folder(resolved.name, runs_dir, out)
+    write_landscape(result, folder)
+    console.print(_table(result))
+    console.print(
+        f"folder: [bold]{folder}[/] (config.yaml, trajectories.csv, summary.json, plots/)"
+    )
+
+
+def _table(result: LandscapeResult) -> Table:
+    table = Table(
+        title=f"{result.spec.goal} {result.spec.objective.describe()}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("method", "start", "steps", "final w", "f", "‖∇f‖", "stopped by"):
+        right = col in ("steps", "f", "‖∇f‖")
+        # numbers never wrap; the method's label wraps in a narrow terminal
+        table.add_column(
+            col, justify="right" if right else "left", no_wrap=col != "method"
+        )
+    for t in result.trajectories:
+        w1, w2 = t.points[-1]
+        table.add_row(
+            t.method, start_label(t.start), str(t.iterations), f"({w1:.4g}, {w2:.4g})",
+            f"{t.values[-1]:.6g}", f"{t.grad_norms[-1]:.2e}", t.stopped_by,
+        )  # fmt: skip
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(landscape)
