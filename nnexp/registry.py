@@ -270,6 +270,7 @@ class Registry(Generic[T]):
     # plugins ----------------------------------------------------------------------
     def load_plugin(self, ref: str, *, base_dir: Path | None = None, key: str | None = None) -> Entry[T]:
         """Import ``file.py:Class`` (relative to ``base_dir``) or ``pkg.mod:Class``."""
+        ref = canonical_plugin_ref(ref, base_dir)
         if ref in self._entries:
             return self._entries[ref]
         factory = load_object(ref, base_dir=base_dir, key=key)
@@ -284,6 +285,18 @@ class Registry(Generic[T]):
         entry = Entry(self.kind, ref, factory, (), _first_doc_line(factory), source=ref)
         self._entries[ref] = entry
         return entry
+
+
+def canonical_plugin_ref(ref: str, base_dir: Path | None) -> str:
+    """``file.py:Class`` with the file made absolute (relative to ``base_dir``), so the
+    same relative name in two folders means two plugins; module refs are unchanged."""
+    module_part, _, attr = ref.rpartition(":")
+    if module_part.endswith(".py") or "/" in module_part or "\\" in module_part:
+        path = Path(module_part).expanduser()
+        if not path.is_absolute():
+            path = (Path(base_dir) if base_dir is not None else Path.cwd()) / path
+        return f"{path.resolve()}:{attr}"
+    return ref
 
 
 def _first_doc_line(obj: Any) -> str:

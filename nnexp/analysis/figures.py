@@ -111,13 +111,14 @@ def curves_figure(
 
 
 def sweep_keys(selection: Selection) -> list[str]:
-    """The varied settings to summarise: the sweep's grid keys that differ between
-    the runs, else every differing setting but the seed."""
+    """The varied settings to summarise: every differing setting but the seed, in the
+    sweep spec's order when the spec's grid covers them."""
     flats = flatten_configs([r.config for r in selection.runs])
-    differing = differing_keys(flats)
+    varied = [k for k in differing_keys(flats) if k != "seed"]
     grid = [_grid_key(k, flats) for k in selection.grid_keys]
-    keys = [k for k in grid if k in differing] or [k for k in differing if k != "seed"]
-    return list(dict.fromkeys(keys))
+    if grid and set(varied) <= set(grid):
+        return [k for k in dict.fromkeys(grid) if k in varied]
+    return varied
 
 
 def _grid_key(key: str, flats: Sequence[dict[str, Any]]) -> str:

@@ -165,9 +165,8 @@ def select_runs(args: Sequence[str | Path], *, check_task: bool = True) -> Selec
     for arg in args:
         for path in expand_argument(arg):
             folder = _folder_of(path, str(arg))
-            spec = None
             if is_sweep_dir(folder) and not is_run_dir(folder):
-                spec = _add_sweep(selection, folder)
+                _add_sweep(selection, folder)
             folders, named = _run_folders(folder, str(arg))
             start = len(selection.runs)
             for run_dir in folders:
@@ -175,9 +174,7 @@ def select_runs(args: Sequence[str | Path], *, check_task: bool = True) -> Selec
                     continue
                 seen.add(run_dir.resolve())
                 _add_run(selection, run_dir, named)
-            if spec is not None:  # the grid's order, not the folder names' order
-                selection.runs[start:] = sorted(selection.runs[start:],
-                                                key=lambda r: grid_position(r.config, spec))
+            _sort_sweep_cells(selection, start)
     if not selection.runs:
         notes = "; ".join(selection.skipped)
         raise RunError(f"none of the runs has metrics yet, so there is nothing to show: {notes}.")
@@ -200,6 +197,27 @@ def _add_run(selection: Selection, run_dir: Path, named: bool) -> None:
         raise RunError(_no_epochs_message(run) + "; wait for an epoch or leave it out.")
     else:
         selection.skipped.append(_no_epochs_message(run))
+
+
+def _sort_sweep_cells(selection: Selection, start: int) -> None:
+    """List the cells of each sweep among ``selection.runs[start:]`` in the grid's
+    order (relu, tanh, abs as the spec gives them), not alphabetically as their
+    folders sort; sweeps keep their order, other runs stay where they are."""
+    block = selection.runs[start:]
+    specs = {}
+    for run in block:
+        parent = run.path.parent
+        if parent not in specs:
+            specs[parent] = _add_sweep(selection, parent) if is_sweep_dir(parent) else None
+    if not any(specs.values()):
+        return
+    rank = {parent: i for i, parent in enumerate(specs)}
+
+    def key(run: Run) -> tuple[Any, ...]:
+        spec = specs[run.path.parent]
+        return (rank[run.path.parent], grid_position(run.config, spec) if spec else ())
+
+    selection.runs[start:] = sorted(block, key=key)
 
 
 def _add_sweep(selection: Selection, folder: Path) -> dict[str, Any] | None:

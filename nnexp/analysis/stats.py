@@ -138,8 +138,8 @@ def _paired(runs: pd.DataFrame, best: int, other: int) -> dict[str, Any]:
     result: dict[str, Any] = {"diff": float(diffs.mean()) if diffs.size else math.nan,
                               "pairs": int(diffs.size), "t": math.nan, "p": math.nan}
     if diffs.size < MIN_PAIRS:
-        result["note"] = (f"too few pairs for a test ({diffs.size} matching "
-                          f"run{'' if diffs.size == 1 else 's'}; need {MIN_PAIRS})")
+        result["note"] = f"too few pairs ({diffs.size}) for a test"
+
     elif np.ptp(diffs) <= 1e-12 * max(1.0, float(np.abs(diffs).max())):
         # the differences have no spread, so t = d̄/(s/√n) divides by zero: say it
         same = bool(np.abs(diffs).max() <= 1e-12)

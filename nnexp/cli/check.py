@@ -19,6 +19,7 @@ import yaml
 from rich.table import Table
 
 from nnexp.cli.console import console
+from nnexp.cli.runs_cmd import print_wide
 from nnexp.engine.activations import ACTIVATIONS
 from nnexp.engine.gradcheck import ActivationReport, check_activation
 from nnexp.errors import NnexpError, PluginError, RegistryError
@@ -101,7 +102,7 @@ def check(
     name, act = build_activation(activation, parse_params(param or []))
     label = activation if is_plugin_ref(activation) else name
     report = check_activation(act, rng=np.random.default_rng(seed), dtype=dtype, name=label)
-    console.print(report_table(report))
+    print_wide(report_table(report))
     if report.passed:
         console.print(f"[green]{label} passed every check[/]")
         return

@@ -98,30 +98,81 @@ def _render(comparison: Comparison, stats: GroupStats | None, fmt: Format,
     return buffer.getvalue()
 
 
+#: Columns left out, in this order, when the table is wider than the terminal.
+_DROP_ORDER = (
+    "folder", "final_train_accuracy", "final_train_loss", "final_train_mse",
+    "final_train_max_abs_error", "test_loss", "seconds", "best_epoch", "epochs",
+    "final_val_max_abs_error", "test_max_abs_error", "status", "runs", "t",
+)
+#: Columns whose text may wrap onto several lines.
+_WRAPPING = ("note",)
+
+
 def _print_table(comparison: Comparison, stats: GroupStats | None, out: Console) -> None:
     if stats is not None:
-        display = display_frame(stats.table, metric=stats.metric)
         direction = "highest" if stats.higher_is_better else "lowest"
         title = f"{header(stats.metric)} by group ({direction} first)"
-        out.print(_rich_table(display, title, best_row=True))
+        _print_fitted(stats.table, title, out, metric=stats.metric, best_row=len(stats.table) > 1)
         for line in stats.notes:
-            out.print(f"[dim]{line}[/]", soft_wrap=True)
+            out.print(f"[dim]{_escape(line)}[/]", soft_wrap=True)
         out.print("[dim]95% CI: t-based interval of the mean; p: two-sided paired t-test "
                   "against the best group (p < 0.05: unlikely to be luck).[/]", soft_wrap=True)
         return
-    display = display_frame(comparison.table, folders="relative")
     direction = "highest" if comparison.higher_is_better else "lowest"
     n = len(comparison.table)
     title = f"{n} run{'s' if n != 1 else ''}, sorted by {header(comparison.sort)} ({direction} first)"
-    out.print(_rich_table(display, title, best_row=n > 1))
+    _print_fitted(comparison.table, title, out, best_row=n > 1)
+
+
+def _print_fitted(raw: pd.DataFrame, title: str, out: Console, *, metric: str | None = None,
+                  best_row: bool) -> None:
+    """Print the table, leaving out less important columns until it fits a terminal.
+
+    Output that is not a terminal (a pipe, a file) gets every column at full width.
+    """
+    dropped: list[str] = []
+    display = display_frame(raw, metric=metric, folders="relative")
+    if out.is_terminal:
+        for column in (c for c in _DROP_ORDER if c in raw.columns):
+            if _natural_width(display) <= out.width:
+                break
+            dropped.append(column)
+            display = display_frame(raw, metric=metric, folders="relative", drop=dropped)
+    else:
+        wide = _natural_width(display, wrap_headers=False) + 4
+        out = Console(file=out.file, width=max(out.width, wide),
+                      no_color=out.no_color, highlight=False)
+    out.print(_rich_table(display, title, best_row=best_row))
+    if dropped:
+        shown = ", ".join(header(c) for c in dropped)
+        out.print(f"[dim]left out to fit the terminal: {shown} (see --format csv or "
+                  "markdown for every column)[/]", soft_wrap=True)
+
+
+def _natural_width(display: pd.DataFrame, *, wrap_headers: bool = True) -> int:
+    """The width of the table with cells on one line and headers wrapped at spaces
+    (or not)."""
+    total = 2
+    for name in display.columns:
+        cells = max((len(str(v)) for v in display[name]), default=0)
+        words = _word_width(name) if wrap_headers else len(str(name))
+        if name in _WRAPPING:
+            cells = min(cells, 24)
+        total += max(cells, words) + 3
+    return total
+
+
+def _word_width(text: str) -> int:
+    return max((len(w) for w in str(text).split()), default=0)
 
 
 def _rich_table(display: pd.DataFrame, title: str, *, best_row: bool) -> Table:
     numeric = display.attrs.get("numeric") or [False] * len(display.columns)
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold")
     for name, num in zip(display.columns, numeric, strict=True):
-        table.add_column(name, justify="right" if num else "left",
-                         overflow="fold", no_wrap=name not in ("folder", "note"))
+        width = max(max((len(str(v)) for v in display[name]), default=1), _word_width(name))
+        table.add_column(name, justify="right" if num else "left", overflow="fold",
+                         min_width=None if name in _WRAPPING else width)
     for i, row in enumerate(display.itertuples(index=False)):
         cells = []
         for name, value in zip(display.columns, row, strict=True):

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import find_run
+from nnexp.cli.runs_cmd import find_run, print_wide
 from nnexp.cli.show import fmt
 from nnexp.cli.train import download_progress
 from nnexp.evaluate_run import SPLITS, evaluate_run
@@ -36,7 +36,7 @@ def eval_run(
     for key, value in result.items():
         if key not in ("run", "dataset", "split", "n"):
             table.add_row(key, fmt(value, key))
-    console.print(table)
+    print_wide(table)
 
 
 def register(app: typer.Typer) -> None:

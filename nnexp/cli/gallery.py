@@ -49,7 +49,7 @@ def _title(name: str) -> str:
 
 
 def gallery(
-    names: Annotated[list[str] | None, typer.Argument(metavar="[NAMES]...", help="Activations to draw (default: every built-in): names, aliases, file.py:Class plugins, or '{name: softplus, k: 2}'.")] = None,
+    names: Annotated[list[str] | None, typer.Argument(metavar="NAMES", help="Activations to draw (default: every built-in): names, aliases, file.py:Class plugins, or '{name: softplus, k: 2}'.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="PNG, SVG or PDF by extension (default: activations.png in the current folder).")] = None,
     x_range: Annotated[str, typer.Option("--range", metavar="LOW,HIGH", help="Interval of x, e.g. -5,5 (write --range=-5,5 if your shell needs it).")] = "-4,4",
 ) -> None:

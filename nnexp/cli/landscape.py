@@ -14,6 +14,7 @@ from nnexp.errors import RunError
 from nnexp.runs.layout import new_run_dir
 from nnexp.teaching.landscape import (
     LandscapeResult,
+    landscape_title,
     run_landscape,
     start_label,
     write_landscape,
@@ -71,30 +72,32 @@ def landscape(
     result = run_landscape(resolved)
     folder = output_folder(resolved.name, runs_dir, out)
     write_landscape(result, folder)
-    console.print(_table(result))
+    console.print(
+        landscape_title(result).replace("\n", " "), style="bold", markup=False
+    )
+    for label in result.spec.labels:
+        console.print(_table(result, label))
     console.print(
         f"folder: [bold]{folder}[/] (config.yaml, trajectories.csv, summary.json, plots/)"
     )
 
 
-def _table(result: LandscapeResult) -> Table:
+def _table(result: LandscapeResult, method: str) -> Table:
+    """One method's trajectories: a table narrow enough for an 80-column terminal."""
     table = Table(
-        title=f"{result.spec.goal} {result.spec.objective.describe()}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+        title=method, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
     )
-    for col in ("method", "start", "steps", "final w", "f", "‖∇f‖", "stopped by"):
-        right = col in ("steps", "f", "‖∇f‖")
-        # numbers never wrap; the method's label wraps in a narrow terminal
+    for col in ("start", "steps", "final w", "f", "‖∇f‖", "stopped by"):
         table.add_column(
-            col, justify="right" if right else "left", no_wrap=col != "method"
+            col,
+            justify="right" if col in ("steps", "f", "‖∇f‖") else "left",
+            no_wrap=True,
         )
-    for t in result.trajectories:
+    for t in (t for t in result.trajectories if t.method == method):
         w1, w2 = t.points[-1]
         table.add_row(
-            t.method, start_label(t.start), str(t.iterations), f"({w1:.4g}, {w2:.4g})",
-            f"{t.values[-1]:.6g}", f"{t.grad_norms[-1]:.2e}", t.stopped_by,
+            start_label(t.start), str(t.iterations), f"({w1:.4f}, {w2:.4f})",
+            f"{t.values[-1]:.6g}", f"{t.grad_norms[-1]:.1e}", t.stopped_by,
         )  # fmt: skip
     return table
 

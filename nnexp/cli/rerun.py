@@ -11,7 +11,7 @@ from rich.table import Table
 
 from nnexp.cli.console import console
 from nnexp.cli.progress import TrainProgress
-from nnexp.cli.runs_cmd import find_run
+from nnexp.cli.runs_cmd import find_run, print_wide
 from nnexp.cli.train import EXIT_CODES, _print_header, _print_summary, ctrl_c_finishes_the_batch, download_progress
 from nnexp.rerun import RerunCheck, check_rerun, rerun
 
@@ -68,7 +68,7 @@ def rerun_cmd(
             new = rerun(folder, runs_dir=runs_dir, callbacks=callbacks, stop=stop,
                         progress=download_progress(), on_start=None if quiet else _print_header)
     if check:
-        console.print(report_table(result))
+        print_wide(report_table(result))
         if result.rerun_status == "interrupted":
             raise typer.Exit(130)
         if not result.matches:

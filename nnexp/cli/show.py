@@ -62,15 +62,17 @@ def summary_table(run: Run) -> Table:
 
 
 def metrics_table(run: Run, last: int, every_column: bool = False) -> Table:
-    """The last ``last`` epochs; per-layer columns only with ``every_column``."""
+    """The last ``last`` epochs, one column per epoch and one row per metric (the
+    per-layer metrics only with ``every_column``): many metrics fit a narrow terminal."""
     frame = run.history.tail(last)
-    cols = [c for c in frame.columns if every_column or not c.startswith("layer")]
+    cols = [c for c in frame.columns if c != "epoch" and (every_column or not c.startswith("layer"))]
     table = Table(title=f"metrics (last {len(frame)} of {len(run.history)} epochs)",
                   title_justify="left")
+    table.add_column("epoch", style="bold cyan", no_wrap=True)
+    for epoch in frame["epoch"]:
+        table.add_column(str(int(epoch)), justify="right", no_wrap=True)
     for col in cols:
-        table.add_column(col, justify="right", overflow="fold")
-    for _, row in frame.iterrows():
-        table.add_row(*(str(int(row[c])) if c == "epoch" else fmt(row[c], c) for c in cols))
+        table.add_row(col, *(fmt(v, col) for v in frame[col]))
     return table
 
 

@@ -19,9 +19,10 @@ and, for elementwise activations with their own ``backprop``, ``BACKPROP``.
 Tolerances of :func:`check_activation` (a point passes when
 ``|analytic − numeric| <= atol·scale + rtol·|numeric|``, ``scale`` being the largest
 |f'| seen on [−4, 4], or 1 if f' vanishes there): float64 rtol 1e-5, atol 1e-7 — the
-central difference itself is good to ~1e-9, so this is loose enough for any correct
-formula and tight enough to catch every wrong one; float32 (analytic derivative in
-float32, reference still float64) rtol 1e-4, atol 1e-6, a few float32 ulps.
+central difference itself is good to ~1e-9, so a correct formula passes with room to
+spare, while a wrong one fails wherever its error is not negligible next to f'
+(a relative error of 1e-5, or 1e-7 of f's typical slope); float32 (analytic
+derivative in float32, reference still float64) rtol 1e-4, atol 1e-6, a few ulps.
 """
 
 from __future__ import annotations

@@ -370,3 +370,55 @@ def parse_seeds(text: str) -> int | list[int]:
     except ValueError:
         raise SpecError([("--seeds", f"expected a count (3) or a list of seeds (0,5,7), got {text!r}")]) from None
     return values[0] if len(values) == 1 and "," not in text else values
+
+
+def build_source(
+    source: str | Path | Mapping[str, Any],
+    *,
+    grid: Mapping[str, Any] | None = None,
+    zip: Mapping[str, Any] | None = None,  # noqa: A002 (the spec's key)
+    seeds: int | Sequence[int] | None = None,
+    sample: int | None = None,
+    sample_seed: int | None = None,
+    max_trials: int | None = None,
+    name: str | None = None,
+    overrides: Sequence[str] = (),
+) -> SweepSource:
+    """A sweep from a sweep file, a run spec file (the base) or a mapping, with the
+    command line's additions: ``grid`` entries add to (or replace) the file's,
+    ``zip`` is one more group, ``overrides`` follow the file's, the rest replace."""
+    if isinstance(source, Mapping):
+        data, folder, path, label = dict(source), Path.cwd(), None, None
+        if not is_sweep_mapping(data):  # an inline run spec: the base
+            data = {"base": data}
+    else:
+        file = Path(source).expanduser().resolve()
+        data, is_sweep = read_source(file)
+        folder, path, label = file.parent, (file if is_sweep else None), str(source)
+        if not is_sweep:  # a run spec file: the base
+            data = {"base": str(file)}
+    data = dict(data)
+    if grid:
+        data["grid"] = {**_mapping(data.get("grid"), "grid", label), **grid}
+    if zip:
+        groups = data.get("zip") or []
+        data["zip"] = [*([groups] if isinstance(groups, Mapping) else _list(groups, "zip", label)),
+                       dict(zip)]
+    if overrides:
+        data["overrides"] = [*_list(data.get("overrides") or [], "overrides", label), *overrides]
+    given = {"seeds": seeds, "sample": sample, "sample_seed": sample_seed,
+             "max_trials": max_trials, "name": name}
+    data.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in given.items() if v is not None})
+    return SweepSource(validate_sweep(data, source=label), folder, path)
+
+
+def _mapping(value: Any, key: str, label: str | None) -> Mapping[str, Any]:
+    if value is None or isinstance(value, Mapping):
+        return value or {}
+    raise SpecError([(key, f"expected a mapping of dotted keys to values, got {value!r}")], label)
+
+
+def _list(value: Any, key: str, label: str | None) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise SpecError([(key, f"expected a list, got {value!r}")], label)

@@ -107,16 +107,19 @@ def train_cell(job: CellJob, folder: Path | None, staging: Path, stop: Any,
                 run = api.run(resume=folder, callbacks=callbacks, stop=stop)
             else:
                 staging.mkdir(parents=True, exist_ok=True)
-                run = api.run(job.config, runs_dir=staging, callbacks=callbacks, stop=stop,
+                # the staging folder goes into the data, not through an override string
+                config = {**job.config, "output": {**job.config.get("output", {}),
+                                                   "runs_dir": str(staging)}}
+                run = api.run(config, callbacks=callbacks, stop=stop,
                               on_start=lambda path, *_: _write_config(path, job.config_text))
         folder, status = run.path, str(run.summary.get("status"))
     except Exception as err:  # one failing cell must not stop the sweep
         status, error = "failed", f"{type(err).__name__}: {err}"
         folder = folder if job.resume else _created(staging)
         if folder is None:
-            folder = _failed_folder(staging / job.name, job)
+            folder = failed_folder(staging / job.name, job)
         _debug_log(folder, err)
-    _record(folder, job, status, error)
+    record_cell(folder, job, status, error)
     return folder, CellOutcome(job.name, status, error, time.time() - started, socket.gethostname())
 
 
@@ -130,7 +133,7 @@ def _created(staging: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _failed_folder(path: Path, job: CellJob) -> Path:
+def failed_folder(path: Path, job: CellJob) -> Path:
     """A run folder for a cell that failed before ``api.run`` created one."""
     path.mkdir(parents=True, exist_ok=True)
     _write_config(path, job.config_text)
@@ -147,7 +150,7 @@ def _debug_log(folder: Path, err: BaseException) -> None:
     (folder / "error.log").write_text(text)
 
 
-def _record(folder: Path, job: CellJob, status: str, error: str | None) -> None:
+def record_cell(folder: Path, job: CellJob, status: str, error: str | None) -> None:
     """Note the sweep cell in summary.json; a failure keeps its error there."""
     summary = read_summary(folder) if RunPaths(folder).summary.is_file() else {}
     summary["sweep"] = dict(job.record)
@@ -190,11 +193,18 @@ def init_local(stop: Any, queue: Any) -> None:
     """Process-pool initializer: one BLAS thread, Ctrl-C left to the parent (it stops
     the workers through ``stop``), and death with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while we started
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent()
     for var in THREAD_VARS:
         os.environ[var] = "1"
     threadpool_limits(limits=1)
     _LOCAL.update(stop=stop, queue=queue)
+
+
+def ready() -> int:
+    """A no-op task: the pool's workers are up."""
+    return os.getpid()
 
 
 def _die_with_parent() -> None:
@@ -237,12 +247,17 @@ def pack(folder: Path) -> dict[str, bytes]:
 
 
 def unpack(files: Mapping[str, bytes], folder: Path) -> None:
-    for rel, data in files.items():
-        path = folder / rel
-        if ".." in Path(rel).parts or path.is_absolute() and not str(path).startswith(str(folder)):
+    """Write ``files`` under ``folder``, ``summary.json`` last (it says the rest is
+    there)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    for rel in sorted(files, key=lambda r: r == "summary.json"):
+        parts = Path(rel).parts
+        if Path(rel).is_absolute() or ".." in parts:
             raise ValueError(f"refusing to write {rel!r} outside {folder}")
+        path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path.write_bytes(files[rel])
 
 
 def plugin_files(config: Any) -> list[Path]:

@@ -20,11 +20,13 @@ The update rules (w has shape (2,), g = ∇f(w), s = −1 to maximise, +1 to min
 
 Stopping (checked in this order at each iterate): ‖∇f‖ < ``stop.grad_norm``; after a
 step, ‖w_k+1 − w_k‖ < ``stop.step_norm``; ``stop.max_iterations`` steps taken; a
-non-finite point, value or gradient ("diverged", the last finite iterate is kept).
+non-finite point, value or gradient ("diverged", the last finite iterate is kept;
+"undefined_at_start" when that happens at the start).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,7 @@ import yaml
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
 from nnexp.plots.base import color_map, new_figure, save_figure
 from nnexp.runs.checkpoint import atomic_write_json
@@ -72,7 +74,8 @@ class Trajectory:
     points : (iterations + 1, 2), the start first
     values : (iterations + 1,), f at each point
     grad_norms : (iterations + 1,), ‖∇f‖ at each point
-    stopped_by : ``grad_norm``, ``step_norm``, ``max_iterations`` or ``diverged``
+    stopped_by : ``grad_norm``, ``step_norm``, ``max_iterations``, ``diverged`` or
+        ``undefined_at_start`` (f or ∇f not finite at the start: no step taken)
     """
 
     method: str
@@ -133,26 +136,21 @@ def run_trajectory(
     Trajectory with ``points`` of shape (iterations + 1, 2).
     """
     w = np.array(start, dtype=np.float64)
-    points, values, norms = [w], [objective(w)], []
-    g = objective.gradient(w)
-    norms.append(float(np.linalg.norm(g)))
-    stopped = "max_iterations"
     # a diverging method overflows on purpose; it is detected and reported, not warned
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for k in range(stop.max_iterations + 1):
+        f, g = _evaluate(objective, w)
+        norm = float(np.linalg.norm(g)) if g is not None else np.nan
+        points, values, norms = [w], [f], [norm]
+        stopped = "max_iterations" if g is not None else "undefined_at_start"
+        for k in range(stop.max_iterations + 1 if g is not None else 0):
             if stop.grad_norm is not None and norms[-1] < stop.grad_norm:
                 stopped = "grad_norm"
                 break
             if k == stop.max_iterations:
                 break
             new = step(w, g)
-            f_new = objective(new) if np.all(np.isfinite(new)) else np.nan
-            g_new = (
-                objective.gradient(new)
-                if np.isfinite(f_new)
-                else np.array([np.nan] * 2)
-            )
-            if not (np.isfinite(f_new) and np.all(np.isfinite(g_new))):
+            f_new, g_new = _evaluate(objective, new)
+            if g_new is None:
                 stopped = "diverged"
                 break
             points.append(new)
@@ -162,10 +160,19 @@ def run_trajectory(
                 stopped = "step_norm"
                 break
             w, g = new, g_new
-    start_pair = (float(start[0]), float(start[1]))
+    pair = (float(start[0]), float(start[1]))
     return Trajectory(
-        label, start_pair, np.array(points), np.array(values), np.array(norms), stopped
+        label, pair, np.array(points), np.array(values), np.array(norms), stopped
     )
+
+
+def _evaluate(objective: Any, w: Array) -> tuple[float, Array | None]:
+    """f(w) and ∇f(w), or (nan, None) as soon as anything is not finite."""
+    if not np.all(np.isfinite(w)):
+        return np.nan, None
+    f = objective(w)
+    g = objective.gradient(w) if np.isfinite(f) else None
+    return (f, g) if g is not None and np.all(np.isfinite(g)) else (np.nan, None)
 
 
 def run_landscape(spec: LandscapeSpec) -> LandscapeResult:
@@ -190,21 +197,20 @@ def start_label(start: Sequence[float]) -> str:
 
 def trajectories_frame(result: LandscapeResult) -> pd.DataFrame:
     """One row per iterate: method, start, iteration, w1, w2, f, grad_norm."""
-    frames = []
-    for t in result.trajectories:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "method": t.method,
-                    "start": start_label(t.start),
-                    "iteration": np.arange(len(t.points)),
-                    "w1": t.points[:, 0],
-                    "w2": t.points[:, 1],
-                    "f": t.values,
-                    "grad_norm": t.grad_norms,
-                }
-            )
-        )
+    frames = [
+        pd.DataFrame(
+            {
+                "method": t.method,
+                "start": start_label(t.start),
+                "iteration": np.arange(len(t.points)),
+                "w1": t.points[:, 0],
+                "w2": t.points[:, 1],
+                "f": t.values,
+                "grad_norm": t.grad_norms,
+            }
+        )  # fmt: skip
+        for t in result.trajectories
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -273,22 +279,19 @@ def draw_contours(ax: Axes, result: LandscapeResult, n: int = 300) -> tuple[Any,
     with np.errstate(all="ignore"):  # a user formula may be undefined in places
         Z = np.asarray(result.objective.value(W1, W2), dtype=np.float64)
     Z = np.where(np.isfinite(Z), Z, np.nan)
-    levels, norm, label = (
-        np.linspace(np.nanmin(Z), np.nanmax(Z), result.spec.plot.levels),
-        None,
-        "f(w)",
-    )
+    if not np.any(np.isfinite(Z)):  # undefined on the whole window: draw it flat
+        Z = np.zeros_like(Z)
+    levels = np.linspace(np.nanmin(Z), np.nanmax(Z), result.spec.plot.levels)
+    norm, label = None, "f(w)"
     if result.spec.plot.scale == "log":
         Z, levels, norm, label = _log_gap(Z, result)
-    if not np.all(np.isfinite(levels)) or levels[0] == levels[-1]:
-        levels = np.linspace(
-            np.nanmin(Z) - 1, np.nanmax(Z) + 1, 3
-        )  # a flat or empty window
-    filled = ax.contourf(
-        W1, W2, Z, levels=levels, norm=norm, cmap="viridis", alpha=0.85
-    )
+    if not np.all(np.isfinite(levels)) or levels[0] == levels[-1]:  # a flat window
+        levels = np.linspace(np.nanmin(Z) - 1, np.nanmax(Z) + 1, 3)
+    kw = {"levels": levels, "norm": norm}
+    filled = ax.contourf(W1, W2, Z, cmap="viridis", alpha=0.85, **kw)
+    # solid lines: matplotlib would dash the negative levels of a one-colour contour
     ax.contour(
-        W1, W2, Z, levels=levels, norm=norm, colors="white", linewidths=0.4, alpha=0.5
+        W1, W2, Z, colors="white", linewidths=0.4, linestyles="solid", alpha=0.5, **kw
     )
     ax.set_xlim(a, b)
     ax.set_ylim(c, d)
@@ -301,16 +304,15 @@ def _log_gap(Z: Array, result: LandscapeResult) -> tuple[Array, Array, Any, str]
     ref = best if f_star is None else f_star
     gap = np.abs(Z - ref)
     top = float(np.nanmax(gap))
+    if not top > 0:  # f is constant on the window: nothing to put on a log scale
+        return Z, np.array([0.0, 0.0]), None, "f(w)"
     # four decades below the window's largest gap: enough to see the valley's shape
     # while keeping the levels spread over the picture
     floor = max(float(np.nanmin(np.where(gap > 0, gap, np.nan))), top * 1e-4)
     gap = np.maximum(gap, floor)  # the optimum itself gets the lowest colour
     levels = np.geomspace(floor, top, result.spec.plot.levels)
-    name = (
-        "f*"
-        if f_star is not None
-        else ("max f" if result.spec.goal == "maximise" else "min f")
-    )
+    best_name = "max f" if result.spec.goal == "maximise" else "min f"
+    name = "f*" if f_star is not None else best_name
     return gap, levels, LogNorm(floor, top), f"|f(w) − {name}| (log scale)"
 
 
@@ -340,16 +342,19 @@ def contour_figure(result: LandscapeResult) -> Any:
     ax = fig.add_subplot()
     filled, label = draw_contours(ax, result)
     bar = fig.colorbar(filled, ax=ax, label=label, shrink=0.9)
-    if isinstance(filled.norm, LogNorm):  # decades, not the (odd) level values
+    # round ticks (decades on a log scale), not the odd values of the contour levels
+    if isinstance(filled.norm, LogNorm):
         bar.ax.yaxis.set_major_locator(LogLocator())
         bar.ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    else:
+        bar.ax.yaxis.set_major_locator(MaxNLocator(8))
     colors = color_map(t.method for t in result.trajectories)
     markers = _start_markers(result.spec.starts)
     for t in result.trajectories:
         draw_trajectory(ax, t, colors[t.method], markers[start_label(t.start)])
     ax.set_xlabel("w₁")
     ax.set_ylabel("w₂")
-    ax.set_title(_title(result))
+    ax.set_title(landscape_title(result))
     _figure_legend(fig, _handles(colors, markers))
     return fig
 
@@ -367,27 +372,22 @@ def _handles(
     """Legend entries: one line per method (colour), one per start (marker, and the
     line style when ``styles`` is given), and the hollow end marker."""
     out = [Line2D([], [], color=c, lw=2.5, label=str(m)) for m, c in colors.items()]
+    grey = {"color": "0.35", "mec": "black"}
     for s, mk in markers.items():
         ls = (styles or {}).get(s, "")
-        out.append(
-            Line2D(
-                [], [], ls=ls, marker=mk, color="0.35", mec="black", label=f"start {s}"
-            )
-        )
+        out.append(Line2D([], [], ls=ls, marker=mk, label=f"start {s}", **grey))
     if styles is None:
-        out.append(
-            Line2D(
-                [], [], ls="", marker="o", mfc="white", mec="0.3", mew=2, label="end"
-            )
-        )
+        end = {"mfc": "white", "mec": "0.3", "mew": 2}
+        out.append(Line2D([], [], ls="", marker="o", label="end", **end))
     return out
 
 
 def _figure_legend(fig: Any, handles: list[Line2D]) -> None:
+    ncols = min(len(handles), 4)
     fig.legend(
         handles=handles,
         loc="outside lower center",
-        ncols=min(len(handles), 4),
+        ncols=ncols,
         fontsize=8,
         frameon=False,
     )
@@ -421,13 +421,20 @@ def objective_figure(result: LandscapeResult) -> Any:
     for ax in (ax_f, ax_g):
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
-    fig.suptitle(_title(result))
+    fig.suptitle(landscape_title(result))
     _figure_legend(fig, _handles(colors, markers, styles))
     return fig
 
 
-def _title(result: LandscapeResult) -> str:
-    return f"{result.spec.goal} {result.spec.objective.describe()}"
+def landscape_title(result: LandscapeResult) -> str:
+    """``maximise two_bump``, or ``minimise f(w) = <formula>``, wrapped to fit."""
+    ref = result.spec.objective
+    what = (
+        f"f(w) = {ref.params['expression']}"
+        if ref.name == "expression"
+        else ref.describe()
+    )
+    return "\n".join(textwrap.wrap(f"{result.spec.goal} {what}", 70))
 
 
 def _positive(y: Array) -> Array:
@@ -451,16 +458,13 @@ def write_landscape(result: LandscapeResult, folder: Path) -> dict[str, Path]:
         "contour": folder / "plots" / "contour.png",
         "objective": folder / "plots" / "objective.png",
     }
+    data = spec_to_dict(result.spec)
     text = yaml.safe_dump(
-        spec_to_dict(result.spec),
-        sort_keys=False,
-        default_flow_style=None,
-        allow_unicode=True,
+        data, sort_keys=False, default_flow_style=None, allow_unicode=True
     )
     paths["config"].write_text(text, encoding="utf-8")
-    trajectories_frame(result).to_csv(
-        paths["trajectories"], index=False, float_format="%.10g"
-    )
+    frame = trajectories_frame(result)
+    frame.to_csv(paths["trajectories"], index=False, float_format="%.10g")
     atomic_write_json(paths["summary"], summary(result))
     paths["contour"].parent.mkdir(exist_ok=True)
     save_figure(contour_figure(result), paths["contour"])

@@ -178,7 +178,8 @@ class Quadratic(ObjectiveBase):
 
     def exact_step(self, g: Array) -> float:
         """The exact line search step λ = gᵀg / gᵀQg along −g (SPEC §6)."""
-        return float(g @ g) / float(g @ self.Qm @ g)
+        curvature = float(g @ self.Qm @ g)
+        return float(g @ g) / curvature if curvature != 0 else 0.0  # g = 0: stay put
 
 
 @OBJECTIVES.register(
@@ -319,7 +320,9 @@ def compile_expression(text: str) -> Any:
         raise ValueError(f"the expression is longer than {_MAX_LENGTH} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-        for node in ast.walk(tree):
+        # names first: "'__import__' is not allowed" says more than "bad call"
+        nodes = sorted(ast.walk(tree), key=lambda n: not isinstance(n, ast.Name))
+        for node in nodes:
             _check_node(node, text)
     except SyntaxError as err:
         raise ValueError(f"the expression {text!r} is not valid: {err.msg}") from None

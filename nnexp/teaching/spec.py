@@ -54,6 +54,13 @@ _METHOD_ALIASES = {
     GRADIENT: ("gradient", "gradient_ascent", "gradient_descent", "gd", "ga"),
     LINE_SEARCH: ("exact_line_search", "line_search", "steepest_descent"),
 }
+#: gradient spellings that fix the direction (plain ``gradient`` follows the goal)
+_DIRECTIONS = {
+    "gradientascent": "ascent",
+    "ga": "ascent",
+    "gradientdescent": "descent",
+    "gd": "descent",
+}
 _GOAL_SPELLINGS = {
     "minimise": ("minimise", "minimize", "min"),
     "maximise": ("maximise", "maximize", "max"),
@@ -239,11 +246,7 @@ def _gradient_method(name: str, raw: dict[str, Any], label: str | None) -> Metho
         problems.append(("step", f"must be a finite number > 0, got {step!r}"))
     if problems:
         raise Problems(problems)
-    spelled = normalize_name(name)
-    direction = {"gradientascent": "ascent", "ga": "ascent"}.get(spelled) or {
-        "gradientdescent": "descent",
-        "gd": "descent",
-    }.get(spelled)
+    direction = _DIRECTIONS.get(normalize_name(name))
     return MethodSpec(GRADIENT, label, step=float(step), direction=direction)
 
 

@@ -15,12 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-
-from nnexp.engine.activations import ACTIVATIONS, backprop, family_of
-from nnexp.engine.gradcheck import central_difference
-from nnexp.errors import RegistryError
-from nnexp.types import Family
-from tests.strategies import (
+from strategies import (  # tests/strategies.py; tests/ is on sys.path (conftest)
     arrays_of_any_float_dtype,
     finite_arrays,
     finite_floats,
@@ -28,6 +23,11 @@ from tests.strategies import (
     steepness,
     unit_alpha,
 )
+
+from nnexp.engine.activations import ACTIVATIONS, backprop, family_of
+from nnexp.engine.gradcheck import central_difference
+from nnexp.errors import RegistryError
+from nnexp.types import Family
 
 BUILTINS = [e for e in ACTIVATIONS.entries() if e.source == "builtin"]
 LAM, ALP = 1.0507009873554805, 1.6732632423543772

@@ -1,0 +1,353 @@
+"""``nnexp sweep``: run a grid (or a random search) of runs in parallel, resumably."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import enum
+import pandas as pd
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nnexp.cli.console import console, err_console
+from nnexp.cli.train import download_progress
+from nnexp.errors import NnexpError
+from nnexp.sweep.executors import make_executor
+from nnexp.sweep.runner import (
+    RUN_ACTIONS,
+    Sweep,
+    SweepResult,
+    create_folder,
+    open_sweep,
+    plan_actions,
+    plan_sweep,
+    run_sweep,
+)
+from nnexp.sweep.spec import build_source, parse_option, parse_seeds
+
+METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
+
+
+class Executor(str, enum.Enum):
+    local = "local"
+    dask = "dask"
+
+
+def sweep(
+    spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="A sweep YAML, or a train spec to vary (or use --resume SWEEP_DIR).")] = None,
+    overrides: Annotated[list[str] | None, typer.Argument(help="Overrides of the base spec, as for train: training.epochs=2")] = None,
+    grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help="KEY=V1,V2,… varied in a product; repeat for more keys. Values are YAML, split on commas outside brackets.")] = None,
+    zip_: Annotated[list[str] | None, typer.Option("--zip", help="KEY=V1,V2,… varied together with the other --zip keys (same number of values).")] = None,
+    seeds: Annotated[str | None, typer.Option("--seeds", help="N (seeds 0 … N−1) or a list 0,5,7: every combination runs with each.")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=1, help="Random search: draw N combinations (grid values, or uniform(a,b), log_uniform(a,b), int(a,b), choice(…)).")] = None,
+    sample_seed: Annotated[int | None, typer.Option("--sample-seed", min=0, help="Seed of the random search's draw (default 0).")] = None,
+    max_trials: Annotated[int | None, typer.Option("--max-trials", min=1, help="Run at most N combinations (each with every seed).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel cells (default: the number of cores); each uses one BLAS thread.")] = None,
+    executor: Annotated[Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address tcp://host:8786 (default: a local cluster).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every cell, print them and their count, run nothing.")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed cell (diverged is not a failure).")] = False,
+    resume: Annotated[Path | None, typer.Option("--resume", file_okay=False, help="Continue a sweep folder: run what is not completed or diverged.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --resume: run failed cells again.")] = False,
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Runs folder; the sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep's or the base's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+) -> None:
+    """Run a grid of runs over any spec keys, in parallel, surviving failures and Ctrl-C.
+
+    Examples:
+      nnexp sweep configs/mnist_relu.yaml --grid model.activation=relu,tanh,abs --grid optimizer.name=sgd,adam --seeds 3 dataset.name=mnist_10k
+      nnexp sweep configs/sweeps/activations_mnist.yaml -j 4
+      nnexp sweep configs/quickstart.yaml --sample 8 --grid "optimizer.lr=log_uniform(1e-3, 1)"
+      nnexp sweep --resume runs/sweeps/2026-11-23_10-00-00_activations
+      nnexp sweep configs/sweeps/activation_init.yaml --executor dask --scheduler tcp://head:8786
+    """
+    given = {"--grid": grid, "--zip": zip_, "--seeds": seeds, "--sample": sample, "--max-trials": max_trials,
+             "--sample-seed": sample_seed, "--name": name, "--runs-dir": runs_dir, "overrides": overrides}
+    if (spec is None) == (resume is None):
+        raise NnexpError("give exactly one of SPEC and --resume SWEEP_DIR (see nnexp sweep --help)")
+    if resume is not None and any(v for v in given.values()):
+        used = ", ".join(k for k, v in given.items() if v)
+        raise NnexpError(f"--resume continues a sweep as it was planned; {used} do not apply")
+    if retry_failed and resume is None:
+        raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
+    executor = Executor(executor).value
+    strict = executor == "local"  # dask workers may have data sets this machine lacks
+    if resume is not None:
+        planned = open_sweep(resume, data_required=strict, progress=download_progress())
+    else:
+        source = build_source(
+            spec, grid=_options(grid, "--grid"), zip=_options(zip_, "--zip"),
+            seeds=parse_seeds(seeds) if seeds else None, sample=sample, sample_seed=sample_seed,
+            max_trials=max_trials, name=name, overrides=overrides or [])
+        planned = plan_sweep(source, runs_dir=runs_dir, name=name, data_required=strict,
+                             progress=download_progress())
+    actions = plan_actions(planned, retry_failed=retry_failed)
+    if dry_run:
+        _print_plan(planned, actions)
+        return
+    todo = sum(a in RUN_ACTIONS for a in actions.values())
+    workers = min(jobs or _cores(), max(todo, 1))
+    runner = make_executor(executor, workers, scheduler)
+    if planned.folder is None:
+        create_folder(planned, command=" ".join(["nnexp", *sys.argv[1:]]))
+    stop = threading.Event()
+    display = SweepDisplay(console, quiet=quiet)
+    with ctrl_c_stops_the_sweep(stop), display:
+        result = run_sweep(planned, runner, fail_fast=fail_fast, retry_failed=retry_failed, stop=stop,
+                           on_event=display)
+    _print_result(result, planned)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _options(values: list[str] | None, option: str) -> dict[str, Any] | None:
+    if not values:
+        return None
+    out: dict[str, Any] = {}
+    for text in values:
+        key, parsed = parse_option(text, option)
+        if key in out:
+            raise NnexpError(f"{option} {key} is given twice; give all its values in one {option}")
+        out[key] = parsed
+    return out
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def ctrl_c_stops_the_sweep(stop: threading.Event):
+    """First Ctrl-C: running cells finish their batch, queued cells are not started.
+    A second Ctrl-C stops at once (KeyboardInterrupt)."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print("\n[yellow]stopping: running cells finish their batch, queued cells "
+                          "are not started (Ctrl-C again to stop at once)…[/]")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# the dry run -----------------------------------------------------------------------------
+
+
+def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for column in ("#", "cell", "action" if planned.folder else None, "overrides"):
+        if column:
+            table.add_column(column, justify="right" if column == "#" else "left", overflow="fold")
+    for i, cell in enumerate(planned.cells, 1):
+        row = [str(i), cell.name] + ([actions[cell.name]] if planned.folder else [])
+        table.add_row(*row, " ".join(cell.overrides), style=None if actions[cell.name] in RUN_ACTIONS else "dim")
+    console.print(table)
+    n, trials = len(planned.cells), planned.expansion.n_trials
+    per = f" ({trials} combination{'s' * (trials != 1)} × {n // max(trials, 1)} seeds)" if n != trials else ""
+    console.print(f"{n} cell{'s' * (n != 1)}{per}, every one validated.", highlight=False)
+    if planned.folder:
+        counts = pd.Series(actions).value_counts().to_dict()
+        console.print("actions: " + ", ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
+    for note in planned.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print("dry run: nothing was trained and no folder was written.")
+
+
+# the live display ------------------------------------------------------------------------
+
+
+def _metric(metrics: dict[str, Any], prefix: str = "final_") -> str:
+    """``val_accuracy 91.20%`` (the first metric of METRIC_ORDER found)."""
+    for key in METRIC_ORDER:
+        value = metrics.get(prefix + key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            return f"{key} {_fmt(value, key)}"
+    return ""
+
+
+def _fmt(value: Any, key: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{100 * value:.2f}%" if "accuracy" in key else f"{value:.4g}"
+
+
+class SweepDisplay:
+    """Overall bar, the running cells with their epoch and metric, and a line per
+    finished cell (plain lines when the output is not a terminal)."""
+
+    def __init__(self, console: Any, *, quiet: bool = False):
+        self.console, self.quiet = console, quiet
+        self.live_mode = console.is_terminal and not quiet
+        self.running: dict[str, dict[str, Any]] = {}
+        self.total = self.finished = 0
+        self.progress = Progress(TextColumn("cells"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                 console=console)
+        self.task = self.progress.add_task("cells", total=None)
+        self.live: Live | None = None
+
+    def __enter__(self) -> SweepDisplay:
+        return self
+
+    def _start_live(self) -> None:
+        # started at the plan, once the executor's worker processes exist
+        if self.live_mode and self.live is None:
+            self.live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+            self.live.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def __rich__(self) -> Group:
+        table = Table(show_edge=False, box=None, pad_edge=False, show_header=bool(self.running))
+        for column in ("running", "epoch", "metric", "time"):
+            table.add_column(column, overflow="ellipsis", no_wrap=True)
+        now = time.monotonic()
+        for cell, state in list(self.running.items())[:20]:
+            epoch = f"{state.get('epoch', 0)}/{state.get('epochs', '?')}"
+            table.add_row(cell, epoch, state.get("metric", ""), f"{now - state['since']:.0f}s")
+        if len(self.running) > 20:
+            table.add_row(f"… and {len(self.running) - 20} more", "", "", "")
+        return Group(self.progress, table)
+
+    def print(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(text, highlight=False, soft_wrap=True)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        handler = getattr(self, f"_on_{event.get('kind')}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_plan(self, event: dict[str, Any]) -> None:
+        self.total, todo = event["total"], event["todo"]
+        done = self.total - todo
+        self.progress.update(self.task, total=self.total, completed=done)
+        self.print(f"sweep folder: [bold]{event['folder']}[/]")
+        for note in event.get("notes", []):
+            self.print(f"note: {note}")
+        counts = pd.Series(event["actions"]).value_counts().to_dict()
+        detail = ", ".join(f"{v} {k}" for k, v in counts.items())
+        self.print(f"{self.total} cells ({detail}) on {event['executor']}" if todo else
+                   f"{self.total} cells, nothing to run ({detail})")
+        if todo:
+            self._start_live()
+
+    def _on_start(self, event: dict[str, Any]) -> None:
+        self.running[event["cell"]] = {"since": time.monotonic(), "epoch": 0}
+        if not self.live_mode:
+            self.print(f"start    {event['cell']}")
+
+    def _on_train(self, event: dict[str, Any]) -> None:
+        state = self.running.setdefault(event["cell"], {"since": time.monotonic()})
+        state.update(epochs=event["epochs"], epoch=event["epoch"])
+
+    def _on_epoch(self, event: dict[str, Any]) -> None:
+        state = self.running.get(event["cell"])
+        if state is not None:
+            state["epoch"] = event["epoch"]
+            state["metric"] = _metric(event["metrics"], prefix="")
+
+    def _on_end(self, event: dict[str, Any]) -> None:
+        self.running.pop(event["cell"], None)
+        if event["status"] == "skipped":
+            return
+        self.finished += 1
+        self.progress.advance(self.task)
+        status = event["status"]
+        colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(status, "bold red")
+        detail = _metric(event["metrics"])
+        test = next((f"test {key} {_fmt(event['metrics'][f'test_{key}'], key)}"
+                     for key in ("accuracy", "loss") if event["metrics"].get(f"test_{key}") is not None), "")
+        if status == "failed":
+            detail = (event.get("error") or "").splitlines()[0][:160] if event.get("error") else ""
+        elif test:
+            detail += f"  {test}"
+        done = int(self.progress.tasks[0].completed)
+        self.print(f"[{colour}]{status:<11}[/] {event['cell']}  {detail}  ({event['seconds']:.1f}s) "
+                   f"[dim][{done}/{self.total}][/]")
+
+    def _on_stopping(self, event: dict[str, Any]) -> None:
+        reason = event["reason"]
+        if reason == "fail-fast":
+            self.print(f"[red]--fail-fast: {event.get('cell')} failed; stopping the sweep[/]")
+        elif reason == "aborted":
+            self.print("[yellow]stopped at once[/]")
+
+
+# the end -------------------------------------------------------------------------------
+
+
+def _print_result(result: SweepResult, planned: Sweep) -> None:
+    frame = result.frame
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts.items())
+    console.print(f"\n{len(frame)} cells: {counts}", highlight=False)
+    best = _best_table(frame, planned)
+    if best is not None:
+        console.print(best)
+    failed = frame[frame["status"] == "failed"]
+    for _, row in failed.head(10).iterrows():
+        err = str(row.get("error") or "").splitlines()[0][:200] if row.get("error") else ""
+        console.print(f"[red]failed[/] {row['cell']}: {err}", highlight=False, soft_wrap=True)
+    if len(failed) > 10:
+        console.print(f"… and {len(failed) - 10} more failed cells (see results.csv)")
+    console.print(f"results: {result.folder / 'results.csv'}", highlight=False, soft_wrap=True)
+    if result.plots:
+        console.print(f"plots: {', '.join(p.name for p in result.plots)} in {result.folder / 'plots'}",
+                      highlight=False, soft_wrap=True)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+    if result.status != "completed":
+        retry = " --retry-failed" if len(failed) else ""
+        console.print(f"resume with: nnexp sweep --resume {result.folder}{retry}", highlight=False, soft_wrap=True)
+
+
+def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
+    """Mean ± std of the summary metric per combination, best first (top 10)."""
+    keys = [k for k in planned.expansion.keys if k != "seed" and k in frame]
+    metric = next((f"final_{m}" for m in METRIC_ORDER if f"final_{m}" in frame
+                   and pd.to_numeric(frame[f"final_{m}"], errors="coerce").notna().any()), None)
+    done = frame[frame["status"].isin(["completed", "diverged"])]
+    if metric is None or done.empty or not keys:
+        return None
+    values = pd.to_numeric(done[metric], errors="coerce")
+    grouped = values.groupby([done[k].astype(str) for k in keys], sort=False).agg(["mean", "std", "count", "size"])
+    grouped = grouped.sort_values("mean", ascending="loss" in metric)
+    table = Table(title=f"{metric} by combination (mean ± std over seeds)", title_justify="left", show_edge=False)
+    for key in keys:
+        table.add_column(key)
+    table.add_column(metric.removeprefix("final_"), justify="right")
+    table.add_column("runs", justify="right")
+    for index, row in grouped.head(10).iterrows():
+        labels = index if isinstance(index, tuple) else (index,)
+        spread = f" ± {_fmt(row['std'], metric)}" if row["count"] > 1 else ""
+        table.add_row(*map(str, labels), _fmt(row["mean"], metric) + spread, f"{int(row['count'])}/{int(row['size'])}")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sweep)

@@ -1,0 +1,293 @@
+"""Where cells train: local worker processes, or a Dask distributed cluster.
+
+Both executors take :class:`~nnexp.sweep.worker.CellJob` s and give back
+:class:`~nnexp.sweep.worker.CellOutcome` s with progress messages; the cell's run
+folder is in place in the sweep folder when its outcome is returned.
+
+* :class:`LocalExecutor`: ``jobs`` processes, forked when the executor starts (before
+  any display thread exists), one BLAS thread each.  Workers ignore Ctrl-C: the parent
+  stops them through a shared event, and a worker dies with its parent.  A worker that
+  dies (killed, out of memory) fails the cells that were training; the pool is
+  restarted for the others.
+* :class:`DaskExecutor`: tasks on a ``distributed`` cluster (a ``LocalCluster`` of
+  ``jobs`` single-threaded worker processes when no scheduler address is given).  A
+  task trains into a temporary folder and returns the folder's files, which are
+  written into the sweep folder here: workers need no shared file system.  Plugin
+  files named by the cells are uploaded with ``Client.upload_file``.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import queue as queue_mod
+import signal
+import sys
+import threading
+import uuid
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from nnexp.errors import NnexpError
+from nnexp.sweep import worker as cellworker
+from nnexp.sweep.folder import PREVIOUS, STAGING
+from nnexp.sweep.worker import CellJob, CellOutcome
+
+Poll = tuple[list[dict[str, Any]], list[CellOutcome]]
+DASK_MISSING = ("--executor dask needs the dask distributed scheduler, which is not installed. "
+                "Install it with: pip install 'nnexp[dask]' (or pip install 'dask[distributed]')")
+
+
+class LocalExecutor:
+    """Cells in ``jobs`` local worker processes."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, int(jobs))
+        self.futures: dict[Future, CellJob] = {}
+        self.started: set[str] = set()
+        self.pool: ProcessPoolExecutor | None = None
+        self.folder: Path | None = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.jobs} local worker process{'es' if self.jobs > 1 else ''}"
+
+    def start(self, folder: Path) -> None:
+        self.folder = folder
+        self.ctx = multiprocessing.get_context(_start_method())
+        self.stop_event = self.ctx.Event()
+        self.queue = self.ctx.Queue()
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """A pool whose workers are all running (forked at once, before any display
+        thread starts), with Ctrl-C blocked until each worker ignores it."""
+        with _ctrl_c_blocked():
+            pool = ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=cellworker.init_local,
+                                       initargs=(self.stop_event, self.queue))
+            for fut in [pool.submit(cellworker.ready) for _ in range(self.jobs)]:
+                fut.result()
+        return pool
+
+    def submit(self, job: CellJob) -> None:
+        self.futures[self.pool.submit(cellworker.run_local, job, str(self.folder))] = job
+
+    def pending(self) -> int:
+        return len(self.futures)
+
+    def poll(self, timeout: float) -> Poll:
+        done, _ = wait(list(self.futures), timeout=timeout, return_when=FIRST_COMPLETED)
+        messages = self._drain()
+        outcomes, broken = [], False
+        for fut in done:
+            job = self.futures.pop(fut)
+            try:
+                outcomes.append(fut.result())
+            except CancelledError:
+                outcomes.append(CellOutcome(job.name, "skipped"))
+            except BrokenProcessPool:
+                broken = True
+                self.futures[fut] = job  # handled with the others below
+            except Exception as err:  # an error outside the cell's own guard
+                outcomes.append(CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}"))
+        if broken:
+            outcomes += self._restart()
+        return messages, outcomes
+
+    def _drain(self) -> list[dict[str, Any]]:
+        messages = []
+        while True:
+            try:
+                message = self.queue.get_nowait()
+            except (queue_mod.Empty, OSError, ValueError):
+                return messages
+            if message.get("kind") == "start":
+                self.started.add(message["cell"])
+            messages.append(message)
+
+    def _restart(self) -> list[CellOutcome]:
+        """A worker died: fail the cells that were training, run the rest again."""
+        self._drain()
+        jobs = list(self.futures.values())
+        self.futures.clear()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
+        outcomes = []
+        for job in jobs:
+            if job.name in self.started:
+                error = ("the worker process died while this cell trained (killed, or out of "
+                         "memory?); rerun it with --resume SWEEP_DIR --retry-failed")
+                outcomes.append(CellOutcome(job.name, "failed", error))
+            else:
+                self.submit(job)
+        return outcomes
+
+    def stop(self) -> None:
+        """Running cells end after their batch (as interrupted); queued ones are not
+        started."""
+        self.stop_event.set()
+        for fut in list(self.futures):
+            fut.cancel()
+
+    def abort(self) -> None:
+        self.stop()
+        for process in list(getattr(self.pool, "_processes", {}).values()):
+            process.kill()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.queue.close()
+            self.pool = None
+
+
+class DaskExecutor:
+    """Cells as tasks on a Dask distributed cluster."""
+
+    def __init__(self, jobs: int, scheduler: str | None = None):
+        self.jobs, self.scheduler = max(1, int(jobs)), scheduler
+        self.futures: dict[Any, CellJob] = {}
+        self.messages: collections.deque[dict[str, Any]] = collections.deque()
+        self.uploaded: set[Path] = set()
+        self.cluster = self.client = None
+        self.folder: Path | None = None
+
+    @property
+    def description(self) -> str:
+        where = f"the dask scheduler at {self.scheduler}" if self.scheduler else (
+            f"a local dask cluster of {self.jobs} worker process{'es' if self.jobs > 1 else ''}")
+        return where
+
+    def start(self, folder: Path) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise NnexpError(DASK_MISSING) from None
+        self.folder, tag = folder, uuid.uuid4().hex[:12]
+        self.client = self._connect(distributed)
+        self.stop_name, self.topic = f"nnexp-stop-{tag}", f"nnexp-progress-{tag}"
+        self.event = distributed.Event(self.stop_name, client=self.client)
+        self.client.subscribe_topic(self.topic, lambda event: self.messages.append(event[1]))
+        self.distributed = distributed
+
+    def _connect(self, distributed: Any) -> Any:
+        if self.scheduler:
+            try:
+                return distributed.Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as err:
+                raise NnexpError(
+                    f"cannot reach the dask scheduler at {self.scheduler}: {err}. Start one with "
+                    f"`dask scheduler` and workers with `dask worker {self.scheduler}`") from None
+        with _ctrl_c_ignored():  # the cluster's processes inherit it: Ctrl-C is ours
+            self.cluster = distributed.LocalCluster(
+                n_workers=self.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=":0")
+        return distributed.Client(self.cluster)
+
+    def submit(self, job: CellJob) -> None:
+        for path in cellworker.plugin_files(job.config):
+            if path not in self.uploaded:
+                self.client.upload_file(str(path))
+                self.uploaded.add(path)
+        if job.resume:
+            job = CellJob(job.name, job.config, job.config_text, job.record, True,
+                          cellworker.pack(self.folder / job.name))
+        fut = self.client.submit(cellworker.run_remote, job, self.stop_name, self.topic,
+                                 key=f"nnexp-cell-{uuid.uuid4().hex}", pure=False)
+        self.futures[fut] = job
+
+    def pending(self) -> int:
+        return len(self.futures)
+
+    def poll(self, timeout: float) -> Poll:
+        try:
+            self.distributed.wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        outcomes = [self._collect(fut) for fut in [f for f in self.futures if f.done()]]
+        messages = []
+        while self.messages:
+            messages.append(self.messages.popleft())
+        return messages, outcomes
+
+    def _collect(self, fut: Any) -> CellOutcome:
+        job = self.futures.pop(fut)
+        try:
+            outcome, files = fut.result()
+        except Exception as err:  # the task itself failed (KilledWorker, cancelled …)
+            return CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}")
+        if files:
+            incoming = self.folder / STAGING / job.name / "incoming"
+            cellworker.unpack(files, incoming)
+            cellworker.place(incoming, self.folder / job.name, self.folder / PREVIOUS)
+        return outcome
+
+    def stop(self) -> None:
+        """Running cells end after their batch; queued ones start and return at once."""
+        try:
+            self.event.set()
+        except Exception:  # the scheduler is gone already
+            pass
+
+    def abort(self) -> None:
+        self.stop()
+        try:
+            self.client.cancel(list(self.futures), force=True)
+        except Exception:
+            pass
+        self.futures.clear()
+
+    def close(self) -> None:
+        for closable in (self.client, self.cluster):
+            if closable is not None:
+                try:
+                    closable.close()
+                except Exception:  # closing must not hide the sweep's own outcome
+                    pass
+        self.client = self.cluster = None
+
+
+def _start_method() -> str:
+    """``fork`` on Linux (workers start at once, with the modules already imported),
+    ``spawn`` elsewhere (fork is unsafe on macOS)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+class _ctrl_c_blocked:
+    """Block SIGINT while worker processes start: they inherit the blocked mask and
+    unblock it only once they ignore it (see ``worker.init_local``)."""
+
+    def __enter__(self) -> None:
+        self.blocked = hasattr(signal, "pthread_sigmask")
+        if self.blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+class _ctrl_c_ignored:
+    """Ignore SIGINT while processes are started (they inherit the disposition)."""
+
+    def __enter__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def make_executor(kind: str, jobs: int, scheduler: str | None = None) -> LocalExecutor | DaskExecutor:
+    """``local`` or ``dask`` (a scheduler address only makes sense with dask)."""
+    if kind == "local":
+        if scheduler:
+            raise NnexpError("--scheduler needs --executor dask")
+        return LocalExecutor(jobs)
+    if kind == "dask":
+        return DaskExecutor(jobs, scheduler)
+    raise NnexpError(f"unknown executor {kind!r}; choose local or dask")

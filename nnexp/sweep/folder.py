@@ -1,0 +1,223 @@
+"""The sweep folder: ``sweep.yaml``, one run folder per cell, ``results.csv``, plots.
+
+::
+
+    runs/sweeps/2026-08-23_15-00-00_activations/
+      sweep.yaml           the expanded sweep: spec, base spec, every cell's values
+      results.csv          one row per cell
+      activation=tanh,seed=1/   a run folder (the train layout)
+      plots/               heatmap.png or by_<key>.png, curves_by_<key>.png
+      .staging/            cells being trained (moved into place when they end)
+      .previous/           folders replaced by a rerun, kept for the record
+      .lock                held while a process runs the sweep
+
+A cell is *done* only when its ``summary.json`` says ``completed`` or ``diverged``
+(written last, atomically); anything else is run again by ``--resume``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from nnexp.errors import RunError
+from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
+from nnexp.runs.layout import RunPaths
+from nnexp.runs.reader import FINAL
+from nnexp.sweep.expand import Cell, value_text, yaml_text
+from nnexp.sweep.worker import place, set_aside
+
+SWEEP_FILE = "sweep.yaml"
+RESULTS_FILE = "results.csv"
+STAGING, PREVIOUS, LOCK = ".staging", ".previous", ".lock"
+#: states of a cell folder that need no run
+SETTLED = (*FINAL, "failed")
+_HEADER = "# nnexp sweep folder: `nnexp sweep --resume <this folder>` runs what is not done\n"
+
+
+def write_sweep_file(folder: Path, data: Mapping[str, Any]) -> None:
+    try:
+        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    except yaml.YAMLError as err:
+        raise RunError(f"the sweep cannot be written as YAML (a value is not plain data): {err}") from err
+    atomic_write_bytes(folder / SWEEP_FILE, (_HEADER + text).encode())
+
+
+def read_sweep_file(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / SWEEP_FILE
+    if not Path(folder).is_dir():
+        raise RunError(f"{folder} is not a folder; --resume needs a sweep folder (runs/sweeps/…)")
+    if not path.is_file():
+        raise RunError(f"{folder} is not a sweep folder: it has no {SWEEP_FILE}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise RunError(f"{path} is not readable YAML: {err}") from err
+    if not isinstance(data, dict) or "cells" not in data or "base" not in data:
+        raise RunError(f"{path} is not a sweep file written by nnexp (no cells or base)")
+    return data
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the sweep's lock: two processes never run one sweep folder."""
+    import fcntl
+
+    path = Path(folder) / LOCK
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            owner = f.read().strip() or "another process"
+            raise RunError(f"{folder} is being run by {owner}; wait for it to end (or stop "
+                           f"it with Ctrl-C) before resuming") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# cell folders ----------------------------------------------------------------------------
+
+
+def read_cell_summary(path: Path) -> dict[str, Any] | None:
+    """The cell's summary, or None when it is missing or half-written."""
+    try:
+        data = json.loads((path / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def cell_state(path: Path) -> str:
+    """``missing``, ``half-written`` (no readable summary), ``completed``,
+    ``diverged``, ``failed``, ``resumable`` (interrupted, or left ``running`` by a
+    process that is gone, with a checkpoint) or ``stale`` (the same without one).
+
+    Only call it while holding the sweep's lock: a ``running`` cell then belongs to a
+    process that is gone (killed), whatever its pid says now.
+    """
+    if not path.is_dir():
+        return "missing"
+    summary = read_cell_summary(path)
+    if summary is None:
+        return "half-written"
+    status = summary.get("status")
+    if status in SETTLED:
+        return str(status)
+    if status in ("interrupted", "running"):
+        paths = RunPaths(path)
+        return "resumable" if paths.checkpoint.is_file() and paths.config.is_file() else "stale"
+    return "half-written"
+
+
+def mark_interrupted(path: Path) -> None:
+    """A ``running`` summary left by a killed process becomes ``interrupted``."""
+    summary = read_cell_summary(path) or {}
+    if summary.get("status") == "running":
+        summary["status"] = "interrupted"
+        summary["message"] = "the process training this cell ended without finishing (killed?)"
+        atomic_write_json(RunPaths(path).summary, summary)
+
+
+def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
+    """Cells left in ``.staging`` by a killed sweep: a finished, failed or resumable
+    run is moved into place (unless a settled one is there already); the rest are set
+    aside in ``.previous``.  Returns notes for the user."""
+    staging, previous = folder / STAGING, folder / PREVIOUS
+    notes: list[str] = []
+    if not staging.is_dir():
+        return notes
+    for holder in sorted(p for p in staging.iterdir() if p.is_dir()):
+        target = folder / holder.name
+        runs = sorted(p for p in holder.iterdir() if p.is_dir())
+        for run in runs[:-1]:
+            set_aside(run, previous)
+        if runs:
+            state = cell_state(runs[-1])
+            keep = holder.name in names and state in (*SETTLED, "resumable")
+            if keep and cell_state(target) not in SETTLED:
+                place(runs[-1], target, previous)
+                notes.append(f"recovered {holder.name} ({state}) from an earlier run")
+            else:
+                set_aside(runs[-1], previous)
+        shutil.rmtree(holder, ignore_errors=True)
+    return notes
+
+
+# results.csv -----------------------------------------------------------------------------
+
+_SKIP = ("epoch", "lr")
+
+
+def csv_value(cell: Cell, key: str) -> Any:
+    """A key's value in results.csv: its label when labelled, scalars as they are,
+    lists and mappings as one line of YAML."""
+    value, label = cell.values[key], cell.labels[key]
+    if label != value_text(value):
+        return label
+    return yaml_text(value) if isinstance(value, list | dict) else value
+
+
+def cell_row(cell: Cell, keys: Sequence[str], summary: Mapping[str, Any] | None,
+             state: str) -> dict[str, Any]:
+    """One row of results.csv for ``cell`` (``summary`` None when it has not run)."""
+    row: dict[str, Any] = {"cell": cell.name}
+    row.update({k: csv_value(cell, k) for k in keys if k != "seed"})
+    s = summary or {}
+    row["seed"] = cell.seed if cell.seed is not None else s.get("seed")
+    row["status"] = state if state in (*SETTLED, "interrupted") else (
+        "interrupted" if state in ("resumable", "stale") else "not run")
+    row["epochs"] = s.get("epochs")
+    row["best_epoch"] = s.get("best_epoch")
+    for section in ("final", "best", "test"):
+        for name, value in (s.get(section) or {}).items():
+            if name not in _SKIP and not name.endswith("seconds"):
+                row[f"{section}_{name}"] = value
+    row["wall_seconds"] = s.get("wall_seconds")
+    row["run_folder"] = cell.name
+    row["error"] = s.get("error") or ""
+    return row
+
+
+def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rows in cell order; metric columns grouped final, best, test."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return frame
+    order = {"final": 1, "best": 2, "test": 3}
+    head = [c for c in frame.columns if c.split("_")[0] not in order]
+    tail = ["wall_seconds", "run_folder", "error"]
+    metrics = sorted((c for c in frame.columns if c.split("_")[0] in order),
+                     key=lambda c: order[c.split("_")[0]])
+    head = [c for c in head if c not in tail]
+    return frame[head + metrics + tail]
+
+
+def write_results(folder: Path, frame: pd.DataFrame) -> Path:
+    path = folder / RESULTS_FILE
+    atomic_write_bytes(path, frame.to_csv(index=False).encode())
+    return path
+
+
+def read_results(folder: Path) -> pd.DataFrame:
+    path = Path(folder) / RESULTS_FILE
+    try:
+        return pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise RunError(f"{path} is not a readable results file: {err}") from err

@@ -1,0 +1,118 @@
+"""Summary plots of a sweep folder, drawn with :mod:`nnexp.plots`.
+
+* the final validation metric (accuracy when there is one, else the loss) per value:
+  a heatmap of the mean with its std over seeds for a 2-D grid (``heatmap.png``), a
+  mean ± std chart for a 1-D grid (``by_<key>.png``), and one chart per varied key,
+  averaged over the others, beyond two;
+* learning curves grouped by each varied key, mean ± std bands
+  (``curves_by_<key>.png``; ``curves.png`` when only the seed varies).
+
+Keys that vary together (a zip group) count once, by their first key.  Only cells
+that completed or diverged are drawn; a diverged cell's non-finite metric is left out
+of the statistics and counted as such by the plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnexp.runs.reader import FINAL, read_history
+from nnexp.sweep.expand import Expansion, safe_part, short_keys
+
+METRICS = ("final_val_accuracy", "final_val_loss", "final_train_accuracy", "final_train_loss")
+
+
+def summary_metric(frame: pd.DataFrame) -> str | None:
+    """The metric to summarise: the first of :data:`METRICS` with a finite value."""
+    for name in METRICS:
+        if name in frame and np.isfinite(pd.to_numeric(frame[name], errors="coerce")).any():
+            return name
+    return None
+
+
+def plot_keys(expansion: Expansion, frame: pd.DataFrame) -> list[str]:
+    """The first key of every axis with more than one value among ``frame``'s rows."""
+    return [axis[0] for axis in expansion.axes
+            if axis[0] in frame and frame[axis[0]].astype(str).nunique() > 1]
+
+
+def render_sweep_plots(folder: Path, expansion: Expansion, results: pd.DataFrame) -> tuple[list[Path], list[str]]:
+    """Write the plots into ``folder/plots``; returns the files and any errors (a plot
+    that fails never fails the sweep)."""
+    from nnexp.plots.base import save_figure
+
+    frame = _labelled(results[results["status"].isin(FINAL)], expansion)
+    written, errors = [], []
+    if frame.empty:
+        return written, ["no cell completed or diverged: no summary plots"]
+    out = folder / "plots"
+    out.mkdir(exist_ok=True)
+    for filename, make in _figures(folder, expansion, frame):
+        try:
+            written.append(save_figure(make(), out / filename))
+        except Exception as err:  # plots are a bonus; results.csv is the record
+            errors.append(f"plot {filename} failed: {type(err).__name__}: {err}")
+    return written, errors
+
+
+def _labelled(frame: pd.DataFrame, expansion: Expansion) -> pd.DataFrame:
+    """Key columns as the cells' labels (text, in grid order)."""
+    frame = frame.copy()
+    labels = {c.name: c.labels for c in expansion.cells}
+    for key in expansion.keys:
+        if key != "seed" and key in frame:
+            frame[key] = [labels[name][key] for name in frame["cell"]]
+    return frame
+
+
+def _figures(folder: Path, expansion: Expansion, frame: pd.DataFrame) -> list[tuple[str, object]]:
+    from nnexp.plots.sweep import make_errorbars, make_heatmap
+
+    keys = plot_keys(expansion, frame)
+    short = short_keys(keys)
+    metric = summary_metric(frame)
+    figures: list[tuple[str, object]] = []
+    if metric is not None and len(keys) == 2:
+        figures.append(("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric)))
+    elif metric is not None:
+        for key in keys:
+            title = None if len(keys) == 1 else f"{metric} by {key} (mean ± std over the other keys and seeds)"
+            figures.append((f"by_{safe_part(short[key])}.png",
+                            lambda key=key, title=title: make_errorbars(frame, key, metric, title=title)))
+    histories = _histories(folder, frame)
+    if histories:
+        for key in keys or [None]:
+            name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
+            figures.append((name, lambda key=key: _grouped(frame, histories, key, short)))
+    return figures
+
+
+def _histories(folder: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in frame["cell"]:
+        history = read_history(folder / name)
+        if len(history):
+            out[name] = history
+    return out
+
+
+def _grouped(frame: pd.DataFrame, histories: dict[str, pd.DataFrame], key: str | None,
+             short: dict[str, str]) -> object:
+    from nnexp.plots.curves import make_grouped_curves
+
+    runs = []
+    for _, row in frame.iterrows():
+        if row["cell"] in histories:
+            label = f"{short[key]}={row[key]}" if key else "all seeds"
+            runs.append((label, histories[row["cell"]]))
+    title = f"Learning curves by {key}: mean ± std" if key else "Learning curves: mean ± std over seeds"
+    return make_grouped_curves(runs, title=title)
+
+
+def keys_for(expansion: Expansion) -> Sequence[str]:
+    """Varied keys other than the seed (results.csv's key columns)."""
+    return [k for k in expansion.keys if k != "seed"]
