@@ -61,7 +61,9 @@ def _saved_weights(paths: RunPaths, status: str) -> dict[str, Any]:
     return load_weights(paths.model)
 
 
-def _check_shape(weights: Mapping[str, Any], info: Any, task: str | None, ref: Any) -> None:
+def _check_shape(
+    weights: Mapping[str, Any], info: Any, task: str | None, ref: Any
+) -> None:
     """The data set must fit the saved network: same inputs, outputs and task."""
     n_dense = sum(1 for k in weights if k.startswith("W"))
     n_in, n_out = weights["W1"].shape[0], weights[f"W{n_dense}"].shape[1]
@@ -74,7 +76,8 @@ def _check_shape(weights: Mapping[str, Any], info: Any, task: str | None, ref: A
         problems.append(f"a {info.task} task (the run was trained on {task})")
     if problems:
         raise DataError(
-            f"--dataset {ref!r}: data set {info.name} does not fit the run's network: it has"
+            f"--dataset {ref!r}: data set {info.name} does not fit the run's network:"
+            " it has"
             f" {'; '.join(problems)}. Give a data set of the same shape and task."
         )
 
@@ -135,4 +138,10 @@ def evaluate_run(
             f" {', '.join(s for s in SPLITS if getattr(splits, s) is not None)}"
         )
     result = evaluate(built.network, built.loss, part.x, part.y, part.labels)
-    return {"run": str(paths.root), "dataset": info.name, "split": split, "n": len(part), **result}
+    return {
+        "run": str(paths.root),
+        "dataset": info.name,
+        "split": split,
+        "n": len(part),
+        **result,
+    }

@@ -63,7 +63,11 @@ class RerunCheck:
 
     @property
     def matches(self) -> bool:
-        return self.metrics_match and self.weights_match and self.original_status == self.rerun_status
+        return (
+            self.metrics_match
+            and self.weights_match
+            and self.original_status == self.rerun_status
+        )
 
 
 def run_config(run_dir: str | Path) -> RunSpec:
@@ -76,13 +80,18 @@ def run_config(run_dir: str | Path) -> RunSpec:
     return load_spec(paths.config)
 
 
-def rerun(run_dir: str | Path, *, runs_dir: str | Path | None = None, **run_kwargs: Any) -> Run:
+def rerun(
+    run_dir: str | Path, *, runs_dir: str | Path | None = None, **run_kwargs: Any
+) -> Run:
     """Train a new run from ``run_dir``'s config.yaml (into ``runs_dir`` if given,
-    else the config's ``output.runs_dir``); ``run_kwargs`` go to :func:`nnexp.api.run`."""
+    else the config's ``output.runs_dir``); ``run_kwargs`` go to
+    :func:`nnexp.api.run`."""
     return api.run(run_config(run_dir), runs_dir=runs_dir, **run_kwargs)
 
 
-def compare_metrics(a: pd.DataFrame, b: pd.DataFrame, ignore: Sequence[str] = TIME_COLUMNS):
+def compare_metrics(
+    a: pd.DataFrame, b: pd.DataFrame, ignore: Sequence[str] = TIME_COLUMNS
+):
     """The first difference between two metrics tables, or None if they are equal.
 
     Values must be equal exactly (NaN equals NaN: a column the task does not fill).
@@ -114,7 +123,9 @@ def _py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def compare_weights(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> tuple[str, float] | None:
+def compare_weights(
+    a: dict[str, np.ndarray], b: dict[str, np.ndarray]
+) -> tuple[str, float] | None:
     """The first array (in ``a``'s order) that differs, with its max |difference|."""
     for name in [*a, *(k for k in b if k not in a)]:
         if name not in a or name not in b or a[name].shape != b[name].shape:
@@ -122,7 +133,10 @@ def compare_weights(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> tuple
         if not np.array_equal(a[name], b[name], equal_nan=True):
             with np.errstate(invalid="ignore", over="ignore"):
                 diff = np.abs(a[name].astype(np.float64) - b[name].astype(np.float64))
-            return (name, float(np.nanmax(diff)) if np.isfinite(diff).any() else float("inf"))
+            return (
+                name,
+                float(np.nanmax(diff)) if np.isfinite(diff).any() else float("inf"),
+            )
     return None
 
 
@@ -130,7 +144,11 @@ def _checkable(run_dir: Path) -> str:
     summary = read_summary(run_dir)
     status = effective_status(summary) if summary else "unknown"
     if status not in CHECKABLE:
-        hint = " (resume it first: nnexp train --resume RUN)" if status == "interrupted" else ""
+        hint = (
+            " (resume it first: nnexp train --resume RUN)"
+            if status == "interrupted"
+            else ""
+        )
         raise RunError(
             f"{run_dir} ended as {status!r}: only a completed or diverged run has final"
             f" metrics and weights to compare a rerun with{hint}"
@@ -140,8 +158,10 @@ def _checkable(run_dir: Path) -> str:
     return status
 
 
-def check_rerun(run_dir: str | Path, *, keep: bool = False, **run_kwargs: Any) -> RerunCheck:
-    """Train ``run_dir`` again in a temporary runs folder and compare it with the original.
+def check_rerun(
+    run_dir: str | Path, *, keep: bool = False, **run_kwargs: Any
+) -> RerunCheck:
+    """Train ``run_dir`` again in a temporary runs folder; compare with the original.
 
     Parameters
     ----------
@@ -173,7 +193,9 @@ def check_rerun(run_dir: str | Path, *, keep: bool = False, **run_kwargs: Any) -
             epochs=len(new.history),
             metric_difference=compare_metrics(original.history, new.history),
             weight_difference=compare_weights(weights_a, weights_b),
-            compared_columns=[c for c in original.history.columns if c not in TIME_COLUMNS],
+            compared_columns=[
+                c for c in original.history.columns if c not in TIME_COLUMNS
+            ],
             weight_names=list(weights_a),
         )
     finally:

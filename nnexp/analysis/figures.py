@@ -158,7 +158,7 @@ def _grid_order(selection: Selection, keys: Sequence[str],
     """``{key: {value: position in the sweep spec}}`` for keys the spec lists."""
     order: dict[str, dict[Any, int]] = {}
     for spec in selection.sweep_specs:
-        grid = spec.get("grid")
+        grid = spec.get("grid") or (spec.get("spec") or {}).get("grid")
         if not isinstance(grid, dict):
             continue
         for raw_key, values in grid.items():

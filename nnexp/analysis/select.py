@@ -57,8 +57,17 @@ class Selection:
         keys: list[str] = []
         for spec in self.sweep_specs:
             for section in ("grid", "zip"):
-                keys += _mapping_keys(spec.get(section))
+                keys += _mapping_keys(_section(spec, section))
         return list(dict.fromkeys(keys))
+
+
+def _section(spec: dict[str, Any], name: str) -> Any:
+    """A section of a sweep file: top level (the sweep spec as written) or under
+    ``spec:`` (the expanded sweep.yaml that ``nnexp sweep`` writes)."""
+    inner = spec.get("spec")
+    if name not in spec and isinstance(inner, dict):
+        return inner.get(name)
+    return spec.get(name)
 
 
 def _mapping_keys(section: Any) -> list[str]:
@@ -112,10 +121,15 @@ def _folder_of(path: Path, arg: str) -> Path:
 
 
 def _run_folders(folder: Path, arg: str) -> tuple[list[Path], bool]:
-    """The run folders at or below ``folder`` and whether it was one run itself."""
+    """The run folders at or below ``folder`` and whether it was one run itself.
+
+    Hidden folders are skipped: a sweep keeps cells still training in ``.staging/``
+    and replaced attempts in ``.previous/``, which are not its results.
+    """
     if is_run_dir(folder):
         return [folder], True
-    found = discover_runs(folder)
+    found = [p for p in discover_runs(folder)
+             if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
     if not found:
         kind = "sweep folder" if is_sweep_dir(folder) else "folder"
         raise RunError(
@@ -242,7 +256,8 @@ def grid_position(config: dict[str, Any], spec: dict[str, Any]) -> tuple[int, ..
     Sorting by this lists the cells as the sweep spec does (relu, tanh, abs), not
     alphabetically as their folders do.
     """
-    grid = spec.get("grid") if isinstance(spec.get("grid"), dict) else {}
+    grid = _section(spec, "grid")
+    grid = grid if isinstance(grid, dict) else {}
     position = []
     for key, values in grid.items():
         value = _lookup(config, str(key))

@@ -38,7 +38,9 @@ def parse_params(items: list[str]) -> dict[str, Any]:
         try:
             params[key.strip()] = yaml.safe_load(raw)
         except yaml.YAMLError as err:
-            raise NnexpError(f"--param {text!r}: the value is not valid YAML: {err}") from None
+            raise NnexpError(
+                f"--param {text!r}: the value is not valid YAML: {err}"
+            ) from None
     return params
 
 
@@ -56,7 +58,9 @@ def build_activation(ref: str, params: dict[str, Any]) -> tuple[str, Any]:
     except NnexpError:
         raise
     except Exception as err:  # a plugin's constructor may raise anything
-        raise PluginError(f"building {ref} failed: {type(err).__name__}: {err}") from err
+        raise PluginError(
+            f"building {ref} failed: {type(err).__name__}: {err}"
+        ) from err
 
 
 def _num(value: float | None) -> str:
@@ -78,15 +82,39 @@ def report_table(report: ActivationReport) -> Table:
     table.add_column("note", overflow="fold", ratio=1)
     for row in report.rows:
         verdict = "[green]pass[/]" if row.passed else "[bold red]FAIL[/]"
-        table.add_row(row.region, str(row.points), _num(row.max_abs_error),
-                      _num(row.max_rel_error), verdict, row.message)
+        table.add_row(
+            row.region,
+            str(row.points),
+            _num(row.max_abs_error),
+            _num(row.max_rel_error),
+            verdict,
+            row.message,
+        )
     return table
 
 
 def check(
-    activation: Annotated[str, typer.Argument(help="A built-in activation name, or a plugin: path/to/file.py:Class or package.module:Class.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter as name=value (repeatable), e.g. --param k=2.")] = None,
-    dtype: Annotated[str, typer.Option(help=f"The dtype of the analytic derivative: {', '.join(DTYPES)}.")] = "float64",
+    activation: Annotated[
+        str,
+        typer.Argument(
+            help="A built-in activation name, or a plugin: path/to/file.py:Class"
+            " or package.module:Class."
+        ),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="A parameter as name=value (repeatable), e.g. --param k=2.",
+        ),
+    ] = None,
+    dtype: Annotated[
+        str,
+        typer.Option(
+            help=f"The dtype of the analytic derivative: {', '.join(DTYPES)}."
+        ),
+    ] = "float64",
     seed: Annotated[int, typer.Option(help="Seed of the random check points.")] = 0,
 ) -> None:
     """Check an activation's derivative against finite differences (pass/fail table).
@@ -101,12 +129,17 @@ def check(
         raise NnexpError(f"--dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
     name, act = build_activation(activation, parse_params(param or []))
     label = activation if is_plugin_ref(activation) else name
-    report = check_activation(act, rng=np.random.default_rng(seed), dtype=dtype, name=label)
+    report = check_activation(
+        act, rng=np.random.default_rng(seed), dtype=dtype, name=label
+    )
     print_wide(report_table(report))
     if report.passed:
         console.print(f"[green]{label} passed every check[/]")
         return
-    console.print(f"[bold red]{label} failed {len(report.failures)} of {len(report.rows)} checks[/]")
+    console.print(
+        f"[bold red]{label} failed {len(report.failures)} of"
+        f" {len(report.rows)} checks[/]"
+    )
     raise typer.Exit(1)
 
 

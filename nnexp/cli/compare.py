@@ -78,7 +78,7 @@ def compare_cmd(
         output.write_text(text, encoding="utf-8")
     except OSError as err:
         raise RunError(f"cannot write {output}: {err.strerror or err}") from err
-    console.print(f"wrote {output}", markup=False)
+    console.print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
 def _render(comparison: Comparison, stats: GroupStats | None, fmt: Format,

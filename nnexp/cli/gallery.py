@@ -67,7 +67,7 @@ def gallery(
     fig = make_activation_gallery(acts, x_range=bounds)
     written = save_figure(fig, output)
     console.print(f"wrote {written} ({len(acts)} activation{'s' if len(acts) != 1 else ''})",
-                  markup=False)
+                  markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ def landscape(
     spec: Annotated[
         Path,
         typer.Argument(
+            metavar="SPEC",
             dir_okay=False,
             help="Landscape spec (YAML), e.g. configs/landscape_e7.yaml.",
         ),

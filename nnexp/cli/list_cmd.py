@@ -54,7 +54,8 @@ def resolve_kind(text: str) -> str:
     close = difflib.get_close_matches(text.lower(), list(KINDS), n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise NnexpError(
-        f"unknown kind {text!r} for nnexp list.{hint} Allowed kinds: {', '.join(KINDS)}."
+        f"unknown kind {text!r} for nnexp list.{hint}"
+        f" Allowed kinds: {', '.join(KINDS)}."
     )
 
 
@@ -98,7 +99,9 @@ def kind_table(kind: str) -> Table:
     """The rich table of one registry."""
     reg = registry(kind)
     is_act = kind == "activations"
-    table = Table(title=f"{kind} ({len(reg.entries())})", title_justify="left", show_lines=False)
+    table = Table(
+        title=f"{kind} ({len(reg.entries())})", title_justify="left", show_lines=False
+    )
     table.add_column("name", style="bold cyan", no_wrap=True)
     # fold rather than truncate: a name cut to "Heavisid…" is no use to anybody
     table.add_column("aliases", overflow="fold")
@@ -120,7 +123,8 @@ def list_components(
     kind: Annotated[
         str | None,
         typer.Argument(
-            help=f"One of: {', '.join(KINDS)} (singular works too). Omit to list every kind.",
+            help=f"One of: {', '.join(KINDS)} (singular works too)."
+            " Omit to list every kind.",
             show_default=False,
         ),
     ] = None,

@@ -74,7 +74,7 @@ def plot(
                         log=log, smooth=smooth, title=title)
     written = save_figure(fig, output)
     console.print(f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''})",
-                  markup=False)
+                  markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from nnexp.cli.console import console
 from nnexp.engine.rng import stream
@@ -85,6 +86,37 @@ def model_from_spec(
     return sizes, rows, model.initializer.build(), spec.name
 
 
+def parse_initializer(text: str) -> Any:
+    """A name (``he_normal``) or a YAML mapping (``{name: randn_average, gain: 3}``)."""
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise typer.BadParameter(f"not a YAML mapping: {err}") from None
+    if not isinstance(value, dict) or "name" not in value:
+        raise typer.BadParameter(f"expected {{name: ..., gain: ...}}, got {text!r}")
+    return value
+
+
+def _model(
+    spec_or_sizes: str, activations: str | None, seed: int
+) -> tuple[list[int], list[ProbeRow], Any, str]:
+    """Sizes, rows, initialiser and a name for the output file, from either form."""
+    if _SIZES.match(spec_or_sizes):
+        sizes = [int(s) for s in re.split(r"[,x-]", spec_or_sizes.replace(" ", ""))]
+        acts = _names(activations or DEFAULT_ACTIVATIONS)
+        rows = same_activation_rows(acts, len(sizes) - 2)
+        return sizes, rows, "randn_average", "-".join(map(str, sizes))
+    path = Path(spec_or_sizes)
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        return model_from_spec(path, activations, seed)
+    raise NnexpError(
+        "SPEC_OR_SIZES must be a run spec file (.yaml) or layer sizes such as"
+        f" 5,5,5,5; got {spec_or_sizes!r}"
+    )
+
+
 def probe(
     spec_or_sizes: Annotated[
         str,
@@ -124,7 +156,7 @@ def probe(
     initializer: Annotated[
         str | None,
         typer.Option(
-            help="Initialiser name (nnexp list initializers); default the spec's, else randn_average."
+            help="Initialiser: a name (nnexp list initializers) or a mapping such as '{name: randn_average, gain: 3}'; default the spec's, else randn_average."
         ),
     ] = None,
     seed: Annotated[
@@ -147,25 +179,9 @@ def probe(
       nnexp probe configs/mnist_relu.yaml --input 400 --output 3 --draws 4
     """
     lo, hi = parse_range(x_range)
-    if _SIZES.match(spec_or_sizes):
-        sizes = [int(s) for s in re.split(r"[,x-]", spec_or_sizes.replace(" ", ""))]
-        rows = same_activation_rows(
-            _names(activations or DEFAULT_ACTIVATIONS), len(sizes) - 2
-        )
-        init: Any = initializer or "randn_average"
-        name = "-".join(map(str, sizes))
-    elif (
-        Path(spec_or_sizes).suffix.lower() in (".yaml", ".yml")
-        or Path(spec_or_sizes).is_file()
-    ):
-        sizes, rows, init, name = model_from_spec(
-            Path(spec_or_sizes), activations, seed
-        )
-        init = initializer or init
-    else:
-        raise NnexpError(
-            f"SPEC_OR_SIZES must be a run spec file (.yaml) or layer sizes such as 5,5,5,5; got {spec_or_sizes!r}"
-        )
+    sizes, rows, init, name = _model(spec_or_sizes, activations, seed)
+    if initializer is not None:
+        init = parse_initializer(initializer)
     result = probe_networks(
         sizes, rows, rng=stream(seed, "probe"), draws=draws, x_index=input_,
         y_index=output, x_range=(lo, hi), initializer=init,

@@ -40,7 +40,7 @@ def report(
     text = build_report(selection, title=title, by=by or (), sort=sort)
     written = write_report(text, output)
     size = written.stat().st_size / 1e6
-    console.print(f"wrote {written} ({len(selection.runs)} runs, {size:.1f} MB)", markup=False)
+    console.print(f"wrote {written} ({len(selection.runs)} runs, {size:.1f} MB)", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,42 +12,97 @@ from rich.table import Table
 from nnexp.cli.console import console
 from nnexp.cli.progress import TrainProgress
 from nnexp.cli.runs_cmd import find_run, print_wide
-from nnexp.cli.train import EXIT_CODES, _print_header, _print_summary, ctrl_c_finishes_the_batch, download_progress
+from nnexp.cli.train import (
+    EXIT_CODES,
+    _print_header,
+    _print_summary,
+    ctrl_c_finishes_the_batch,
+    download_progress,
+)
 from nnexp.rerun import RerunCheck, check_rerun, rerun
+
+
+SAME, DIFFER = "[green]match[/]", "[red]differ[/]"
+
+
+def metrics_text(check: RerunCheck) -> str:
+    """``match (…)`` or where the metrics first differ (column and epoch)."""
+    diff = check.metric_difference
+    if diff is None:
+        n_cols = len(check.compared_columns)
+        return f"{SAME} ({check.epochs} epochs × {n_cols} columns, time columns aside)"
+    if diff[1] is None:  # different columns or number of epochs
+        return f"{DIFFER}: {diff[0]}: original {diff[2]}, rerun {diff[3]}"
+    return (
+        f"{DIFFER}: first at column {diff[0]}, epoch {diff[1]}:"
+        f" original {diff[2]!r}, rerun {diff[3]!r}"
+    )
+
+
+def weights_text(check: RerunCheck) -> str:
+    """``match (bit for bit …)`` or the first differing array and its max difference."""
+    diff = check.weight_difference
+    if diff is None:
+        return f"{SAME} (bit for bit: {', '.join(check.weight_names)})"
+    return f"{DIFFER}: first in {diff[0]}, max |difference| {diff[1]:.3g}"
 
 
 def report_table(check: RerunCheck) -> Table:
     """Rows: status, metrics, weights, each with the first difference if any."""
-    table = Table(show_header=False, box=None, title=f"rerun check of {check.original}", title_justify="left")
+    table = Table(
+        show_header=False,
+        box=None,
+        title_justify="left",
+        title=f"rerun check of {check.original}",
+    )
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
-    same = "[green]match[/]"
-    status = same if check.original_status == check.rerun_status else "[red]differ[/]"
-    table.add_row("status", f"{status}: original {check.original_status}, rerun {check.rerun_status}")
-    diff = check.metric_difference
-    if diff is None:
-        table.add_row("metrics", f"{same} ({check.epochs} epochs × {len(check.compared_columns)} columns, time columns aside)")
-    elif diff[1] is None:
-        table.add_row("metrics", f"[red]differ[/]: {diff[0]}: original {diff[2]}, rerun {diff[3]}")
-    else:
-        table.add_row("metrics", f"[red]differ[/]: first at column {diff[0]}, epoch {diff[1]}: original {diff[2]!r}, rerun {diff[3]!r}")
-    wdiff = check.weight_difference
-    if wdiff is None:
-        table.add_row("weights", f"{same} (bit for bit: {', '.join(check.weight_names)})")
-    else:
-        table.add_row("weights", f"[red]differ[/]: first in {wdiff[0]}, max |difference| {wdiff[1]:.3g}")
+    same_status = check.original_status == check.rerun_status
+    table.add_row(
+        "status",
+        f"{SAME if same_status else DIFFER}: original {check.original_status},"
+        f" rerun {check.rerun_status}",
+    )
+    table.add_row("metrics", metrics_text(check))
+    table.add_row("weights", weights_text(check))
     if check.rerun is not None:
         table.add_row("rerun folder", str(check.rerun))
-    table.add_row("result", "[green]reproduced exactly[/]" if check.matches else "[red]NOT reproduced[/]")
+    verdict = (
+        "[green]reproduced exactly[/]" if check.matches else "[red]NOT reproduced[/]"
+    )
+    table.add_row("result", verdict)
     return table
 
 
 def rerun_cmd(
-    run: Annotated[str, typer.Argument(help="A run folder, or its name under --runs-dir (the latest match).")],
-    check: Annotated[bool, typer.Option("--check", help="Train in a temporary folder and compare metrics and weights with RUN.")] = False,
-    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Where to look for RUN by name (default runs/), and where a plain rerun goes (default: the config's output.runs_dir).")] = None,
-    keep: Annotated[bool, typer.Option("--keep", help="With --check: keep the rerun's folder.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    run: Annotated[
+        str,
+        typer.Argument(
+            help="A run folder, or its name under --runs-dir (the latest match)."
+        ),
+    ],
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Train in a temporary folder and compare metrics and weights"
+            " with RUN.",
+        ),
+    ] = False,
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs-dir",
+            help="Where to look for RUN by name (default runs/), and where a plain"
+            " rerun goes (default: the config's output.runs_dir).",
+        ),
+    ] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="With --check: keep the rerun's folder.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress display.")
+    ] = False,
 ) -> None:
     """Train again from a run's config.yaml; with --check, verify it reproduces exactly.
 
@@ -63,10 +118,22 @@ def rerun_cmd(
     callbacks = [] if quiet else [TrainProgress(console)]
     with ctrl_c_finishes_the_batch(stop):
         if check:
-            result = check_rerun(folder, keep=keep, callbacks=callbacks, stop=stop, progress=download_progress())
+            result = check_rerun(
+                folder,
+                keep=keep,
+                callbacks=callbacks,
+                stop=stop,
+                progress=download_progress(),
+            )
         else:
-            new = rerun(folder, runs_dir=runs_dir, callbacks=callbacks, stop=stop,
-                        progress=download_progress(), on_start=None if quiet else _print_header)
+            new = rerun(
+                folder,
+                runs_dir=runs_dir,
+                callbacks=callbacks,
+                stop=stop,
+                progress=download_progress(),
+                on_start=None if quiet else _print_header,
+            )
     if check:
         print_wide(report_table(result))
         if result.rerun_status == "interrupted":

@@ -54,10 +54,13 @@ def find_run(text: str | Path, runs_dir: Path = Path("runs")) -> Path:
     matches = [p for p in found if str(text) in p.name]
     if matches:
         return max(matches, key=lambda p: p.name)  # folder names start with the date
-    close = difflib.get_close_matches(str(text), [p.name for p in found], n=3, cutoff=0.5)
+    close = difflib.get_close_matches(
+        str(text), [p.name for p in found], n=3, cutoff=0.5
+    )
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise RunError(
-        f"run {str(text)!r} not found: it is not a folder, nor a run under {runs_dir}.{hint}"
+        f"run {str(text)!r} not found: it is not a folder, nor a run under"
+        f" {runs_dir}.{hint}"
         " Run `nnexp runs` to list the runs."
     )
 
@@ -88,7 +91,11 @@ def matches(value: Any, wanted: Any) -> bool:
     if isinstance(value, str) and isinstance(wanted, str):
         return normalize_name(value) == normalize_name(wanted)
     if isinstance(value, int | float) and isinstance(wanted, int | float):
-        return not isinstance(value, bool) and not isinstance(wanted, bool) and value == wanted
+        return (
+            not isinstance(value, bool)
+            and not isinstance(wanted, bool)
+            and value == wanted
+        )
     return value == wanted
 
 
@@ -120,7 +127,9 @@ def _flat_keys(config: Any, prefix: str = "") -> list[str]:
     return keys
 
 
-def select(runs: list[Run], filters: list[tuple[str, Any]], status: str | None) -> list[Run]:
+def select(
+    runs: list[Run], filters: list[tuple[str, Any]], status: str | None
+) -> list[Run]:
     """Runs passing every filter; a key that no run has is an error (a typo)."""
     for key, _ in filters:
         if runs and all(lookup(r.config, key) is _MISSING for r in runs):
@@ -155,28 +164,58 @@ def run_row(run: Run, root: Path) -> list[str]:
     """The table cells of one run."""
     c, s = run.config, run.summary
     opt = c.get("optimizer")
-    lrs = [o.get("lr") for o in (opt if isinstance(opt, list) else [opt]) if isinstance(o, dict)]
+    lrs = [
+        o.get("lr")
+        for o in (opt if isinstance(opt, list) else [opt])
+        if isinstance(o, dict)
+    ]
     done, planned = s.get("epochs"), (c.get("training") or {}).get("epochs")
-    epochs = f"{done if done is not None else len(run.history)}/{planned if planned else '?'}"
+    done = done if done is not None else len(run.history)
+    epochs = f"{done}/{planned if planned else '?'}"
     status = run.status
-    colour = {"completed": "green", "diverged": "red", "failed": "red", "interrupted": "yellow"}
+    colour = {
+        "completed": "green",
+        "diverged": "red",
+        "failed": "red",
+        "interrupted": "yellow",
+    }
     try:
         folder = str(run.path.relative_to(root))
     except ValueError:
         folder = str(run.path)
     return [
-        run.name, folder_date(run.path), f"[{colour.get(status, 'cyan')}]{status}[/]",
-        _name(c.get("dataset")), _name((c.get("model") or {}).get("activation")),
-        _name(opt), ",".join(f"{lr:g}" for lr in lrs if isinstance(lr, int | float)) or "-",
-        epochs, _metric(s.get("final"), "val_"), _metric(s.get("test")), folder,
+        run.name,
+        folder_date(run.path),
+        f"[{colour.get(status, 'cyan')}]{status}[/]",
+        _name(c.get("dataset")),
+        _name((c.get("model") or {}).get("activation")),
+        _name(opt),
+        ",".join(f"{lr:g}" for lr in lrs if isinstance(lr, int | float)) or "-",
+        epochs,
+        _metric(s.get("final"), "val_"),
+        _metric(s.get("test")),
+        folder,
     ]
 
 
 def runs_table(runs: list[Run], root: Path) -> Table:
     table = Table(title=f"runs in {root} ({len(runs)})", title_justify="left")
-    for col in ("name", "date", "status", "dataset", "activation", "optimizer", "lr",
-                "epochs", "val", "test", "folder"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("date", "status"), min_width=4)
+    for col in (
+        "name",
+        "date",
+        "status",
+        "dataset",
+        "activation",
+        "optimizer",
+        "lr",
+        "epochs",
+        "val",
+        "test",
+        "folder",
+    ):
+        table.add_column(
+            col, overflow="fold", no_wrap=col in ("date", "status"), min_width=4
+        )
     for run in runs:
         table.add_row(*run_row(run, root))
     return table
@@ -188,15 +227,32 @@ def _load_all(root: Path) -> list[Run]:
         try:
             runs.append(load_run(path))
         except RunError:  # a damaged folder is shown, not fatal to the listing
-            runs.append(Run(path=path, config={}, summary={"status": "unreadable"},
-                            history=pd.DataFrame()))
+            runs.append(
+                Run(
+                    path=path,
+                    config={},
+                    summary={"status": "unreadable"},
+                    history=pd.DataFrame(),
+                )
+            )
     return runs
 
 
 def runs(
-    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where to look for run folders.")] = Path("runs"),
-    filters: Annotated[list[str] | None, typer.Option("--filter", help="Keep runs whose config has key=value (dotted keys; repeatable).")] = None,
-    status: Annotated[str | None, typer.Option(help=f"Keep runs with this status: {', '.join(STATUSES)}.")] = None,
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Where to look for run folders.")
+    ] = Path("runs"),
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="Keep runs whose config has key=value (dotted keys; repeatable).",
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"Keep runs with this status: {', '.join(STATUSES)}."),
+    ] = None,
 ) -> None:
     """List the runs under a runs directory with their settings and final metrics.
 
@@ -208,12 +264,21 @@ def runs(
     if status is not None and status not in (*STATUSES, "unreadable"):
         close = difflib.get_close_matches(status, STATUSES, n=2)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise NnexpError(f"--status {status!r}: expected one of {', '.join(STATUSES)}.{hint}")
+        raise NnexpError(
+            f"--status {status!r}: expected one of {', '.join(STATUSES)}.{hint}"
+        )
     if not runs_dir.is_dir():
-        raise RunError(f"runs directory {runs_dir} does not exist (train a run first: nnexp train SPEC)")
+        raise RunError(
+            f"runs directory {runs_dir} does not exist"
+            " (train a run first: nnexp train SPEC)"
+        )
     selected = select(_load_all(runs_dir), parse_filters(filters or []), status)
     if not selected:
-        console.print(f"no runs in {runs_dir} match" if (filters or status) else f"no runs in {runs_dir}")
+        console.print(
+            f"no runs in {runs_dir} match"
+            if (filters or status)
+            else f"no runs in {runs_dir}"
+        )
         return
     print_wide(runs_table(selected, runs_dir))
 

@@ -14,8 +14,21 @@ from nnexp.cli.runs_cmd import find_run, folder_date, print_wide
 from nnexp.runs.reader import Run, load_run
 
 #: summary fields shown first, in this order (the rest follow as they come)
-_FIRST = ("name", "status", "message", "error", "epochs", "epochs_planned", "best_epoch",
-          "stopped_early", "seed", "wall_seconds", "samples_per_second", "started", "finished")
+_FIRST = (
+    "name",
+    "status",
+    "message",
+    "error",
+    "epochs",
+    "epochs_planned",
+    "best_epoch",
+    "stopped_early",
+    "seed",
+    "wall_seconds",
+    "samples_per_second",
+    "started",
+    "finished",
+)
 _SECTIONS = ("final", "best", "test")
 _HIDDEN = ("pid", "host", "plots", "wall_seconds_before", "train_seconds")
 
@@ -42,32 +55,50 @@ def _plain(value: Any) -> str:
 def summary_table(run: Run) -> Table:
     """Key/value rows of summary.json: status first, metrics sections, then the rest."""
     s = dict(run.summary)
-    table = Table(title=f"run {run.path}", title_justify="left", show_header=False, box=None)
+    table = Table(
+        title=f"run {run.path}", title_justify="left", show_header=False, box=None
+    )
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("date", folder_date(run.path))
-    s["status"] = run.status + (" (process gone)" if run.status != s.get("status") else "")
+    s["status"] = run.status + (
+        " (process gone)" if run.status != s.get("status") else ""
+    )
     for key in _FIRST:
         if s.get(key) not in (None, ""):
             table.add_row(key, fmt(s[key], key))
     for section in _SECTIONS:
         metrics = s.get(section) or {}
-        shown = ", ".join(f"{k} {fmt(v, k)}" for k, v in metrics.items() if k not in ("epoch",))
+        shown = ", ".join(
+            f"{k} {fmt(v, k)}" for k, v in metrics.items() if k not in ("epoch",)
+        )
         if shown:
             table.add_row(section, shown)
     for key, value in s.items():
-        if key not in (*_FIRST, *_SECTIONS, *_HIDDEN) and value not in (None, "", [], {}):
+        if key not in (*_FIRST, *_SECTIONS, *_HIDDEN) and value not in (
+            None,
+            "",
+            [],
+            {},
+        ):
             table.add_row(key, _plain(value))
     return table
 
 
 def metrics_table(run: Run, last: int, every_column: bool = False) -> Table:
     """The last ``last`` epochs, one column per epoch and one row per metric (the
-    per-layer metrics only with ``every_column``): many metrics fit a narrow terminal."""
+    per-layer metrics only with ``every_column``): many metrics still fit a terminal.
+    """
     frame = run.history.tail(last)
-    cols = [c for c in frame.columns if c != "epoch" and (every_column or not c.startswith("layer"))]
-    table = Table(title=f"metrics (last {len(frame)} of {len(run.history)} epochs)",
-                  title_justify="left")
+    cols = [
+        c
+        for c in frame.columns
+        if c != "epoch" and (every_column or not c.startswith("layer"))
+    ]
+    table = Table(
+        title=f"metrics (last {len(frame)} of {len(run.history)} epochs)",
+        title_justify="left",
+    )
     table.add_column("epoch", style="bold cyan", no_wrap=True)
     for epoch in frame["epoch"]:
         table.add_column(str(int(epoch)), justify="right", no_wrap=True)
@@ -77,11 +108,25 @@ def metrics_table(run: Run, last: int, every_column: bool = False) -> Table:
 
 
 def show(
-    run: Annotated[str, typer.Argument(help="A run folder, or its name under --runs-dir (the latest match).")],
-    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where to look for RUN by name.")] = Path("runs"),
-    last: Annotated[int, typer.Option(min=1, help="How many of the last epochs to show.")] = 5,
-    layers: Annotated[bool, typer.Option("--layers", help="Also show the per-layer metrics columns.")] = False,
-    config: Annotated[bool, typer.Option("--config/--no-config", help="Show the resolved config.yaml.")] = True,
+    run: Annotated[
+        str,
+        typer.Argument(
+            help="A run folder, or its name under --runs-dir (the latest match)."
+        ),
+    ],
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Where to look for RUN by name.")
+    ] = Path("runs"),
+    last: Annotated[
+        int, typer.Option(min=1, help="How many of the last epochs to show.")
+    ] = 5,
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Also show the per-layer metrics columns.")
+    ] = False,
+    config: Annotated[
+        bool,
+        typer.Option("--config/--no-config", help="Show the resolved config.yaml."),
+    ] = True,
 ) -> None:
     """Show one run: its summary, resolved config and the last epochs of its metrics.
 
@@ -94,7 +139,12 @@ def show(
     if config and found.paths.config.is_file():
         console.print()
         console.print("[bold]config.yaml[/]")
-        console.print(found.paths.config.read_text(), markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            found.paths.config.read_text(),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if len(found.history):
         console.print()
         print_wide(metrics_table(found, last, layers))

@@ -173,7 +173,7 @@ def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
         console.print("actions: " + ", ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
     for note in planned.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print("dry run: nothing was trained and no folder was written.")
+    console.print("dry run: nothing was trained or written.")
 
 
 # the live display ------------------------------------------------------------------------
@@ -285,6 +285,8 @@ class SweepDisplay:
                      for key in ("accuracy", "loss") if event["metrics"].get(f"test_{key}") is not None), "")
         if status == "failed":
             detail = (event.get("error") or "").splitlines()[0][:160] if event.get("error") else ""
+        elif status == "diverged":
+            detail = event.get("message") or detail
         elif test:
             detail += f"  {test}"
         done = int(self.progress.tasks[0].completed)

@@ -26,6 +26,10 @@ from nnexp.runs.layout import RunPaths
 from nnexp.training.callbacks import Callback
 
 
+#: minimum wall time between two epoch checkpoints
+CHECKPOINT_SECONDS = 2.0
+
+
 def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "nnexp": __version__}
 
@@ -59,6 +63,7 @@ class RunWriter(Callback):
         self.summary = dict(summary)
         self.columns: list[str] | None = None
         self.started = time.time()
+        self._last_checkpoint = -math.inf
         if config_text is not None:
             atomic_write_bytes(paths.config, config_text.encode())
         self.summary.update(
@@ -86,8 +91,18 @@ class RunWriter(Callback):
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         self._append(row)
-        if self.checkpoint:
+        # a checkpoint at most every CHECKPOINT_SECONDS (5000 one-millisecond epochs of
+        # the logic-gates task must not spend their time writing files); the last one is
+        # always written by on_train_end, and a resume drops metrics rows written after
+        # the checkpoint it continues from
+        now = time.monotonic()
+        if self.checkpoint and now - self._last_checkpoint >= CHECKPOINT_SECONDS:
             save_checkpoint(self.paths.checkpoint, snapshot())
+            self._last_checkpoint = now
+
+    def on_train_end(self, result: Any) -> None:
+        if self.checkpoint and result.state is not None:
+            save_checkpoint(self.paths.checkpoint, result.state)
 
     def _append(self, row: dict[str, Any]) -> None:
         new = not self.paths.metrics.exists()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
-import queue as queue_mod
 import signal
 import sys
 import threading
@@ -47,6 +46,7 @@ class LocalExecutor:
         self.jobs = max(1, int(jobs))
         self.futures: dict[Future, CellJob] = {}
         self.started: set[str] = set()
+        self.breaks: dict[str, int] = {}  # pool breaks each queued cell went through
         self.pool: ProcessPoolExecutor | None = None
         self.folder: Path | None = None
 
@@ -58,7 +58,9 @@ class LocalExecutor:
         self.folder = folder
         self.ctx = multiprocessing.get_context(_start_method())
         self.stop_event = self.ctx.Event()
-        self.queue = self.ctx.Queue()
+        # a SimpleQueue writes at once (no feeder thread): a worker that dies right
+        # after saying "start" has said it
+        self.queue = self.ctx.SimpleQueue()
         self.pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -98,14 +100,15 @@ class LocalExecutor:
 
     def _drain(self) -> list[dict[str, Any]]:
         messages = []
-        while True:
-            try:
-                message = self.queue.get_nowait()
-            except (queue_mod.Empty, OSError, ValueError):
-                return messages
-            if message.get("kind") == "start":
-                self.started.add(message["cell"])
-            messages.append(message)
+        try:
+            while not self.queue.empty():
+                message = self.queue.get()
+                if message.get("kind") == "start":
+                    self.started.add(message["cell"])
+                messages.append(message)
+        except (OSError, EOFError, ValueError):  # the queue is closed
+            pass
+        return messages
 
     def _restart(self) -> list[CellOutcome]:
         """A worker died: fail the cells that were training, run the rest again."""
@@ -116,7 +119,8 @@ class LocalExecutor:
         self.pool = self._new_pool()
         outcomes = []
         for job in jobs:
-            if job.name in self.started:
+            self.breaks[job.name] = self.breaks.get(job.name, 0) + 1
+            if job.name in self.started or self.breaks[job.name] > 2:
                 error = ("the worker process died while this cell trained (killed, or out of "
                          "memory?); rerun it with --resume SWEEP_DIR --retry-failed")
                 outcomes.append(CellOutcome(job.name, "failed", error))

@@ -192,6 +192,7 @@ def cell_row(cell: Cell, keys: Sequence[str], summary: Mapping[str, Any] | None,
     row["wall_seconds"] = s.get("wall_seconds")
     row["run_folder"] = cell.name
     row["error"] = s.get("error") or ""
+    row["message"] = s.get("message") or ""
     return row
 
 
@@ -202,10 +203,13 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         return frame
     order = {"final": 1, "best": 2, "test": 3}
     head = [c for c in frame.columns if c.split("_")[0] not in order]
-    tail = ["wall_seconds", "run_folder", "error"]
+    tail = ["wall_seconds", "run_folder", "error", "message"]
     metrics = sorted((c for c in frame.columns if c.split("_")[0] in order),
                      key=lambda c: order[c.split("_")[0]])
     head = [c for c in head if c not in tail]
+    for column in ("seed", "epochs", "best_epoch"):  # whole numbers, even with blanks
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     return frame[head + metrics + tail]
 
 

@@ -340,4 +340,5 @@ def _frame(sweep: Sweep, rows: Mapping[str, dict]) -> pd.DataFrame:
 def _end_event(outcome: CellOutcome, row: Mapping[str, Any]) -> Event:
     metrics = {k: v for k, v in row.items() if k.startswith(("final_", "test_")) and v is not None}
     return {"kind": "end", "cell": outcome.name, "status": outcome.status, "error": outcome.error,
-            "seconds": outcome.seconds, "host": outcome.host, "metrics": metrics}
+            "message": row.get("message") or "", "seconds": outcome.seconds, "host": outcome.host,
+            "metrics": metrics}

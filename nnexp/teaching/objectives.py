@@ -240,6 +240,8 @@ FUNCTIONS: dict[str, Any] = {
         "maximum",
     )
 }  # fmt: skip
+#: the functions among them that take two arguments (all others take one)
+BINARY = frozenset({"arctan2", "hypot", "minimum", "maximum"})
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 VARIABLES = ("w1", "w2")
 _OPERATORS = (
@@ -277,8 +279,12 @@ def _check_node(node: ast.AST, text: str) -> None:
                 f"the function {node.func.id!r} is not allowed {where}; allowed"
                 f" functions: {', '.join(FUNCTIONS)}"
             )
-        if node.keywords:
-            raise ValueError(f"keyword arguments are not allowed {where}")
+        arity = 2 if node.func.id in BINARY else 1
+        if node.keywords or len(node.args) != arity:
+            # a ufunc's extra positional argument is `out`: it would write into w1/w2
+            raise ValueError(
+                f"{node.func.id} takes exactly {arity} argument(s) {where}, and no keywords"
+            )
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise ValueError(

@@ -116,17 +116,7 @@ def parse_objective(value: Any) -> ObjectiveRef:
         raise _fail("name", f"unknown objective {name!r}.{hint} Allowed: {names}")
     entry = OBJECTIVES.resolve(name)
     known = {p.name for p in entry.params}
-    allowed = f"allowed: {entry.allowed()}"
-    problems = [
-        (k, f"unknown parameter of objective {entry.name}; {allowed}")
-        for k in raw
-        if k not in known
-    ]
-    problems += [
-        (p.name, "required key is missing")
-        for p in entry.params
-        if p.required and p.name not in raw
-    ]
+    problems = _param_problems(entry, raw)
     if problems:
         raise Problems(problems)
     try:
@@ -135,6 +125,15 @@ def parse_objective(value: Any) -> ObjectiveRef:
         raise _fail(_param_named_in(str(err), known), str(err)) from None
     params = {f.name: getattr(built, f.name) for f in fields(built) if f.init}
     return ObjectiveRef(entry.name, params)
+
+
+def _param_problems(entry: Any, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Unknown and missing parameters of an objective, keyed by parameter."""
+    known = {p.name for p in entry.params}
+    unknown = f"unknown parameter of objective {entry.name}; allowed: {entry.allowed()}"
+    out = [(k, unknown) for k in raw if k not in known]
+    missing = [p.name for p in entry.params if p.required and p.name not in raw]
+    return out + [(name, "required key is missing") for name in missing]
 
 
 def _objective_names() -> str:

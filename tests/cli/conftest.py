@@ -47,7 +47,11 @@ def run_module(args: Sequence[str | os.PathLike[str]], cwd: Path, timeout: float
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "nnexp", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -60,7 +64,7 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 @pytest.fixture
 def forget_plugins():
-    """Plugins register globally; drop what a test loaded so other tests see built-ins."""
+    """Plugins register globally: drop what a test loaded (others see built-ins)."""
     registries = [registry_for(kind) for kind in KINDS]
     saved = [(dict(r._entries), dict(r._lookup)) for r in registries]
     yield

@@ -18,7 +18,7 @@ from conftest import QUICKSTART, small
 from nnexp import api
 from nnexp.errors import DataError, RunError
 from nnexp.evaluate_run import evaluate_run, parse_dataset_ref
-from nnexp.rerun import check_rerun, compare_metrics, compare_weights, rerun
+from nnexp.rerun import check_rerun, compare_metrics, compare_weights
 from nnexp.runs.reader import load_run
 
 
@@ -31,9 +31,13 @@ def run_copy(trained_run, tmp_path: Path) -> Path:
 # --- eval -----------------------------------------------------------------------------
 
 
-def test_evaluate_run_reproduces_the_test_and_validation_metrics_of_training(trained_run):
+def test_evaluate_run_reproduces_the_test_and_validation_metrics_of_training(
+    trained_run,
+):
     test = evaluate_run(trained_run.path)
-    assert test["split"] == "test" and test["n"] == 2000 and test["dataset"] == "mnist_10k"
+    assert (
+        test["split"] == "test" and test["n"] == 2000 and test["dataset"] == "mnist_10k"
+    )
     assert test["loss"] == trained_run.summary["test"]["loss"]
     assert test["accuracy"] == trained_run.summary["test"]["accuracy"]
     val = evaluate_run(trained_run.path, split="val")  # the same held-out 30 digits
@@ -43,9 +47,13 @@ def test_evaluate_run_reproduces_the_test_and_validation_metrics_of_training(tra
 
 
 def test_evaluate_run_on_another_data_set_of_the_same_shape(trained_run):
-    same = evaluate_run(trained_run.path, "{name: mnist_10k, limit: 300, validation: 0.1}")
+    same = evaluate_run(
+        trained_run.path, "{name: mnist_10k, limit: 300, validation: 0.1}"
+    )
     assert same == evaluate_run(trained_run.path)  # spelled out, the run's own data set
-    other = evaluate_run(trained_run.path, "{name: mnist_10k, limit: 500, validation: 0.2}", "train")
+    other = evaluate_run(
+        trained_run.path, "{name: mnist_10k, limit: 500, validation: 0.2}", "train"
+    )
     assert other["n"] == 400
     assert 0.0 <= other["accuracy"] <= 1.0 and math.isfinite(other["loss"])
 
@@ -59,14 +67,31 @@ def test_eval_command_prints_loss_and_accuracy(cli: Callable, trained_run):
     assert f"{100 * trained_run.summary['final']['val_accuracy']:.2f}%" in out
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--dataset", "sincos"], ["sincos", "1 input features", "784", "regression"]),
-    (["--dataset", "{name: blobs, features: 784, classes: 3}"], ["3 outputs", "10"]),
-    (["--dataset", "mnsit"], ["mnsit", "mnist"]),
-    (["--dataset", "[1, 2]"], ["--dataset", "name"]),
-    (["--dataset", "{name: mnist_10k, validation: null}", "--split", "val"], ["no val split"]),
-    (["--split", "training"], ["training", "test, val, train"]),
-], ids=["other-shape", "other-outputs", "unknown-dataset", "not-a-dataset", "no-such-split", "bad-split"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--dataset", "sincos"], ["sincos", "1 input features", "784", "regression"]),
+        (
+            ["--dataset", "{name: blobs, features: 784, classes: 3}"],
+            ["3 outputs", "10"],
+        ),
+        (["--dataset", "mnsit"], ["mnsit", "mnist"]),
+        (["--dataset", "[1, 2]"], ["--dataset", "name"]),
+        (
+            ["--dataset", "{name: mnist_10k, validation: null}", "--split", "val"],
+            ["no val split"],
+        ),
+        (["--split", "training"], ["training", "test, val, train"]),
+    ],
+    ids=[
+        "other-shape",
+        "other-outputs",
+        "unknown-dataset",
+        "not-a-dataset",
+        "no-such-split",
+        "bad-split",
+    ],
+)
 def test_eval_bad_input_exits_2(cli: Callable, trained_run, args, expected):
     result = cli("eval", trained_run.path, *args)
     text = result.stderr + result.stdout
@@ -76,7 +101,9 @@ def test_eval_bad_input_exits_2(cli: Callable, trained_run, args, expected):
         assert part in text, (part, text)
 
 
-def test_eval_without_weights_or_folder_exits_2(cli: Callable, run_copy: Path, tmp_path: Path):
+def test_eval_without_weights_or_folder_exits_2(
+    cli: Callable, run_copy: Path, tmp_path: Path
+):
     (run_copy / "model.npz").unlink()
     result = cli("eval", run_copy)
     assert result.exit_code == 2 and "no model.npz" in result.stderr
@@ -105,7 +132,9 @@ def test_rerun_check_reproduces_a_run_exactly(cli: Callable, trained_run):
     assert "2 epochs" in out and "W1, b1, W2, b2" in out
 
 
-def _edit_metrics(folder: Path, column: str, epoch: int, change: Callable[[float], float]) -> None:
+def _edit_metrics(
+    folder: Path, column: str, epoch: int, change: Callable[[float], float]
+) -> None:
     path = folder / "metrics.csv"
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -131,7 +160,9 @@ def test_rerun_check_ignores_the_time_columns(run_copy: Path):
     _edit_metrics(run_copy, "train_seconds", 2, lambda v: v * 3.0)
     check = check_rerun(run_copy)
     assert check.matches and check.metrics_match and check.weights_match
-    assert "seconds" not in check.compared_columns and "val_loss" in check.compared_columns
+    assert (
+        "seconds" not in check.compared_columns and "val_loss" in check.compared_columns
+    )
     assert check.rerun is None  # the temporary rerun folder is gone
 
 
@@ -155,17 +186,24 @@ def test_rerun_check_refuses_an_interrupted_run(cli: Callable, run_copy: Path):
     assert "interrupted" in result.stderr and "--resume" in result.stderr
 
 
-def test_plain_rerun_trains_a_new_identical_run(cli: Callable, trained_run, tmp_path: Path):
+def test_plain_rerun_trains_a_new_identical_run(
+    cli: Callable, trained_run, tmp_path: Path
+):
     result = cli("rerun", trained_run.path, "--runs-dir", tmp_path, "--quiet")
     assert result.exit_code == 0, result.stderr
     (folder,) = list(tmp_path.iterdir())
     new = load_run(folder)
     assert new.status == "completed" and folder != trained_run.path
     time_cols = ["train_seconds", "seconds"]
-    pd.testing.assert_frame_equal(new.history.drop(columns=time_cols),
-                                  trained_run.history.drop(columns=time_cols), check_exact=True)
-    assert new.config == {**trained_run.config, "output": {**trained_run.config["output"],
-                                                           "runs_dir": str(tmp_path.resolve())}}
+    pd.testing.assert_frame_equal(
+        new.history.drop(columns=time_cols),
+        trained_run.history.drop(columns=time_cols),
+        check_exact=True,
+    )
+    assert new.config == {
+        **trained_run.config,
+        "output": {**trained_run.config["output"], "runs_dir": str(tmp_path.resolve())},
+    }
 
 
 def test_rerun_of_a_different_seed_differs(trained_run, tmp_path: Path):
@@ -177,12 +215,24 @@ def test_rerun_of_a_different_seed_differs(trained_run, tmp_path: Path):
 
 
 def test_compare_metrics_and_weights_edge_cases():
-    a = pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5], "val": [math.nan, math.nan], "seconds": [1, 2]})
-    assert compare_metrics(a, a.assign(seconds=[5, 6])) is None  # NaN equals NaN; time ignored
+    a = pd.DataFrame(
+        {
+            "epoch": [1, 2],
+            "loss": [1.0, 0.5],
+            "val": [math.nan, math.nan],
+            "seconds": [1, 2],
+        }
+    )
+    assert (
+        compare_metrics(a, a.assign(seconds=[5, 6])) is None
+    )  # NaN equals NaN; time ignored
     assert compare_metrics(a, a.assign(loss=[1.0, 0.25])) == ("loss", 2, 0.5, 0.25)
     assert compare_metrics(a, a.iloc[:1])[0] == "epochs"
     assert compare_metrics(a, a.drop(columns=["val"]))[0] == "columns"
     w = {"W1": np.zeros((2, 3)), "b1": np.zeros(3)}
     assert compare_weights(w, {k: v.copy() for k, v in w.items()}) is None
     assert compare_weights(w, {"W1": w["W1"]}) == ("b1", math.inf)
-    assert compare_weights(w, {"W1": np.zeros((3, 2)), "b1": w["b1"]}) == ("W1", math.inf)
+    assert compare_weights(w, {"W1": np.zeros((3, 2)), "b1": w["b1"]}) == (
+        "W1",
+        math.inf,
+    )

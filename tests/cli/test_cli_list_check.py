@@ -1,4 +1,4 @@
-"""``nnexp list`` (the registries as tables) and ``nnexp check`` (finite differences)."""
+"""``nnexp list`` (registries as tables) and ``nnexp check`` (finite differences)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from nnexp.errors import NnexpError
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_list_kind_shows_every_entry_with_its_aliases_and_parameters(cli: Callable, kind: str):
+def test_list_kind_shows_every_entry_with_its_aliases_and_parameters(
+    cli: Callable, kind: str
+):
     result = cli("list", kind)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
@@ -29,7 +31,10 @@ def test_list_kind_shows_every_entry_with_its_aliases_and_parameters(cli: Callab
         for alias in entry.aliases:
             assert alias in out, (entry.name, alias)
         for param in entry.params:
-            assert re.search(rf"\b{re.escape(param.name)}:", out), (entry.name, param.name)
+            assert re.search(rf"\b{re.escape(param.name)}:", out), (
+                entry.name,
+                param.name,
+            )
 
 
 def test_list_activations_shows_defaults_families_and_gains(cli: Callable):
@@ -44,8 +49,13 @@ def test_list_activations_shows_defaults_families_and_gains(cli: Callable):
 
 def test_list_optimizers_shows_spec_defaults(cli: Callable):
     out = cli("list", "optimizers").stdout
-    for text in ("lr: float = 0.01", "momentum: float = 0.0", "nesterov: bool = False",
-                 "beta2: float = 0.999", "weight_decay: float = 0.01"):
+    for text in (
+        "lr: float = 0.01",
+        "momentum: float = 0.0",
+        "nesterov: bool = False",
+        "beta2: float = 0.999",
+        "weight_decay: float = 0.01",
+    ):
         assert text in out
 
 
@@ -56,8 +66,15 @@ def test_list_without_argument_lists_every_kind(cli: Callable):
         assert re.search(rf"^{kind} \(\d+\)", result.stdout, re.MULTILINE), kind
 
 
-@pytest.mark.parametrize(("text", "kind"), [("Activation", "activations"), ("loss", "losses"),
-                                            ("data-sets", "datasets"), ("SCHEDULES", "schedules")])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Activation", "activations"),
+        ("loss", "losses"),
+        ("data-sets", "datasets"),
+        ("SCHEDULES", "schedules"),
+    ],
+)
 def test_kind_spellings(text: str, kind: str):
     assert resolve_kind(text) == kind
 
@@ -65,7 +82,9 @@ def test_kind_spellings(text: str, kind: str):
 def test_unknown_kind_exits_2_with_close_matches(cli: Callable):
     result = cli("list", "activatons")
     assert result.exit_code == 2
-    assert "activatons" in result.stderr and "Did you mean: activations" in result.stderr
+    assert (
+        "activatons" in result.stderr and "Did you mean: activations" in result.stderr
+    )
     assert "Traceback" not in result.stderr + result.stdout
     with pytest.raises(NnexpError, match="Allowed kinds: activations"):
         resolve_kind("widgets")
@@ -115,6 +134,16 @@ class Scaled:
         return np.full_like(z, self.k)
 
 
+class Sine:
+    """sin(x), with its exact derivative cos(x)."""
+
+    def forward(self, z):
+        return np.sin(z)
+
+    def derivative(self, z, a):
+        return np.cos(z)
+
+
 class NoDerivative:
     def forward(self, z):
         return z
@@ -132,11 +161,22 @@ def plugin_dir(tmp_path: Path, monkeypatch, forget_plugins) -> Path:
 
 def _rows(out: str) -> dict[str, str]:
     """Region (first words of a table row) → the row's text."""
-    return {m.group(1).strip(): m.group(0) for m in re.finditer(r"│ ([^│]+?) +│.*", out)}
+    return {
+        m.group(1).strip(): m.group(0) for m in re.finditer(r"│ ([^│]+?) +│.*", out)
+    }
 
 
-@pytest.mark.parametrize("args", [["relu"], ["softplus", "--param", "k=2"], ["LeakyReLU", "-p", "alpha=0.2"],
-                                  ["tanh", "--dtype", "float32"], ["softmax"], ["exp"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["relu"],
+        ["softplus", "--param", "k=2"],
+        ["LeakyReLU", "-p", "alpha=0.2"],
+        ["tanh", "--dtype", "float32"],
+        ["softmax"],
+        ["exp"],
+    ],
+)
 def test_builtin_activations_pass(cli: Callable, args: list[str]):
     result = cli("check", *args)
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -151,7 +191,24 @@ def test_a_correct_plugin_passes(cli: Callable, plugin_dir: Path):
     assert "acts/mine.py:Soft passed every check" in result.stdout
 
 
-def test_a_plugin_with_a_wrong_derivative_fails_with_exit_1(cli: Callable, plugin_dir: Path):
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine/gradcheck.py: the large-|x| region differences with the relative step "
+        "h = 1e-6*|x| (about 1e-2 at |x| = 1e4), whose truncation error"
+        " h^2 |f'''(x)| / 6 "
+        "(about 1e-5) exceeds rtol 1e-5 for any activation still curved at large |x|: "
+        "a correct sin is reported as failing"
+    ),
+)
+def test_a_correct_oscillating_plugin_passes(cli: Callable, plugin_dir: Path):
+    result = cli("check", "acts/mine.py:Sine")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_plugin_with_a_wrong_derivative_fails_with_exit_1(
+    cli: Callable, plugin_dir: Path
+):
     result = cli("check", "acts/mine.py:WrongSoft")
     assert result.exit_code == 1
     out = result.stdout
@@ -167,17 +224,29 @@ def test_plugin_parameters_are_passed(cli: Callable, plugin_dir: Path):
     assert "scale 3" in result.stdout  # the largest |f'| on [-4, 4] is k
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["sofplus"], ["sofplus", "softplus"]),
-    (["softplus", "--param", "kk=2"], ["--param", "kk", "allowed: k"]),
-    (["softplus", "--param", "k=-1"], ["--param", "k must be"]),
-    (["softplus", "--param", "k"], ["--param", "name=value"]),
-    (["relu", "--dtype", "float16"], ["--dtype", "float32"]),
-    (["acts/missing.py:Soft"], ["missing.py", "does not exist"]),
-    (["acts/mine.py:Sotf"], ["has no 'Sotf'", "Soft"]),
-    (["acts/mine.py:NoDerivative"], ["NoDerivative", "derivative()"]),
-], ids=["unknown-name", "unknown-param", "bad-param-value", "param-without-value", "bad-dtype",
-        "missing-plugin-file", "missing-plugin-class", "plugin-without-derivative"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["sofplus"], ["sofplus", "softplus"]),
+        (["softplus", "--param", "kk=2"], ["--param", "kk", "allowed: k"]),
+        (["softplus", "--param", "k=-1"], ["--param", "k must be"]),
+        (["softplus", "--param", "k"], ["--param", "name=value"]),
+        (["relu", "--dtype", "float16"], ["--dtype", "float32"]),
+        (["acts/missing.py:Soft"], ["missing.py", "does not exist"]),
+        (["acts/mine.py:Sotf"], ["has no 'Sotf'", "Soft"]),
+        (["acts/mine.py:NoDerivative"], ["NoDerivative", "derivative()"]),
+    ],
+    ids=[
+        "unknown-name",
+        "unknown-param",
+        "bad-param-value",
+        "param-without-value",
+        "bad-dtype",
+        "missing-plugin-file",
+        "missing-plugin-class",
+        "plugin-without-derivative",
+    ],
+)
 def test_bad_names_and_plugins_exit_2(cli: Callable, plugin_dir: Path, args, expected):
     result = cli("check", *args)
     text = result.stderr + result.stdout

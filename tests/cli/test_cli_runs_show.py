@@ -33,12 +33,22 @@ def runs_dir(trained_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("listing") / "runs"
     root.mkdir()
     shutil.copytree(trained_run.path, root / "2026-01-01_10-00-00_quickstart")
-    other = api.run(QUICKSTART, small("model.activation=tanh", "optimizer={name: adam, lr: 0.01}"),
-                    runs_dir=root, name="tanh_adam")
+    other = api.run(
+        QUICKSTART,
+        small("model.activation=tanh", "optimizer={name: adam, lr: 0.01}"),
+        runs_dir=root,
+        name="tanh_adam",
+    )
     other.path.rename(root / "2026-01-02_10-00-00_tanh_adam")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    orphan = Path(shutil.copytree(trained_run.path, root / "2026-01-03_10-00-00_orphan"))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = Path(
+        shutil.copytree(trained_run.path, root / "2026-01-03_10-00-00_orphan")
+    )
     _set_status(orphan, "running", int(dead.stdout))
     live = Path(shutil.copytree(trained_run.path, root / "2026-01-04_10-00-00_live"))
     import os
@@ -48,35 +58,63 @@ def runs_dir(trained_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _table_rows(out: str) -> list[list[str]]:
-    return [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()
-            if line.startswith("│")]
+    return [
+        [c.strip() for c in line.split("│")[1:-1]]
+        for line in out.splitlines()
+        if line.startswith("│")
+    ]
 
 
-def test_runs_table_lists_every_run_with_settings_and_metrics(cli: Callable, runs_dir: Path, trained_run):
+def test_runs_table_lists_every_run_with_settings_and_metrics(
+    cli: Callable, runs_dir: Path, trained_run
+):
     result = cli("runs", "--runs-dir", runs_dir)
     assert result.exit_code == 0, result.stderr
     rows = {row[-1]: row for row in _table_rows(result.stdout)}
     assert set(rows) == {p.name for p in runs_dir.iterdir()}
     first = rows["2026-01-01_10-00-00_quickstart"]
-    assert first[:8] == ["quickstart", "2026-01-01 10:00:00", "completed", "mnist_10k", "relu",
-                         "sgd", "0.1", "2/2"]
+    assert first[:8] == [
+        "quickstart",
+        "2026-01-01 10:00:00",
+        "completed",
+        "mnist_10k",
+        "relu",
+        "sgd",
+        "0.1",
+        "2/2",
+    ]
     summary = trained_run.summary
     assert first[8] == f"{100 * summary['final']['val_accuracy']:.2f}%"
     assert first[9] == f"{100 * summary['test']['accuracy']:.2f}%"
-    assert rows["2026-01-02_10-00-00_tanh_adam"][3:8] == ["mnist_10k", "tanh", "adam", "0.01", "1/1"]
+    assert rows["2026-01-02_10-00-00_tanh_adam"][3:8] == [
+        "mnist_10k",
+        "tanh",
+        "adam",
+        "0.01",
+        "1/1",
+    ]
     assert rows["2026-01-03_10-00-00_orphan"][2] == "interrupted"  # its process is gone
     assert rows["2026-01-04_10-00-00_live"][2] == "running"
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    (["model.activation=tanh"], {"tanh_adam"}),
-    (["optimizer=Adam"], {"tanh_adam"}),
-    (["optimizer.lr=0.1"], {"quickstart", "orphan", "live"}),
-    (["optimizer.lr=0.1", "training.epochs=1"], set()),
-    (["model.layers=[784, 16, 10]", "optimizer.name=sgd"], {"quickstart", "orphan", "live"}),
-    (["dataset.name=mnist_10k"], {"quickstart", "tanh_adam", "orphan", "live"}),
-], ids=["activation", "component-by-name", "number", "and", "list-value", "dataset"])
-def test_runs_filter_on_dotted_config_keys(cli: Callable, runs_dir: Path, filters, expected):
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (["model.activation=tanh"], {"tanh_adam"}),
+        (["optimizer=Adam"], {"tanh_adam"}),
+        (["optimizer.lr=0.1"], {"quickstart", "orphan", "live"}),
+        (["optimizer.lr=0.1", "training.epochs=1"], set()),
+        (
+            ["model.layers=[784, 16, 10]", "optimizer.name=sgd"],
+            {"quickstart", "orphan", "live"},
+        ),
+        (["dataset.name=mnist_10k"], {"quickstart", "tanh_adam", "orphan", "live"}),
+    ],
+    ids=["activation", "component-by-name", "number", "and", "list-value", "dataset"],
+)
+def test_runs_filter_on_dotted_config_keys(
+    cli: Callable, runs_dir: Path, filters, expected
+):
     args = [a for f in filters for a in ("--filter", f)]
     result = cli("runs", "--runs-dir", runs_dir, *args)
     assert result.exit_code == 0, result.stderr
@@ -86,19 +124,31 @@ def test_runs_filter_on_dotted_config_keys(cli: Callable, runs_dir: Path, filter
         assert "match" in result.stdout
 
 
-@pytest.mark.parametrize(("status", "expected"), [("interrupted", {"orphan"}), ("running", {"live"}),
-                                                  ("completed", {"quickstart", "tanh_adam"})])
-def test_runs_status_filter_uses_the_effective_status(cli: Callable, runs_dir: Path, status, expected):
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("interrupted", {"orphan"}),
+        ("running", {"live"}),
+        ("completed", {"quickstart", "tanh_adam"}),
+    ],
+)
+def test_runs_status_filter_uses_the_effective_status(
+    cli: Callable, runs_dir: Path, status, expected
+):
     result = cli("runs", "--runs-dir", runs_dir, "--status", status)
     assert result.exit_code == 0, result.stderr
     assert {row[-1].split("_", 2)[2] for row in _table_rows(result.stdout)} == expected
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--filter", "modl.activation=relu"], ["modl.activation", "model.activation"]),
-    (["--filter", "model.activation"], ["key=value"]),
-    (["--status", "complete"], ["--status", "completed"]),
-], ids=["unknown-key", "no-equals", "bad-status"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--filter", "modl.activation=relu"], ["modl.activation", "model.activation"]),
+        (["--filter", "model.activation"], ["key=value"]),
+        (["--status", "complete"], ["--status", "completed"]),
+    ],
+    ids=["unknown-key", "no-equals", "bad-status"],
+)
 def test_runs_bad_options_exit_2(cli: Callable, runs_dir: Path, args, expected):
     result = cli("runs", "--runs-dir", runs_dir, *args)
     assert result.exit_code == 2
@@ -108,7 +158,11 @@ def test_runs_bad_options_exit_2(cli: Callable, runs_dir: Path, args, expected):
 
 def test_runs_missing_directory_exits_2(cli: Callable, tmp_path: Path):
     result = cli("runs", "--runs-dir", tmp_path / "nothing")
-    assert result.exit_code == 2 and "nothing" in result.stderr and "does not exist" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "nothing" in result.stderr
+        and "does not exist" in result.stderr
+    )
 
 
 def test_helpers():
@@ -116,7 +170,9 @@ def test_helpers():
     assert folder_date(Path("odd")) == "-"
     config = {"optimizer": [{"name": "sgd", "lr": 0.1}, {"name": "adam"}], "seed": 3}
     assert lookup(config, "optimizer.1.name") == "adam"
-    assert matches(lookup(config, "seed"), 3.0) and not matches(lookup(config, "seed"), True)
+    assert matches(lookup(config, "seed"), 3.0) and not matches(
+        lookup(config, "seed"), True
+    )
     assert matches({"name": "leaky_relu", "alpha": 0.1}, "LeakyReLU")
     assert parse_filters(["model.layers=[1, 2]"]) == [("model.layers", [1, 2])]
     with pytest.raises(NnexpError):
@@ -142,10 +198,15 @@ def test_show_prints_summary_config_and_last_epochs(cli: Callable, trained_run):
     assert rows["val_loss"] == [f"{final['val_loss']:.4g}"]
     assert rows["train_accuracy"] == [f"{100 * final['train_accuracy']:.2f}%"]
     assert "layer1_weight_norm" not in out
-    assert "layer1_weight_norm" in cli("show", trained_run.path, "--layers", "--no-config").stdout
+    assert (
+        "layer1_weight_norm"
+        in cli("show", trained_run.path, "--layers", "--no-config").stdout
+    )
 
 
-def test_show_finds_a_run_by_name_and_reports_a_dead_running_run(cli: Callable, runs_dir: Path):
+def test_show_finds_a_run_by_name_and_reports_a_dead_running_run(
+    cli: Callable, runs_dir: Path
+):
     result = cli("show", "orphan", "--runs-dir", runs_dir, "--no-config")
     assert result.exit_code == 0, result.stderr
     assert "2026-01-03_10-00-00_orphan" in result.stdout

@@ -1,4 +1,4 @@
-"""``nnexp train``: the run folder, resume, overrides, extends, divergence, folder names,
+"""``nnexp train``: run folder, resume, overrides, extends, divergence, folder names,
 and the command itself through a real ``python -m nnexp`` subprocess."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def only_folder(runs: Path) -> Path:
     return folders[0]
 
 
-# --- the run folder, through a real subprocess ------------------------------------------
+# --- the run folder, through a real subprocess ----------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +65,30 @@ def test_subprocess_train_completes_with_plain_output(cli_run):
 def test_config_yaml_reloads_to_the_same_spec(cli_run):
     _, runs, overrides = cli_run
     folder = only_folder(runs)
-    assert load_spec(folder / "config.yaml") == api.resolve_spec(Q, overrides, runs_dir=runs)
+    assert load_spec(folder / "config.yaml") == api.resolve_spec(
+        Q, overrides, runs_dir=runs
+    )
 
 
 def test_metrics_csv_has_one_row_per_epoch_and_the_trainer_columns(cli_run):
     frame = pd.read_csv(only_folder(cli_run[1]) / "metrics.csv")
     assert list(frame["epoch"]) == [1]
-    expected = {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr",
-                "train_seconds", "seconds"}
+    expected = {
+        "epoch",
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "lr",
+        "train_seconds",
+        "seconds",
+    }
     for i in (1, 2):
-        expected |= {f"layer{i}_weight_norm", f"layer{i}_grad_norm", f"layer{i}_dead_fraction"}
+        expected |= {
+            f"layer{i}_weight_norm",
+            f"layer{i}_grad_norm",
+            f"layer{i}_dead_fraction",
+        }
     assert expected <= set(frame.columns)
     assert frame["lr"].iloc[0] == 0.1
     assert 0.0 <= frame["val_accuracy"].iloc[0] <= 1.0
@@ -91,6 +105,7 @@ def test_summary_json_fields(cli_run):
     assert summary["dataset"]["sizes"] == {"train": 270, "val": 30, "test": 2000}
     assert set(summary["test"]) >= {"loss", "accuracy"}
     assert summary["final"]["epoch"] == 1
+    assert "train_seconds" not in summary["final"]  # metrics, not timings
     assert summary["final"]["val_accuracy"] == summary["best"]["val_accuracy"]
     assert set(summary["versions"]) == {"python", "numpy", "nnexp"}
     assert summary["versions"]["nnexp"] == __version__
@@ -115,7 +130,7 @@ def test_model_npz_checkpoint_and_plots(cli_run):
         assert (folder / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
-# --- the command through a subprocess: version, errors, --debug, Ctrl-C ---------------------
+# --- the command through a subprocess: version, errors, --debug, Ctrl-C ---------------
 
 
 def test_version(tmp_path: Path):
@@ -146,12 +161,33 @@ def test_bad_spec_in_a_subprocess_has_no_traceback_and_debug_has_one(tmp_path: P
     assert not (tmp_path / "runs").exists()
 
 
-def test_ctrl_c_finishes_the_batch_marks_interrupted_and_exits_130(tmp_path: Path, cli: Callable):
-    args = [sys.executable, "-m", "nnexp", "train", Q, *small(epochs=500), "--runs-dir", tmp_path]
-    env = {"PYTHONUNBUFFERED": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "200",
-           "HOME": str(Path.home())}
-    proc = subprocess.Popen(list(map(str, args)), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+def test_ctrl_c_finishes_the_batch_marks_interrupted_and_exits_130(
+    tmp_path: Path, cli: Callable
+):
+    args = [
+        sys.executable,
+        "-m",
+        "nnexp",
+        "train",
+        Q,
+        *small(epochs=500),
+        "--runs-dir",
+        tmp_path,
+    ]
+    env = {
+        "PYTHONUNBUFFERED": "1",
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "200",
+        "HOME": str(Path.home()),
+    }
+    proc = subprocess.Popen(
+        list(map(str, args)),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         for line in proc.stdout:  # wait until training runs (the handler is installed)
             if re.match(r"epoch +1/", line):
@@ -170,7 +206,7 @@ def test_ctrl_c_finishes_the_batch_marks_interrupted_and_exits_130(tmp_path: Pat
     assert f"--resume {folder}" in out
 
 
-# --- resume after an interruption equals an uninterrupted run --------------------------------
+# --- resume after an interruption equals an uninterrupted run -------------------------
 
 
 class StopAt(Callback):
@@ -186,22 +222,37 @@ class StopAt(Callback):
             self.event.set()
 
 
-@pytest.mark.parametrize("extra", [[], ["optimizer={name: adam, lr: 0.01}", "model.dropout=0.2"]],
-                         ids=["sgd-momentum", "adam-dropout"])
-def test_resume_after_interruption_equals_an_uninterrupted_run(cli: Callable, tmp_path: Path, extra):
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["optimizer={name: adam, lr: 0.01}", "model.dropout=0.2"]],
+    ids=["sgd-momentum", "adam-dropout"],
+)
+def test_resume_after_interruption_equals_an_uninterrupted_run(
+    cli: Callable, tmp_path: Path, extra
+):
     overrides = small(*extra, epochs=3)
     whole = api.run(Q, overrides, runs_dir=tmp_path / "whole")
     stop = threading.Event()
-    cut = api.run(Q, overrides, runs_dir=tmp_path / "cut", stop=stop,
-                  callbacks=[StopAt(stop, epoch=2, batch=4)])
+    cut = api.run(
+        Q,
+        overrides,
+        runs_dir=tmp_path / "cut",
+        stop=stop,
+        callbacks=[StopAt(stop, epoch=2, batch=4)],
+    )
     assert cut.status == "interrupted"
-    assert list(cut.history["epoch"]) == [1]  # epoch 2 was cut: back to the end of epoch 1
+    assert list(cut.history["epoch"]) == [
+        1
+    ]  # epoch 2 was cut: back to the end of epoch 1
     result = cli("train", "--resume", cut.path, "--quiet")
     assert result.exit_code == 0, result.stderr
     resumed = load_run(cut.path)
     assert resumed.status == "completed"
-    pd.testing.assert_frame_equal(resumed.history.drop(columns=TIME_COLUMNS),
-                                  whole.history.drop(columns=TIME_COLUMNS), check_exact=True)
+    pd.testing.assert_frame_equal(
+        resumed.history.drop(columns=TIME_COLUMNS),
+        whole.history.drop(columns=TIME_COLUMNS),
+        check_exact=True,
+    )
     with np.load(whole.paths.model) as a, np.load(resumed.paths.model) as b:
         assert a.files == b.files
         for name in a.files:
@@ -209,22 +260,45 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(cli: Callable, tm
     assert resumed.summary["test"] == whole.summary["test"]
 
 
-# --- overrides, --print-config and extends ------------------------------------------------
+# --- overrides, --print-config and extends --------------------------------------------
 
 
-def test_print_config_applies_overrides_and_writes_nothing(cli: Callable, tmp_path: Path):
-    result = cli("train", Q, "optimizer.lr=0.5", "model.activation=tanh", "model.layers=[784, 64, 10]",
-                 "--seed", "7", "--name", "tried", "--print-config", "--runs-dir", tmp_path / "runs")
+def test_print_config_applies_overrides_and_writes_nothing(
+    cli: Callable, tmp_path: Path
+):
+    result = cli(
+        "train",
+        Q,
+        "optimizer.lr=0.5",
+        "model.activation=tanh",
+        "model.layers=[784, 64, 10]",
+        "--seed",
+        "7",
+        "--name",
+        "tried",
+        "--print-config",
+        "--runs-dir",
+        tmp_path / "runs",
+    )
     assert result.exit_code == 0, result.stderr
     config = yaml.safe_load(result.stdout)
-    assert config["optimizer"] == {"name": "sgd", "lr": 0.5, "momentum": 0.9, "nesterov": False}
+    assert config["optimizer"] == {
+        "name": "sgd",
+        "lr": 0.5,
+        "momentum": 0.9,
+        "nesterov": False,
+    }
     assert config["model"]["activation"] == {"name": "tanh", "k": 1.0}
     assert config["model"]["layers"] == [784, 64, 10]
     assert (config["seed"], config["name"]) == (7, "tried")
     assert config["output"]["runs_dir"] == str((tmp_path / "runs").resolve())
     assert load_spec(config) == api.resolve_spec(
-        Q, ["optimizer.lr=0.5", "model.activation=tanh", "model.layers=[784, 64, 10]"],
-        seed=7, name="tried", runs_dir=tmp_path / "runs")
+        Q,
+        ["optimizer.lr=0.5", "model.activation=tanh", "model.layers=[784, 64, 10]"],
+        seed=7,
+        name="tried",
+        runs_dir=tmp_path / "runs",
+    )
     assert not (tmp_path / "runs").exists()
 
 
@@ -232,7 +306,12 @@ def test_a_component_override_replaces_the_whole_component(cli: Callable):
     result = cli("train", Q, "optimizer={name: adam, lr: 0.001}", "--print-config")
     assert result.exit_code == 0, result.stderr
     assert yaml.safe_load(result.stdout)["optimizer"] == {
-        "name": "adam", "lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+        "name": "adam",
+        "lr": 0.001,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+    }
 
 
 def test_extends_merges_mappings_and_replaces_lists(cli: Callable, tmp_path: Path):
@@ -240,36 +319,69 @@ def test_extends_merges_mappings_and_replaces_lists(cli: Callable, tmp_path: Pat
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "child.yaml").write_text(
         "extends: ../base.yaml\nname: child\n"
-        "optimizer: {lr: 0.05}\nmodel: {layers: [784, 32, 10], activation: tanh}\n")
-    result = cli("train", tmp_path / "sub" / "child.yaml", "training.epochs=2", "--print-config")
+        "optimizer: {lr: 0.05}\nmodel: {layers: [784, 32, 10], activation: tanh}\n"
+    )
+    result = cli(
+        "train", tmp_path / "sub" / "child.yaml", "training.epochs=2", "--print-config"
+    )
     assert result.exit_code == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     assert config["name"] == "child"
-    assert config["optimizer"] == {"name": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": False}
+    assert config["optimizer"] == {
+        "name": "sgd",
+        "lr": 0.05,
+        "momentum": 0.9,
+        "nesterov": False,
+    }
     assert config["model"]["layers"] == [784, 32, 10]
     assert config["model"]["output_activation"] == "softmax"
     assert config["training"]["epochs"] == 2 and config["training"]["batch_size"] == 32
 
 
 def test_overrides_reach_the_trained_run(cli: Callable, tmp_path: Path):
-    result = cli("train", Q, *small("model.activation=tanh", "optimizer.lr=0.05"), "--seed", "3",
-                 "--name", "over", "--runs-dir", tmp_path, "--quiet")
+    result = cli(
+        "train",
+        Q,
+        *small("model.activation=tanh", "optimizer.lr=0.05"),
+        "--seed",
+        "3",
+        "--name",
+        "over",
+        "--runs-dir",
+        tmp_path,
+        "--quiet",
+    )
     assert result.exit_code == 0, result.stderr
     run = load_run(only_folder(tmp_path))
     assert run.path.name.endswith("_over")
     assert run.config["model"]["activation"]["name"] == "tanh"
     assert run.config["optimizer"]["lr"] == 0.05 and run.summary["seed"] == 3
     assert run.history["lr"].tolist() == [0.05]
-    assert "epoch" not in result.stdout.replace("epochs", "")  # --quiet: the summary only
+    assert "epoch" not in result.stdout.replace(
+        "epochs", ""
+    )  # --quiet: the summary only
     assert "completed" in result.stdout
 
 
-# --- divergence and folder names ----------------------------------------------------------
+# --- divergence and folder names ------------------------------------------------------
 
 
-def test_a_diverging_run_ends_diverged_with_exit_3_and_an_intact_folder(cli: Callable, tmp_path: Path):
-    result = cli("train", Q, *small("model.activation=exp", "model.output_activation=exp", "loss=mse",
-                                    "optimizer.lr=1", epochs=2), "--runs-dir", tmp_path)
+def test_a_diverging_run_ends_diverged_with_exit_3_and_an_intact_folder(
+    cli: Callable, tmp_path: Path
+):
+    result = cli(
+        "train",
+        Q,
+        *small(
+            "model.activation=exp",
+            "model.output_activation=exp",
+            "loss=mse",
+            "optimizer.lr=1",
+            epochs=2,
+        ),
+        "--runs-dir",
+        tmp_path,
+    )
     assert result.exit_code == 3, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     folder = only_folder(tmp_path)
@@ -284,10 +396,14 @@ def test_a_diverging_run_ends_diverged_with_exit_3_and_an_intact_folder(cli: Cal
     assert "diverged" in result.stdout
 
 
-def test_two_runs_started_in_the_same_second_get_different_folders(tmp_path: Path, monkeypatch):
+def test_two_runs_started_in_the_same_second_get_different_folders(
+    tmp_path: Path, monkeypatch
+):
     fixed = time.localtime(1_800_000_000)
     real = time.localtime
-    monkeypatch.setattr(time, "localtime", lambda t=None: fixed if t is None else real(t))
+    monkeypatch.setattr(
+        time, "localtime", lambda t=None: fixed if t is None else real(t)
+    )
     first = api.run(Q, small(), runs_dir=tmp_path)
     second = api.run(Q, small(), runs_dir=tmp_path)
     assert first.path != second.path

@@ -15,33 +15,61 @@ Q = str(QUICKSTART)
 #: (test id, command line after `train` (``{tmp}`` is the test's folder), what the
 #: message must contain); every case is a spec or command-line problem, so exit 2
 CASES: list[tuple[str, list[str], list[str]]] = [
-    ("unknown-activation", [Q, "model.activation=sofplus"], ["model.activation", "softplus"]),
+    (
+        "unknown-activation",
+        [Q, "model.activation=sofplus"],
+        ["model.activation", "softplus"],
+    ),
     ("negative-lr", [Q, "optimizer.lr=-0.1"], ["optimizer.lr", "> 0"]),
     ("zero-lr", [Q, "optimizer.lr=0"], ["optimizer.lr", "> 0"]),
     ("batch-size-0", [Q, "training.batch_size=0"], ["training.batch_size"]),
     ("epochs-0", [Q, "training.epochs=0"], ["training.epochs"]),
     ("fractional-batch-size", [Q, "training.batch_size=2.5"], ["training.batch_size"]),
     ("input-size-misfit", [Q, "model.layers=[100, 10]"], ["model.layers", "784"]),
-    ("output-size-misfit", [Q, "model.layers=[784, 50, 3]"], ["model.layers", "10 outputs"]),
+    (
+        "output-size-misfit",
+        [Q, "model.layers=[784, 50, 3]"],
+        ["model.layers", "10 outputs"],
+    ),
     ("epochs-wrong-type", [Q, "training.epochs=abc"], ["training.epochs", "integer"]),
     ("epochs-boolean", [Q, "training.epochs=true"], ["training.epochs", "boolean"]),
     ("seed-wrong-type", [Q, "seed=abc"], ["seed", "integer"]),
     ("negative-seed-flag", [Q, "--seed", "-1"], ["seed"]),
     ("unknown-key", [Q, "training.epoch=3"], ["training.epoch", "epochs"]),
     ("unknown-top-key", [Q, "optimiser.lr=0.1"], ["optimiser", "optimizer"]),
-    ("unknown-param", [Q, "optimizer.momentun=0.9"], ["optimizer.momentun", "momentum"]),
+    (
+        "unknown-param",
+        [Q, "optimizer.momentun=0.9"],
+        ["optimizer.momentun", "momentum"],
+    ),
     ("unknown-optimizer", [Q, "optimizer=adamm"], ["optimizer", "adam"]),
-    ("unknown-initializer", [Q, "model.initializer=glorot_nrmal"], ["model.initializer"]),
+    (
+        "unknown-initializer",
+        [Q, "model.initializer=glorot_nrmal"],
+        ["model.initializer"],
+    ),
     ("unknown-dataset", [Q, "dataset.name=mnsit"], ["dataset", "mnist"]),
-    ("missing-required-param", [Q, "schedule=time_based"], ["schedule.decay", "required"]),
+    (
+        "missing-required-param",
+        [Q, "schedule=time_based"],
+        ["schedule.decay", "required"],
+    ),
     ("negative-l2", [Q, "regularizer.lam=-1"], ["regularizer.lam"]),
     ("bad-dtype", [Q, "training.dtype=float16"], ["training.dtype", "float32"]),
     ("bad-dropout", [Q, "model.dropout=1.5"], ["model.dropout"]),
     ("bad-validation", [Q, "dataset.validation=1.5"], ["dataset.validation"]),
-    ("bad-normalize", [Q, "dataset.normalize=minmax"], ["dataset.normalize", "standardize"]),
+    (
+        "bad-normalize",
+        [Q, "dataset.normalize=minmax"],
+        ["dataset.normalize", "standardize"],
+    ),
     ("loss-output-pairing", [Q, "model.output_activation=relu"], ["loss", "softmax"]),
     ("optimizer-list-length", [Q, "optimizer=[sgd]"], ["optimizer", "2 dense layer"]),
-    ("activation-list-length", [Q, "model.activation=[relu, relu]"], ["model.activation"]),
+    (
+        "activation-list-length",
+        [Q, "model.activation=[relu, relu]"],
+        ["model.activation"],
+    ),
     ("override-without-equals", [Q, "optimizer.lr"], ["optimizer.lr", "key=value"]),
     ("override-bad-yaml", [Q, "optimizer.lr=[1,"], ["optimizer.lr", "YAML"]),
     ("malformed-yaml", ["{tmp}/malformed.yaml"], ["malformed.yaml", "line 3"]),
@@ -49,19 +77,33 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("spec-not-a-mapping", ["{tmp}/list.yaml"], ["list.yaml", "mapping"]),
     ("missing-file", ["{tmp}/missing.yaml"], ["missing.yaml", "does not exist"]),
     ("spec-is-a-folder", ["{tmp}"], ["spec", "directory"]),
-    ("extends-cycle", ["{tmp}/cycle_a.yaml"], ["extends", "cycle_a.yaml", "cycle_b.yaml"]),
+    (
+        "extends-cycle",
+        ["{tmp}/cycle_a.yaml"],
+        ["extends", "cycle_a.yaml", "cycle_b.yaml"],
+    ),
     ("runs-dir-is-a-file", [Q, *small(), "--runs-dir", "{tmp}/afile"], ["afile"]),
-    ("runs-dir-under-a-file", [Q, *small(), "--runs-dir", "{tmp}/afile/runs"], ["afile"]),
+    (
+        "runs-dir-under-a-file",
+        [Q, *small(), "--runs-dir", "{tmp}/afile/runs"],
+        ["afile"],
+    ),
     ("spec-and-resume", [Q, "--resume", "{tmp}"], ["exactly one", "--resume"]),
     ("neither-spec-nor-resume", [], ["exactly one", "--resume"]),
-    ("print-config-with-resume", ["--resume", "{tmp}", "--print-config"], ["--print-config"]),
+    (
+        "print-config-with-resume",
+        ["--resume", "{tmp}", "--print-config"],
+        ["--print-config"],
+    ),
     ("resume-not-a-run", ["--resume", "{tmp}"], ["not a run folder"]),
     ("resume-missing-folder", ["--resume", "{tmp}/nowhere"], ["nowhere"]),
 ]
 
 
 def _write_bad_files(tmp: Path) -> None:
-    (tmp / "malformed.yaml").write_text("name: x\ntraining: {epochs: 1, batch_size: [\n")
+    (tmp / "malformed.yaml").write_text(
+        "name: x\ntraining: {epochs: 1, batch_size: [\n"
+    )
     (tmp / "dup.yaml").write_text("name: x\nname: y\n")
     (tmp / "list.yaml").write_text("- a\n- b\n")
     (tmp / "cycle_a.yaml").write_text("extends: cycle_b.yaml\nname: a\n")
@@ -77,8 +119,12 @@ def _assert_bad_input(result, expected: list[str]) -> None:
         assert part in text, f"{part!r} not in {text!r}"
 
 
-@pytest.mark.parametrize(("args", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_exits_2_naming_the_key(cli: Callable, tmp_path: Path, args, expected):
+@pytest.mark.parametrize(
+    ("args", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_exits_2_naming_the_key(
+    cli: Callable, tmp_path: Path, args, expected
+):
     _write_bad_files(tmp_path)
     runs = tmp_path / "runs"
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -94,9 +140,18 @@ def test_there_are_at_least_25_cases():
 
 
 def test_every_problem_is_reported_at_once(cli: Callable, tmp_path: Path):
-    result = cli("train", Q, "optimizer.lr=-1", "training.batch_size=0", "model.activation=sofplus",
-                 "--runs-dir", tmp_path)
-    _assert_bad_input(result, ["optimizer.lr", "training.batch_size", "model.activation"])
+    result = cli(
+        "train",
+        Q,
+        "optimizer.lr=-1",
+        "training.batch_size=0",
+        "model.activation=sofplus",
+        "--runs-dir",
+        tmp_path,
+    )
+    _assert_bad_input(
+        result, ["optimizer.lr", "training.batch_size", "model.activation"]
+    )
 
 
 @pytest.fixture

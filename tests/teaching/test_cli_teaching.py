@@ -37,6 +37,20 @@ def test_probe_sizes_writes_the_default_file_here(in_tmp):
     assert width > height  # three columns, three rows plus a title: a wide-ish grid
 
 
+def test_probe_initializer_mapping(in_tmp):
+    args = [
+        "probe",
+        "3,4,1",
+        "--initializer",
+        "{name: randn_average, gain: 4}",
+        "-o",
+        "g.png",
+    ]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "g.png").is_file()
+
+
 def test_probe_run_spec_uses_its_model(in_tmp):
     result = invoke("probe", QUICKSTART, "--input", "400", "--output", "3", "--draws", "2",
                     "--initializer", "he_normal", "-o", "digits.svg")  # fmt: skip
@@ -55,6 +69,8 @@ def test_probe_run_spec_uses_its_model(in_tmp):
         ["probe", "not-sizes"],
         ["probe", "5,5", "-o", "grid.gif"],
         ["probe", "missing.yaml"],
+        ["probe", "5,5", "--initializer", "randn_avg"],
+        ["probe", "5,5", "--initializer", "{name: randn_average, gain: -1}"],
     ],
 )
 def test_probe_bad_input_exits_2(in_tmp, args):

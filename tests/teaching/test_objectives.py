@@ -117,7 +117,9 @@ def test_constant_expression_broadcasts_over_a_grid():
         ("w1[0]", "Subscript is not allowed"),
         ("'text'", "only numbers"),
         ("w1 +", "not valid"),
-        ("sin(w1, w2)", "cannot be evaluated"),
+        ("sin(w1, w2)", "sin takes exactly 1 argument"),  # w2 would be `out`
+        ("hypot(w1)", "hypot takes exactly 2 argument"),
+        ("exp(w1, out=w2)", "no keywords"),
     ],
 )
 def test_forbidden_or_broken_expressions_are_refused(text, fragment):

@@ -1,0 +1,37 @@
+"""Helpers shared by the sweep tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nnexp.sweep.executors import LocalExecutor
+from nnexp.sweep.runner import SweepResult, plan_sweep, run_sweep
+from nnexp.sweep.spec import build_source
+
+
+def plan(spec: Path | dict, runs_dir: Path, **kwargs: Any):
+    """A planned sweep of ``spec`` into ``runs_dir`` (build_source keywords)."""
+    return plan_sweep(build_source(spec, **kwargs), runs_dir=runs_dir)
+
+
+def run(spec: Path | dict, runs_dir: Path, *, jobs: int = 1, plots: bool = False,
+        executor: Any = None, **kwargs: Any) -> SweepResult:
+    return run_sweep(plan(spec, runs_dir, **kwargs), executor or LocalExecutor(jobs), plots=plots)
+
+
+def metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metric columns of results.csv (time columns left out), by cell."""
+    keep = [c for c in frame.columns if c.startswith(("final_", "best_", "test_"))]
+    return frame.set_index("cell")[["status", "epochs", *keep]].sort_index()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
