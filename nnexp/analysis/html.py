@@ -49,13 +49,14 @@ tbody tr:nth-child(even) td { background: #fafbfc; }
 tbody tr:hover td { background: #f0f6ff; }
 td.best { font-weight: 700; color: #116329; background: #dafbe1 !important; }
 td.wrap { white-space: normal; min-width: 16em; }
+td.path { white-space: normal; word-break: break-all; min-width: 14em; font-size: .78rem; }
 .status-completed { color: #116329; }
 .status-diverged, .status-failed { color: #cf222e; font-weight: 600; }
 .status-running, .status-interrupted { color: #9a6700; }
 figure { margin: 14px 0; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { font-size: .85rem; color: #57606a; text-align: center; margin-top: 4px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr));
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr));
   gap: 18px 22px; }
 .grid figure { margin: 0; padding: 8px; border: 1px solid #eaeef2; border-radius: 6px; }
 .note { background: #fff8c5; border: 1px solid #e6d27a; border-radius: 6px;
@@ -123,6 +124,7 @@ def table(
     *,
     best: set[tuple[int, str]] | None = None,
     wrap: Sequence[str] = (),
+    paths: Sequence[str] = (),
 ) -> str:
     """An HTML table of a display frame (all cells text).
 
@@ -131,7 +133,8 @@ def table(
     display : from :func:`nnexp.analysis.tables.display_frame`; ``attrs["numeric"]``
         marks the columns to right-align
     best : ``(row position, header)`` cells to highlight as the best value
-    wrap : headers of columns whose long text may wrap
+    wrap : headers of columns whose long text may wrap at spaces
+    paths : headers of columns of file paths, which may wrap anywhere
     """
     numeric = display.attrs.get("numeric") or [False] * len(display.columns)
     best = best or set()
@@ -145,7 +148,7 @@ def table(
         cells = []
         for h, num, value in zip(display.columns, numeric, values, strict=True):
             classes = [c for c in ("num" if num else "", "best" if (i, h) in best else "",
-                                   "wrap" if h in wrap else "",
+                                   "wrap" if h in wrap else "", "path" if h in paths else "",
                                    f"status-{value}" if h == "status" else "") if c]
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}>{esc(value)}</td>")

@@ -58,11 +58,11 @@ def flatten_configs(configs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     """
     flats = [flatten(c) for c in configs]
     components = {k[: -len(".name")] for f in flats for k in f if k.endswith(".name")}
-    for flat in flats:
-        for key in components & set(flat):
-            if isinstance(flat[key], str):
-                flat[f"{key}.name"] = flat.pop(key)
-    return flats
+    return [
+        {(f"{k}.name" if k in components and isinstance(v, str) else k): v  # order kept
+         for k, v in flat.items()}
+        for flat in flats
+    ]
 
 
 def _canon(value: Any) -> str:

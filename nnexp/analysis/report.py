@@ -123,6 +123,8 @@ def _header(selection: Selection, title: str) -> str:
     for run in runs:
         statuses[run.status] = statuses.get(run.status, 0) + 1
     counted = ", ".join(f"{n} {s}" for s, n in statuses.items())
+    epochs = sorted({int(r.history["epoch"].iloc[-1]) for r in runs})
+    counted += f", {epochs[0]} epochs each" if len(epochs) == 1 else ""
     inputs = ", ".join(selection.inputs)
     return (f"<header><h1>{html.esc(title)}</h1>"
             + html.paragraph(f"{len(runs)} {selection.task} run{'s' if len(runs) != 1 else ''}"
@@ -162,14 +164,16 @@ def _settings_section(selection: Selection) -> str:
 
 def _comparison_section(comparison: Comparison) -> str:
     table = comparison.table
-    display = display_frame(table, folders="name")  # a shared file has no cwd
+    # columns with one value for every run are said once, in the page header
+    same = [c for c in ("status", "epochs") if c in table.columns and table[c].nunique() == 1]
+    display = display_frame(table, folders="name", drop=same)  # a shared file has no cwd
     best = _best_cells(comparison)
     direction = "highest" if comparison.higher_is_better else "lowest"
     text = (f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
             "best value of each metric is highlighted. Final: the last epoch; best: the "
             "epoch with the best validation result; test: the test split.")
     return html.section("Comparison", html.paragraph(text, "muted"),
-                        html.table(display, best=best), anchor="comparison")
+                        html.table(display, best=best, paths=["folder"]), anchor="comparison")
 
 
 def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:

@@ -34,7 +34,8 @@ class GroupStats:
     """Statistics per group, best group first.
 
     ``table`` columns: one per ``by`` setting (short names), ``n`` (runs with a
-    finite value), ``runs``, ``mean``, ``std``, ``ci95_low``, ``ci95_high``, and
+    finite value), ``runs``, ``mean``, ``std``, ``ci95_low``, ``ci95_high`` (clipped
+    to [0, 1] for accuracies, which cannot leave it), and
     against the best group: ``diff`` (mean over pairs of this group minus the best),
     ``pairs``, ``t``, ``p``, ``note``.
     """
@@ -62,7 +63,7 @@ def group_stats(comparison: Comparison, by: Sequence[str]) -> GroupStats:
     _check_metric(comparison, metric)
     pair_keys = [k for k in comparison.keys if k not in keys]
     runs, groups = _runs_frame(comparison, keys, pair_keys)
-    table = _describe(runs, comparison.higher_is_better)
+    table = _describe(runs, comparison.higher_is_better, bounded="accuracy" in metric)
     notes = [_pairing_note(pair_keys, comparison.names)]
     if len(table) > 1:
         best = int(table.index[0])
@@ -106,8 +107,9 @@ def _runs_frame(
     return pd.DataFrame({"group": ids, "pair": pairs, "value": values}), groups
 
 
-def _describe(runs: pd.DataFrame, best_first: bool) -> pd.DataFrame:
-    """n, runs, mean, std and the 95 % interval per group id, best group first."""
+def _describe(runs: pd.DataFrame, best_first: bool, bounded: bool) -> pd.DataFrame:
+    """n, runs, mean, std and the 95 % interval per group id, best group first;
+    ``bounded`` clips the interval to [0, 1] (accuracies)."""
     finite = runs[np.isfinite(runs["value"])]
     order = pd.unique(runs["group"])
     table = finite.groupby("group")["value"].agg(n="count", mean="mean", std="std")
@@ -115,8 +117,10 @@ def _describe(runs: pd.DataFrame, best_first: bool) -> pd.DataFrame:
     table["n"] = table["n"].fillna(0).astype(int)
     table.insert(1, "runs", runs.groupby("group").size().reindex(order))
     half = np.array([_half_width(s, n) for s, n in zip(table["std"], table["n"], strict=True)])
-    table["ci95_low"] = table["mean"] - half
-    table["ci95_high"] = table["mean"] + half
+    low, high = table["mean"] - half, table["mean"] + half
+    if bounded:  # a fraction's mean cannot leave [0, 1]; nor should its interval
+        low, high = low.clip(lower=0.0), high.clip(upper=1.0)
+    table["ci95_low"], table["ci95_high"] = low, high
     return table.sort_values("mean", ascending=not best_first, na_position="last",
                              kind="stable")
 

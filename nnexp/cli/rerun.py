@@ -21,7 +21,6 @@ from nnexp.cli.train import (
 )
 from nnexp.rerun import RerunCheck, check_rerun, rerun
 
-
 SAME, DIFFER = "[green]match[/]", "[red]differ[/]"
 
 
@@ -116,35 +115,26 @@ def rerun_cmd(
     folder = find_run(run, runs_dir or Path("runs"))
     stop = threading.Event()
     callbacks = [] if quiet else [TrainProgress(console)]
+    common = {"callbacks": callbacks, "stop": stop, "progress": download_progress()}
     with ctrl_c_finishes_the_batch(stop):
         if check:
-            result = check_rerun(
-                folder,
-                keep=keep,
-                callbacks=callbacks,
-                stop=stop,
-                progress=download_progress(),
-            )
-        else:
-            new = rerun(
-                folder,
-                runs_dir=runs_dir,
-                callbacks=callbacks,
-                stop=stop,
-                progress=download_progress(),
-                on_start=None if quiet else _print_header,
-            )
-    if check:
-        print_wide(report_table(result))
-        if result.rerun_status == "interrupted":
-            raise typer.Exit(130)
-        if not result.matches:
-            raise typer.Exit(1)
-        return
+            _exit_for_check(check_rerun(folder, keep=keep, **common))
+            return
+        header = None if quiet else _print_header
+        new = rerun(folder, runs_dir=runs_dir, on_start=header, **common)
     _print_summary(new)
     code = EXIT_CODES.get(new.summary.get("status"), 1)
     if code:
         raise typer.Exit(code)
+
+
+def _exit_for_check(result: RerunCheck) -> None:
+    """Print the report; exit 130 if the rerun was interrupted, 1 on a mismatch."""
+    print_wide(report_table(result))
+    if result.rerun_status == "interrupted":
+        raise typer.Exit(130)
+    if not result.matches:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,6 +32,26 @@ from nnexp.runs.reader import Run, discover_runs, load_run
 STATUSES = ("running", "completed", "diverged", "interrupted", "failed")
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{2})-(\d{2})-(\d{2})_")
 _MISSING = object()
+COLOURS = {
+    "completed": "green",
+    "diverged": "red",
+    "failed": "red",
+    "interrupted": "yellow",
+}
+#: table columns; `val` and `test` are accuracy (classification) or loss
+COLUMNS = (
+    "name",
+    "date",
+    "status",
+    "dataset",
+    "activation",
+    "optimizer",
+    "lr",
+    "epochs",
+    "val",
+    "test",
+    "folder",
+)
 
 
 def print_wide(renderable: Any) -> None:
@@ -173,12 +193,6 @@ def run_row(run: Run, root: Path) -> list[str]:
     done = done if done is not None else len(run.history)
     epochs = f"{done}/{planned if planned else '?'}"
     status = run.status
-    colour = {
-        "completed": "green",
-        "diverged": "red",
-        "failed": "red",
-        "interrupted": "yellow",
-    }
     try:
         folder = str(run.path.relative_to(root))
     except ValueError:
@@ -186,7 +200,7 @@ def run_row(run: Run, root: Path) -> list[str]:
     return [
         run.name,
         folder_date(run.path),
-        f"[{colour.get(status, 'cyan')}]{status}[/]",
+        f"[{COLOURS.get(status, 'cyan')}]{status}[/]",
         _name(c.get("dataset")),
         _name((c.get("model") or {}).get("activation")),
         _name(opt),
@@ -199,20 +213,9 @@ def run_row(run: Run, root: Path) -> list[str]:
 
 
 def runs_table(runs: list[Run], root: Path) -> Table:
+    """One row per run (see :data:`COLUMNS`)."""
     table = Table(title=f"runs in {root} ({len(runs)})", title_justify="left")
-    for col in (
-        "name",
-        "date",
-        "status",
-        "dataset",
-        "activation",
-        "optimizer",
-        "lr",
-        "epochs",
-        "val",
-        "test",
-        "folder",
-    ):
+    for col in COLUMNS:
         table.add_column(
             col, overflow="fold", no_wrap=col in ("date", "status"), min_width=4
         )

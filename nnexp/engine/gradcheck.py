@@ -96,23 +96,26 @@ def central_difference(
     f : maps an array to an array of the same shape, elementwise
     z : points, any shape; converted to float64
     eps : relative step: element i uses h_i = eps·max(1, |z_i|), suited to functions
-        that vary on a scale of about max(1, |z|), as activations do (not to sin(z)
-        at large |z|)
+        that vary on a scale of about max(1, |z|), as activations do
 
     Returns
     -------
-    (f(z + h) − f(z − h)) / (2h), float64, shape of ``z``; the denominator is the step
-    actually taken after rounding, which removes one source of error.
+    float64, shape of ``z``: Richardson's extrapolation (4 d(h) − d(2h)) / 3 of the
+    central quotients d(h) = (f(z + h) − f(z − h)) / (2h), whose error is O(h^4)
+    rather than O(h^2): at |z| = 1e4 the step is 1e-2, and a plain central difference
+    of a function still curved there (sin) would be off by h^2 |f(3)| / 6, about
+    2e-5.  Each denominator is the step actually taken after rounding.
     """
     z = np.asarray(z, dtype=np.float64)
     h = eps * np.maximum(1.0, np.abs(z))
-    zp, zm = z + h, z - h
-    with np.errstate(
-        over="ignore", invalid="ignore"
-    ):  # an overflowing f gives ±inf/NaN
-        fp = np.asarray(f(zp), dtype=np.float64)
-        fm = np.asarray(f(zm), dtype=np.float64)
-        return (fp - fm) / (zp - zm)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing f gives ±inf/NaN
+        quotients = []
+        for step in (h, 2 * h):
+            zp, zm = z + step, z - step
+            fp = np.asarray(f(zp), dtype=np.float64)
+            fm = np.asarray(f(zm), dtype=np.float64)
+            quotients.append((fp - fm) / (zp - zm))
+        return (4 * quotients[0] - quotients[1]) / 3
 
 
 def _require_float64(param: Array, what: str) -> None:

@@ -27,6 +27,7 @@ import yaml
 from nnexp.errors import SpecError
 from nnexp.runs.layout import UNSAFE
 from nnexp.spec.load import load_raw, load_spec
+from nnexp.spec.yamlio import SpecLoader
 from nnexp.spec.models import RunSpec
 from nnexp.sweep.spec import Choices, Distribution, SweepSource, SweepSpec
 
@@ -101,10 +102,23 @@ class Expansion:
 # values as text -------------------------------------------------------------------------
 
 
+class _Dumper(yaml.SafeDumper):
+    """Quotes strings the spec loader would read as something else (``1e-3``)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    tag = SpecLoader.resolve(SpecLoader, yaml.ScalarNode, value, (True, False))
+    style = "'" if tag != "tag:yaml.org,2002:str" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def yaml_text(value: Any) -> str:
-    """A value as one line of YAML that reads back to the same value."""
-    text = yaml.safe_dump(value, default_flow_style=True, width=math.inf, allow_unicode=True,
-                          sort_keys=False)
+    """A value as one line of YAML that the spec loader reads back to the same value."""
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=math.inf,
+                     allow_unicode=True, sort_keys=False)
     text = text.strip()
     return text[:-3].strip() if text.endswith("\n...") or text.endswith(" ...") else text
 

@@ -46,7 +46,7 @@ from pydantic import (
 )
 
 from nnexp.errors import SpecError
-from nnexp.spec.load import parse_yaml, read_yaml_file
+from nnexp.spec.yamlio import parse_yaml, read_yaml_file
 from nnexp.spec.problems import Problems, problems_from_error
 
 DISTRIBUTIONS = ("uniform", "log_uniform", "int", "choice")

@@ -191,16 +191,6 @@ def test_a_correct_plugin_passes(cli: Callable, plugin_dir: Path):
     assert "acts/mine.py:Soft passed every check" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine/gradcheck.py: the large-|x| region differences with the relative step "
-        "h = 1e-6*|x| (about 1e-2 at |x| = 1e4), whose truncation error"
-        " h^2 |f'''(x)| / 6 "
-        "(about 1e-5) exceeds rtol 1e-5 for any activation still curved at large |x|: "
-        "a correct sin is reported as failing"
-    ),
-)
 def test_a_correct_oscillating_plugin_passes(cli: Callable, plugin_dir: Path):
     result = cli("check", "acts/mine.py:Sine")
     assert result.exit_code == 0, result.stdout

@@ -13,6 +13,33 @@ from nnexp.sweep.executors import LocalExecutor
 from nnexp.sweep.runner import SweepResult, plan_sweep, run_sweep
 from nnexp.sweep.spec import build_source
 
+#: blobs (300 points, 2 features, 3 classes), a 2-8-3 softmax network: a run of two
+#: epochs takes a few hundredths of a second
+TINY = """\
+name: tiny
+seed: 0
+dataset: {name: blobs, n: 300}
+model: {hidden: [8], activation: relu, output_activation: softmax}
+loss: cross_entropy
+optimizer: {name: sgd, lr: 0.1}
+training: {epochs: 2, batch_size: 16}
+output: {plots: false}
+"""
+
+#: a plugin activation whose forward raises: a cell that fails at run time
+BOOM = """\
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Boom:
+    def forward(self, z):
+        raise RuntimeError("boom in forward")
+
+    def derivative(self, z, a):
+        return z
+"""
+
 
 def plan(spec: Path | dict, runs_dir: Path, **kwargs: Any):
     """A planned sweep of ``spec`` into ``runs_dir`` (build_source keywords)."""
