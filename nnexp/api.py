@@ -21,7 +21,6 @@ from nnexp.data import load_dataset
 from nnexp.engine import rng as rngmod
 from nnexp.errors import RunError
 from nnexp.runs.checkpoint import load_checkpoint
-from nnexp.runs.figures import render_run_plots
 from nnexp.runs.layout import RunPaths, new_run_dir
 from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_summary
 from nnexp.runs.writer import RunWriter, clean
@@ -155,6 +154,8 @@ def _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, s
         raise
     writer.save_model(built.network.get_weights())
     if spec.output.plots:
+        from nnexp.runs.figures import render_run_plots  # matplotlib: only when drawing
+
         try:
             writer.summary["plots"] = render_run_plots(writer.paths, spec, info, splits, built.network, built.loss, result)
         except Exception as err:  # a plot must never lose a finished run

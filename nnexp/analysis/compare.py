@@ -14,21 +14,18 @@ every other setting (in a sweep, the same seed).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from nnexp.analysis.labels import (
     MISSING,
     differing_keys,
     flatten_configs,
     format_value,
-    resolve_key,
     short_names,
 )
 from nnexp.analysis.select import run_task
@@ -164,10 +161,13 @@ def compare(runs: Sequence[Run], *, sort: str | None = None) -> Comparison:
     table = table.loc[:, [c for c in table.columns if table[c].notna().any()]]
     column = sort_column(table, sort, task)
     ascending = not higher_is_better(column) if _numeric(table, column) else True
-    table = table.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+    table = table.sort_values(
+        column, ascending=ascending, na_position="last", kind="stable"
+    )
     flats = [flats[i] for i in table.index]  # stay aligned with the sorted rows
-    return Comparison(table.reset_index(drop=True), keys, names, column,
-                      not ascending, task, flats)
+    return Comparison(
+        table.reset_index(drop=True), keys, names, column, not ascending, task, flats
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -180,16 +180,20 @@ def _cell(value: Any) -> Any:
 
 
 def _numeric(table: pd.DataFrame, column: str) -> bool:
-    return pd.api.types.is_numeric_dtype(table[column]) and not pd.api.types.is_bool_dtype(
+    return pd.api.types.is_numeric_dtype(
         table[column]
-    )
+    ) and not pd.api.types.is_bool_dtype(table[column])
 
 
 def default_metric(table: pd.DataFrame, task: str) -> str:
     """The column a user looks at first: validation accuracy, or validation mse."""
     names = {"classification": "accuracy", "regression": "mse"}.get(task, "loss")
-    for column in (f"final_val_{names}", f"final_train_{names}", "final_val_loss",
-                   "final_train_loss"):
+    for column in (
+        f"final_val_{names}",
+        f"final_train_{names}",
+        "final_val_loss",
+        "final_train_loss",
+    ):
         if column in table.columns:
             return column
     return "epochs"
@@ -208,5 +212,3 @@ def sort_column(table: pd.DataFrame, sort: str | None, task: str) -> str:
         f"cannot sort by '{sort}': no such metric or column; available: "
         f"{', '.join(c for c in table.columns if c != 'folder')}."
     )
-
-

@@ -23,7 +23,9 @@ def confusion_png(run: Run, *, dpi: int = 110) -> tuple[bytes | None, str | None
     if stored.is_file():
         return stored.read_bytes(), None
     if not run.paths.model.is_file():
-        why = "it is still running" if run.status == "running" else f"it is {run.status}"
+        why = (
+            "it is still running" if run.status == "running" else f"it is {run.status}"
+        )
         return None, f"no model.npz to predict with ({why})."
     try:
         fig = recompute_confusion(run)
@@ -50,10 +52,15 @@ def recompute_confusion(run: Run) -> Any:
     split, which = _evaluation_split(splits)
     with np.errstate(all="ignore"):  # a diverged network predicts NaN: count it as is
         scores = network.predict(split.x)
-    guesses = (scores[:, 0] >= 0.5).astype(np.int64) if scores.shape[1] == 1 \
+    guesses = (
+        (scores[:, 0] >= 0.5).astype(np.int64)
+        if scores.shape[1] == 1
         else np.argmax(scores, axis=1)
+    )
     title = f"{run.name}: confusion matrix ({which} split, recomputed)"
-    return make_confusion(split.labels, guesses, class_names=info.class_names, title=title)
+    return make_confusion(
+        split.labels, guesses, class_names=info.class_names, title=title
+    )
 
 
 def _evaluation_split(splits: Any) -> tuple[Any, str]:

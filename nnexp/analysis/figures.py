@@ -25,7 +25,12 @@ from nnexp.analysis.labels import (
 )
 from nnexp.analysis.select import Selection
 from nnexp.errors import RunError
-from nnexp.plots import make_grouped_curves, make_learning_curves, make_overlay, make_sweep_figure
+from nnexp.plots import (
+    make_grouped_curves,
+    make_learning_curves,
+    make_overlay,
+    make_sweep_figure,
+)
 from nnexp.plots.base import metric_label
 from nnexp.plots.series import X_LABELS, metric_columns
 from nnexp.runs.reader import Run
@@ -93,8 +98,13 @@ def curves_figure(
         raise RunError(f"unknown x axis '{x}'; allowed: {', '.join(X_LABELS)}.")
     if metrics:
         check_metrics(runs, metrics)
-    options: dict[str, Any] = dict(metrics=list(metrics) if metrics else None, x=x, log=log,
-                                   smooth=smooth, loss_name=loss_name(runs))
+    options: dict[str, Any] = dict(
+        metrics=list(metrics) if metrics else None,
+        x=x,
+        log=log,
+        smooth=smooth,
+        loss_name=loss_name(runs),
+    )
     if by:
         labels, keys = group_labels(runs, by)
         what = ", ".join(short_names(keys).values())
@@ -103,8 +113,9 @@ def curves_figure(
         return make_grouped_curves(pairs, title=title or default, **options)
     if len(runs) == 1:
         run = runs[0]
-        return make_learning_curves(run.history, title=title or f"{run.name}: learning curves",
-                                    **options)
+        return make_learning_curves(
+            run.history, title=title or f"{run.name}: learning curves", **options
+        )
     labels = label_runs([r.config for r in runs])
     pairs = [(label, run.history) for label, run in zip(labels, runs, strict=True)]
     return make_overlay(pairs, title=title, **options)
@@ -130,31 +141,39 @@ def _grid_key(key: str, flats: Sequence[dict[str, Any]]) -> str:
         return key
 
 
-def sweep_cells(selection: Selection, keys: Sequence[str], table: pd.DataFrame,
-                metric: str) -> pd.DataFrame:
+def sweep_cells(
+    selection: Selection, keys: Sequence[str], table: pd.DataFrame, metric: str
+) -> pd.DataFrame:
     """One row per run: the values of ``keys`` (full dotted names) and ``metric``,
     in the grid's order of values when the sweep spec gives it."""
     flats = flatten_configs([r.config for r in selection.runs])
     by_folder = dict(zip(table["folder"], table[metric], strict=True))
-    cells = pd.DataFrame({
-        **{k: [_cell_value(f.get(k, MISSING)) for f in flats] for k in keys},
-        metric: [by_folder[str(r.path)] for r in selection.runs],
-    })
+    cells = pd.DataFrame(
+        {
+            **{k: [_cell_value(f.get(k, MISSING)) for f in flats] for k in keys},
+            metric: [by_folder[str(r.path)] for r in selection.runs],
+        }
+    )
     order = _grid_order(selection, keys, flats)
     if order:
         position = cells[list(keys)].apply(
-            lambda row: tuple(order[k].get(row[k], len(order[k])) for k in keys), axis=1)
+            lambda row: tuple(order[k].get(row[k], len(order[k])) for k in keys), axis=1
+        )
         cells = cells.iloc[sorted(range(len(cells)), key=lambda i: position.iloc[i])]
     return cells.reset_index(drop=True)
 
 
 def _cell_value(value: Any) -> Any:
-    return value if isinstance(value, int | float | str) and not isinstance(value, bool) \
+    return (
+        value
+        if isinstance(value, int | float | str) and not isinstance(value, bool)
         else format_value(value)
+    )
 
 
-def _grid_order(selection: Selection, keys: Sequence[str],
-                flats: Sequence[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+def _grid_order(
+    selection: Selection, keys: Sequence[str], flats: Sequence[dict[str, Any]]
+) -> dict[str, dict[Any, int]]:
     """``{key: {value: position in the sweep spec}}`` for keys the spec lists."""
     order: dict[str, dict[Any, int]] = {}
     for spec in selection.sweep_specs:
@@ -168,8 +187,9 @@ def _grid_order(selection: Selection, keys: Sequence[str],
     return {k: order.get(k, {}) for k in keys} if order else {}
 
 
-def sweep_figure(selection: Selection, table: pd.DataFrame, metric: str,
-                 *, title: str | None = None) -> Figure | None:
+def sweep_figure(
+    selection: Selection, table: pd.DataFrame, metric: str, *, title: str | None = None
+) -> Figure | None:
     """The heatmap (two varied settings) or mean ± std chart (one) of ``metric``;
     None when the runs vary in no setting or in more than two.
 

@@ -38,9 +38,9 @@ p { margin: 6px 0; }
 code { font: .88em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   background: #f3f5f7; padding: 1px 4px; border-radius: 4px; }
 .scroll { overflow-x: auto; border: 1px solid #d8dee4; border-radius: 6px; }
-table { border-collapse: collapse; font-size: .84rem; font-variant-numeric: tabular-nums;
-  width: max-content; min-width: 100%; }
-th, td { padding: 5px 10px; text-align: left; white-space: nowrap;
+table { border-collapse: collapse; font-size: .82rem; font-variant-numeric: tabular-nums;
+  width: 100%; }
+th, td { padding: 5px 8px; text-align: left; white-space: nowrap;
   border-bottom: 1px solid #eaeef2; }
 th { background: #f6f8fa; font-weight: 600; vertical-align: bottom;
   white-space: normal; min-width: 4.5em; max-width: 9em; line-height: 1.25; }
@@ -48,8 +48,8 @@ td.num, th.num { text-align: right; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 tbody tr:hover td { background: #f0f6ff; }
 td.best { font-weight: 700; color: #116329; background: #dafbe1 !important; }
-td.wrap { white-space: normal; min-width: 16em; }
-td.path { white-space: normal; word-break: break-all; min-width: 14em; font-size: .78rem; }
+td.wrap { white-space: normal; min-width: 10em; }
+td.path { white-space: normal; overflow-wrap: anywhere; min-width: 10em; font-size: .76rem; }
 .status-completed { color: #116329; }
 .status-diverged, .status-failed { color: #cf222e; font-weight: 600; }
 .status-running, .status-interrupted { color: #9a6700; }
@@ -78,8 +78,8 @@ def esc(text: object) -> str:
 def page(title: str, body: Iterable[str]) -> str:
     """A complete HTML5 document with the inline style sheet."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
         "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
     )
@@ -87,7 +87,11 @@ def page(title: str, body: Iterable[str]) -> str:
 
 def section(heading: str, *parts: str, anchor: str | None = None) -> str:
     ident = f' id="{esc(anchor)}"' if anchor else ""
-    return f"<section{ident}>\n<h2>{esc(heading)}</h2>\n" + "\n".join(parts) + "\n</section>"
+    return (
+        f"<section{ident}>\n<h2>{esc(heading)}</h2>\n"
+        + "\n".join(parts)
+        + "\n</section>"
+    )
 
 
 def paragraph(text: str, css: str | None = None) -> str:
@@ -106,8 +110,10 @@ def image(data: bytes, alt: str, caption: str | None = None) -> str:
     """A figure with a PNG embedded as a data URI."""
     encoded = base64.b64encode(data).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return (f'<figure><img src="data:image/png;base64,{encoded}" alt="{esc(alt)}">'
-            f"{cap}</figure>")
+    return (
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{esc(alt)}">'
+        f"{cap}</figure>"
+    )
 
 
 def figure(fig: Figure, alt: str, caption: str | None = None) -> str:
@@ -147,11 +153,24 @@ def table(
     for i, values in enumerate(display.itertuples(index=False)):
         cells = []
         for h, num, value in zip(display.columns, numeric, values, strict=True):
-            classes = [c for c in ("num" if num else "", "best" if (i, h) in best else "",
-                                   "wrap" if h in wrap else "", "path" if h in paths else "",
-                                   f"status-{value}" if h == "status" else "") if c]
+            classes = [
+                c
+                for c in (
+                    "num" if num else "",
+                    "best" if (i, h) in best else "",
+                    "wrap" if h in wrap else "",
+                    "path" if h in paths else "",
+                    f"status-{value}" if h == "status" else "",
+                )
+                if c
+            ]
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{cls}>{esc(value)}</td>")
+            text = esc(value)
+            if h in paths:  # let a long folder name break after its commas and slashes
+                text = text.replace(",", ",<wbr>").replace("/", "/<wbr>")
+            cells.append(f"<td{cls}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )

@@ -59,8 +59,12 @@ def flatten_configs(configs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     flats = [flatten(c) for c in configs]
     components = {k[: -len(".name")] for f in flats for k in f if k.endswith(".name")}
     return [
-        {(f"{k}.name" if k in components and isinstance(v, str) else k): v  # order kept
-         for k, v in flat.items()}
+        {
+            (
+                f"{k}.name" if k in components and isinstance(v, str) else k
+            ): v  # order kept
+            for k, v in flat.items()
+        }
         for flat in flats
     ]
 
@@ -83,7 +87,9 @@ def differing_keys(flats: Sequence[Mapping[str, Any]]) -> list[str]:
     """
     order = list(dict.fromkeys(k for f in flats for k in f))
     order.sort(key=lambda k: k == "seed")  # the replicate index reads best last
-    keys = [k for k in order if k not in IGNORED_KEYS and not k.startswith(IGNORED_PREFIXES)]
+    keys = [
+        k for k in order if k not in IGNORED_KEYS and not k.startswith(IGNORED_PREFIXES)
+    ]
     out = []
     for key in keys:
         present = [_canon(f[key]) for f in flats if key in f]
@@ -147,19 +153,21 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list | dict):
-        text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
+        text = yaml.safe_dump(
+            value, default_flow_style=True, sort_keys=False, width=10**6
+        )
         return text.strip()
     return str(value)
 
 
-def run_label(flat: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str]) -> str:
+def run_label(
+    flat: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str]
+) -> str:
     """``"activation=tanh, optimizer=adam"``: the run's values of ``keys``.
 
     A key the run does not have (a parameter of another run's component) is skipped.
     """
-    return ", ".join(
-        f"{names[k]}={format_value(flat[k])}" for k in keys if k in flat
-    )
+    return ", ".join(f"{names[k]}={format_value(flat[k])}" for k in keys if k in flat)
 
 
 def label_runs(configs: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -70,8 +70,10 @@ def build_report(
     body.append(_curves_section(selection, by))
     body.append(_sweep_section(selection, comparison))
     body.append(_confusion_section(selection))
-    body.append(f"<footer>Made with nnexp {html.esc(__version__)} on "
-                f"{html.esc(time.strftime('%Y-%m-%d %H:%M'))}.</footer>")
+    body.append(
+        f"<footer>Made with nnexp {html.esc(__version__)} on "
+        f"{html.esc(time.strftime('%Y-%m-%d %H:%M'))}.</footer>"
+    )
     return html.page(title, [part for part in body if part])
 
 
@@ -92,7 +94,9 @@ def write_report(text: str, path: str | Path) -> Path:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
-        raise RunError(f"cannot write the report to {path}: {err.strerror or err}") from err
+        raise RunError(
+            f"cannot write the report to {path}: {err.strerror or err}"
+        ) from err
     return path
 
 
@@ -126,10 +130,16 @@ def _header(selection: Selection, title: str) -> str:
     epochs = sorted({int(r.history["epoch"].iloc[-1]) for r in runs})
     counted += f", {epochs[0]} epochs each" if len(epochs) == 1 else ""
     inputs = ", ".join(selection.inputs)
-    return (f"<header><h1>{html.esc(title)}</h1>"
-            + html.paragraph(f"{len(runs)} {selection.task} run{'s' if len(runs) != 1 else ''}"
-                             f" on {', '.join(datasets)} ({counted}).", "meta")
-            + html.paragraph(f"From: {inputs}", "meta") + "</header>")
+    return (
+        f"<header><h1>{html.esc(title)}</h1>"
+        + html.paragraph(
+            f"{len(runs)} {selection.task} run{'s' if len(runs) != 1 else ''}"
+            f" on {', '.join(datasets)} ({counted}).",
+            "meta",
+        )
+        + html.paragraph(f"From: {inputs}", "meta")
+        + "</header>"
+    )
 
 
 def _settings_section(selection: Selection) -> str:
@@ -152,28 +162,49 @@ def _settings_section(selection: Selection) -> str:
         parts.append(html.table(display_frame(frame), wrap=["values"]))
     else:
         parts.append(html.paragraph("The runs share every setting."))
-    common = {k: v for k, v in flats[0].items()
-              if k not in keys and all(f.get(k, MISSING) == v for f in flats)}
+    common = {
+        k: v
+        for k, v in flats[0].items()
+        if k not in keys and all(f.get(k, MISSING) == v for f in flats)
+    }
     if common:
-        frame = pd.DataFrame({"setting": list(common),
-                              "value": [format_value(v) for v in common.values()]})
-        parts.append(f"<details><summary>Settings shared by all runs ({len(common)})"
-                     f"</summary>{html.table(display_frame(frame), wrap=['value'])}</details>")
+        frame = pd.DataFrame(
+            {
+                "setting": list(common),
+                "value": [format_value(v) for v in common.values()],
+            }
+        )
+        parts.append(
+            f"<details><summary>Settings shared by all runs ({len(common)})"
+            f"</summary>{html.table(display_frame(frame), wrap=['value'])}</details>"
+        )
     return html.section("Settings that differ", *parts, anchor="settings")
 
 
 def _comparison_section(comparison: Comparison) -> str:
     table = comparison.table
     # columns with one value for every run are said once, in the page header
-    same = [c for c in ("status", "epochs") if c in table.columns and table[c].nunique() == 1]
-    display = display_frame(table, folders="name", drop=same)  # a shared file has no cwd
+    same = [
+        c
+        for c in ("status", "epochs")
+        if c in table.columns and table[c].nunique() == 1
+    ]
+    display = display_frame(
+        table, folders="name", drop=same
+    )  # a shared file has no cwd
     best = _best_cells(comparison)
     direction = "highest" if comparison.higher_is_better else "lowest"
-    text = (f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
-            "best value of each metric is highlighted. Final: the last epoch; best: the "
-            "epoch with the best validation result; test: the test split.")
-    return html.section("Comparison", html.paragraph(text, "muted"),
-                        html.table(display, best=best, paths=["folder"]), anchor="comparison")
+    text = (
+        f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
+        "best value of each metric is highlighted. Final: the last epoch; best: the "
+        "epoch with the best validation result; test: the test split."
+    )
+    return html.section(
+        "Comparison",
+        html.paragraph(text, "muted"),
+        html.table(display, best=best, paths=["folder"]),
+        anchor="comparison",
+    )
 
 
 def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:
@@ -182,7 +213,10 @@ def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:
     if len(table) < 2:
         return cells
     for column in table.columns:
-        if not column.startswith(("final_", "best_", "test_")) or column == "best_epoch":
+        if (
+            not column.startswith(("final_", "best_", "test_"))
+            or column == "best_epoch"
+        ):
             continue
         values = table[column].astype(float).replace([np.inf, -np.inf], np.nan)
         if values.notna().sum() < 2 or values.nunique() < 2:
@@ -194,14 +228,24 @@ def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:
 
 def _stats_section(stats: GroupStats, comparison: Comparison) -> str:
     display = display_frame(stats.table, metric=stats.metric)
-    best = {(0, h) for h in display.columns[: len(stats.by)]} if len(stats.table) > 1 else set()
-    text = (f"{header(stats.metric)} per group: mean, sample standard deviation and "
-            "95 % confidence interval (t-based) over the group's runs. p: two-sided paired "
-            "t-test against the best group (first row); p < 0.05 means the difference is "
-            "unlikely to be the luck of the seeds.")
-    return html.section("Replicates", html.paragraph(text, "muted"),
-                        html.table(display, best=best, wrap=["note"]),
-                        html.note(stats.notes), anchor="replicates")
+    best = (
+        {(0, h) for h in display.columns[: len(stats.by)]}
+        if len(stats.table) > 1
+        else set()
+    )
+    text = (
+        f"{header(stats.metric)} per group: mean, sample standard deviation and "
+        "95 % confidence interval (t-based) over the group's runs. p: two-sided paired "
+        "t-test against the best group (first row); p < 0.05 means the difference is "
+        "unlikely to be the luck of the seeds."
+    )
+    return html.section(
+        "Replicates",
+        html.paragraph(text, "muted"),
+        html.table(display, best=best, wrap=["note"]),
+        html.note(stats.notes),
+        anchor="replicates",
+    )
 
 
 def _curves_section(selection: Selection, by: Sequence[str]) -> str:
@@ -212,7 +256,9 @@ def _curves_section(selection: Selection, by: Sequence[str]) -> str:
         parts.append(html.figure(fig, "learning curves grouped, mean and std band"))
     if not by or len(runs) <= MAX_OVERLAY:
         fig = curves_figure(runs)
-        caption = None if len(runs) == 1 else "every run; train dashed, validation solid"
+        caption = (
+            None if len(runs) == 1 else "every run; train dashed, validation solid"
+        )
         parts.append(html.figure(fig, "learning curves of every run", caption))
     return html.section("Learning curves", *parts, anchor="curves")
 
@@ -220,16 +266,23 @@ def _curves_section(selection: Selection, by: Sequence[str]) -> str:
 def _sweep_section(selection: Selection, comparison: Comparison) -> str:
     keys = sweep_keys(selection)
     if len(keys) > 2:
-        return html.section("Sweep summary", html.paragraph(
-            f"{len(keys)} settings vary ({', '.join(keys)}), too many for one heatmap; "
-            "see the tables above."), anchor="sweep")
+        return html.section(
+            "Sweep summary",
+            html.paragraph(
+                f"{len(keys)} settings vary ({', '.join(keys)}), too many for one heatmap; "
+                "see the tables above."
+            ),
+            anchor="sweep",
+        )
     if not selection.sweeps and not _has_seeds(comparison):
         return ""  # a few single runs: the comparison table says it all
     fig = sweep_figure(selection, comparison.table, comparison.sort)
     if fig is None:
         return ""
     kind = "heatmap" if len(keys) == 2 else "mean ± std per value"
-    return html.section("Sweep summary", html.figure(fig, f"sweep {kind}"), anchor="sweep")
+    return html.section(
+        "Sweep summary", html.figure(fig, f"sweep {kind}"), anchor="sweep"
+    )
 
 
 def _confusion_section(selection: Selection) -> str:
@@ -243,9 +296,14 @@ def _confusion_section(selection: Selection) -> str:
             items.append(html.image(data, f"confusion matrix of {label}", label))
         else:
             problems.append(f"{label}: {problem}")
-    parts: list[Any] = [html.paragraph("Rows are true classes, columns the network's "
-                                       "guesses, on each run's test split (its validation split when the data set has "
-                                       "no test split).", "muted")]
+    parts: list[Any] = [
+        html.paragraph(
+            "Rows are true classes, columns the network's "
+            "guesses, on each run's test split (its validation split when the data set has "
+            "no test split).",
+            "muted",
+        )
+    ]
     if items:
         parts.append(html.grid(items))
     if problems:

@@ -23,7 +23,13 @@ from nnexp.runs.reader import Run, discover_runs, is_run_dir, load_run
 
 _GLOB_CHARS = frozenset("*?[")
 #: Files that identify the folder they are in.
-_RUN_FILES = ("config.yaml", "summary.json", "metrics.csv", "model.npz", "checkpoint.npz")
+_RUN_FILES = (
+    "config.yaml",
+    "summary.json",
+    "metrics.csv",
+    "model.npz",
+    "checkpoint.npz",
+)
 _SWEEP_FILES = ("sweep.yaml", "results.csv")
 
 
@@ -128,8 +134,11 @@ def _run_folders(folder: Path, arg: str) -> tuple[list[Path], bool]:
     """
     if is_run_dir(folder):
         return [folder], True
-    found = [p for p in discover_runs(folder)
-             if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    found = [
+        p
+        for p in discover_runs(folder)
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
     if not found:
         kind = "sweep folder" if is_sweep_dir(folder) else "folder"
         raise RunError(
@@ -144,7 +153,9 @@ def _listing(folder: Path) -> str:
     names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
     if not names:
         return "nothing in it"
-    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    shown = ", ".join(names[:8]) + (
+        f" and {len(names) - 8} more" if len(names) > 8 else ""
+    )
     return f"only {shown}"
 
 
@@ -191,7 +202,9 @@ def select_runs(args: Sequence[str | Path], *, check_task: bool = True) -> Selec
             _sort_sweep_cells(selection, start)
     if not selection.runs:
         notes = "; ".join(selection.skipped)
-        raise RunError(f"none of the runs has metrics yet, so there is nothing to show: {notes}.")
+        raise RunError(
+            f"none of the runs has metrics yet, so there is nothing to show: {notes}."
+        )
     if check_task:
         check_one_task(selection.runs)
     return selection
@@ -222,7 +235,9 @@ def _sort_sweep_cells(selection: Selection, start: int) -> None:
     for run in block:
         parent = run.path.parent
         if parent not in specs:
-            specs[parent] = _add_sweep(selection, parent) if is_sweep_dir(parent) else None
+            specs[parent] = (
+                _add_sweep(selection, parent) if is_sweep_dir(parent) else None
+            )
     if not any(specs.values()):
         return
     rank = {parent: i for i, parent in enumerate(specs)}

@@ -72,15 +72,25 @@ def group_stats(comparison: Comparison, by: Sequence[str]) -> GroupStats:
     else:
         notes.append("there is only one group, so there is nothing to test against.")
     names = [comparison.names.get(k, k) for k in keys]
-    labels = pd.DataFrame([groups[i] for i in table.index], columns=names, index=table.index)
+    labels = pd.DataFrame(
+        [groups[i] for i in table.index], columns=names, index=table.index
+    )
     table = pd.concat([labels, table], axis=1).reset_index(drop=True)
-    return GroupStats(table, keys, metric, comparison.higher_is_better, pair_keys, notes)
+    return GroupStats(
+        table, keys, metric, comparison.higher_is_better, pair_keys, notes
+    )
 
 
 def _check_metric(comparison: Comparison, metric: str) -> None:
     column = comparison.table[metric]
-    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-    if not numeric or metric in ("epochs", "best_epoch") or metric in comparison.names.values():
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(
+        column
+    )
+    if (
+        not numeric
+        or metric in ("epochs", "best_epoch")
+        or metric in comparison.names.values()
+    ):
         raise RunError(
             f"--by compares a metric between groups, but the table is sorted by "
             f"'{metric}'; sort by a metric such as "
@@ -116,13 +126,16 @@ def _describe(runs: pd.DataFrame, best_first: bool, bounded: bool) -> pd.DataFra
     table = table.reindex(order)
     table["n"] = table["n"].fillna(0).astype(int)
     table.insert(1, "runs", runs.groupby("group").size().reindex(order))
-    half = np.array([_half_width(s, n) for s, n in zip(table["std"], table["n"], strict=True)])
+    half = np.array(
+        [_half_width(s, n) for s, n in zip(table["std"], table["n"], strict=True)]
+    )
     low, high = table["mean"] - half, table["mean"] + half
     if bounded:  # a fraction's mean cannot leave [0, 1]; nor should its interval
         low, high = low.clip(lower=0.0), high.clip(upper=1.0)
     table["ci95_low"], table["ci95_high"] = low, high
-    return table.sort_values("mean", ascending=not best_first, na_position="last",
-                             kind="stable")
+    return table.sort_values(
+        "mean", ascending=not best_first, na_position="last", kind="stable"
+    )
 
 
 def _half_width(std: float, n: int) -> float:
@@ -135,21 +148,37 @@ def _half_width(std: float, n: int) -> float:
 def _paired(runs: pd.DataFrame, best: int, other: int) -> dict[str, Any]:
     """The paired t-test of group ``other`` against group ``best``."""
     if other == best:
-        return {"diff": 0.0, "pairs": None, "t": math.nan, "p": math.nan, "note": "best"}
-    joined = pd.concat([_by_pair(runs, best), _by_pair(runs, other)], axis=1,
-                       join="inner", keys=["best", "other"]).dropna()
+        return {
+            "diff": 0.0,
+            "pairs": None,
+            "t": math.nan,
+            "p": math.nan,
+            "note": "best",
+        }
+    joined = pd.concat(
+        [_by_pair(runs, best), _by_pair(runs, other)],
+        axis=1,
+        join="inner",
+        keys=["best", "other"],
+    ).dropna()
     diffs = (joined["other"] - joined["best"]).to_numpy(dtype=float)
-    result: dict[str, Any] = {"diff": float(diffs.mean()) if diffs.size else math.nan,
-                              "pairs": int(diffs.size), "t": math.nan, "p": math.nan}
+    result: dict[str, Any] = {
+        "diff": float(diffs.mean()) if diffs.size else math.nan,
+        "pairs": int(diffs.size),
+        "t": math.nan,
+        "p": math.nan,
+    }
     if diffs.size < MIN_PAIRS:
         result["note"] = f"too few pairs ({diffs.size}) for a test"
 
     elif np.ptp(diffs) <= 1e-12 * max(1.0, float(np.abs(diffs).max())):
         # the differences have no spread, so t = d̄/(s/√n) divides by zero: say it
         same = bool(np.abs(diffs).max() <= 1e-12)
-        result.update(t=math.nan if same else math.copysign(math.inf, diffs[0]),
-                      p=1.0 if same else 0.0,
-                      note="equal in every pair" if same else "the same difference in every pair")
+        result.update(
+            t=math.nan if same else math.copysign(math.inf, diffs[0]),
+            p=1.0 if same else 0.0,
+            note="equal in every pair" if same else "the same difference in every pair",
+        )
     else:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -166,7 +195,9 @@ def _by_pair(runs: pd.DataFrame, group: int) -> pd.Series:
 
 def _pairing_note(pair_keys: Sequence[str], names: dict[str, str]) -> str:
     if not pair_keys:
-        return ("no other setting differs between the runs, so they cannot be paired "
-                "and no test is made.")
+        return (
+            "no other setting differs between the runs, so they cannot be paired "
+            "and no test is made."
+        )
     shown = ", ".join(names.get(k, k) for k in pair_keys)
     return f"paired t-test of each group against the best, over runs with the same {shown}."

@@ -23,8 +23,15 @@ DASH = "—"
 _INTEGER = ("epochs", "best_epoch", "n", "runs", "pairs")
 #: Columns of a group table that are in the unit of the compared metric.
 _IN_METRIC_UNIT = ("mean", "std", "ci95_low", "ci95_high", "diff")
-_WORDS = {"val": "val", "max_abs_error": "max |error|", "ci95_low": "95% CI low",
-          "ci95_high": "95% CI high", "diff": "diff vs best", "p": "p", "t": "t"}
+_WORDS = {
+    "val": "val",
+    "max_abs_error": "max |error|",
+    "ci95_low": "95% CI low",
+    "ci95_high": "95% CI high",
+    "diff": "diff vs best",
+    "p": "p",
+    "t": "t",
+}
 
 
 def is_percent(column: str) -> bool:
@@ -39,7 +46,9 @@ def header(column: str, metric: str | None = None) -> str:
         text = _WORDS[column]
     else:
         text = column.replace("max_abs_error", "max |error|").replace("_", " ")
-    unit = is_percent(column) or (column in _IN_METRIC_UNIT and metric and is_percent(metric))
+    unit = is_percent(column) or (
+        column in _IN_METRIC_UNIT and metric and is_percent(metric)
+    )
     if column == "seconds":
         return "time (s)"
     return text + (" (%)" if unit else "")
@@ -56,12 +65,20 @@ def display_value(column: str, value: Any, metric: str | None = None) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if column == "p":
-        return "< 0.0001" if value < 1e-4 else f"{value:.4f}" if value < 0.01 else f"{value:.3f}"
+        return (
+            "< 0.0001"
+            if value < 1e-4
+            else f"{value:.4f}"
+            if value < 0.01
+            else f"{value:.3f}"
+        )
     if column == "t":
         return f"{value:.3g}"
     if column == "seconds":
         return f"{value:.1f}"
-    percent = is_percent(column) or (column in _IN_METRIC_UNIT and metric and is_percent(metric))
+    percent = is_percent(column) or (
+        column in _IN_METRIC_UNIT and metric and is_percent(metric)
+    )
     if percent:
         return f"{100 * value:+.2f}" if column == "diff" else f"{100 * value:.2f}"
     if column in _IN_METRIC_UNIT or _is_metric(column):
@@ -118,9 +135,9 @@ def _folder(value: Any, how: str) -> str:
 
 def is_numeric_column(table: pd.DataFrame, column: str) -> bool:
     """Right-align numbers (settings such as ``lr`` included)."""
-    return pd.api.types.is_numeric_dtype(table[column]) and not pd.api.types.is_bool_dtype(
+    return pd.api.types.is_numeric_dtype(
         table[column]
-    )
+    ) and not pd.api.types.is_bool_dtype(table[column])
 
 
 def to_markdown(display: pd.DataFrame) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,11 +21,16 @@ from nnexp.cli.console import console
 from nnexp.cli.plot import report_skipped
 from nnexp.errors import RunError
 
-_STATUS_STYLE = {"completed": "green", "diverged": "red", "failed": "red",
-                 "running": "yellow", "interrupted": "yellow"}
+_STATUS_STYLE = {
+    "completed": "green",
+    "diverged": "red",
+    "failed": "red",
+    "running": "yellow",
+    "interrupted": "yellow",
+}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     markdown = "markdown"
@@ -36,16 +41,49 @@ def _format_for(output: Path | None, chosen: Format | None) -> Format:
     if chosen is not None:
         return chosen
     suffix = output.suffix.lower() if output else ""
-    return {".csv": Format.csv, ".md": Format.markdown, ".markdown": Format.markdown}.get(
-        suffix, Format.table)
+    return {
+        ".csv": Format.csv,
+        ".md": Format.markdown,
+        ".markdown": Format.markdown,
+    }.get(suffix, Format.table)
 
 
 def compare_cmd(
-    paths: Annotated[list[str], typer.Argument(metavar="RUN_OR_SWEEP...", help="Run folders, sweep folders, folders of runs or glob patterns.")],
-    sort: Annotated[str | None, typer.Option("--sort", help="Column or metric to sort by, best first (default: final validation accuracy, or mse for regression), e.g. test_accuracy, best_val_accuracy, seconds, lr.")] = None,
-    fmt: Annotated[Format | None, typer.Option("--format", "-f", help="table (terminal), csv (raw values) or markdown (default: table, or from the -o extension).")] = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Treat runs as replicates grouped by a setting (e.g. activation; repeat for several): mean, std, 95% CI, n, and a paired t-test of the best group against each other.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN_OR_SWEEP",
+            help="Run folders, sweep folders, folders of runs or glob patterns.",
+        ),
+    ],
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            help="Column or metric to sort by, best first (default: final validation accuracy, or mse for regression), e.g. test_accuracy, best_val_accuracy, seconds, lr.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (terminal), csv (raw values) or markdown (default: table, or from the -o extension).",
+        ),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Treat runs as replicates grouped by a setting (e.g. activation; repeat for several): mean, std, 95% CI, n, and a paired t-test of the best group against each other.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of the terminal."
+        ),
+    ] = None,
 ) -> None:
     """Compare runs: the settings that differ and their final, best and test metrics.
 
@@ -60,8 +98,10 @@ def compare_cmd(
       nnexp compare runs/sweeps/2026-11-23_11-00-00_activations -o results.csv
     """
     if output is not None and not output.parent.is_dir():
-        raise RunError(f"cannot write {output}: the folder {output.parent} does not exist; "
-                       "create it first or choose another output path.")
+        raise RunError(
+            f"cannot write {output}: the folder {output.parent} does not exist; "
+            "create it first or choose another output path."
+        )
     chosen = _format_for(output, fmt)
     selection = select_runs(paths)
     report_skipped(selection.skipped)
@@ -81,42 +121,68 @@ def compare_cmd(
     console.print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
-def _render(comparison: Comparison, stats: GroupStats | None, fmt: Format,
-            *, to_file: bool) -> str:
+def _render(
+    comparison: Comparison, stats: GroupStats | None, fmt: Format, *, to_file: bool
+) -> str:
     if fmt is Format.csv:
         return to_csv(stats.table if stats else comparison.table)
     if fmt is Format.markdown:
         if stats:
             notes = "".join(f"\n- {n}" for n in stats.notes)
-            return to_markdown(display_frame(stats.table, metric=stats.metric)) + notes + "\n"
+            return (
+                to_markdown(display_frame(stats.table, metric=stats.metric))
+                + notes
+                + "\n"
+            )
         return to_markdown(display_frame(comparison.table))
     if not to_file:
         return ""
     buffer = io.StringIO()
-    _print_table(comparison, stats, Console(file=buffer, width=250, no_color=True,
-                                            highlight=False))
+    _print_table(
+        comparison,
+        stats,
+        Console(file=buffer, width=250, no_color=True, highlight=False),
+    )
     return buffer.getvalue()
 
 
 #: Columns left out, in this order, when the table is wider than the terminal.
 _DROP_ORDER = (
-    "folder", "final_train_accuracy", "final_train_loss", "final_train_mse",
-    "final_train_max_abs_error", "test_loss", "seconds", "best_epoch", "epochs",
-    "final_val_max_abs_error", "test_max_abs_error", "status", "runs", "t",
+    "folder",
+    "final_train_accuracy",
+    "final_train_loss",
+    "final_train_mse",
+    "final_train_max_abs_error",
+    "test_loss",
+    "seconds",
+    "best_epoch",
+    "epochs",
+    "final_val_max_abs_error",
+    "test_max_abs_error",
+    "status",
+    "runs",
+    "t",
 )
 #: Columns whose text may wrap onto several lines.
 _WRAPPING = ("note",)
 
 
-def _print_table(comparison: Comparison, stats: GroupStats | None, out: Console) -> None:
+def _print_table(
+    comparison: Comparison, stats: GroupStats | None, out: Console
+) -> None:
     if stats is not None:
         direction = "highest" if stats.higher_is_better else "lowest"
         title = f"{header(stats.metric)} by group ({direction} first)"
-        _print_fitted(stats.table, title, out, metric=stats.metric, best_row=len(stats.table) > 1)
+        _print_fitted(
+            stats.table, title, out, metric=stats.metric, best_row=len(stats.table) > 1
+        )
         for line in stats.notes:
             out.print(f"[dim]{_escape(line)}[/]", soft_wrap=True)
-        out.print("[dim]95% CI: t-based interval of the mean; p: two-sided paired t-test "
-                  "against the best group (p < 0.05: unlikely to be luck).[/]", soft_wrap=True)
+        out.print(
+            "[dim]95% CI: t-based interval of the mean; p: two-sided paired t-test "
+            "against the best group (p < 0.05: unlikely to be luck).[/]",
+            soft_wrap=True,
+        )
         return
     direction = "highest" if comparison.higher_is_better else "lowest"
     n = len(comparison.table)
@@ -124,8 +190,14 @@ def _print_table(comparison: Comparison, stats: GroupStats | None, out: Console)
     _print_fitted(comparison.table, title, out, best_row=n > 1)
 
 
-def _print_fitted(raw: pd.DataFrame, title: str, out: Console, *, metric: str | None = None,
-                  best_row: bool) -> None:
+def _print_fitted(
+    raw: pd.DataFrame,
+    title: str,
+    out: Console,
+    *,
+    metric: str | None = None,
+    best_row: bool,
+) -> None:
     """Print the table, leaving out less important columns until it fits a terminal.
 
     Output that is not a terminal (a pipe, a file) gets every column at full width.
@@ -137,16 +209,25 @@ def _print_fitted(raw: pd.DataFrame, title: str, out: Console, *, metric: str | 
             if _natural_width(display) <= out.width:
                 break
             dropped.append(column)
-            display = display_frame(raw, metric=metric, folders="relative", drop=dropped)
+            display = display_frame(
+                raw, metric=metric, folders="relative", drop=dropped
+            )
     else:
         wide = _natural_width(display, wrap_headers=False) + 4
-        out = Console(file=out.file, width=max(out.width, wide),
-                      no_color=out.no_color, highlight=False)
+        out = Console(
+            file=out.file,
+            width=max(out.width, wide),
+            no_color=out.no_color,
+            highlight=False,
+        )
     out.print(_rich_table(display, title, best_row=best_row))
     if dropped:
         shown = ", ".join(header(c) for c in dropped)
-        out.print(f"[dim]left out to fit the terminal: {shown} (see --format csv or "
-                  "markdown for every column)[/]", soft_wrap=True)
+        out.print(
+            f"[dim]left out to fit the terminal: {shown} (see --format csv or "
+            "markdown for every column)[/]",
+            soft_wrap=True,
+        )
 
 
 def _natural_width(display: pd.DataFrame, *, wrap_headers: bool = True) -> int:
@@ -168,11 +249,19 @@ def _word_width(text: str) -> int:
 
 def _rich_table(display: pd.DataFrame, title: str, *, best_row: bool) -> Table:
     numeric = display.attrs.get("numeric") or [False] * len(display.columns)
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold")
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold"
+    )
     for name, num in zip(display.columns, numeric, strict=True):
-        width = max(max((len(str(v)) for v in display[name]), default=1), _word_width(name))
-        table.add_column(name, justify="right" if num else "left", overflow="fold",
-                         min_width=None if name in _WRAPPING else width)
+        width = max(
+            max((len(str(v)) for v in display[name]), default=1), _word_width(name)
+        )
+        table.add_column(
+            name,
+            justify="right" if num else "left",
+            overflow="fold",
+            min_width=None if name in _WRAPPING else width,
+        )
     for i, row in enumerate(display.itertuples(index=False)):
         cells = []
         for name, value in zip(display.columns, row, strict=True):

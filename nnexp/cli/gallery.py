@@ -22,9 +22,13 @@ def parse_range(text: str) -> tuple[float, float]:
     try:
         low, high = (float(p) for p in parts)
     except ValueError:
-        raise typer.BadParameter(f"expected two numbers LOW,HIGH such as -5,5; got {text!r}") from None
+        raise typer.BadParameter(
+            f"expected two numbers LOW,HIGH such as -5,5; got {text!r}"
+        ) from None
     if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
-        raise typer.BadParameter(f"LOW must be below HIGH and both finite; got {text!r}")
+        raise typer.BadParameter(
+            f"LOW must be below HIGH and both finite; got {text!r}"
+        )
     return low, high
 
 
@@ -35,10 +39,15 @@ def activation(name: str) -> tuple[str, Any]:
         try:
             ref = yaml.safe_load(name)
         except yaml.YAMLError as err:
-            raise RegistryError(f"cannot read the activation {name!r} as YAML: {err}") from err
+            raise RegistryError(
+                f"cannot read the activation {name!r} as YAML: {err}"
+            ) from err
         built = ACTIVATIONS.build(ref, key="NAMES", base_dir=Path.cwd())
         params = ", ".join(f"{k}={v}" for k, v in ref.items() if k != "name")
-        return f"{_title(ACTIVATIONS.resolve(ref['name'], base_dir=Path.cwd()).name)}({params})", built
+        return (
+            f"{_title(ACTIVATIONS.resolve(ref['name'], base_dir=Path.cwd()).name)}({params})",
+            built,
+        )
     entry = ACTIVATIONS.resolve(name, key="NAMES", base_dir=Path.cwd())
     return _title(entry.name), entry.build("NAMES")
 
@@ -49,9 +58,29 @@ def _title(name: str) -> str:
 
 
 def gallery(
-    names: Annotated[list[str] | None, typer.Argument(metavar="NAMES", help="Activations to draw (default: every built-in): names, aliases, file.py:Class plugins, or '{name: softplus, k: 2}'.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="PNG, SVG or PDF by extension (default: activations.png in the current folder).")] = None,
-    x_range: Annotated[str, typer.Option("--range", metavar="LOW,HIGH", help="Interval of x, e.g. -5,5 (write --range=-5,5 if your shell needs it).")] = "-4,4",
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="NAMES",
+            help="Activations to draw (default: every built-in): names, aliases, file.py:Class plugins, or '{name: softplus, k: 2}'.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="PNG, SVG or PDF by extension (default: activations.png in the current folder).",
+        ),
+    ] = None,
+    x_range: Annotated[
+        str,
+        typer.Option(
+            "--range",
+            metavar="LOW,HIGH",
+            help="Interval of x, e.g. -5,5 (write --range=-5,5 if your shell needs it).",
+        ),
+    ] = "-4,4",
 ) -> None:
     """Draw activation functions f(x) and their derivatives f'(x), one row per family.
 
@@ -66,8 +95,11 @@ def gallery(
     acts = list(dict(activation(n) for n in chosen).items())
     fig = make_activation_gallery(acts, x_range=bounds)
     written = save_figure(fig, output)
-    console.print(f"wrote {written} ({len(acts)} activation{'s' if len(acts) != 1 else ''})",
-                  markup=False, soft_wrap=True)
+    console.print(
+        f"wrote {written} ({len(acts)} activation{'s' if len(acts) != 1 else ''})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

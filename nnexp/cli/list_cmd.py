@@ -32,6 +32,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "schedules": ("nnexp.engine.schedules", "SCHEDULES"),
     "datasets": ("nnexp.data", "DATASETS"),
     "layers": ("nnexp.engine.layers", "LAYERS"),
+    "objectives": ("nnexp.teaching.objectives", "OBJECTIVES"),
 }
 
 

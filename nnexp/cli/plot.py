@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from nnexp.plots.base import output_format, save_figure
 from nnexp.runs.layout import safe_name
 
 
-class XAxis(str, Enum):
+class XAxis(StrEnum):
     epoch = "epoch"
     time = "time"
 
@@ -47,14 +47,55 @@ def report_skipped(skipped: list[str]) -> None:
 
 
 def plot(
-    paths: Annotated[list[str], typer.Argument(metavar="RUN_OR_SWEEP...", help="Run folders, sweep folders, folders of runs or glob patterns.")],
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="A panel per metric (repeat): loss, accuracy, mse, max_abs_error, lr, layer1_grad_norm, …")] = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Group runs by a setting (e.g. activation or optimizer.lr; repeat for several): one colour per value, mean ± std band over the group's runs.")] = None,
-    x: Annotated[XAxis, typer.Option("--x", help="Horizontal axis: epoch or cumulative time.")] = XAxis.epoch,
-    log: Annotated[bool | None, typer.Option("--log/--linear", help="Logarithmic or linear y axis (default: log where values span > 1000×).")] = None,
-    smooth: Annotated[int, typer.Option("--smooth", min=1, help="Moving average over N epochs; the raw curve stays, faint.")] = 1,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN_OR_SWEEP",
+            help="Run folders, sweep folders, folders of runs or glob patterns.",
+        ),
+    ],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="A panel per metric (repeat): loss, accuracy, mse, max_abs_error, lr, layer1_grad_norm, …",
+        ),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Group runs by a setting (e.g. activation or optimizer.lr; repeat for several): one colour per value, mean ± std band over the group's runs.",
+        ),
+    ] = None,
+    x: Annotated[
+        XAxis, typer.Option("--x", help="Horizontal axis: epoch or cumulative time.")
+    ] = XAxis.epoch,
+    log: Annotated[
+        bool | None,
+        typer.Option(
+            "--log/--linear",
+            help="Logarithmic or linear y axis (default: log where values span > 1000×).",
+        ),
+    ] = None,
+    smooth: Annotated[
+        int,
+        typer.Option(
+            "--smooth",
+            min=1,
+            help="Moving average over N epochs; the raw curve stays, faint.",
+        ),
+    ] = 1,
     title: Annotated[str | None, typer.Option("--title", help="Figure title.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="PNG, SVG or PDF by extension (default: a PNG in the current folder).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="PNG, SVG or PDF by extension (default: a PNG in the current folder).",
+        ),
+    ] = None,
 ) -> None:
     """Plot the learning curves of runs and sweeps: train dashed, validation solid.
 
@@ -70,11 +111,21 @@ def plot(
     output = check_output(output or default_output(paths, kind))
     selection = select_runs(paths)
     report_skipped(selection.skipped)
-    fig = curves_figure(selection.runs, metrics=metric or None, by=by or (), x=x.value,
-                        log=log, smooth=smooth, title=title)
+    fig = curves_figure(
+        selection.runs,
+        metrics=metric or None,
+        by=by or (),
+        x=x.value,
+        log=log,
+        smooth=smooth,
+        title=title,
+    )
     written = save_figure(fig, output)
-    console.print(f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''})",
-                  markup=False, soft_wrap=True)
+    console.print(
+        f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -15,11 +15,38 @@ from nnexp.errors import RunError
 
 
 def report(
-    paths: Annotated[list[str], typer.Argument(metavar="RUN_OR_SWEEP...", help="Run folders, sweep folders, folders of runs or glob patterns.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="The HTML file to write (default: <input>_report.html in the current folder).")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="Heading of the report.")] = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Group runs by a setting for the replicate statistics and grouped curves (default: every differing setting but the seed).")] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help="Column or metric the comparison table is sorted by and the groups are compared on.")] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN_OR_SWEEP",
+            help="Run folders, sweep folders, folders of runs or glob patterns.",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The HTML file to write (default: <input>_report.html in the current folder).",
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Heading of the report.")
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Group runs by a setting for the replicate statistics and grouped curves (default: every differing setting but the seed).",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            help="Column or metric the comparison table is sorted by and the groups are compared on.",
+        ),
+    ] = None,
 ) -> None:
     """Write an HTML report: differing settings, comparison table, replicate
     statistics, learning curves, the sweep heatmap and confusion matrices.
@@ -33,14 +60,20 @@ def report(
     """
     output = output or default_output(paths, "report", ".html")
     if not output.parent.is_dir():
-        raise RunError(f"cannot write the report to {output}: the folder {output.parent} "
-                       "does not exist; create it first or choose another output path.")
+        raise RunError(
+            f"cannot write the report to {output}: the folder {output.parent} "
+            "does not exist; create it first or choose another output path."
+        )
     selection = select_runs(paths)
     report_skipped(selection.skipped)
     text = build_report(selection, title=title, by=by or (), sort=sort)
     written = write_report(text, output)
     size = written.stat().st_size / 1e6
-    console.print(f"wrote {written} ({len(selection.runs)} runs, {size:.1f} MB)", markup=False, soft_wrap=True)
+    console.print(
+        f"wrote {written} ({len(selection.runs)} runs, {size:.1f} MB)",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

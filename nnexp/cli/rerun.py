@@ -14,8 +14,8 @@ from nnexp.cli.progress import TrainProgress
 from nnexp.cli.runs_cmd import find_run, print_wide
 from nnexp.cli.train import (
     EXIT_CODES,
-    _print_header,
-    _print_summary,
+    print_header,
+    print_summary,
     ctrl_c_finishes_the_batch,
     download_progress,
 )
@@ -120,9 +120,9 @@ def rerun_cmd(
         if check:
             _exit_for_check(check_rerun(folder, keep=keep, **common))
             return
-        header = None if quiet else _print_header
+        header = None if quiet else print_header
         new = rerun(folder, runs_dir=runs_dir, on_start=header, **common)
-    _print_summary(new)
+    print_summary(new)
     code = EXIT_CODES.get(new.summary.get("status"), 1)
     if code:
         raise typer.Exit(code)

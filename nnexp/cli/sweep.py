@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 import signal
@@ -12,12 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import enum
 import pandas as pd
 import typer
 from rich.console import Group
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from nnexp.cli.console import console, err_console
@@ -34,7 +41,7 @@ from nnexp.sweep.runner import (
     plan_sweep,
     run_sweep,
 )
-from nnexp.sweep.spec import build_source, parse_option, parse_seeds
+from nnexp.sweep.source import build_source, parse_option, parse_seeds
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 
@@ -45,24 +52,124 @@ class Executor(str, enum.Enum):
 
 
 def sweep(
-    spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="A sweep YAML, or a train spec to vary (or use --resume SWEEP_DIR).")] = None,
-    overrides: Annotated[list[str] | None, typer.Argument(help="Overrides of the base spec, as for train: training.epochs=2")] = None,
-    grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help="KEY=V1,V2,… varied in a product; repeat for more keys. Values are YAML, split on commas outside brackets.")] = None,
-    zip_: Annotated[list[str] | None, typer.Option("--zip", help="KEY=V1,V2,… varied together with the other --zip keys (same number of values).")] = None,
-    seeds: Annotated[str | None, typer.Option("--seeds", help="N (seeds 0 … N−1) or a list 0,5,7: every combination runs with each.")] = None,
-    sample: Annotated[int | None, typer.Option("--sample", min=1, help="Random search: draw N combinations (grid values, or uniform(a,b), log_uniform(a,b), int(a,b), choice(…)).")] = None,
-    sample_seed: Annotated[int | None, typer.Option("--sample-seed", min=0, help="Seed of the random search's draw (default 0).")] = None,
-    max_trials: Annotated[int | None, typer.Option("--max-trials", min=1, help="Run at most N combinations (each with every seed).")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel cells (default: the number of cores); each uses one BLAS thread.")] = None,
-    executor: Annotated[Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")] = "local",
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address tcp://host:8786 (default: a local cluster).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every cell, print them and their count, run nothing.")] = False,
-    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed cell (diverged is not a failure).")] = False,
-    resume: Annotated[Path | None, typer.Option("--resume", file_okay=False, help="Continue a sweep folder: run what is not completed or diverged.")] = None,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --resume: run failed cells again.")] = False,
-    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Runs folder; the sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep's or the base's).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+    spec: Annotated[
+        Path | None,
+        typer.Argument(
+            dir_okay=False,
+            help="A sweep YAML, or a train spec to vary (or use --resume SWEEP_DIR).",
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Overrides of the base spec, as for train: training.epochs=2"
+        ),
+    ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid",
+            "-g",
+            help="KEY=V1,V2,… varied in a product; repeat for more keys. Values are YAML, split on commas outside brackets.",
+        ),
+    ] = None,
+    zip_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--zip",
+            help="KEY=V1,V2,… varied together with the other --zip keys (same number of values).",
+        ),
+    ] = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            "--seeds",
+            help="N (seeds 0 … N−1) or a list 0,5,7: every combination runs with each.",
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample",
+            min=1,
+            help="Random search: draw N combinations (grid values, or uniform(a,b), log_uniform(a,b), int(a,b), choice(…)).",
+        ),
+    ] = None,
+    sample_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-seed", min=0, help="Seed of the random search's draw (default 0)."
+        ),
+    ] = None,
+    max_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--max-trials",
+            min=1,
+            help="Run at most N combinations (each with every seed).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Parallel cells (default: the number of cores); each uses one BLAS thread.",
+        ),
+    ] = None,
+    executor: Annotated[
+        Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address tcp://host:8786 (default: a local cluster).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate every cell, print them and their count, run nothing.",
+        ),
+    ] = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Stop at the first failed cell (diverged is not a failure).",
+        ),
+    ] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            file_okay=False,
+            help="Continue a sweep folder: run what is not completed or diverged.",
+        ),
+    ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="With --resume: run failed cells again."),
+    ] = False,
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs-dir",
+            help="Runs folder; the sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="The sweep's name (default: the sweep's or the base's)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the final summary.")
+    ] = False,
 ) -> None:
     """Run a grid of runs over any spec keys, in parallel, surviving failures and Ctrl-C.
 
@@ -73,13 +180,26 @@ def sweep(
       nnexp sweep --resume runs/sweeps/2026-11-23_10-00-00_activations
       nnexp sweep configs/sweeps/activation_init.yaml --executor dask --scheduler tcp://head:8786
     """
-    given = {"--grid": grid, "--zip": zip_, "--seeds": seeds, "--sample": sample, "--max-trials": max_trials,
-             "--sample-seed": sample_seed, "--name": name, "--runs-dir": runs_dir, "overrides": overrides}
+    given = {
+        "--grid": grid,
+        "--zip": zip_,
+        "--seeds": seeds,
+        "--sample": sample,
+        "--max-trials": max_trials,
+        "--sample-seed": sample_seed,
+        "--name": name,
+        "--runs-dir": runs_dir,
+        "overrides": overrides,
+    }
     if (spec is None) == (resume is None):
-        raise NnexpError("give exactly one of SPEC and --resume SWEEP_DIR (see nnexp sweep --help)")
+        raise NnexpError(
+            "give exactly one of SPEC and --resume SWEEP_DIR (see nnexp sweep --help)"
+        )
     if resume is not None and any(v for v in given.values()):
         used = ", ".join(k for k, v in given.items() if v)
-        raise NnexpError(f"--resume continues a sweep as it was planned; {used} do not apply")
+        raise NnexpError(
+            f"--resume continues a sweep as it was planned; {used} do not apply"
+        )
     if retry_failed and resume is None:
         raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
     executor = Executor(executor).value
@@ -88,11 +208,23 @@ def sweep(
         planned = open_sweep(resume, data_required=strict, progress=download_progress())
     else:
         source = build_source(
-            spec, grid=_options(grid, "--grid"), zip=_options(zip_, "--zip"),
-            seeds=parse_seeds(seeds) if seeds else None, sample=sample, sample_seed=sample_seed,
-            max_trials=max_trials, name=name, overrides=overrides or [])
-        planned = plan_sweep(source, runs_dir=runs_dir, name=name, data_required=strict,
-                             progress=download_progress())
+            spec,
+            grid=_options(grid, "--grid"),
+            zip=_options(zip_, "--zip"),
+            seeds=parse_seeds(seeds) if seeds else None,
+            sample=sample,
+            sample_seed=sample_seed,
+            max_trials=max_trials,
+            name=name,
+            overrides=overrides or [],
+        )
+        planned = plan_sweep(
+            source,
+            runs_dir=runs_dir,
+            name=name,
+            data_required=strict,
+            progress=download_progress(),
+        )
     actions = plan_actions(planned, retry_failed=retry_failed)
     if dry_run:
         _print_plan(planned, actions)
@@ -105,8 +237,14 @@ def sweep(
     stop = threading.Event()
     display = SweepDisplay(console, quiet=quiet)
     with ctrl_c_stops_the_sweep(stop), display:
-        result = run_sweep(planned, runner, fail_fast=fail_fast, retry_failed=retry_failed, stop=stop,
-                           on_event=display)
+        result = run_sweep(
+            planned,
+            runner,
+            fail_fast=fail_fast,
+            retry_failed=retry_failed,
+            stop=stop,
+            on_event=display,
+        )
     _print_result(result, planned)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -119,7 +257,9 @@ def _options(values: list[str] | None, option: str) -> dict[str, Any] | None:
     for text in values:
         key, parsed = parse_option(text, option)
         if key in out:
-            raise NnexpError(f"{option} {key} is given twice; give all its values in one {option}")
+            raise NnexpError(
+                f"{option} {key} is given twice; give all its values in one {option}"
+            )
         out[key] = parsed
     return out
 
@@ -140,8 +280,10 @@ def ctrl_c_stops_the_sweep(stop: threading.Event):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        err_console.print("\n[yellow]stopping: running cells finish their batch, queued cells "
-                          "are not started (Ctrl-C again to stop at once)…[/]")
+        err_console.print(
+            "\n[yellow]stopping: running cells finish their batch, queued cells "
+            "are not started (Ctrl-C again to stop at once)…[/]"
+        )
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -160,17 +302,32 @@ def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
     table = Table(show_edge=False, box=None, pad_edge=False)
     for column in ("#", "cell", "action" if planned.folder else None, "overrides"):
         if column:
-            table.add_column(column, justify="right" if column == "#" else "left", overflow="fold")
+            table.add_column(
+                column, justify="right" if column == "#" else "left", overflow="fold"
+            )
     for i, cell in enumerate(planned.cells, 1):
         row = [str(i), cell.name] + ([actions[cell.name]] if planned.folder else [])
-        table.add_row(*row, " ".join(cell.overrides), style=None if actions[cell.name] in RUN_ACTIONS else "dim")
+        table.add_row(
+            *row,
+            " ".join(cell.overrides),
+            style=None if actions[cell.name] in RUN_ACTIONS else "dim",
+        )
     console.print(table)
     n, trials = len(planned.cells), planned.expansion.n_trials
-    per = f" ({trials} combination{'s' * (trials != 1)} × {n // max(trials, 1)} seeds)" if n != trials else ""
-    console.print(f"{n} cell{'s' * (n != 1)}{per}, every one validated.", highlight=False)
+    per = (
+        f" ({trials} combination{'s' * (trials != 1)} × {n // max(trials, 1)} seeds)"
+        if n != trials
+        else ""
+    )
+    console.print(
+        f"{n} cell{'s' * (n != 1)}{per}, every one validated.", highlight=False
+    )
     if planned.folder:
         counts = pd.Series(actions).value_counts().to_dict()
-        console.print("actions: " + ", ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
+        console.print(
+            "actions: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+            highlight=False,
+        )
     for note in planned.notes:
         console.print(f"note: {note}", highlight=False)
     console.print("dry run: nothing was trained or written.")
@@ -203,9 +360,15 @@ class SweepDisplay:
         self.live_mode = console.is_terminal and not quiet
         self.running: dict[str, dict[str, Any]] = {}
         self.total = self.finished = 0
-        self.progress = Progress(TextColumn("cells"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                                 console=console)
+        self.progress = Progress(
+            TextColumn("cells"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+        )
         self.task = self.progress.add_task("cells", total=None)
         self.live: Live | None = None
 
@@ -215,7 +378,9 @@ class SweepDisplay:
     def _start_live(self) -> None:
         # started at the plan, once the executor's worker processes exist
         if self.live_mode and self.live is None:
-            self.live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+            self.live = Live(
+                self, console=self.console, refresh_per_second=4, transient=True
+            )
             self.live.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -223,13 +388,17 @@ class SweepDisplay:
             self.live.stop()
 
     def __rich__(self) -> Group:
-        table = Table(show_edge=False, box=None, pad_edge=False, show_header=bool(self.running))
+        table = Table(
+            show_edge=False, box=None, pad_edge=False, show_header=bool(self.running)
+        )
         for column in ("running", "epoch", "metric", "time"):
             table.add_column(column, overflow="ellipsis", no_wrap=True)
         now = time.monotonic()
         for cell, state in list(self.running.items())[:20]:
             epoch = f"{state.get('epoch', 0)}/{state.get('epochs', '?')}"
-            table.add_row(cell, epoch, state.get("metric", ""), f"{now - state['since']:.0f}s")
+            table.add_row(
+                cell, epoch, state.get("metric", ""), f"{now - state['since']:.0f}s"
+            )
         if len(self.running) > 20:
             table.add_row(f"… and {len(self.running) - 20} more", "", "", "")
         return Group(self.progress, table)
@@ -252,8 +421,11 @@ class SweepDisplay:
             self.print(f"note: {note}")
         counts = pd.Series(event["actions"]).value_counts().to_dict()
         detail = ", ".join(f"{v} {k}" for k, v in counts.items())
-        self.print(f"{self.total} cells ({detail}) on {event['executor']}" if todo else
-                   f"{self.total} cells, nothing to run ({detail})")
+        self.print(
+            f"{self.total} cells ({detail}) on {event['executor']}"
+            if todo
+            else f"{self.total} cells, nothing to run ({detail})"
+        )
         if todo:
             self._start_live()
 
@@ -279,24 +451,40 @@ class SweepDisplay:
         self.finished += 1
         self.progress.advance(self.task)
         status = event["status"]
-        colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(status, "bold red")
+        colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(
+            status, "bold red"
+        )
         detail = _metric(event["metrics"])
-        test = next((f"test {key} {_fmt(event['metrics'][f'test_{key}'], key)}"
-                     for key in ("accuracy", "loss") if event["metrics"].get(f"test_{key}") is not None), "")
+        test = next(
+            (
+                f"test {key} {_fmt(event['metrics'][f'test_{key}'], key)}"
+                for key in ("accuracy", "loss")
+                if event["metrics"].get(f"test_{key}") is not None
+            ),
+            "",
+        )
         if status == "failed":
-            detail = (event.get("error") or "").splitlines()[0][:160] if event.get("error") else ""
+            detail = (
+                (event.get("error") or "").splitlines()[0][:160]
+                if event.get("error")
+                else ""
+            )
         elif status == "diverged":
             detail = event.get("message") or detail
         elif test:
             detail += f"  {test}"
         done = int(self.progress.tasks[0].completed)
-        self.print(f"[{colour}]{status:<11}[/] {event['cell']}  {detail}  ({event['seconds']:.1f}s) "
-                   f"[dim][{done}/{self.total}][/]")
+        self.print(
+            f"[{colour}]{status:<11}[/] {event['cell']}  {detail}  ({event['seconds']:.1f}s) "
+            f"[dim][{done}/{self.total}][/]"
+        )
 
     def _on_stopping(self, event: dict[str, Any]) -> None:
         reason = event["reason"]
         if reason == "fail-fast":
-            self.print(f"[red]--fail-fast: {event.get('cell')} failed; stopping the sweep[/]")
+            self.print(
+                f"[red]--fail-fast: {event.get('cell')} failed; stopping the sweep[/]"
+            )
         elif reason == "aborted":
             self.print("[yellow]stopped at once[/]")
 
@@ -313,33 +501,61 @@ def _print_result(result: SweepResult, planned: Sweep) -> None:
         console.print(best)
     failed = frame[frame["status"] == "failed"]
     for _, row in failed.head(10).iterrows():
-        err = str(row.get("error") or "").splitlines()[0][:200] if row.get("error") else ""
-        console.print(f"[red]failed[/] {row['cell']}: {err}", highlight=False, soft_wrap=True)
+        err = (
+            str(row.get("error") or "").splitlines()[0][:200]
+            if row.get("error")
+            else ""
+        )
+        console.print(
+            f"[red]failed[/] {row['cell']}: {err}", highlight=False, soft_wrap=True
+        )
     if len(failed) > 10:
         console.print(f"… and {len(failed) - 10} more failed cells (see results.csv)")
-    console.print(f"results: {result.folder / 'results.csv'}", highlight=False, soft_wrap=True)
+    console.print(
+        f"results: {result.folder / 'results.csv'}", highlight=False, soft_wrap=True
+    )
     if result.plots:
-        console.print(f"plots: {', '.join(p.name for p in result.plots)} in {result.folder / 'plots'}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"plots: {', '.join(p.name for p in result.plots)} in {result.folder / 'plots'}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     if result.status != "completed":
         retry = " --retry-failed" if len(failed) else ""
-        console.print(f"resume with: nnexp sweep --resume {result.folder}{retry}", highlight=False, soft_wrap=True)
+        console.print(
+            f"resume with: nnexp sweep --resume {result.folder}{retry}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
     """Mean ± std of the summary metric per combination, best first (top 10)."""
     keys = [k for k in planned.expansion.keys if k != "seed" and k in frame]
-    metric = next((f"final_{m}" for m in METRIC_ORDER if f"final_{m}" in frame
-                   and pd.to_numeric(frame[f"final_{m}"], errors="coerce").notna().any()), None)
+    metric = next(
+        (
+            f"final_{m}"
+            for m in METRIC_ORDER
+            if f"final_{m}" in frame
+            and pd.to_numeric(frame[f"final_{m}"], errors="coerce").notna().any()
+        ),
+        None,
+    )
     done = frame[frame["status"].isin(["completed", "diverged"])]
     if metric is None or done.empty or not keys:
         return None
     values = pd.to_numeric(done[metric], errors="coerce")
-    grouped = values.groupby([done[k].astype(str) for k in keys], sort=False).agg(["mean", "std", "count", "size"])
+    grouped = values.groupby([done[k].astype(str) for k in keys], sort=False).agg(
+        ["mean", "std", "count", "size"]
+    )
     grouped = grouped.sort_values("mean", ascending="loss" in metric)
-    table = Table(title=f"{metric} by combination (mean ± std over seeds)", title_justify="left", show_edge=False)
+    table = Table(
+        title=f"{metric} by combination (mean ± std over seeds)",
+        title_justify="left",
+        show_edge=False,
+    )
     for key in keys:
         table.add_column(key)
     table.add_column(metric.removeprefix("final_"), justify="right")
@@ -347,7 +563,11 @@ def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
     for index, row in grouped.head(10).iterrows():
         labels = index if isinstance(index, tuple) else (index,)
         spread = f" ± {_fmt(row['std'], metric)}" if row["count"] > 1 else ""
-        table.add_row(*map(str, labels), _fmt(row["mean"], metric) + spread, f"{int(row['count'])}/{int(row['size'])}")
+        table.add_row(
+            *map(str, labels),
+            _fmt(row["mean"], metric) + spread,
+            f"{int(row['count'])}/{int(row['size'])}",
+        )
     return table
 
 

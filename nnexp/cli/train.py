@@ -85,17 +85,17 @@ def train(
         return
     stop = threading.Event()
     callbacks = [] if quiet else [TrainProgress(console)]
-    on_start = None if quiet else _print_header
+    on_start = None if quiet else print_header
     with ctrl_c_finishes_the_batch(stop):
         run = api.run(spec, overrides, runs_dir=runs_dir, seed=seed, name=name, resume=resume,
                       callbacks=callbacks, stop=stop, progress=download_progress(), on_start=on_start)
-    _print_summary(run)
+    print_summary(run)
     code = EXIT_CODES.get(run.summary.get("status"), 1)
     if code:
         raise typer.Exit(code)
 
 
-def _print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
+def print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
     console.print(f"run folder: [bold]{folder}[/]")
     console.print(f"data: {info.name} ({info.task}), sizes {dict(info.sizes)}")
     optim = resolved.optimizer
@@ -103,7 +103,7 @@ def _print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
     console.print(model_table(network.summary_rows(), opt_text, resolved.loss.describe()))
 
 
-def _print_summary(run: Any) -> None:
+def print_summary(run: Any) -> None:
     s = run.summary
     table = Table(show_header=False, show_edge=False, box=None)
     status = s.get("status")

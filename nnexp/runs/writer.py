@@ -101,6 +101,10 @@ class RunWriter(Callback):
             self._last_checkpoint = now
 
     def on_train_end(self, result: Any) -> None:
+        # the epoch that diverged is in the history but was never completed: record it,
+        # so metrics.csv shows where the loss blew up
+        for row in result.history.rows[result.epochs :]:
+            self._append(row)
         if self.checkpoint and result.state is not None:
             save_checkpoint(self.paths.checkpoint, result.state)
 

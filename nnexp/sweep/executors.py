@@ -24,19 +24,28 @@ import signal
 import sys
 import threading
 import uuid
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from nnexp.errors import NnexpError
+from nnexp.sweep import remote
 from nnexp.sweep import worker as cellworker
-from nnexp.sweep.folder import PREVIOUS, STAGING
+from nnexp.sweep.folder import PREVIOUS, STAGING, place
 from nnexp.sweep.worker import CellJob, CellOutcome
 
 Poll = tuple[list[dict[str, Any]], list[CellOutcome]]
-DASK_MISSING = ("--executor dask needs the dask distributed scheduler, which is not installed. "
-                "Install it with: pip install 'nnexp[dask]' (or pip install 'dask[distributed]')")
+DASK_MISSING = (
+    "--executor dask needs the dask distributed scheduler, which is not installed. "
+    "Install it with: pip install 'nnexp[dask]' (or pip install 'dask[distributed]')"
+)
 
 
 class LocalExecutor:
@@ -67,14 +76,20 @@ class LocalExecutor:
         """A pool whose workers are all running (forked at once, before any display
         thread starts), with Ctrl-C blocked until each worker ignores it."""
         with _ctrl_c_blocked():
-            pool = ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=cellworker.init_local,
-                                       initargs=(self.stop_event, self.queue))
+            pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=self.ctx,
+                initializer=cellworker.init_local,
+                initargs=(self.stop_event, self.queue),
+            )
             for fut in [pool.submit(cellworker.ready) for _ in range(self.jobs)]:
                 fut.result()
         return pool
 
     def submit(self, job: CellJob) -> None:
-        self.futures[self.pool.submit(cellworker.run_local, job, str(self.folder))] = job
+        self.futures[self.pool.submit(cellworker.run_local, job, str(self.folder))] = (
+            job
+        )
 
     def pending(self) -> int:
         return len(self.futures)
@@ -93,7 +108,9 @@ class LocalExecutor:
                 broken = True
                 self.futures[fut] = job  # handled with the others below
             except Exception as err:  # an error outside the cell's own guard
-                outcomes.append(CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}"))
+                outcomes.append(
+                    CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}")
+                )
         if broken:
             outcomes += self._restart()
         return messages, outcomes
@@ -121,8 +138,10 @@ class LocalExecutor:
         for job in jobs:
             self.breaks[job.name] = self.breaks.get(job.name, 0) + 1
             if job.name in self.started or self.breaks[job.name] > 2:
-                error = ("the worker process died while this cell trained (killed, or out of "
-                         "memory?); rerun it with --resume SWEEP_DIR --retry-failed")
+                error = (
+                    "the worker process died while this cell trained (killed, or out of "
+                    "memory?); rerun it with --resume SWEEP_DIR --retry-failed"
+                )
                 outcomes.append(CellOutcome(job.name, "failed", error))
             else:
                 self.submit(job)
@@ -160,8 +179,13 @@ class DaskExecutor:
 
     @property
     def description(self) -> str:
-        where = f"the dask scheduler at {self.scheduler}" if self.scheduler else (
-            f"a local dask cluster of {self.jobs} worker process{'es' if self.jobs > 1 else ''}")
+        where = (
+            f"the dask scheduler at {self.scheduler}"
+            if self.scheduler
+            else (
+                f"a local dask cluster of {self.jobs} worker process{'es' if self.jobs > 1 else ''}"
+            )
+        )
         return where
 
     def start(self, folder: Path) -> None:
@@ -173,7 +197,9 @@ class DaskExecutor:
         self.client = self._connect(distributed)
         self.stop_name, self.topic = f"nnexp-stop-{tag}", f"nnexp-progress-{tag}"
         self.event = distributed.Event(self.stop_name, client=self.client)
-        self.client.subscribe_topic(self.topic, lambda event: self.messages.append(event[1]))
+        self.client.subscribe_topic(
+            self.topic, lambda event: self.messages.append(event[1])
+        )
         self.distributed = distributed
 
     def _connect(self, distributed: Any) -> Any:
@@ -183,23 +209,40 @@ class DaskExecutor:
             except (OSError, TimeoutError) as err:
                 raise NnexpError(
                     f"cannot reach the dask scheduler at {self.scheduler}: {err}. Start one with "
-                    f"`dask scheduler` and workers with `dask worker {self.scheduler}`") from None
+                    f"`dask scheduler` and workers with `dask worker {self.scheduler}`"
+                ) from None
         with _ctrl_c_ignored():  # the cluster's processes inherit it: Ctrl-C is ours
             self.cluster = distributed.LocalCluster(
-                n_workers=self.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=":0")
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",
+            )
         return distributed.Client(self.cluster)
 
     def submit(self, job: CellJob) -> None:
-        for path in cellworker.plugin_files(job.config):
+        for path in remote.plugin_files(job.config):
             if path not in self.uploaded:
                 self.client.upload_file(str(path))
                 self.uploaded.add(path)
         if job.resume:
-            job = CellJob(job.name, job.config, job.config_text, job.record, True,
-                          cellworker.pack(self.folder / job.name))
-        fut = self.client.submit(cellworker.run_remote, job, self.stop_name, self.topic,
-                                 key=f"nnexp-cell-{uuid.uuid4().hex}", pure=False)
+            job = CellJob(
+                job.name,
+                job.config,
+                job.config_text,
+                job.record,
+                True,
+                remote.pack(self.folder / job.name),
+            )
+        fut = self.client.submit(
+            remote.run_remote,
+            job,
+            self.stop_name,
+            self.topic,
+            key=f"nnexp-cell-{uuid.uuid4().hex}",
+            pure=False,
+        )
         self.futures[fut] = job
 
     def pending(self) -> int:
@@ -207,7 +250,9 @@ class DaskExecutor:
 
     def poll(self, timeout: float) -> Poll:
         try:
-            self.distributed.wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
+            self.distributed.wait(
+                list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED"
+            )
         except TimeoutError:
             pass
         outcomes = [self._collect(fut) for fut in [f for f in self.futures if f.done()]]
@@ -224,8 +269,8 @@ class DaskExecutor:
             return CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}")
         if files:
             incoming = self.folder / STAGING / job.name / "incoming"
-            cellworker.unpack(files, incoming)
-            cellworker.place(incoming, self.folder / job.name, self.folder / PREVIOUS)
+            remote.unpack(files, incoming)
+            place(incoming, self.folder / job.name, self.folder / PREVIOUS)
         return outcome
 
     def stop(self) -> None:
@@ -286,7 +331,9 @@ class _ctrl_c_ignored:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def make_executor(kind: str, jobs: int, scheduler: str | None = None) -> LocalExecutor | DaskExecutor:
+def make_executor(
+    kind: str, jobs: int, scheduler: str | None = None
+) -> LocalExecutor | DaskExecutor:
     """``local`` or ``dask`` (a scheduler address only makes sense with dask)."""
     if kind == "local":
         if scheduler:

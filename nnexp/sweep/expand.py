@@ -6,14 +6,11 @@ combination of the varied values (one option of every grid key and zip group); a
 the first seed, then the second …), each seed's trials in grid order (the last grid key
 varies fastest) or in the order they were drawn.
 
-A cell is named by its varied values, ``activation=tanh,name=adam,seed=1``: the last
-part of each dotted key, the full key where two last parts clash, and characters that
-are unsafe in file names replaced by ``_``.
+Cells are named by :mod:`nnexp.sweep.naming`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,17 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from nnexp.errors import SpecError
-from nnexp.runs.layout import UNSAFE
 from nnexp.spec.load import load_raw, load_spec
-from nnexp.spec.yamlio import SpecLoader
 from nnexp.spec.models import RunSpec
+from nnexp.sweep.naming import cell_names, short_keys, value_text, yaml_text
 from nnexp.sweep.spec import Choices, Distribution, SweepSource, SweepSpec
-
-#: longest cell name; longer ones keep a prefix and a hash of the whole name
-MAX_NAME = 120
 
 
 @dataclass(frozen=True)
@@ -40,12 +32,17 @@ class Axis:
     """Keys varied together (one grid key, or a zip group) and their options."""
 
     keys: tuple[str, ...]
-    options: tuple[tuple[Any, ...], ...] = ()  # one tuple of values (per key) per option
+    options: tuple[
+        tuple[Any, ...], ...
+    ] = ()  # one tuple of values (per key) per option
     labels: tuple[tuple[str, ...], ...] = ()
     distribution: Distribution | None = None  # random search on a single key
 
     def option(self, i: int) -> dict[str, tuple[Any, str]]:
-        return {k: (v, t) for k, v, t in zip(self.keys, self.options[i], self.labels[i], strict=True)}
+        return {
+            k: (v, t)
+            for k, v, t in zip(self.keys, self.options[i], self.labels[i], strict=True)
+        }
 
     def draw(self, rng: np.random.Generator) -> dict[str, tuple[Any, str]]:
         if self.distribution is None:
@@ -75,13 +72,23 @@ class Cell:
         return [f"{k}={yaml_text(v)}" for k, v in self.values.items()]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "trial": self.trial, "seed": self.seed,
-                "values": dict(self.values), "labels": dict(self.labels)}
+        return {
+            "name": self.name,
+            "trial": self.trial,
+            "seed": self.seed,
+            "values": dict(self.values),
+            "labels": dict(self.labels),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Cell:
-        return cls(str(data["name"]), dict(data["values"]), dict(data["labels"]),
-                   int(data["trial"]), data.get("seed"))
+        return cls(
+            str(data["name"]),
+            dict(data["values"]),
+            dict(data["labels"]),
+            int(data["trial"]),
+            data.get("seed"),
+        )
 
 
 @dataclass(frozen=True)
@@ -102,48 +109,6 @@ class Expansion:
 # values as text -------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    """Quotes strings the spec loader would read as something else (``1e-3``)."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    tag = SpecLoader.resolve(SpecLoader, yaml.ScalarNode, value, (True, False))
-    style = "'" if tag != "tag:yaml.org,2002:str" else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def yaml_text(value: Any) -> str:
-    """A value as one line of YAML that the spec loader reads back to the same value."""
-    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=math.inf,
-                     allow_unicode=True, sort_keys=False)
-    text = text.strip()
-    return text[:-3].strip() if text.endswith("\n...") or text.endswith(" ...") else text
-
-
-def value_text(value: Any) -> str:
-    """A compact label: ``tanh``, ``0.001``, ``784-32-10`` for a list, ``adam_lr-0.01``
-    for a component mapping."""
-    if isinstance(value, bool) or value is None:
-        return yaml_text(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "-".join(value_text(v) for v in value) or "[]"
-    if isinstance(value, Mapping):
-        head = [value_text(value["name"])] if "name" in value else []
-        rest = [f"{k}-{value_text(v)}" for k, v in value.items() if k != "name"]
-        return "_".join(head + rest) or "{}"
-    return str(value)
-
-
-def safe_part(text: str) -> str:
-    """``text`` with characters unsafe in file names replaced by ``_``."""
-    return UNSAFE.sub("_", text) or "_"
-
-
 # axes, trials and cells ----------------------------------------------------------------
 
 
@@ -158,8 +123,12 @@ def _axis(keys: tuple[str, ...], entries: Sequence[Choices | Distribution]) -> A
     if isinstance(entries[0], Distribution):
         return Axis(keys, distribution=entries[0])
     options = tuple(zip(*(e.values for e in entries), strict=True))
-    labels = tuple(zip(*(e.labels or tuple(value_text(v) for v in e.values) for e in entries),
-                       strict=True))
+    labels = tuple(
+        zip(
+            *(e.labels or tuple(value_text(v) for v in e.values) for e in entries),
+            strict=True,
+        )
+    )
     return Axis(keys, options, labels)
 
 
@@ -174,7 +143,9 @@ def grid_trials(axes: Sequence[Axis]) -> list[dict[str, tuple[Any, str]]]:
     return trials
 
 
-def sampled_trials(axes: Sequence[Axis], n: int, seed: int) -> tuple[list[dict], list[str]]:
+def sampled_trials(
+    axes: Sequence[Axis], n: int, seed: int
+) -> tuple[list[dict], list[str]]:
     """``n`` distinct combinations drawn with ``np.random.default_rng(seed)``.
 
     Without distributions the draw is without replacement from the grid (all of it,
@@ -186,11 +157,20 @@ def sampled_trials(axes: Sequence[Axis], n: int, seed: int) -> tuple[list[dict],
         sizes = [len(a.options) for a in axes]
         total = math.prod(sizes)
         if n >= total:
-            note = f"sample {n} covers the whole grid of {total}: every combination runs"
+            note = (
+                f"sample {n} covers the whole grid of {total}: every combination runs"
+            )
             return grid_trials(axes), ([note] if n > total else [])
-        picks = rng.permutation(total)[:n] if total <= 10**6 else rng.choice(total, n, replace=False)
+        picks = (
+            rng.permutation(total)[:n]
+            if total <= 10**6
+            else rng.choice(total, n, replace=False)
+        )
         chosen = [np.unravel_index(int(p), sizes) for p in picks]
-        return [_merge(a.option(int(i)) for a, i in zip(axes, idx, strict=True)) for idx in chosen], []
+        return [
+            _merge(a.option(int(i)) for a, i in zip(axes, idx, strict=True))
+            for idx in chosen
+        ], []
     trials, seen = [], set()
     for _ in range(100 * n):
         trial = _merge(a.draw(rng) for a in axes)
@@ -219,8 +199,10 @@ def expand(spec: SweepSpec) -> Expansion:
     else:
         trials = grid_trials(axes)
     if spec.max_trials is not None and len(trials) > spec.max_trials:
-        notes.append(f"max_trials {spec.max_trials} keeps the first {spec.max_trials} of "
-                     f"{len(trials)} combinations")
+        notes.append(
+            f"max_trials {spec.max_trials} keeps the first {spec.max_trials} of "
+            f"{len(trials)} combinations"
+        )
         trials = trials[: spec.max_trials]
     keys = [k for a in axes for k in a.keys]
     seeds = spec.seed_list
@@ -239,45 +221,6 @@ def expand(spec: SweepSpec) -> Expansion:
     return Expansion(cells, keys, [list(a.keys) for a in axes], len(trials), notes)
 
 
-def short_keys(keys: Sequence[str]) -> dict[str, str]:
-    """The last part of each dotted key, or the full key where last parts clash (a
-    numeric last part, a list index, keeps its parent: ``optimizer.0.lr`` → ``0.lr``)."""
-    def last(key: str) -> str:
-        parts = key.split(".")
-        return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
-
-    counts: dict[str, int] = {}
-    for k in keys:
-        counts[last(k)] = counts.get(last(k), 0) + 1
-    return {k: last(k) if counts[last(k)] == 1 else k for k in keys}
-
-
-def cell_names(keys: Sequence[str], trials: Sequence[Mapping[str, tuple[Any, str]]],
-               seeds: Sequence[int] | None) -> list[str]:
-    """Unique, file-name-safe names, seed by seed, trial by trial."""
-    short = short_keys(keys)
-    names, used = [], set()
-    for seed in seeds if seeds is not None else [None]:
-        for trial in trials:
-            parts = [f"{short[k]}={label}" for k, (_, label) in trial.items()]
-            if seed is not None:
-                parts.append(f"{short['seed']}={seed}")
-            name = _fit(safe_part(",".join(parts)))
-            unique, i = name, 2
-            while unique in used:
-                unique, i = f"{name}-{i}", i + 1
-            used.add(unique)
-            names.append(unique)
-    return names
-
-
-def _fit(name: str) -> str:
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-    return f"{name[: MAX_NAME - 11]}~{digest}".replace("~", "-")
-
-
 # the base spec and validation ------------------------------------------------------------
 
 
@@ -293,7 +236,9 @@ class Base:
 
     def resolve(self, cell: Cell) -> RunSpec:
         """The cell's validated run spec (raises SpecError)."""
-        return load_spec(self.data, self.overrides, set_values=cell.values, base_dir=self.folder)
+        return load_spec(
+            self.data, self.overrides, set_values=cell.values, base_dir=self.folder
+        )
 
 
 def load_base(source: SweepSource) -> Base:
@@ -304,10 +249,16 @@ def load_base(source: SweepSource) -> Base:
         path = (path if path.is_absolute() else source.folder / path).resolve()
         data = load_raw(path)
         return Base(data, path.parent, tuple(spec.overrides), path)
-    return Base(load_raw(spec.base, base_dir=source.folder), source.folder, tuple(spec.overrides))
+    return Base(
+        load_raw(spec.base, base_dir=source.folder),
+        source.folder,
+        tuple(spec.overrides),
+    )
 
 
-def validate_cells(base: Base, cells: Sequence[Cell], *, source: str | None = None) -> list[RunSpec]:
+def validate_cells(
+    base: Base, cells: Sequence[Cell], *, source: str | None = None
+) -> list[RunSpec]:
     """Every cell's run spec; raises one SpecError naming the cells of each problem."""
     specs, failures = [], {}
     for cell in cells:
@@ -332,10 +283,18 @@ def describe_cells(chosen: Sequence[Cell], cells: Sequence[Cell]) -> str:
         return f"cell {chosen[0].name}"
     if len(chosen) == len(cells):
         return f"all {len(cells)} cells"
-    common = {k: t for k, t in chosen[0].labels.items() if all(c.labels.get(k) == t for c in chosen)}
-    matching = [c for c in cells if all(c.labels.get(k) == t for k, t in common.items())]
+    common = {
+        k: t
+        for k, t in chosen[0].labels.items()
+        if all(c.labels.get(k) == t for c in chosen)
+    }
+    matching = [
+        c for c in cells if all(c.labels.get(k) == t for k, t in common.items())
+    ]
     if common and len(matching) == len(chosen):
         short = short_keys(list(chosen[0].labels))
-        return f"the {len(chosen)} cells with " + ",".join(f"{short[k]}={t}" for k, t in common.items())
+        return f"the {len(chosen)} cells with " + ",".join(
+            f"{short[k]}={t}" for k, t in common.items()
+        )
     more = f" and {len(chosen) - 2} more" if len(chosen) > 2 else ""
     return "cells " + ", ".join(c.name for c in chosen[:2]) + more

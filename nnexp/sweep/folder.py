@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,28 +35,35 @@ from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import FINAL
 from nnexp.sweep.expand import Cell, value_text, yaml_text
-from nnexp.sweep.worker import place, set_aside
 
 SWEEP_FILE = "sweep.yaml"
 RESULTS_FILE = "results.csv"
 STAGING, PREVIOUS, LOCK = ".staging", ".previous", ".lock"
 #: states of a cell folder that need no run
 SETTLED = (*FINAL, "failed")
-_HEADER = "# nnexp sweep folder: `nnexp sweep --resume <this folder>` runs what is not done\n"
+_HEADER = (
+    "# nnexp sweep folder: `nnexp sweep --resume <this folder>` runs what is not done\n"
+)
 
 
 def write_sweep_file(folder: Path, data: Mapping[str, Any]) -> None:
     try:
-        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+        text = yaml.safe_dump(
+            dict(data), sort_keys=False, allow_unicode=True, width=100
+        )
     except yaml.YAMLError as err:
-        raise RunError(f"the sweep cannot be written as YAML (a value is not plain data): {err}") from err
+        raise RunError(
+            f"the sweep cannot be written as YAML (a value is not plain data): {err}"
+        ) from err
     atomic_write_bytes(folder / SWEEP_FILE, (_HEADER + text).encode())
 
 
 def read_sweep_file(folder: Path) -> dict[str, Any]:
     path = Path(folder) / SWEEP_FILE
     if not Path(folder).is_dir():
-        raise RunError(f"{folder} is not a folder; --resume needs a sweep folder (runs/sweeps/…)")
+        raise RunError(
+            f"{folder} is not a folder; --resume needs a sweep folder (runs/sweeps/…)"
+        )
     if not path.is_file():
         raise RunError(f"{folder} is not a sweep folder: it has no {SWEEP_FILE}")
     try:
@@ -63,7 +71,9 @@ def read_sweep_file(folder: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as err:
         raise RunError(f"{path} is not readable YAML: {err}") from err
     if not isinstance(data, dict) or "cells" not in data or "base" not in data:
-        raise RunError(f"{path} is not a sweep file written by nnexp (no cells or base)")
+        raise RunError(
+            f"{path} is not a sweep file written by nnexp (no cells or base)"
+        )
     return data
 
 
@@ -79,8 +89,10 @@ def locked(folder: Path) -> Iterator[None]:
         except OSError:
             f.seek(0)
             owner = f.read().strip() or "another process"
-            raise RunError(f"{folder} is being run by {owner}; wait for it to end (or stop "
-                           f"it with Ctrl-C) before resuming") from None
+            raise RunError(
+                f"{folder} is being run by {owner}; wait for it to end (or stop "
+                f"it with Ctrl-C) before resuming"
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()} on {socket.gethostname()}")
@@ -90,6 +102,29 @@ def locked(folder: Path) -> Iterator[None]:
         finally:
             f.truncate(0)
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def place(folder: Path, target: Path, previous: Path) -> Path:
+    """Move a finished run folder to ``target`` (a folder already there goes to
+    ``previous``, kept for the record); returns ``target``."""
+    if folder.resolve() == target.resolve():
+        return target
+    if target.exists():
+        set_aside(target, previous)
+    os.replace(folder, target)
+    return target
+
+
+def set_aside(folder: Path, previous: Path, name: str | None = None) -> Path:
+    """Move ``folder`` into ``previous`` as ``<name>@<time>`` (``name``: the folder's)."""
+    previous.mkdir(parents=True, exist_ok=True)
+    base = f"{name or folder.name}@{time.strftime('%Y-%m-%d_%H-%M-%S')}"
+    for i in range(1, 10_000):
+        dest = previous / (base if i == 1 else f"{base}-{i}")
+        if not dest.exists():
+            os.replace(folder, dest)
+            return dest
+    raise OSError(f"no free name in {previous} for {folder.name}")
 
 
 # cell folders ----------------------------------------------------------------------------
@@ -122,7 +157,11 @@ def cell_state(path: Path) -> str:
         return str(status)
     if status in ("interrupted", "running"):
         paths = RunPaths(path)
-        return "resumable" if paths.checkpoint.is_file() and paths.config.is_file() else "stale"
+        return (
+            "resumable"
+            if paths.checkpoint.is_file() and paths.config.is_file()
+            else "stale"
+        )
     return "half-written"
 
 
@@ -131,7 +170,9 @@ def mark_interrupted(path: Path) -> None:
     summary = read_cell_summary(path) or {}
     if summary.get("status") == "running":
         summary["status"] = "interrupted"
-        summary["message"] = "the process training this cell ended without finishing (killed?)"
+        summary["message"] = (
+            "the process training this cell ended without finishing (killed?)"
+        )
         atomic_write_json(RunPaths(path).summary, summary)
 
 
@@ -147,7 +188,7 @@ def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
         target = folder / holder.name
         runs = sorted(p for p in holder.iterdir() if p.is_dir())
         for run in runs[:-1]:
-            set_aside(run, previous)
+            set_aside(run, previous, holder.name)
         if runs:
             state = cell_state(runs[-1])
             keep = holder.name in names and state in (*SETTLED, "resumable")
@@ -155,7 +196,7 @@ def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
                 place(runs[-1], target, previous)
                 notes.append(f"recovered {holder.name} ({state}) from an earlier run")
             else:
-                set_aside(runs[-1], previous)
+                set_aside(runs[-1], previous, holder.name)
         shutil.rmtree(holder, ignore_errors=True)
     return notes
 
@@ -174,15 +215,19 @@ def csv_value(cell: Cell, key: str) -> Any:
     return yaml_text(value) if isinstance(value, list | dict) else value
 
 
-def cell_row(cell: Cell, keys: Sequence[str], summary: Mapping[str, Any] | None,
-             state: str) -> dict[str, Any]:
+def cell_row(
+    cell: Cell, keys: Sequence[str], summary: Mapping[str, Any] | None, state: str
+) -> dict[str, Any]:
     """One row of results.csv for ``cell`` (``summary`` None when it has not run)."""
     row: dict[str, Any] = {"cell": cell.name}
     row.update({k: csv_value(cell, k) for k in keys if k != "seed"})
     s = summary or {}
     row["seed"] = cell.seed if cell.seed is not None else s.get("seed")
-    row["status"] = state if state in (*SETTLED, "interrupted") else (
-        "interrupted" if state in ("resumable", "stale") else "not run")
+    row["status"] = (
+        state
+        if state in (*SETTLED, "interrupted")
+        else ("interrupted" if state in ("resumable", "stale") else "not run")
+    )
     row["epochs"] = s.get("epochs")
     row["best_epoch"] = s.get("best_epoch")
     for section in ("final", "best", "test"):
@@ -204,12 +249,16 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     order = {"final": 1, "best": 2, "test": 3}
     head = [c for c in frame.columns if c.split("_")[0] not in order]
     tail = ["wall_seconds", "run_folder", "error", "message"]
-    metrics = sorted((c for c in frame.columns if c.split("_")[0] in order),
-                     key=lambda c: order[c.split("_")[0]])
+    metrics = sorted(
+        (c for c in frame.columns if c.split("_")[0] in order),
+        key=lambda c: order[c.split("_")[0]],
+    )
     head = [c for c in head if c not in tail]
     for column in ("seed", "epochs", "best_epoch"):  # whole numbers, even with blanks
         if column in frame:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(
+                "Int64"
+            )
     return frame[head + metrics + tail]
 
 

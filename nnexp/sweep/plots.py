@@ -23,24 +23,37 @@ import pandas as pd
 from nnexp.runs.reader import FINAL, read_history
 from nnexp.sweep.expand import Expansion, safe_part, short_keys
 
-METRICS = ("final_val_accuracy", "final_val_loss", "final_train_accuracy", "final_train_loss")
+METRICS = (
+    "final_val_accuracy",
+    "final_val_loss",
+    "final_train_accuracy",
+    "final_train_loss",
+)
 
 
 def summary_metric(frame: pd.DataFrame) -> str | None:
     """The metric to summarise: the first of :data:`METRICS` with a finite value."""
     for name in METRICS:
-        if name in frame and np.isfinite(pd.to_numeric(frame[name], errors="coerce")).any():
+        if (
+            name in frame
+            and np.isfinite(pd.to_numeric(frame[name], errors="coerce")).any()
+        ):
             return name
     return None
 
 
 def plot_keys(expansion: Expansion, frame: pd.DataFrame) -> list[str]:
     """The first key of every axis with more than one value among ``frame``'s rows."""
-    return [axis[0] for axis in expansion.axes
-            if axis[0] in frame and frame[axis[0]].astype(str).nunique() > 1]
+    return [
+        axis[0]
+        for axis in expansion.axes
+        if axis[0] in frame and frame[axis[0]].astype(str).nunique() > 1
+    ]
 
 
-def render_sweep_plots(folder: Path, expansion: Expansion, results: pd.DataFrame) -> tuple[list[Path], list[str]]:
+def render_sweep_plots(
+    folder: Path, expansion: Expansion, results: pd.DataFrame
+) -> tuple[list[Path], list[str]]:
     """Write the plots into ``folder/plots``; returns the files and any errors (a plot
     that fails never fails the sweep)."""
     from nnexp.plots.base import save_figure
@@ -69,7 +82,9 @@ def _labelled(frame: pd.DataFrame, expansion: Expansion) -> pd.DataFrame:
     return frame
 
 
-def _figures(folder: Path, expansion: Expansion, frame: pd.DataFrame) -> list[tuple[str, object]]:
+def _figures(
+    folder: Path, expansion: Expansion, frame: pd.DataFrame
+) -> list[tuple[str, object]]:
     from nnexp.plots.sweep import make_errorbars, make_heatmap
 
     keys = plot_keys(expansion, frame)
@@ -77,17 +92,31 @@ def _figures(folder: Path, expansion: Expansion, frame: pd.DataFrame) -> list[tu
     metric = summary_metric(frame)
     figures: list[tuple[str, object]] = []
     if metric is not None and len(keys) == 2:
-        figures.append(("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric)))
+        figures.append(
+            ("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric))
+        )
     elif metric is not None:
         for key in keys:
-            title = None if len(keys) == 1 else f"{metric} by {key} (mean ± std over the other keys and seeds)"
-            figures.append((f"by_{safe_part(short[key])}.png",
-                            lambda key=key, title=title: make_errorbars(frame, key, metric, title=title)))
+            title = (
+                None
+                if len(keys) == 1
+                else f"{metric} by {key} (mean ± std over the other keys and seeds)"
+            )
+            figures.append(
+                (
+                    f"by_{safe_part(short[key])}.png",
+                    lambda key=key, title=title: make_errorbars(
+                        frame, key, metric, title=title
+                    ),
+                )
+            )
     histories = _histories(folder, frame)
     if histories:
         for key in keys or [None]:
             name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
-            figures.append((name, lambda key=key: _grouped(frame, histories, key, short)))
+            figures.append(
+                (name, lambda key=key: _grouped(frame, histories, key, short))
+            )
     return figures
 
 
@@ -100,8 +129,12 @@ def _histories(folder: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _grouped(frame: pd.DataFrame, histories: dict[str, pd.DataFrame], key: str | None,
-             short: dict[str, str]) -> object:
+def _grouped(
+    frame: pd.DataFrame,
+    histories: dict[str, pd.DataFrame],
+    key: str | None,
+    short: dict[str, str],
+) -> object:
     from nnexp.plots.curves import make_grouped_curves
 
     runs = []
@@ -109,7 +142,11 @@ def _grouped(frame: pd.DataFrame, histories: dict[str, pd.DataFrame], key: str |
         if row["cell"] in histories:
             label = f"{short[key]}={row[key]}" if key else "all seeds"
             runs.append((label, histories[row["cell"]]))
-    title = f"Learning curves by {key}: mean ± std" if key else "Learning curves: mean ± std over seeds"
+    title = (
+        f"Learning curves by {key}: mean ± std"
+        if key
+        else "Learning curves: mean ± std over seeds"
+    )
     return make_grouped_curves(runs, title=title)
 
 

@@ -31,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import (
@@ -46,13 +46,15 @@ from pydantic import (
 )
 
 from nnexp.errors import SpecError
-from nnexp.spec.yamlio import parse_yaml, read_yaml_file
 from nnexp.spec.problems import Problems, problems_from_error
+from nnexp.spec.yamlio import read_yaml_file
 
 DISTRIBUTIONS = ("uniform", "log_uniform", "int", "choice")
 #: keys only a sweep spec has: a YAML file with one of them is a sweep, not a run spec
 SWEEP_KEYS = ("base", "grid", "zip", "seeds", "sample", "sample_seed", "max_trials")
-_KEY = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*$")
+KEY_PATTERN = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*$"
+)
 #: significant digits kept of a drawn float, so cell names stay readable
 SAMPLE_DIGITS = 4
 
@@ -105,7 +107,9 @@ class Distribution:
             raise ValueError(f"{self.kind} needs two numbers, {example}; got {args!r}")
         low, high = args
         if self.kind == "int" and not all(isinstance(a, int) for a in args):
-            raise ValueError(f"int needs two whole numbers, {{int: [1, 8]}}; got {args!r}")
+            raise ValueError(
+                f"int needs two whole numbers, {{int: [1, 8]}}; got {args!r}"
+            )
         if not low < high:
             raise ValueError(f"{self.kind} needs low < high, got {args!r}")
         if self.kind == "log_uniform" and low <= 0:
@@ -130,7 +134,11 @@ class Distribution:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 def _round(value: float) -> float:
@@ -165,6 +173,7 @@ def _zip_entry(raw: Any) -> Choices:
 
 def _seeds(value: Any) -> int | list[int] | None:
     """A count N (seeds 0 … N−1) or a list of distinct seeds ≥ 0."""
+
     def whole(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool)
 
@@ -174,8 +183,10 @@ def _seeds(value: Any) -> int | list[int] | None:
         if len(set(value)) != len(value):
             raise ValueError(f"lists a seed twice: {value}")
         return list(value)
-    raise ValueError(f"expected a count ≥ 1 (3 means seeds 0, 1, 2) or a non-empty list of "
-                     f"seeds ≥ 0 ([0, 5, 7]); got {value!r}")
+    raise ValueError(
+        f"expected a count ≥ 1 (3 means seeds 0, 1, 2) or a non-empty list of "
+        f"seeds ≥ 0 ([0, 5, 7]); got {value!r}"
+    )
 
 
 GridEntry = Annotated[Choices | Distribution, PlainValidator(_grid_entry)]
@@ -206,16 +217,27 @@ class SweepSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _folder_safe(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or any(c in value for c in "/\\\0")):
-            raise ValueError(f"must be a non-empty name usable in a folder name, got {value!r}")
+        if value is not None and (
+            not value.strip() or any(c in value for c in "/\\\0")
+        ):
+            raise ValueError(
+                f"must be a non-empty name usable in a folder name, got {value!r}"
+            )
         return value
 
     @model_validator(mode="after")
     def _check(self) -> SweepSpec:
-        problems = _key_problems(self) + _zip_problems(self.zip) + _sample_problems(self)
+        problems = (
+            _key_problems(self) + _zip_problems(self.zip) + _sample_problems(self)
+        )
         if not (self.grid or self.zip or self.seeds is not None):
-            problems.append(("grid", "nothing to sweep: give grid:, zip: or seeds: "
-                             "(on the command line --grid, --zip or --seeds)"))
+            problems.append(
+                (
+                    "grid",
+                    "nothing to sweep: give grid:, zip: or seeds: "
+                    "(on the command line --grid, --zip or --seeds)",
+                )
+            )
         if problems:
             raise Problems(problems)
         return self
@@ -225,7 +247,9 @@ class SweepSpec(BaseModel):
         """The seeds to run every combination with (None: the base spec's seed)."""
         if self.seeds is None:
             return None
-        return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+        return (
+            list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+        )
 
     def dump(self) -> dict[str, Any]:
         """Plain YAML-safe data that validates back to an equal spec."""
@@ -240,15 +264,31 @@ class SweepSpec(BaseModel):
 def _key_problems(spec: SweepSpec) -> list[tuple[str, str]]:
     problems, seen = [], {}
     keys = [("grid", k) for k in spec.grid]
-    keys += [(f"zip.{i}" if len(spec.zip) > 1 else "zip", k) for i, g in enumerate(spec.zip) for k in g]
+    keys += [
+        (f"zip.{i}" if len(spec.zip) > 1 else "zip", k)
+        for i, g in enumerate(spec.zip)
+        for k in g
+    ]
     for where, key in keys:
-        if not _KEY.match(key):
-            problems.append((f"{where}.{key}", "expected a dotted key such as model.activation"))
+        if not KEY_PATTERN.match(key):
+            problems.append(
+                (f"{where}.{key}", "expected a dotted key such as model.activation")
+            )
         elif key in seen:
-            problems.append((f"{where}.{key}", f"varied twice (also in {seen[key]}); give each key once"))
+            problems.append(
+                (
+                    f"{where}.{key}",
+                    f"varied twice (also in {seen[key]}); give each key once",
+                )
+            )
         seen.setdefault(key, where)
         if key == "seed" and spec.seeds is not None:
-            problems.append((f"{where}.seed", "give the seeds either as seeds: or as a grid key, not both"))
+            problems.append(
+                (
+                    f"{where}.seed",
+                    "give the seeds either as seeds: or as a grid key, not both",
+                )
+            )
     return problems
 
 
@@ -259,7 +299,9 @@ def _zip_problems(groups: Sequence[Mapping[str, Choices]]) -> list[tuple[str, st
         if len(set(lengths.values())) > 1:
             where = f"zip.{i}" if len(groups) > 1 else "zip"
             text = ", ".join(f"{k} has {n}" for k, n in lengths.items())
-            problems.append((where, f"keys varied together need the same number of values: {text}"))
+            problems.append(
+                (where, f"keys varied together need the same number of values: {text}")
+            )
     return problems
 
 
@@ -267,9 +309,13 @@ def _sample_problems(spec: SweepSpec) -> list[tuple[str, str]]:
     if spec.sample is not None:
         return []
     return [
-        (f"grid.{k}", f"a distribution ({v.describe()}) needs sample: N (--sample N), "
-         "the number of values to draw")
-        for k, v in spec.grid.items() if isinstance(v, Distribution)
+        (
+            f"grid.{k}",
+            f"a distribution ({v.describe()}) needs sample: N (--sample N), "
+            "the number of values to draw",
+        )
+        for k, v in spec.grid.items()
+        if isinstance(v, Distribution)
     ]
 
 
@@ -281,7 +327,9 @@ class SweepSource:
     """A validated sweep spec and where its relative paths start."""
 
     spec: SweepSpec
-    folder: Path  # the sweep file's folder (the current folder for a run spec or a dict)
+    folder: (
+        Path  # the sweep file's folder (the current folder for a run spec or a dict)
+    )
     path: Path | None = None  # the sweep file, if any
 
     @property
@@ -297,7 +345,9 @@ def is_sweep_mapping(data: Mapping[str, Any]) -> bool:
 def validate_sweep(data: Mapping[str, Any], *, source: str | None = None) -> SweepSpec:
     """A raw mapping → :class:`SweepSpec`, or :class:`SpecError` with every problem."""
     if not isinstance(data, Mapping):
-        raise SpecError([("", f"a sweep spec must be a mapping, got {type(data).__name__}")], source)
+        raise SpecError(
+            [("", f"a sweep spec must be a mapping, got {type(data).__name__}")], source
+        )
     try:
         return SweepSpec.model_validate(dict(data))
     except ValidationError as err:
@@ -308,117 +358,3 @@ def read_source(path: str | Path) -> tuple[dict[str, Any], bool]:
     """A YAML file's mapping and whether it is a sweep spec (else a run spec)."""
     data = read_yaml_file(Path(path).expanduser())
     return data, is_sweep_mapping(data)
-
-
-# the command line ----------------------------------------------------------------------
-
-_DIST_CALL = re.compile(r"^\s*(uniform|log_uniform|int|choice)\s*\((.*)\)\s*$", re.S)
-_OPEN, _CLOSE = "[{(", "]})"
-
-
-def split_values(text: str) -> list[str]:
-    """Split ``"relu,tanh"`` on commas outside brackets, braces, parentheses and quotes:
-    ``"[784, 32, 10],[784, 64, 10]"`` gives two lists."""
-    parts, depth, quote, current = [], 0, "", []
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    return [p.strip() for p in parts]
-
-
-def parse_option(text: str, option: str) -> tuple[str, Any]:
-    """``"model.activation=relu,tanh"`` → ``("model.activation", ["relu", "tanh"])``;
-    ``"optimizer.lr=log_uniform(1e-4, 1e-1)"`` → the distribution's mapping."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    where = f"{option} {text}"
-    if not sep or not key:
-        raise SpecError([(option, f"expected key=value1,value2,... (e.g. model.activation=relu,tanh), got {text!r}")])
-    if not _KEY.match(key):
-        raise SpecError([(option, f"{key!r} is not a dotted key such as model.activation (in {text!r})")])
-    call = _DIST_CALL.match(raw)
-    if call:
-        args = [_parse_value(v, where) for v in split_values(call.group(2))]
-        return key, {call.group(1): args}
-    pieces = split_values(raw)
-    if any(not p for p in pieces):
-        raise SpecError([(option, f"an empty value in {text!r}; separate values by single commas")])
-    return key, [_parse_value(p, where) for p in pieces]
-
-
-def _parse_value(raw: str, where: str) -> Any:
-    return parse_yaml(raw, source=f"the value {raw!r} of {where}")
-
-
-def parse_seeds(text: str) -> int | list[int]:
-    """``--seeds 3`` (seeds 0, 1, 2) or ``--seeds 0,5,7``."""
-    pieces = split_values(text)
-    try:
-        values = [int(p) for p in pieces]
-    except ValueError:
-        raise SpecError([("--seeds", f"expected a count (3) or a list of seeds (0,5,7), got {text!r}")]) from None
-    return values[0] if len(values) == 1 and "," not in text else values
-
-
-def build_source(
-    source: str | Path | Mapping[str, Any],
-    *,
-    grid: Mapping[str, Any] | None = None,
-    zip: Mapping[str, Any] | None = None,  # noqa: A002 (the spec's key)
-    seeds: int | Sequence[int] | None = None,
-    sample: int | None = None,
-    sample_seed: int | None = None,
-    max_trials: int | None = None,
-    name: str | None = None,
-    overrides: Sequence[str] = (),
-) -> SweepSource:
-    """A sweep from a sweep file, a run spec file (the base) or a mapping, with the
-    command line's additions: ``grid`` entries add to (or replace) the file's,
-    ``zip`` is one more group, ``overrides`` follow the file's, the rest replace."""
-    if isinstance(source, Mapping):
-        data, folder, path, label = dict(source), Path.cwd(), None, None
-        if not is_sweep_mapping(data):  # an inline run spec: the base
-            data = {"base": data}
-    else:
-        file = Path(source).expanduser().resolve()
-        data, is_sweep = read_source(file)
-        folder, path, label = file.parent, (file if is_sweep else None), str(source)
-        if not is_sweep:  # a run spec file: the base
-            data = {"base": str(file)}
-    data = dict(data)
-    if grid:
-        data["grid"] = {**_mapping(data.get("grid"), "grid", label), **grid}
-    if zip:
-        groups = data.get("zip") or []
-        data["zip"] = [*([groups] if isinstance(groups, Mapping) else _list(groups, "zip", label)),
-                       dict(zip)]
-    if overrides:
-        data["overrides"] = [*_list(data.get("overrides") or [], "overrides", label), *overrides]
-    given = {"seeds": seeds, "sample": sample, "sample_seed": sample_seed,
-             "max_trials": max_trials, "name": name}
-    data.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in given.items() if v is not None})
-    return SweepSource(validate_sweep(data, source=label), folder, path)
-
-
-def _mapping(value: Any, key: str, label: str | None) -> Mapping[str, Any]:
-    if value is None or isinstance(value, Mapping):
-        return value or {}
-    raise SpecError([(key, f"expected a mapping of dotted keys to values, got {value!r}")], label)
-
-
-def _list(value: Any, key: str, label: str | None) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    raise SpecError([(key, f"expected a list, got {value!r}")], label)

@@ -148,8 +148,10 @@ def _best(history: pd.DataFrame, task: str) -> int:
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in row.items()}
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+        for k, v in row.items()
+    }
 
 
 #: Mean final validation accuracy of each activation in the synthetic sweeps.
@@ -185,11 +187,21 @@ def write_sweep(
             quality += float(rng.normal(0.0, 0.002))
             history = make_history(rng, quality=quality)
             parts = [f"{k.rsplit('.', 2)[-2]}={v}" for k, v in cell.items()]
-            run = write_run(folder / ",".join([*parts, f"seed={seed}"]), config, history,
-                            test={"loss": 0.1, "accuracy": quality})
-            rows.append({**cell, "seed": seed, "status": "completed",
-                         "final_val_accuracy": history["val_accuracy"].iloc[-1],
-                         "folder": run.name})
+            run = write_run(
+                folder / ",".join([*parts, f"seed={seed}"]),
+                config,
+                history,
+                test={"loss": 0.1, "accuracy": quality},
+            )
+            rows.append(
+                {
+                    **cell,
+                    "seed": seed,
+                    "status": "completed",
+                    "final_val_accuracy": history["val_accuracy"].iloc[-1],
+                    "folder": run.name,
+                }
+            )
     pd.DataFrame(rows).to_csv(folder / "results.csv", index=False)
     return folder
 

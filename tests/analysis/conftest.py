@@ -21,7 +21,10 @@ def rng() -> np.random.Generator:
 @pytest.fixture
 def sweep2d(tmp_path: Path, rng) -> Path:
     """activation (relu, tanh, abs) × optimizer (sgd, adam) × 3 seeds."""
-    grid = {"model.activation.name": ["relu", "tanh", "abs"], "optimizer.name": ["sgd", "adam"]}
+    grid = {
+        "model.activation.name": ["relu", "tanh", "abs"],
+        "optimizer.name": ["sgd", "adam"],
+    }
     return fx.write_sweep(tmp_path / "sweeps", rng, grid=grid, seeds=3, name="act_opt")
 
 
@@ -37,16 +40,24 @@ def runs_dir(tmp_path: Path, rng) -> Path:
     root = tmp_path / "runs"
     settings = [("tanh", "sgd", 0.9), ("relu", "adam", 0.95), ("abs", "sgd", 0.85)]
     for i, (act, opt, quality) in enumerate(settings):
-        config = fx.make_config(model__activation__name=act, optimizer__name=opt,
-                                name=f"run{i}")
-        fx.write_run(root / f"2026-01-01_00-00-0{i}_run{i}", config,
-                     fx.make_history(rng, quality=quality),
-                     test={"loss": 0.2, "accuracy": quality + 0.01})
+        config = fx.make_config(
+            model__activation__name=act, optimizer__name=opt, name=f"run{i}"
+        )
+        fx.write_run(
+            root / f"2026-01-01_00-00-0{i}_run{i}",
+            config,
+            fx.make_history(rng, quality=quality),
+            test={"loss": 0.2, "accuracy": quality + 0.01},
+        )
     return root
 
 
 @pytest.fixture
 def regression_run(tmp_path: Path, rng) -> Path:
-    return fx.write_run(tmp_path / "reg", fx.REGRESSION_CONFIG,
-                        fx.make_history(rng, task="regression"), task="regression",
-                        test={"loss": 0.01, "mse": 0.02, "max_abs_error": 0.3})
+    return fx.write_run(
+        tmp_path / "reg",
+        fx.REGRESSION_CONFIG,
+        fx.make_history(rng, task="regression"),
+        task="regression",
+        test={"loss": 0.01, "mse": 0.02, "max_abs_error": 0.3},
+    )

@@ -22,7 +22,9 @@ def test_values_equal_the_metrics_and_summary_files(runs_dir):
         summary = json.loads(open(f"{row['folder']}/summary.json").read())
         last = metrics.iloc[-1]
         for column in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
-            assert row[f"final_{column}"] == last[column]  # exactly: same file, same parse
+            assert (
+                row[f"final_{column}"] == last[column]
+            )  # exactly: same file, same parse
         best = metrics[metrics["epoch"] == summary["best_epoch"]].iloc[0]
         assert row["best_val_accuracy"] == best["val_accuracy"]
         assert row["best_epoch"] == summary["best_epoch"]
@@ -46,12 +48,15 @@ def test_sorted_best_first_by_validation_accuracy_by_default(runs_dir):
     assert values.is_monotonic_decreasing
 
 
-@pytest.mark.parametrize(("sort", "column", "first"), [
-    ("loss", "final_val_loss", "relu"),          # a metric name: its validation column
-    ("final_train_loss", "final_train_loss", "relu"),
-    ("test_accuracy", "test_accuracy", "relu"),
-    ("activation", "activation", "abs"),        # a setting: alphabetical
-])
+@pytest.mark.parametrize(
+    ("sort", "column", "first"),
+    [
+        ("loss", "final_val_loss", "relu"),  # a metric name: its validation column
+        ("final_train_loss", "final_train_loss", "relu"),
+        ("test_accuracy", "test_accuracy", "relu"),
+        ("activation", "activation", "abs"),  # a setting: alphabetical
+    ],
+)
 def test_sort_by_any_column(runs_dir, sort, column, first):
     comparison = compare(select_runs([runs_dir]).runs, sort=sort)
     assert comparison.sort == column
@@ -59,13 +64,18 @@ def test_sort_by_any_column(runs_dir, sort, column, first):
 
 
 def test_an_unknown_sort_column_lists_the_columns(runs_dir):
-    with pytest.raises(RunError, match="cannot sort by 'speed'.*final_val_accuracy.*test_accuracy"):
+    with pytest.raises(
+        RunError, match="cannot sort by 'speed'.*final_val_accuracy.*test_accuracy"
+    ):
         compare(select_runs([runs_dir]).runs, sort="speed")
 
 
 def test_a_diverged_run_sorts_last_by_loss(runs_dir, rng):
-    write_run(runs_dir / "diverged", make_config(model__activation__name="exp"),
-              make_history(rng, diverge_at=3))
+    write_run(
+        runs_dir / "diverged",
+        make_config(model__activation__name="exp"),
+        make_history(rng, diverge_at=3),
+    )
     comparison = compare(select_runs([runs_dir]).runs, sort="loss")
     last = comparison.table.iloc[-1]
     assert last["status"] == "diverged" and math.isinf(last["final_val_loss"])
@@ -78,16 +88,25 @@ def test_a_running_run_gets_its_best_epoch_from_the_rows_so_far(tmp_path, rng):
     row = compare(select_runs([run]).runs).table.iloc[0]
     assert row["status"] == "running" and row["epochs"] == 4
     assert (row["best_epoch"], row["best_val_accuracy"]) == (2, 0.99)
-    assert "test_accuracy" not in row.index  # no test metrics yet: the column is left out
+    assert (
+        "test_accuracy" not in row.index
+    )  # no test metrics yet: the column is left out
 
 
 def test_regression_compares_mse_lowest_first(regression_run, tmp_path, rng):
-    from analysis_fixtures import REGRESSION_CONFIG, make_config as config
+    from analysis_fixtures import REGRESSION_CONFIG
+    from analysis_fixtures import make_config as config
 
-    other = write_run(tmp_path / "reg2", config(REGRESSION_CONFIG, optimizer__lr=0.01),
-                      make_history(rng, task="regression", quality=0.5), task="regression")
+    other = write_run(
+        tmp_path / "reg2",
+        config(REGRESSION_CONFIG, optimizer__lr=0.01),
+        make_history(rng, task="regression", quality=0.5),
+        task="regression",
+    )
     comparison = compare(select_runs([regression_run, other]).runs)
     assert comparison.sort == "final_val_mse" and not comparison.higher_is_better
     assert list(comparison.table["lr"]) == [0.1, 0.01]
-    assert {"best_val_mse", "final_val_max_abs_error", "test_mse"} <= set(comparison.table.columns)
+    assert {"best_val_mse", "final_val_max_abs_error", "test_mse"} <= set(
+        comparison.table.columns
+    )
     assert "final_val_accuracy" not in comparison.table.columns

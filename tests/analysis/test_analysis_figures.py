@@ -32,18 +32,27 @@ def test_overlay_has_one_colour_per_run_train_and_validation(runs_dir):
     runs = select_runs([runs_dir]).runs
     fig = curves_figure(runs)
     loss_ax, acc_ax = fig.axes
-    assert (loss_ax.get_ylabel(), acc_ax.get_ylabel()) == ("loss (cross-entropy)", "accuracy (%)")
+    assert (loss_ax.get_ylabel(), acc_ax.get_ylabel()) == (
+        "loss (cross-entropy)",
+        "accuracy (%)",
+    )
     for ax in (loss_ax, acc_ax):
         assert len(curves(ax)) == 6  # 3 runs × (train, validation)
         assert ax.get_xlabel() == "epoch"
     labels = legend_texts(fig)
-    assert labels[:3] == ["activation=tanh, optimizer=sgd", "activation=relu, optimizer=adam",
-                          "activation=abs, optimizer=sgd"]
+    assert labels[:3] == [
+        "activation=tanh, optimizer=sgd",
+        "activation=relu, optimizer=adam",
+        "activation=abs, optimizer=sgd",
+    ]
     assert not any("run" in text or "2026" in text for text in labels)  # never folders
     # a run keeps its colour in both panels
-    assert [c.get_color() for c in curves(loss_ax)] == [c.get_color() for c in curves(acc_ax)]
-    assert_allclose(curves(acc_ax)[1].get_ydata(),
-                    100 * runs[0].history["val_accuracy"].to_numpy())
+    assert [c.get_color() for c in curves(loss_ax)] == [
+        c.get_color() for c in curves(acc_ax)
+    ]
+    assert_allclose(
+        curves(acc_ax)[1].get_ydata(), 100 * runs[0].history["val_accuracy"].to_numpy()
+    )
 
 
 def test_grouped_curves_draw_a_band_per_group_of_seeds(sweep1d):
@@ -52,8 +61,11 @@ def test_grouped_curves_draw_a_band_per_group_of_seeds(sweep1d):
     for ax in fig.axes:
         assert len(curves(ax)) == 6  # 3 groups × (train, validation) means
         assert len(bands(ax)) == 6  # a band under each mean
-    assert legend_texts(fig)[:3] == ["activation=relu (n=3)", "activation=tanh (n=3)",
-                                     "activation=abs (n=3)"]
+    assert legend_texts(fig)[:3] == [
+        "activation=relu (n=3)",
+        "activation=tanh (n=3)",
+        "activation=abs (n=3)",
+    ]
     relu = [r.history["val_accuracy"].to_numpy() for r in runs[:3]]
     assert_allclose(curves(fig.axes[1])[1].get_ydata(), 100 * np.mean(relu, axis=0))
 
@@ -61,7 +73,9 @@ def test_grouped_curves_draw_a_band_per_group_of_seeds(sweep1d):
 def test_a_group_of_one_run_has_no_band(sweep1d, runs_dir):
     runs = select_runs([sweep1d]).runs[:3] + select_runs([runs_dir]).runs[2:]
     fig = curves_figure(runs, by=["activation"])
-    assert len(bands(fig.axes[0])) == 2  # relu (3 seeds) has one per split; abs (1 run) none
+    assert (
+        len(bands(fig.axes[0])) == 2
+    )  # relu (3 seeds) has one per split; abs (1 run) none
 
 
 def test_one_run_alone_has_its_name_as_title(runs_dir):
@@ -73,8 +87,9 @@ def test_one_run_alone_has_its_name_as_title(runs_dir):
 
 def test_metric_selection_time_axis_and_smoothing(runs_dir):
     runs = select_runs([runs_dir]).runs
-    fig = curves_figure(runs, metrics=["accuracy"], x="time", smooth=3, log=False,
-                        title="custom")
+    fig = curves_figure(
+        runs, metrics=["accuracy"], x="time", smooth=3, log=False, title="custom"
+    )
     (ax,) = fig.axes
     assert fig.get_suptitle() == "custom" and ax.get_xlabel() == "time (s)"
     raw = [line for line in ax.get_lines() if line.get_label().startswith("_raw")]
@@ -83,8 +98,11 @@ def test_metric_selection_time_axis_and_smoothing(runs_dir):
 
 
 def test_a_diverged_run_is_marked(runs_dir, rng):
-    write_run(runs_dir / "diverged", make_config(model__activation__name="exp"),
-              make_history(rng, diverge_at=3))
+    write_run(
+        runs_dir / "diverged",
+        make_config(model__activation__name="exp"),
+        make_history(rng, diverge_at=3),
+    )
     fig = curves_figure(select_runs([runs_dir]).runs)
     markers = [line for line in fig.axes[0].get_lines() if line.get_marker() == "x"]
     assert len(markers) == 2  # train and validation end with a ×
@@ -92,7 +110,9 @@ def test_a_diverged_run_is_marked(runs_dir, rng):
 
 
 def test_a_metric_a_run_lacks_lists_what_it_has(runs_dir):
-    with pytest.raises(RunError, match="has no metric 'mse'; available metrics: loss, accuracy"):
+    with pytest.raises(
+        RunError, match="has no metric 'mse'; available metrics: loss, accuracy"
+    ):
         curves_figure(select_runs([runs_dir]).runs, metrics=["mse"])
     with pytest.raises(RunError, match="unknown x axis 'step'"):
         curves_figure(select_runs([runs_dir]).runs, x="step")
@@ -113,9 +133,12 @@ def test_two_varied_settings_give_a_heatmap_with_short_axis_names(sweep2d):
     assert image.get_array().shape == (3, 2)
     assert (ax.get_ylabel(), ax.get_xlabel()) == ("activation", "optimizer")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["relu", "tanh", "abs"]
-    relu_sgd = [comparison.table["final_val_accuracy"][i] for i in range(len(comparison.table))
-                if comparison.table["activation"][i] == "relu"
-                and comparison.table["optimizer"][i] == "sgd"]
+    relu_sgd = [
+        comparison.table["final_val_accuracy"][i]
+        for i in range(len(comparison.table))
+        if comparison.table["activation"][i] == "relu"
+        and comparison.table["optimizer"][i] == "sgd"
+    ]
     assert_allclose(image.get_array()[0, 0], 100 * np.mean(relu_sgd))
 
 

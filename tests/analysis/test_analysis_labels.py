@@ -18,23 +18,40 @@ from nnexp.errors import RunError
 
 
 def test_flatten_gives_dotted_keys_and_keeps_lists_as_values():
-    flat = flatten({"model": {"hidden": [8, 4], "activation": {"name": "tanh", "k": 1.0}},
-                    "seed": 3, "extra": {}})
-    assert flat == {"model.hidden": [8, 4], "model.activation.name": "tanh",
-                    "model.activation.k": 1.0, "seed": 3, "extra": {}}
+    flat = flatten(
+        {
+            "model": {"hidden": [8, 4], "activation": {"name": "tanh", "k": 1.0}},
+            "seed": 3,
+            "extra": {},
+        }
+    )
+    assert flat == {
+        "model.hidden": [8, 4],
+        "model.activation.name": "tanh",
+        "model.activation.k": 1.0,
+        "seed": 3,
+        "extra": {},
+    }
 
 
 def test_a_bare_component_name_compares_with_a_mapping():
-    flats = flatten_configs([make_config(loss="mse"),
-                             make_config(loss={"name": "huber", "delta": 1.0})])
+    flats = flatten_configs(
+        [make_config(loss="mse"), make_config(loss={"name": "huber", "delta": 1.0})]
+    )
     assert flats[0]["loss.name"] == "mse" and "loss" not in flats[0]
     assert differing_keys(flats) == ["loss.name"]  # delta belongs to huber only
 
 
 def test_differing_keys_ignore_name_and_output_and_put_the_seed_last():
-    configs = [make_config(seed=s, name=f"run{s}", model__activation__name=a,
-                           output__runs_dir=f"/tmp/{s}")
-               for s, a in [(0, "relu"), (1, "tanh")]]
+    configs = [
+        make_config(
+            seed=s,
+            name=f"run{s}",
+            model__activation__name=a,
+            output__runs_dir=f"/tmp/{s}",
+        )
+        for s, a in [(0, "relu"), (1, "tanh")]
+    ]
     assert differing_keys(flatten_configs(configs)) == ["model.activation.name", "seed"]
 
 
@@ -44,28 +61,47 @@ def test_parameters_of_another_component_are_left_out_unless_they_vary():
     assert differing_keys(flatten_configs([sgd, adam])) == ["optimizer.name"]
     momentum = make_config(optimizer__momentum=0.9)
     assert differing_keys(flatten_configs([sgd, momentum, adam])) == [
-        "optimizer.name", "optimizer.momentum"]
+        "optimizer.name",
+        "optimizer.momentum",
+    ]
     assert label_runs([sgd, momentum, adam]) == [
-        "optimizer=sgd, momentum=0.0", "optimizer=sgd, momentum=0.9", "optimizer=adam"]
+        "optimizer=sgd, momentum=0.0",
+        "optimizer=sgd, momentum=0.9",
+        "optimizer=adam",
+    ]
 
 
 def test_short_names_use_the_last_part_and_grow_only_where_they_clash():
-    keys = ["model.activation.name", "optimizer.name", "optimizer.lr",
-            "model.activation.k", "model.output_activation.k"]
+    keys = [
+        "model.activation.name",
+        "optimizer.name",
+        "optimizer.lr",
+        "model.activation.k",
+        "model.output_activation.k",
+    ]
     assert short_names(keys) == {
-        "model.activation.name": "activation", "optimizer.name": "optimizer",
-        "optimizer.lr": "lr", "model.activation.k": "activation.k",
-        "model.output_activation.k": "output_activation.k"}
+        "model.activation.name": "activation",
+        "optimizer.name": "optimizer",
+        "optimizer.lr": "lr",
+        "model.activation.k": "activation.k",
+        "model.output_activation.k": "output_activation.k",
+    }
     # a per-layer optimizer list next to a single optimizer's name
     assert short_names(["optimizer", "optimizer.name"]) == {
-        "optimizer": "optimizer", "optimizer.name": "optimizer.name"}
+        "optimizer": "optimizer",
+        "optimizer.name": "optimizer.name",
+    }
 
 
 def test_labels_name_the_differing_settings_never_the_folders():
-    configs = [make_config(model__activation__name="tanh", optimizer__name="adam"),
-               make_config(model__activation__name="relu", optimizer__name="sgd")]
-    assert label_runs(configs) == ["activation=tanh, optimizer=adam",
-                                   "activation=relu, optimizer=sgd"]
+    configs = [
+        make_config(model__activation__name="tanh", optimizer__name="adam"),
+        make_config(model__activation__name="relu", optimizer__name="sgd"),
+    ]
+    assert label_runs(configs) == [
+        "activation=tanh, optimizer=adam",
+        "activation=relu, optimizer=sgd",
+    ]
 
 
 def test_identical_settings_fall_back_to_the_spec_name_numbered():
@@ -74,17 +110,25 @@ def test_identical_settings_fall_back_to_the_spec_name_numbered():
     assert label_runs([make_config(name="a"), make_config(name="b")]) == ["a", "b"]
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (0.001, "0.001"), (1e-05, "1e-05"), (True, "true"), (None, "none"),
-    ([784, 100, 10], "[784, 100, 10]"), ({"name": "adam", "lr": 0.1}, "{name: adam, lr: 0.1}"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.001, "0.001"),
+        (1e-05, "1e-05"),
+        (True, "true"),
+        (None, "none"),
+        ([784, 100, 10], "[784, 100, 10]"),
+        ({"name": "adam", "lr": 0.1}, "{name: adam, lr: 0.1}"),
+    ],
+)
 def test_values_read_as_yaml(value, text):
     assert format_value(value) == text
 
 
 def test_resolve_key_accepts_short_names_and_dotted_keys():
-    flats = flatten_configs([make_config(), make_config(model__activation__name="relu",
-                                                        optimizer__lr=0.5)])
+    flats = flatten_configs(
+        [make_config(), make_config(model__activation__name="relu", optimizer__lr=0.5)]
+    )
     assert resolve_key("activation", flats) == "model.activation.name"
     assert resolve_key("model.activation", flats) == "model.activation.name"
     assert resolve_key("lr", flats) == "optimizer.lr"
@@ -92,10 +136,26 @@ def test_resolve_key_accepts_short_names_and_dotted_keys():
 
 
 def test_resolve_key_explains_unknown_and_ambiguous_keys():
-    flats = flatten_configs([make_config(), make_config(model__activation__name="relu")])
+    flats = flatten_configs(
+        [make_config(), make_config(model__activation__name="relu")]
+    )
     with pytest.raises(RunError, match="Did you mean: .*model.activation") as err:
         resolve_key("model.activaton", flats)
-    assert "model.activation.name" in str(err.value)  # the differing settings are listed
-    flats = flatten_configs([make_config(model__output_activation={"name": "x", "k": 1.0})])
-    with pytest.raises(RunError, match="ambiguous.*model.activation.k.*model.output_activation.k"):
+    assert "model.activation.name" in str(
+        err.value
+    )  # the differing settings are listed
+    flats = flatten_configs(
+        [make_config(model__output_activation={"name": "x", "k": 1.0})]
+    )
+    with pytest.raises(
+        RunError, match="ambiguous.*model.activation.k.*model.output_activation.k"
+    ):
         resolve_key("k", flats)
+
+
+def test_a_bare_name_keeps_its_place_among_the_keys():
+    relu = make_config(model__activation="relu", optimizer__name="adam")
+    assert label_runs([relu, make_config()]) == [
+        "activation=relu, optimizer=adam",
+        "activation=tanh, optimizer=sgd",
+    ]

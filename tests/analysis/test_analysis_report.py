@@ -23,22 +23,34 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def external_references(text: str) -> list[str]:
     """Anything a browser would fetch or follow: URLs, non-data src/href, CSS url()."""
     found = re.findall(r"(?i)https?:|ftp:|//[a-z0-9.-]+\.[a-z]{2,}/", text)
-    found += [m for m in re.findall(r'(?i)\b(?:src|href)\s*=\s*"([^"]*)"', text)
-              if not m.startswith("data:")]
+    found += [
+        m
+        for m in re.findall(r'(?i)\b(?:src|href)\s*=\s*"([^"]*)"', text)
+        if not m.startswith("data:")
+    ]
     found += re.findall(r"(?i)url\(|@import|<link\b|<script\b|<iframe\b", text)
     return found
 
 
 def embedded_pngs(text: str) -> list[bytes]:
-    return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', text)]
+    return [
+        base64.b64decode(m)
+        for m in re.findall(r'src="data:image/png;base64,([^"]+)"', text)
+    ]
 
 
 def test_a_sweep_report_has_every_section_and_no_external_reference(sweep2d):
     text = build_report(select_runs([sweep2d]))
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     assert external_references(text) == []
-    for heading in ("Settings that differ", "Comparison", "Replicates", "Learning curves",
-                    "Sweep summary", "Confusion matrices"):
+    for heading in (
+        "Settings that differ",
+        "Comparison",
+        "Replicates",
+        "Learning curves",
+        "Sweep summary",
+        "Confusion matrices",
+    ):
         assert f"<h2>{heading}</h2>" in text
     assert "<h1>Sweep act_opt</h1>" in text
     images = embedded_pngs(text)
@@ -86,7 +98,10 @@ def test_a_regression_report_has_no_confusion_section(regression_run):
 def test_write_report_needs_an_existing_folder(tmp_path):
     with pytest.raises(RunError, match="the folder .*missing does not exist"):
         write_report("<html></html>", tmp_path / "missing" / "report.html")
-    assert write_report("<html></html>", tmp_path / "r.html").read_text() == "<html></html>"
+    assert (
+        write_report("<html></html>", tmp_path / "r.html").read_text()
+        == "<html></html>"
+    )
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -97,10 +112,19 @@ def test_the_report_renders_in_a_headless_browser(sweep2d, tmp_path):
     page = write_report(build_report(select_runs([sweep2d])), tmp_path / "report.html")
     shot = tmp_path / "shot.png"
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri(),
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
+        page.resolve().as_uri(),
     ]
     subprocess.run(command, check=False, timeout=60, capture_output=True)
     assert shot.is_file() and shot.stat().st_size > 10_000

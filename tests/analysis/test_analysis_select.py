@@ -55,20 +55,31 @@ def test_a_folder_without_runs_says_what_it_holds(tmp_path):
         select_runs([tmp_path / "notes.txt"])
 
 
-def test_a_run_without_metrics_is_an_error_but_a_running_run_with_rows_is_fine(tmp_path, rng):
-    empty = write_run(tmp_path / "starting", make_config(), make_history(rng).iloc[:0],
-                      status="running")
+def test_a_run_without_metrics_is_an_error_but_a_running_run_with_rows_is_fine(
+    tmp_path, rng
+):
+    empty = write_run(
+        tmp_path / "starting",
+        make_config(),
+        make_history(rng).iloc[:0],
+        status="running",
+    )
     with pytest.raises(RunError, match="no metrics yet.*running but has not finished"):
         select_runs([empty])
-    going = write_run(tmp_path / "going", make_config(), make_history(rng).iloc[:2],
-                      status="running")
+    going = write_run(
+        tmp_path / "going", make_config(), make_history(rng).iloc[:2], status="running"
+    )
     selection = select_runs([going])
     assert selection.runs[0].status == "running" and len(selection.runs[0].history) == 2
 
 
 def test_a_sweep_cell_without_metrics_is_left_out_with_a_note(sweep1d, rng):
-    cell = write_run(sweep1d / "activation=elu,seed=0", make_config(), make_history(rng).iloc[:0],
-                     status="running")
+    cell = write_run(
+        sweep1d / "activation=elu,seed=0",
+        make_config(),
+        make_history(rng).iloc[:0],
+        status="running",
+    )
     selection = select_runs([sweep1d])
     assert len(selection.runs) == 9
     assert len(selection.skipped) == 1 and str(cell) in selection.skipped[0]
@@ -87,9 +98,31 @@ def test_runs_of_different_tasks_cannot_share_a_panel(runs_dir, regression_run):
 
 
 def test_the_task_is_inferred_from_the_columns_when_the_summary_lacks_it(tmp_path, rng):
-    run = write_run(tmp_path / "r", REGRESSION_CONFIG, make_history(rng, task="regression"),
-                    task="regression")
+    run = write_run(
+        tmp_path / "r",
+        REGRESSION_CONFIG,
+        make_history(rng, task="regression"),
+        task="regression",
+    )
     summary = json.loads((run / "summary.json").read_text())
     del summary["dataset"]
     (run / "summary.json").write_text(json.dumps(summary))
     assert select_runs([run]).task == "regression"
+
+
+def test_hidden_folders_of_a_sweep_are_not_its_results(sweep1d, rng):
+    write_run(
+        sweep1d / ".staging" / "activation=relu,seed=9",
+        make_config(),
+        make_history(rng),
+    )
+    write_run(
+        sweep1d / ".previous" / "activation=relu,seed=0",
+        make_config(),
+        make_history(rng),
+    )
+    assert len(select_runs([sweep1d]).runs) == 9
+    named = select_runs([sweep1d / ".staging" / "activation=relu,seed=9"])
+    assert (
+        len(named.runs) == 1
+    )  # named on its own, a staged cell is a run like any other

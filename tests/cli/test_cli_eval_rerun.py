@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import QUICKSTART, small
+from cli_helpers import QUICKSTART, small
 
 from nnexp import api
 from nnexp.errors import DataError, RunError

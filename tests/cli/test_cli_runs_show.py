@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import QUICKSTART, small
+from cli_helpers import QUICKSTART, small
 
 from nnexp import api
 from nnexp.cli.runs_cmd import find_run, folder_date, lookup, matches, parse_filters
@@ -51,8 +52,6 @@ def runs_dir(trained_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     _set_status(orphan, "running", int(dead.stdout))
     live = Path(shutil.copytree(trained_run.path, root / "2026-01-04_10-00-00_live"))
-    import os
-
     _set_status(live, "running", os.getpid())
     return root
 
@@ -221,3 +220,14 @@ def test_show_unknown_run_exits_2(cli: Callable, runs_dir: Path):
     assert "not found" in result.stderr and "Traceback" not in result.stderr
     with pytest.raises(RunError, match="nnexp runs"):
         find_run("nope", runs_dir)
+
+
+def test_a_damaged_run_folder_is_listed_as_unreadable(cli: Callable, tmp_path: Path):
+    bad = tmp_path / "2026-02-02_10-00-00_broken"
+    bad.mkdir()
+    (bad / "summary.json").write_text("{not json")
+    result = cli("runs", "--runs-dir", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    (row,) = _table_rows(result.stdout)
+    assert row[1:3] == ["2026-02-02 10:00:00", "unreadable"]
+    assert row[-1] == bad.name

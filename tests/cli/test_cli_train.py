@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import QUICKSTART, ROOT, run_module, small
+from cli_helpers import QUICKSTART, ROOT, run_module, small
 
 from nnexp import __version__, api
 from nnexp.runs import layout
@@ -429,3 +429,11 @@ def test_parallel_folder_creation_never_shares_a_folder(tmp_path: Path):
         t.join()
     assert len(set(made)) == 16
     assert all(p.is_dir() and p.parent == tmp_path for p in made)
+
+
+@pytest.mark.parametrize("command", ["list", "check", "runs", "show", "eval", "rerun"])
+def test_every_command_has_help_with_examples(cli: Callable, command: str):
+    result = cli(command, "--help")
+    assert result.exit_code == 0, result.stderr
+    assert "Examples:" in result.stdout
+    assert f"nnexp {command}" in result.stdout

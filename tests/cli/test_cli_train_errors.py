@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import QUICKSTART, small
+from cli_helpers import QUICKSTART, small
 
 Q = str(QUICKSTART)
 

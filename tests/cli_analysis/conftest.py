@@ -36,18 +36,29 @@ def cli(monkeypatch, tmp_path):
 
 @pytest.fixture
 def sweep(tmp_path: Path, rng) -> Path:
-    grid = {"model.activation.name": ["relu", "tanh", "abs"], "optimizer.name": ["sgd", "adam"]}
+    grid = {
+        "model.activation.name": ["relu", "tanh", "abs"],
+        "optimizer.name": ["sgd", "adam"],
+    }
     return fx.write_sweep(tmp_path / "sweeps", rng, grid=grid, seeds=2, name="act_opt")
 
 
 @pytest.fixture
 def run_a(tmp_path: Path, rng) -> Path:
-    return fx.write_run(tmp_path / "run_a", fx.make_config(), fx.make_history(rng),
-                        test={"loss": 0.2, "accuracy": 0.9})
+    return fx.write_run(
+        tmp_path / "run_a",
+        fx.make_config(),
+        fx.make_history(rng),
+        test={"loss": 0.2, "accuracy": 0.9},
+    )
 
 
 @pytest.fixture
 def run_b(tmp_path: Path, rng) -> Path:
     config = fx.make_config(model__activation__name="relu")
-    return fx.write_run(tmp_path / "run_b", config, fx.make_history(rng, quality=0.95),
-                        test={"loss": 0.1, "accuracy": 0.95})
+    return fx.write_run(
+        tmp_path / "run_b",
+        config,
+        fx.make_history(rng, quality=0.95),
+        test={"loss": 0.1, "accuracy": 0.95},
+    )

@@ -11,7 +11,11 @@ def test_csv_values_equal_the_metrics_files(cli, sweep):
     result = cli("compare", sweep, "--format", "csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
-    assert len(table) == 12 and list(table.columns[:3]) == ["activation", "optimizer", "seed"]
+    assert len(table) == 12 and list(table.columns[:3]) == [
+        "activation",
+        "optimizer",
+        "seed",
+    ]
     for row in table.to_dict("records"):
         last = pd.read_csv(f"{row['folder']}/metrics.csv").iloc[-1]
         assert row["final_val_accuracy"] == last["val_accuracy"]
@@ -23,14 +27,20 @@ def test_the_terminal_table_shows_settings_and_percentages(cli, run_a, run_b):
     result = cli("compare", run_a, run_b)
     assert result.exit_code == 0, result.output
     assert "2 runs, sorted by final val accuracy (%) (highest first)" in result.stdout
-    lines = [line for line in result.stdout.splitlines() if line.strip().startswith(("relu", "tanh"))]
+    lines = [
+        line
+        for line in result.stdout.splitlines()
+        if line.strip().startswith(("relu", "tanh"))
+    ]
     assert [line.split()[0] for line in lines] == ["relu", "tanh"]
     accuracy = pd.read_csv(run_b / "metrics.csv")["val_accuracy"].iloc[-1]
     assert f"{100 * accuracy:.2f}" in lines[0]
 
 
 def test_markdown_for_notes(cli, run_a, run_b):
-    result = cli("compare", run_a, run_b, "--format", "markdown", "--sort", "test_accuracy")
+    result = cli(
+        "compare", run_a, run_b, "--format", "markdown", "--sort", "test_accuracy"
+    )
     lines = result.stdout.splitlines()
     assert lines[0].startswith("| activation | status |")
     assert lines[1].startswith("|:---|:---|---:|")  # epochs right-aligned
@@ -43,16 +53,20 @@ def test_grouped_statistics(cli, sweep):
     out = " ".join(result.stdout.split())
     assert "final val accuracy (%) by group (highest first)" in out
     assert "95% CI" in out and "paired t-test" in out and "same optimizer, seed" in out
-    csv = pd.read_csv(io.StringIO(cli("compare", sweep, "--by", "activation", "-f", "csv").stdout))
+    csv = pd.read_csv(
+        io.StringIO(cli("compare", sweep, "--by", "activation", "-f", "csv").stdout)
+    )
     assert list(csv["activation"]) == ["relu", "tanh", "abs"]
     assert list(csv["n"]) == [4, 4, 4] and list(csv["pairs"].fillna(0)) == [0, 4, 4]
     assert {"mean", "std", "ci95_low", "ci95_high", "t", "p"} <= set(csv.columns)
 
 
 def test_output_file_takes_its_format_from_the_extension(cli, sweep, tmp_path):
-    for name, check in [("r.csv", lambda t: t.startswith("activation,optimizer,seed")),
-                        ("r.md", lambda t: t.startswith("| activation |")),
-                        ("r.txt", lambda t: "12 runs, sorted by" in t)]:
+    for name, check in [
+        ("r.csv", lambda t: t.startswith("activation,optimizer,seed")),
+        ("r.md", lambda t: t.startswith("| activation |")),
+        ("r.txt", lambda t: "12 runs, sorted by" in t),
+    ]:
         result = cli("compare", sweep, "-o", tmp_path / name)
         assert result.exit_code == 0 and f"wrote {tmp_path / name}" in result.stdout
         assert check((tmp_path / name).read_text())
@@ -62,9 +76,14 @@ def test_bad_input(cli, run_a, run_b, tmp_path):
     for args, message in [
         (("compare", run_a, "--sort", "speed"), "cannot sort by 'speed'"),
         (("compare", run_a, "-o", tmp_path / "no" / "t.csv"), "does not exist"),
-        (("compare", run_a, run_b, "--by", "colour"), "no run has the setting 'colour'"),
-        (("compare", run_a, run_b, "--by", "activation", "--sort", "activation"),
-         "sort by a metric"),
+        (
+            ("compare", run_a, run_b, "--by", "colour"),
+            "no run has the setting 'colour'",
+        ),
+        (
+            ("compare", run_a, run_b, "--by", "activation", "--sort", "activation"),
+            "sort by a metric",
+        ),
         (("compare", tmp_path / "missing"), "does not exist"),
     ]:
         result = cli(*args)

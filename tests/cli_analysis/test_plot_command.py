@@ -16,12 +16,30 @@ def test_default_output_is_a_png_in_the_current_folder(cli, sweep, tmp_path):
 
 @pytest.mark.parametrize("name", ["curves.svg", "curves.pdf", "CURVES.PNG"])
 def test_the_extension_chooses_the_format(cli, run_a, run_b, tmp_path, name):
-    result = cli("plot", run_a, run_b, "-o", tmp_path / name, "--by", "activation",
-                 "--metric", "accuracy", "--x", "time", "--smooth", "2", "--log",
-                 "--title", "relu vs tanh")
+    result = cli(
+        "plot",
+        run_a,
+        run_b,
+        "-o",
+        tmp_path / name,
+        "--by",
+        "activation",
+        "--metric",
+        "accuracy",
+        "--x",
+        "time",
+        "--smooth",
+        "2",
+        "--log",
+        "--title",
+        "relu vs tanh",
+    )
     assert result.exit_code == 0, result.output
     head = (tmp_path / name).read_bytes()[:5]
-    assert head == {"svg": b"<?xml", "pdf": b"%PDF-", "png": b"\x89PNG\r"}[name[-3:].lower()]
+    assert (
+        head
+        == {"svg": b"<?xml", "pdf": b"%PDF-", "png": b"\x89PNG\r"}[name[-3:].lower()]
+    )
 
 
 def test_grouping_names_the_file_after_the_key(cli, sweep, tmp_path):
@@ -31,8 +49,9 @@ def test_grouping_names_the_file_after_the_key(cli, sweep, tmp_path):
 
 
 def test_a_running_run_with_some_epochs_is_plotted(cli, tmp_path, rng):
-    run = write_run(tmp_path / "going", make_config(), make_history(rng).iloc[:2],
-                    status="running")
+    run = write_run(
+        tmp_path / "going", make_config(), make_history(rng).iloc[:2], status="running"
+    )
     assert cli("plot", run).exit_code == 0
 
 
@@ -51,13 +70,19 @@ def test_a_path_that_is_not_a_run(cli, tmp_path):
 
 
 def test_a_run_without_metrics_yet(cli, tmp_path, rng):
-    run = write_run(tmp_path / "new", make_config(), make_history(rng).iloc[:0], status="running")
+    run = write_run(
+        tmp_path / "new", make_config(), make_history(rng).iloc[:0], status="running"
+    )
     assert "has no metrics yet" in bad(cli, "plot", run)
 
 
 def test_runs_of_different_tasks(cli, run_a, tmp_path, rng):
-    reg = write_run(tmp_path / "reg", REGRESSION_CONFIG, make_history(rng, task="regression"),
-                    task="regression")
+    reg = write_run(
+        tmp_path / "reg",
+        REGRESSION_CONFIG,
+        make_history(rng, task="regression"),
+        task="regression",
+    )
     assert "different tasks" in bad(cli, "plot", run_a, reg)
 
 
@@ -73,7 +98,9 @@ def test_an_output_in_a_missing_folder_or_of_an_unknown_kind(cli, run_a, tmp_pat
 
 
 def test_bad_options(cli, run_a, run_b):
-    assert "no run has the setting 'colour'" in bad(cli, "plot", run_a, run_b, "--by", "colour")
+    assert "no run has the setting 'colour'" in bad(
+        cli, "plot", run_a, run_b, "--by", "colour"
+    )
     bad(cli, "plot", run_a, "--smooth", "0")
     bad(cli, "plot", run_a, "--x", "step")
     bad(cli, "plot")

@@ -8,14 +8,20 @@ import sys
 
 
 def test_report_writes_one_self_contained_file(cli, sweep, tmp_path):
-    result = cli("report", sweep, "-o", tmp_path / "report.html", "--title", "Activations")
+    result = cli(
+        "report", sweep, "-o", tmp_path / "report.html", "--title", "Activations"
+    )
     assert result.exit_code == 0, result.output
-    assert f"wrote {tmp_path / 'report.html'} (12 runs" in " ".join(result.stdout.split())
+    assert f"wrote {tmp_path / 'report.html'} (12 runs" in " ".join(
+        result.stdout.split()
+    )
     text = (tmp_path / "report.html").read_text()
     assert "<h1>Activations</h1>" in text
     assert not re.search(r"(?i)https?:|<link|<script|url\(", text)
-    assert all(src.startswith("data:image/png;base64,")
-               for src in re.findall(r'src="([^"]*)"', text))
+    assert all(
+        src.startswith("data:image/png;base64,")
+        for src in re.findall(r'src="([^"]*)"', text)
+    )
 
 
 def test_default_output_is_named_after_the_input(cli, sweep, tmp_path):
@@ -24,8 +30,16 @@ def test_default_output_is_named_after_the_input(cli, sweep, tmp_path):
 
 
 def test_by_and_sort_choose_the_groups_and_the_metric(cli, sweep, tmp_path):
-    result = cli("report", sweep, "--by", "optimizer", "--sort", "test_accuracy",
-                 "-o", tmp_path / "r.html")
+    result = cli(
+        "report",
+        sweep,
+        "--by",
+        "optimizer",
+        "--sort",
+        "test_accuracy",
+        "-o",
+        tmp_path / "r.html",
+    )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "r.html").read_text()
     assert "test accuracy (%) per group" in text and "same activation, seed" in text
@@ -44,11 +58,21 @@ def test_bad_input(cli, sweep, run_a, tmp_path):
 
 def test_the_installed_command_in_a_subprocess(sweep, tmp_path):
     out = tmp_path / "sub.html"
-    done = subprocess.run([sys.executable, "-m", "nnexp", "report", str(sweep), "-o", str(out)],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "nnexp", "report", str(sweep), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 50_000
-    missing = subprocess.run([sys.executable, "-m", "nnexp", "report", str(tmp_path / "x")],
-                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    missing = subprocess.run(
+        [sys.executable, "-m", "nnexp", "report", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr

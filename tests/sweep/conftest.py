@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from sweep_helpers import BOOM, TINY
 
 from nnexp.spec.components import KINDS, registry_for
+
 
 @pytest.fixture(autouse=True)
 def _forget_plugins():

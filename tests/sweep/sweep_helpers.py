@@ -11,7 +11,7 @@ import pandas as pd
 
 from nnexp.sweep.executors import LocalExecutor
 from nnexp.sweep.runner import SweepResult, plan_sweep, run_sweep
-from nnexp.sweep.spec import build_source
+from nnexp.sweep.source import build_source
 
 #: blobs (300 points, 2 features, 3 classes), a 2-8-3 softmax network: a run of two
 #: epochs takes a few hundredths of a second
@@ -46,9 +46,18 @@ def plan(spec: Path | dict, runs_dir: Path, **kwargs: Any):
     return plan_sweep(build_source(spec, **kwargs), runs_dir=runs_dir)
 
 
-def run(spec: Path | dict, runs_dir: Path, *, jobs: int = 1, plots: bool = False,
-        executor: Any = None, **kwargs: Any) -> SweepResult:
-    return run_sweep(plan(spec, runs_dir, **kwargs), executor or LocalExecutor(jobs), plots=plots)
+def run(
+    spec: Path | dict,
+    runs_dir: Path,
+    *,
+    jobs: int = 1,
+    plots: bool = False,
+    executor: Any = None,
+    **kwargs: Any,
+) -> SweepResult:
+    return run_sweep(
+        plan(spec, runs_dir, **kwargs), executor or LocalExecutor(jobs), plots=plots
+    )
 
 
 def metrics(frame: pd.DataFrame) -> pd.DataFrame:
@@ -62,3 +71,14 @@ def dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def forget_loaded_plugins() -> None:
+    """Drop imported plugin files, as a new process would not have them."""
+    from nnexp.spec.components import KINDS, registry_for
+
+    for registry in (registry_for(kind) for kind in KINDS):
+        for name in [n for n in registry._entries if ":" in n]:
+            del registry._entries[name]
+    for module in [m for m in sys.modules if m.startswith("nnexp_plugin_")]:
+        del sys.modules[module]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from sweep_helpers import dead_pid, metrics, plan, run
+from sweep_helpers import dead_pid, forget_loaded_plugins, metrics, plan, run
 
 from nnexp import api
 from nnexp.runs.checkpoint import atomic_write_json
@@ -40,25 +40,58 @@ def test_the_sweep_folder_holds_the_spec_the_cells_results_and_plots(reference):
     spec, result = reference
     folder = result.folder
     assert folder.parent.name == "sweeps" and folder.name.endswith("_tiny")
-    cells = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    assert cells == sorted(f"activation={a},lr={lr},seed={s}" for a in ("relu", "tanh")
-                           for lr in ("0.1", "0.01") for s in (0, 1)) + ["plots"]
+    cells = sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    assert cells == sorted(
+        f"activation={a},lr={lr},seed={s}"
+        for a in ("relu", "tanh")
+        for lr in ("0.1", "0.01")
+        for s in (0, 1)
+    ) + ["plots"]
     saved = yaml.safe_load((folder / "sweep.yaml").read_text())
-    assert saved["keys"] == ["model.activation", "optimizer.lr", "seed"] and len(saved["cells"]) == 8
+    assert (
+        saved["keys"] == ["model.activation", "optimizer.lr", "seed"]
+        and len(saved["cells"]) == 8
+    )
     frame = read_results(folder)
-    assert list(frame.columns[:5]) == ["cell", "model.activation", "optimizer.lr", "seed", "status"]
+    assert list(frame.columns[:5]) == [
+        "cell",
+        "model.activation",
+        "optimizer.lr",
+        "seed",
+        "status",
+    ]
     assert set(frame["status"]) == {"completed"} and len(frame) == 8
-    for column in ("final_val_accuracy", "best_val_accuracy", "test_accuracy", "wall_seconds", "run_folder"):
+    for column in (
+        "final_val_accuracy",
+        "best_val_accuracy",
+        "test_accuracy",
+        "wall_seconds",
+        "run_folder",
+    ):
         assert frame[column].notna().all()
     cell = folder / "activation=tanh,lr=0.01,seed=1"
     summary = json.loads((cell / "summary.json").read_text())
     assert summary["seed"] == 1 and summary["sweep"]["cell"] == cell.name
-    assert summary["overrides"] == ["model.activation=tanh", "optimizer.lr=0.01", "seed=1"]
+    assert summary["overrides"] == [
+        "model.activation=tanh",
+        "optimizer.lr=0.01",
+        "seed=1",
+    ]
     config = yaml.safe_load((cell / "config.yaml").read_text())
-    assert config["output"]["runs_dir"] == str(folder.parent.parent)  # not the staging folder
-    assert config["model"]["activation"]["name"] == "tanh" and config["optimizer"]["lr"] == 0.01
+    assert config["output"]["runs_dir"] == str(
+        folder.parent.parent
+    )  # not the staging folder
+    assert (
+        config["model"]["activation"]["name"] == "tanh"
+        and config["optimizer"]["lr"] == 0.01
+    )
     assert {p.name for p in (folder / "plots").iterdir()} == {
-        "heatmap.png", "curves_by_activation.png", "curves_by_lr.png"}
+        "heatmap.png",
+        "curves_by_activation.png",
+        "curves_by_lr.png",
+    }
     row = frame.set_index("cell").loc[cell.name]
     assert row["final_val_accuracy"] == summary["final"]["val_accuracy"]
     assert not (folder / ".staging").exists()
@@ -73,8 +106,13 @@ def test_two_jobs_give_the_same_results_as_one(reference, tmp_path):
 def test_a_dask_cluster_gives_the_same_results_as_local(reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     spec, expected = reference
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
         executor = DaskExecutor(2, scheduler=cluster.scheduler_address)
         result = run(spec, tmp_path, executor=executor, grid=GRID, seeds=2)
     pd.testing.assert_frame_equal(metrics(result.frame), metrics(expected.frame))
@@ -85,54 +123,104 @@ def test_a_dask_cluster_gives_the_same_results_as_local(reference, tmp_path):
 
 
 def test_a_diverging_cell_is_final_and_the_others_complete(tiny, tmp_path):
-    result = run(tiny, tmp_path, jobs=2, overrides=["loss=mse", "optimizer.lr=1.0"],
-                 zip={"model.activation": ["relu", "exp"], "model.output_activation": ["softmax", "exp"]})
+    result = run(
+        tiny,
+        tmp_path,
+        jobs=2,
+        overrides=["loss=mse", "optimizer.lr=1.0"],
+        zip={
+            "model.activation": ["relu", "exp"],
+            "model.output_activation": ["softmax", "exp"],
+        },
+    )
     status = result.frame.set_index("model.activation")["status"]
     assert status.to_dict() == {"relu": "completed", "exp": "diverged"}
     assert result.status == "completed" and result.exit_code == 0
-    assert "non-finite" in result.frame.set_index("model.activation").loc["exp", "message"]
+    assert (
+        "non-finite" in result.frame.set_index("model.activation").loc["exp", "message"]
+    )
 
 
 def test_a_failing_cell_is_recorded_and_the_others_go_on(tiny, boom, tmp_path):
-    result = run(tiny, tmp_path, jobs=2, grid={"model.activation": {"boom": boom, "relu": "relu", "tanh": "tanh"}})
+    result = run(
+        tiny,
+        tmp_path,
+        jobs=2,
+        grid={"model.activation": {"boom": boom, "relu": "relu", "tanh": "tanh"}},
+    )
     frame = result.frame.set_index("cell")
-    assert frame["status"].to_dict() == {"activation=boom": "failed", "activation=relu": "completed",
-                                         "activation=tanh": "completed"}
+    assert frame["status"].to_dict() == {
+        "activation=boom": "failed",
+        "activation=relu": "completed",
+        "activation=tanh": "completed",
+    }
     assert "RuntimeError: boom in forward" in frame.loc["activation=boom", "error"]
     assert result.status == "failed" and result.exit_code == 1
-    assert "boom in forward" in (result.folder / "activation=boom" / "error.log").read_text()
+    assert (
+        "boom in forward"
+        in (result.folder / "activation=boom" / "error.log").read_text()
+    )
 
 
 def test_fail_fast_stops_at_the_first_failure(tiny, boom, tmp_path):
-    sweep = plan(tiny, tmp_path, grid={"model.activation": {"boom": boom, "relu": "relu", "tanh": "tanh"}})
+    sweep = plan(
+        tiny,
+        tmp_path,
+        grid={"model.activation": {"boom": boom, "relu": "relu", "tanh": "tanh"}},
+    )
     result = run_sweep(sweep, LocalExecutor(1), fail_fast=True, plots=False)
     assert result.frame["status"].tolist()[0] == "failed"
-    assert "completed" not in result.frame["status"].tolist()[2:]  # the last cell never ran
+    assert (
+        "completed" not in result.frame["status"].tolist()[2:]
+    )  # the last cell never ran
     assert result.stopped == "fail-fast" and result.exit_code == 1
 
 
 def test_a_worker_that_dies_fails_its_cell_and_the_others_run(tiny, tmp_path):
     plugin = tmp_path / "die.py"
-    plugin.write_text("import os\n\nclass Die:\n    def forward(self, z):\n        os._exit(3)\n\n"
-                      "    def derivative(self, z, a):\n        return z\n")
-    result = run(tiny, tmp_path, jobs=1, grid={"model.activation": {"relu": "relu", "die": f"{plugin}:Die",
-                                                                   "tanh": "tanh"}})
+    plugin.write_text(
+        "import os\n\nclass Die:\n    def forward(self, z):\n        os._exit(3)\n\n"
+        "    def derivative(self, z, a):\n        return z\n"
+    )
+    result = run(
+        tiny,
+        tmp_path,
+        jobs=1,
+        grid={
+            "model.activation": {"relu": "relu", "die": f"{plugin}:Die", "tanh": "tanh"}
+        },
+    )
     frame = result.frame.set_index("cell")
-    assert frame["status"].to_dict() == {"activation=relu": "completed", "activation=die": "failed",
-                                         "activation=tanh": "completed"}
+    assert frame["status"].to_dict() == {
+        "activation=relu": "completed",
+        "activation=die": "failed",
+        "activation=tanh": "completed",
+    }
     assert "worker process died" in frame.loc["activation=die", "error"]
 
 
 def test_failed_cells_rerun_only_with_retry_failed(tiny, boom, tmp_path):
-    first = run(tiny, tmp_path, grid={"model.activation": {"relu": "relu", "boom": boom}})
+    first = run(
+        tiny, tmp_path, grid={"model.activation": {"relu": "relu", "boom": boom}}
+    )
     assert first.exit_code == 1
-    Path(boom.rsplit(":", 1)[0]).write_text("class Boom:\n    def forward(self, z):\n        return z\n\n"
-                                             "    def derivative(self, z, a):\n        return 1.0 + 0 * z\n")
+    Path(boom.rsplit(":", 1)[0]).write_text(
+        "class Boom:\n    def forward(self, z):\n        return z\n\n"
+        "    def derivative(self, z, a):\n        return 1.0 + 0 * z\n"
+    )
+    forget_loaded_plugins()  # a new process (the user's next command) imports the fixed file
     again = run_sweep(open_sweep(first.folder), LocalExecutor(1), plots=False)
     assert again.frame["status"].tolist() == ["completed", "failed"]  # kept, not rerun
-    retried = run_sweep(open_sweep(first.folder), LocalExecutor(1), retry_failed=True, plots=False)
-    assert retried.frame["status"].tolist() == ["completed", "completed"] and retried.exit_code == 0
-    assert [p.name.split("@")[0] for p in (first.folder / ".previous").iterdir()] == ["activation=boom"]
+    retried = run_sweep(
+        open_sweep(first.folder), LocalExecutor(1), retry_failed=True, plots=False
+    )
+    assert (
+        retried.frame["status"].tolist() == ["completed", "completed"]
+        and retried.exit_code == 0
+    )
+    assert [p.name.split("@")[0] for p in (first.folder / ".previous").iterdir()] == [
+        "activation=boom"
+    ]
 
 
 # resume -----------------------------------------------------------------------------------
@@ -166,14 +254,21 @@ def test_resume_after_a_crash_gives_the_uninterrupted_results(reference, tmp_pat
     sweep = plan(spec, tmp_path / "runs", grid=GRID, seeds=2)
     folder = create_folder(sweep)
     names = [c.name for c in sweep.cells]
-    _crashed_cell(sweep, names[0], folder / names[0])                # interrupted mid-run
-    (folder / names[1]).mkdir()                                      # half-written: no summary
+    _crashed_cell(sweep, names[0], folder / names[0])  # interrupted mid-run
+    (folder / names[1]).mkdir()  # half-written: no summary
     (folder / names[1] / "config.yaml").write_text("name: partial\n")
-    staged = folder / ".staging" / names[2] / "2026-01-01_00-00-00_tiny"   # killed while staging
+    staged = (
+        folder / ".staging" / names[2] / "2026-01-01_00-00-00_tiny"
+    )  # killed while staging
     staged.mkdir(parents=True)
     atomic_write_json(staged / "summary.json", {"status": "running", "pid": dead_pid()})
     reopened = open_sweep(folder)
-    assert list(plan_actions(reopened).values())[:4] == ["resume", "restart", "start", "start"]
+    assert list(plan_actions(reopened).values())[:4] == [
+        "resume",
+        "restart",
+        "start",
+        "start",
+    ]
     result = run_sweep(reopened, LocalExecutor(2), plots=False)
     assert result.status == "completed"
     pd.testing.assert_frame_equal(metrics(result.frame), metrics(expected.frame))
@@ -185,14 +280,18 @@ def test_resume_after_a_crash_gives_the_uninterrupted_results(reference, tmp_pat
 
 
 def test_an_interrupted_sweep_stops_cleanly_and_resumes(tiny, tmp_path):
-    sweep = plan(tiny, tmp_path, grid={"model.activation": ["relu", "tanh", "abs"]}, seeds=2)
+    sweep = plan(
+        tiny, tmp_path, grid={"model.activation": ["relu", "tanh", "abs"]}, seeds=2
+    )
     stop = threading.Event()
 
     def on_event(event):
         if event["kind"] == "end":
             stop.set()  # as the first Ctrl-C does
 
-    first = run_sweep(sweep, LocalExecutor(1), stop=stop, on_event=on_event, plots=False)
+    first = run_sweep(
+        sweep, LocalExecutor(1), stop=stop, on_event=on_event, plots=False
+    )
     assert first.stopped == "interrupted" and first.exit_code == 130
     assert "not run" in set(first.frame["status"])
     second = run_sweep(open_sweep(first.folder), LocalExecutor(2), plots=False)

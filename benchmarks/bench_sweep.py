@@ -1,0 +1,89 @@
+"""Benchmark: a sweep of 8 small runs with ``-j 2`` against ``-j 1`` (issue 6).
+
+The bar on a 2-core machine: ``-j 2`` at least 1.7× faster.  Each run is
+``configs/quickstart.yaml`` (bundled mnist_10k, 784-100-10, float32) for a few epochs
+without per-run plots, so the eight runs take a few seconds each; times are the whole
+sweep's wall time, worker start-up and results.csv included (summary plots off).
+
+    python benchmarks/bench_sweep.py            # one round
+    python benchmarks/bench_sweep.py --repeat 3 # best of three rounds per setting
+
+Exit status 1 when the speed-up is below the bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nnexp.sweep.executors import LocalExecutor
+from nnexp.sweep.runner import plan_sweep, run_sweep
+from nnexp.sweep.source import build_source
+
+ROOT = Path(__file__).resolve().parents[1]
+BAR = 1.7
+
+
+def sweep_seconds(jobs: int, epochs: int, runs_dir: Path) -> float:
+    """Wall time of the 8-run sweep (2 activations × 4 seeds) with ``jobs`` workers."""
+    source = build_source(
+        ROOT / "configs" / "quickstart.yaml",
+        grid={"model.activation": ["relu", "tanh"]},
+        seeds=4,
+        overrides=[f"training.epochs={epochs}", "output.plots=false"],
+    )
+    sweep = plan_sweep(source, runs_dir=runs_dir, name=f"bench_j{jobs}")
+    start = time.perf_counter()
+    result = run_sweep(sweep, LocalExecutor(jobs), plots=False)
+    seconds = time.perf_counter() - start
+    if result.status != "completed":
+        raise SystemExit(f"the -j {jobs} sweep ended {result.status}: {result.counts}")
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds; the best time of each setting counts",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="epochs per run (default 3)"
+    )
+    args = parser.parse_args()
+    cores = (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
+    times: dict[int, list[float]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="nnexp-bench-sweep-") as tmp:
+        plan_sweep(
+            build_source(ROOT / "configs" / "quickstart.yaml", seeds=1), runs_dir=tmp
+        )  # warm the data cache
+        for round_ in range(args.repeat):
+            for jobs in (1, 2):
+                times[jobs].append(
+                    sweep_seconds(jobs, args.epochs, Path(tmp) / f"r{round_}")
+                )
+                print(
+                    f"round {round_ + 1}: -j {jobs}: {times[jobs][-1]:.2f} s",
+                    flush=True,
+                )
+    one, two = min(times[1]), min(times[2])
+    speedup = one / two
+    print(
+        f"8 runs of quickstart.yaml ({args.epochs} epochs) on {cores} cores: "
+        f"-j 1 {one:.2f} s, -j 2 {two:.2f} s, speed-up {speedup:.2f}x (bar {BAR}x)"
+    )
+    return 0 if speedup >= BAR else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Plan a sweep: expand and validate every cell before anything runs, make or reopen
+the sweep folder, and decide what each cell needs.
+
+:func:`plan_sweep` checks every cell's run spec and, once per distinct data set, the
+layer sizes and loss against the data; :func:`open_sweep` reads a sweep folder back for
+``--resume`` (its cells as first expanded, its base spec as it was then), and
+:func:`plan_actions` tells from each cell folder what to do with it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nnexp.errors import NnexpError, SpecError
+from nnexp.runs.layout import new_run_dir
+from nnexp.spec.check import data_problems
+from nnexp.spec.models import RunSpec
+from nnexp.sweep import folder as sf
+from nnexp.sweep.expand import (
+    Base,
+    Cell,
+    Expansion,
+    describe_cells,
+    expand,
+    load_base,
+    validate_cells,
+)
+from nnexp.sweep.spec import SweepSource, validate_sweep
+
+#: what a resumed sweep does with a cell, by the state of its folder
+ACTIONS = {
+    "missing": "start",
+    "half-written": "restart",
+    "stale": "restart",
+    "resumable": "resume",
+    "completed": "done",
+    "diverged": "done",
+    "failed": "failed",
+}
+RUN_ACTIONS = ("start", "restart", "resume", "rerun")
+
+
+@dataclass
+class Sweep:
+    """A validated sweep: its cells, their run specs, and where it runs."""
+
+    name: str
+    source: SweepSource
+    base: Base
+    expansion: Expansion
+    specs: dict[str, RunSpec]
+    runs_dir: Path
+    folder: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return self.expansion.cells
+
+
+def plan_sweep(
+    source: SweepSource,
+    *,
+    runs_dir: str | Path | None = None,
+    name: str | None = None,
+    check_data: bool = True,
+    data_required: bool = True,
+    progress: Callable[..., None] | None = None,
+) -> Sweep:
+    """Expand ``source`` and validate every cell (specs, then sizes against the data
+    sets when ``check_data``); raises SpecError naming the bad cells."""
+    base = load_base(source)
+    expansion = expand(source.spec)
+    label = source.label or (str(base.file) if base.file else None)
+    specs = validate_cells(base, expansion.cells, source=label)
+    notes = list(expansion.notes)
+    if check_data:
+        notes += check_cells_data(
+            expansion.cells,
+            specs,
+            required=data_required,
+            progress=progress,
+            source=label,
+        )
+    where = Path(
+        runs_dir if runs_dir is not None else specs[0].output.runs_dir
+    ).expanduser()
+    title = name or source.spec.name or str(base.data.get("name") or "sweep")
+    return Sweep(
+        title,
+        source,
+        base,
+        expansion,
+        {c.name: s for c, s in zip(expansion.cells, specs, strict=True)},
+        where.resolve(),
+        notes=notes,
+    )
+
+
+def check_cells_data(
+    cells: Sequence[Cell],
+    specs: Sequence[RunSpec],
+    *,
+    required: bool,
+    progress: Callable[..., None] | None = None,
+    source: str | None = None,
+) -> list[str]:
+    """Layer sizes and losses against each data set (loaded once per distinct data
+    set).  A data set that cannot be loaded here is an error when ``required``, else
+    a note (dask workers may have it)."""
+    from nnexp.data import load_dataset
+    from nnexp.engine.rng import streams
+
+    groups: dict[str, list[int]] = {}
+    for i, spec in enumerate(specs):
+        key = json.dumps(spec.dataset.to_yaml(), sort_keys=True, default=str)
+        groups.setdefault(key, []).append(i)
+    failures: dict[tuple[str, str], list[Cell]] = {}
+    notes = []
+    for members in groups.values():
+        first = specs[members[0]]
+        try:
+            _, info = load_dataset(
+                first.dataset.to_yaml(),
+                seed_rng=streams(first.seed)["split"],
+                dtype=first.training.dtype,
+                progress=progress,
+            )
+        except NnexpError as err:
+            if required:
+                raise
+            notes.append(
+                f"sizes not checked against the data here ({err}); workers must load it"
+            )
+            continue
+        for i in members:
+            for problem in data_problems(specs[i], info):
+                failures.setdefault(problem, []).append(cells[i])
+    if failures:
+        raise SpecError(
+            [
+                (f"{k} ({describe_cells(c, cells)})", m)
+                for (k, m), c in failures.items()
+            ],
+            source=source,
+        )
+    return notes
+
+
+def create_folder(sweep: Sweep, *, command: str = "") -> Path:
+    """Make the sweep folder and write ``sweep.yaml`` (and an all-``not run``
+    results.csv)."""
+    folder = new_run_dir(sweep.runs_dir / "sweeps", sweep.name)
+    sweep.folder = folder
+    sf.write_sweep_file(
+        folder,
+        {
+            "name": sweep.name,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": command,
+            "runs_dir": str(sweep.runs_dir),
+            "spec": sweep.source.spec.dump(),
+            "spec_file": sweep.source.label,
+            "spec_folder": str(sweep.source.folder),
+            "base_file": str(sweep.base.file) if sweep.base.file else None,
+            "base_folder": str(sweep.base.folder),
+            "base": sweep.base.data,
+            "overrides": list(sweep.base.overrides),
+            "keys": sweep.expansion.keys,
+            "axes": sweep.expansion.axes,
+            "trials": sweep.expansion.n_trials,
+            "notes": sweep.notes,
+            "cells": [c.to_dict() for c in sweep.cells],
+        },
+    )
+    sf.write_results(folder, results_of(sweep, {}))
+    return folder
+
+
+def open_sweep(
+    folder: str | Path,
+    *,
+    check_data: bool = True,
+    data_required: bool = True,
+    progress: Callable[..., None] | None = None,
+) -> Sweep:
+    """A sweep folder to resume, from its ``sweep.yaml`` (the cells as first
+    expanded, the base spec as it was then)."""
+    folder = Path(folder).expanduser().resolve()
+    data = sf.read_sweep_file(folder)
+    spec = validate_sweep(data["spec"], source=str(folder / sf.SWEEP_FILE))
+    source = SweepSource(
+        spec,
+        Path(data["spec_folder"]),
+        Path(data["spec_file"]) if data.get("spec_file") else None,
+    )
+    base = Base(
+        data["base"],
+        Path(data["base_folder"]),
+        tuple(data.get("overrides") or ()),
+        Path(data["base_file"]) if data.get("base_file") else None,
+    )
+    cells = [Cell.from_dict(c) for c in data["cells"]]
+    expansion = Expansion(
+        cells, list(data["keys"]), [list(a) for a in data["axes"]], int(data["trials"])
+    )
+    specs = validate_cells(base, cells, source=str(folder / sf.SWEEP_FILE))
+    notes = []
+    if check_data:
+        notes = check_cells_data(
+            cells, specs, required=data_required, progress=progress
+        )
+    return Sweep(
+        str(data["name"]),
+        source,
+        base,
+        expansion,
+        {c.name: s for c, s in zip(cells, specs, strict=True)},
+        Path(data["runs_dir"]),
+        folder,
+        notes,
+    )
+
+
+def plan_actions(sweep: Sweep, *, retry_failed: bool = False) -> dict[str, str]:
+    """Each cell's action: ``start``, ``restart`` (a half-written or stale folder is
+    set aside), ``resume`` (from its checkpoint), ``rerun`` (failed, retried),
+    ``done`` or ``failed`` (kept)."""
+    out = {}
+    for cell in sweep.cells:
+        state = sf.cell_state(sweep.folder / cell.name) if sweep.folder else "missing"
+        action = ACTIONS[state]
+        out[cell.name] = "rerun" if action == "failed" and retry_failed else action
+    return out
+
+
+def cell_row_of(sweep: Sweep, cell: Cell) -> dict[str, Any]:
+    path = sweep.folder / cell.name
+    state = sf.cell_state(path)
+    summary = sf.read_cell_summary(path) if state != "missing" else None
+    return sf.cellcell_row_of(cell, sweep.expansion.keys, summary, state)
+
+
+def results_of(sweep: Sweep, rows: Mapping[str, dict]) -> pd.DataFrame:
+    return sf.results_frame(
+        [
+            rows.get(c.name) or sf.cellcell_row_of(c, sweep.expansion.keys, None, "missing")
+            for c in sweep.cells
+        ]
+    )

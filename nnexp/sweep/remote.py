@@ -1,0 +1,158 @@
+"""The Dask side of a sweep: a task trains a cell in a temporary folder and returns
+the folder's files, so workers need no file system shared with the submitter.
+
+Plugin files are uploaded with ``Client.upload_file``; a worker on another machine
+finds them in its local directory and points the cell's plugin references there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from threadpoolctl import threadpool_limits
+
+from nnexp.runs.checkpoint import atomic_write_json
+from nnexp.runs.layout import RunPaths
+from nnexp.sweep.worker import CellJob, CellOutcome, train_cell, write_config
+
+_PLUGIN = re.compile(r"^(?P<path>.+\.py):(?P<attr>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def pack(folder: Path) -> dict[str, bytes]:
+    """A run folder's files as ``{relative posix path: bytes}`` (temporary files left
+    out)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def unpack(files: Mapping[str, bytes], folder: Path) -> None:
+    """Write ``files`` under ``folder``, ``summary.json`` last (it says the rest is
+    there)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    for rel in sorted(files, key=lambda r: r == "summary.json"):
+        parts = Path(rel).parts
+        if Path(rel).is_absolute() or ".." in parts:
+            raise ValueError(f"refusing to write {rel!r} outside {folder}")
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(files[rel])
+
+
+def plugin_files(config: Any) -> list[Path]:
+    """The plugin files (``/abs/acts.py:Cube``) a resolved config names."""
+    found: list[Path] = []
+    for text in _strings(config):
+        match = _PLUGIN.match(text)
+        if match and Path(match["path"]).is_file() and Path(match["path"]) not in found:
+            found.append(Path(match["path"]))
+    return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def relocate_plugins(value: Any, folder: Path) -> Any:
+    """Plugin references to files missing here point to the uploaded copies in
+    ``folder`` (a dask worker's local directory)."""
+    if isinstance(value, str):
+        match = _PLUGIN.match(value)
+        if match and not Path(match["path"]).is_file():
+            local = folder / Path(match["path"]).name
+            return f"{local}:{match['attr']}" if local.is_file() else value
+        return value
+    if isinstance(value, Mapping):
+        return {k: relocate_plugins(v, folder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [relocate_plugins(v, folder) for v in value]
+    return value
+
+
+class ThrottledEvent:
+    """``is_set()`` of a remote event, asked at most every ``every`` seconds (the
+    trainer asks after every batch)."""
+
+    def __init__(self, event: Any, every: float = 1.0):
+        self.event, self.every, self.last, self.value = event, every, 0.0, False
+
+    def is_set(self) -> bool:
+        now = time.monotonic()
+        if not self.value and now - self.last >= self.every:
+            self.last = now
+            try:
+                self.value = bool(self.event.is_set())
+            except Exception:  # the scheduler is gone: keep training
+                self.value = False
+        return self.value
+
+
+def run_remote(
+    job: CellJob, stop_name: str, topic: str
+) -> tuple[CellOutcome, dict[str, bytes]]:
+    """A dask task: train the cell in a temporary folder and return its files."""
+    from distributed import Event, get_worker
+
+    worker = get_worker()
+
+    def report(message: dict[str, Any]) -> None:
+        try:
+            worker.log_event(topic, message)
+        except Exception:  # progress is a nicety, never a reason to fail a cell
+            pass
+
+    with tempfile.TemporaryDirectory(prefix="nnexp-cell-") as tmp:
+        here = Path(tmp)
+        job = _localised(job, Path(worker.local_directory), here / job.name)
+        with threadpool_limits(limits=1):
+            folder, outcome = train_cell(
+                job,
+                here / job.name,
+                here / "staging",
+                ThrottledEvent(Event(stop_name)),
+                report,
+            )
+        files = pack(folder) if folder is not None else {}
+    if files:
+        files["config.yaml"] = job.config_text.encode()
+    return outcome, files
+
+
+def _localised(job: CellJob, plugins: Path, folder: Path) -> CellJob:
+    """``job`` with plugin paths of this machine; a resumed folder written to ``folder``
+    with its config's plugin paths relocated too."""
+    config = relocate_plugins(job.config, plugins)
+    if job.files:
+        unpack(job.files, folder)
+        cfg = yaml.safe_load(job.files["config.yaml"].decode())
+        text = yaml.safe_dump(relocate_plugins(cfg, plugins), sort_keys=False)
+        write_config(folder, text)
+        _mark_stale(folder)
+    return CellJob(job.name, config, job.config_text, job.record, job.resume)
+
+
+def _mark_stale(folder: Path) -> None:
+    """A summary still saying ``running`` belongs to a process that is gone (the sweep
+    holds its lock); say so, so that it can be resumed on another host."""
+    summary = json.loads(RunPaths(folder).summary.read_text())
+    if summary.get("status") == "running":
+        summary["status"] = "interrupted"
+        atomic_write_json(RunPaths(folder).summary, summary)
