@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from nnexp.sweep.executors import LocalExecutor
-from nnexp.sweep.runner import plan_sweep, run_sweep
+from nnexp.sweep.plan import plan_sweep
+from nnexp.sweep.runner import run_sweep
 from nnexp.sweep.source import build_source
 
 ROOT = Path(__file__).resolve().parents[1]

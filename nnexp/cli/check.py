@@ -19,7 +19,6 @@ import yaml
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import print_wide
 from nnexp.engine.activations import ACTIVATIONS
 from nnexp.engine.gradcheck import ActivationReport, check_activation
 from nnexp.errors import NnexpError, PluginError, RegistryError
@@ -132,7 +131,7 @@ def check(
     report = check_activation(
         act, rng=np.random.default_rng(seed), dtype=dtype, name=label
     )
-    print_wide(report_table(report))
+    console.print(report_table(report))
     if report.passed:
         console.print(f"[green]{label} passed every check[/]")
         return

@@ -8,8 +8,17 @@ from rich.text import Text
 
 from nnexp.errors import NnexpError, SpecError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def _console(stderr: bool = False) -> Console:
+    """Rich wraps at 80 columns when output is not a terminal, which splits paths
+    in logs and pipes; there we allow long lines instead."""
+    probe = Console(stderr=stderr)
+    width = None if probe.is_terminal else 200
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 
 def print_error(err: BaseException) -> None:
@@ -26,4 +35,4 @@ def print_error(err: BaseException) -> None:
     if err_console.is_terminal:
         err_console.print(Panel(body, title=title, title_align="left", border_style="red", expand=False))
     else:
-        err_console.print(Text(f"error: ") + body, soft_wrap=True)
+        err_console.print(Text("error: ") + body, soft_wrap=True)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from nnexp.cli.runs_cmd import find_run, print_wide
+from nnexp.cli.console import console
+from nnexp.cli.runs_cmd import find_run
 from nnexp.cli.show import fmt
 from nnexp.cli.train import download_progress
 from nnexp.evaluate_run import SPLITS, evaluate_run
@@ -56,7 +57,7 @@ def eval_run(
     for key, value in result.items():
         if key not in ("run", "dataset", "split", "n"):
             table.add_row(key, fmt(value, key))
-    print_wide(table)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,6 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import print_wide
 from nnexp.errors import NnexpError
 from nnexp.registry import Entry, Param, Registry, normalize_name
 
@@ -141,7 +140,7 @@ def list_components(
     for i, k in enumerate(kinds):
         if i:
             console.print()
-        print_wide(kind_table(k))
+        console.print(kind_table(k))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,13 +11,13 @@ from rich.table import Table
 
 from nnexp.cli.console import console
 from nnexp.cli.progress import TrainProgress
-from nnexp.cli.runs_cmd import find_run, print_wide
+from nnexp.cli.runs_cmd import find_run
 from nnexp.cli.train import (
     EXIT_CODES,
-    print_header,
-    print_summary,
     ctrl_c_finishes_the_batch,
     download_progress,
+    print_header,
+    print_summary,
 )
 from nnexp.rerun import RerunCheck, check_rerun, rerun
 
@@ -130,7 +130,7 @@ def rerun_cmd(
 
 def _exit_for_check(result: RerunCheck) -> None:
     """Print the report; exit 130 if the rerun was interrupted, 1 on a mismatch."""
-    print_wide(report_table(result))
+    console.print(report_table(result))
     if result.rerun_status == "interrupted":
         raise typer.Exit(130)
     if not result.matches:

@@ -21,7 +21,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from nnexp.cli.console import console
@@ -52,15 +51,6 @@ COLUMNS = (
     "test",
     "folder",
 )
-
-
-def print_wide(renderable: Any) -> None:
-    """Print a wide table unwrapped when the output is a pipe or a file (rich would
-    squeeze it into 80 columns); a terminal keeps its own width."""
-    if console.is_terminal:
-        console.print(renderable)
-    else:
-        Console(width=max(console.width, 200), highlight=False).print(renderable)
 
 
 def find_run(text: str | Path, runs_dir: Path = Path("runs")) -> Path:
@@ -283,7 +273,7 @@ def runs(
             else f"no runs in {runs_dir}"
         )
         return
-    print_wide(runs_table(selected, runs_dir))
+    console.print(runs_table(selected, runs_dir))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import find_run, folder_date, print_wide
+from nnexp.cli.runs_cmd import find_run, folder_date
 from nnexp.runs.reader import Run, load_run
 
 #: summary fields shown first, in this order (the rest follow as they come)
@@ -147,7 +147,7 @@ def show(
         )
     if len(found.history):
         console.print()
-        print_wide(metrics_table(found, last, layers))
+        console.print(metrics_table(found, last, layers))
     else:
         console.print("\nno epochs recorded yet")
 

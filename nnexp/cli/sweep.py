@@ -31,16 +31,15 @@ from nnexp.cli.console import console, err_console
 from nnexp.cli.train import download_progress
 from nnexp.errors import NnexpError
 from nnexp.sweep.executors import make_executor
-from nnexp.sweep.runner import (
+from nnexp.sweep.plan import (
     RUN_ACTIONS,
     Sweep,
-    SweepResult,
     create_folder,
     open_sweep,
     plan_actions,
     plan_sweep,
-    run_sweep,
 )
+from nnexp.sweep.runner import SweepResult, run_sweep
 from nnexp.sweep.source import build_source, parse_option, parse_seeds
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")

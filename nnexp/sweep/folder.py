@@ -34,7 +34,8 @@ from nnexp.errors import RunError
 from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import FINAL
-from nnexp.sweep.expand import Cell, value_text, yaml_text
+from nnexp.sweep.expand import Cell
+from nnexp.sweep.naming import value_text, yaml_text
 
 SWEEP_FILE = "sweep.yaml"
 RESULTS_FILE = "results.csv"

@@ -32,6 +32,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "'" if tag != "tag:yaml.org,2002:str" else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
+
 _Dumper.add_representer(str, _represent_str)
 
 

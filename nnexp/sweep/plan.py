@@ -245,13 +245,14 @@ def cell_row_of(sweep: Sweep, cell: Cell) -> dict[str, Any]:
     path = sweep.folder / cell.name
     state = sf.cell_state(path)
     summary = sf.read_cell_summary(path) if state != "missing" else None
-    return sf.cellcell_row_of(cell, sweep.expansion.keys, summary, state)
+    return sf.cell_row(cell, sweep.expansion.keys, summary, state)
 
 
 def results_of(sweep: Sweep, rows: Mapping[str, dict]) -> pd.DataFrame:
     return sf.results_frame(
         [
-            rows.get(c.name) or sf.cellcell_row_of(c, sweep.expansion.keys, None, "missing")
+            rows.get(c.name)
+            or sf.cell_row(c, sweep.expansion.keys, None, "missing")
             for c in sweep.cells
         ]
     )

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from nnexp.runs.reader import FINAL, read_history
-from nnexp.sweep.expand import Expansion, safe_part, short_keys
+from nnexp.sweep.expand import Expansion
+from nnexp.sweep.naming import safe_part, short_keys
 
 METRICS = (
     "final_val_accuracy",

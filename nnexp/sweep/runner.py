@@ -1,7 +1,7 @@
-"""Run a sweep: plan and validate it, run its cells on an executor, record results.
+"""Run a sweep: its cells on an executor, failures isolated, results recorded.
 
-:func:`plan_sweep` (or :func:`open_sweep` for ``--resume``) expands and validates
-every cell before anything runs; :func:`run_sweep` runs the cells that are not done,
+After :func:`~nnexp.sweep.plan.plan_sweep` (or ``open_sweep`` for ``--resume``) has
+validated every cell, :func:`run_sweep` runs the cells that are not done,
 isolates failures (``fail_fast`` stops at the first), writes ``results.csv`` as cells
 end and the summary plots at the end.  Progress goes to ``on_event`` as plain dicts
 (``kind``: ``plan``, ``start``, ``train``, ``epoch``, ``end``, ``stopping``), so the
@@ -22,8 +22,14 @@ from nnexp.runs.reader import FINAL
 from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.sweep import folder as sf
 from nnexp.sweep import worker as cellworker
-from nnexp.sweep.expand import (
-    Cell,
+from nnexp.sweep.expand import Cell
+from nnexp.sweep.plan import (
+    RUN_ACTIONS,
+    Sweep,
+    cell_row_of,
+    create_folder,
+    plan_actions,
+    results_of,
 )
 from nnexp.sweep.worker import CellJob, CellOutcome
 

@@ -248,5 +248,3 @@ def run_local(job: CellJob, sweep_dir: str) -> CellOutcome:
         place(folder, root / job.name, root / ".previous")
     shutil.rmtree(staging, ignore_errors=True)
     return outcome
-
-

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from nnexp.sweep.executors import LocalExecutor
-from nnexp.sweep.runner import SweepResult, plan_sweep, run_sweep
+from nnexp.sweep.plan import plan_sweep
+from nnexp.sweep.runner import SweepResult, run_sweep
 from nnexp.sweep.source import build_source
 
 #: blobs (300 points, 2 features, 3 classes), a 2-8-3 softmax network: a run of two

@@ -11,17 +11,9 @@ from sweep_helpers import TINY
 
 from nnexp.errors import SpecError
 from nnexp.spec.yamlio import parse_yaml
-from nnexp.sweep.expand import (
-    MAX_NAME,
-    cell_names,
-    expand,
-    load_base,
-    short_keys,
-    validate_cells,
-    value_text,
-    yaml_text,
-)
-from nnexp.sweep.runner import check_cells_data
+from nnexp.sweep.expand import expand, load_base, validate_cells
+from nnexp.sweep.naming import MAX_NAME, cell_names, short_keys, value_text, yaml_text
+from nnexp.sweep.plan import check_cells_data
 from nnexp.sweep.source import build_source, parse_option, parse_seeds, split_values
 from nnexp.sweep.spec import validate_sweep
 

@@ -17,7 +17,8 @@ from nnexp.runs.checkpoint import atomic_write_json
 from nnexp.spec.dump import spec_to_dict
 from nnexp.sweep.executors import DaskExecutor, LocalExecutor
 from nnexp.sweep.folder import read_results
-from nnexp.sweep.runner import create_folder, open_sweep, plan_actions, run_sweep
+from nnexp.sweep.plan import create_folder, open_sweep, plan_actions
+from nnexp.sweep.runner import run_sweep
 from nnexp.training.callbacks import Callback
 
 GRID = {"model.activation": ["relu", "tanh"], "optimizer.lr": [0.1, 0.01]}
