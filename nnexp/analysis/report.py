@@ -4,7 +4,8 @@ Sections: the settings that differ (and, folded, those shared), the comparison t
 with the best value of each metric highlighted, replicate statistics when runs differ
 in their seed, learning curves, the sweep summary (a heatmap for two varied settings,
 mean ± std per value for one), and per classification run its confusion matrix (the
-run's own ``plots/confusion.png``, or recomputed from ``model.npz`` on the test split).
+run's own ``plots/confusion.png``, or recomputed from ``model.npz`` on the test split);
+per 1-D regression run the fit it drew (``plots/fit.png``), when there is one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from nnexp import __version__
 from nnexp.analysis import html
@@ -70,6 +72,7 @@ def build_report(
     body.append(_curves_section(selection, by))
     body.append(_sweep_section(selection, comparison))
     body.append(_confusion_section(selection))
+    body.append(_fit_section(selection))
     body.append(
         f"<footer>Made with nnexp {html.esc(__version__)} on "
         f"{html.esc(time.strftime('%Y-%m-%d %H:%M'))}.</footer>"
@@ -143,6 +146,8 @@ def _header(selection: Selection, title: str) -> str:
 
 
 def _settings_section(selection: Selection) -> str:
+    """What differs between the runs (each value with its count), and folded below
+    it what they share; a single run shows its whole resolved spec."""
     flats = flatten_configs([r.config for r in selection.runs])
     keys = differing_keys(flats)
     names = short_names(keys)
@@ -154,29 +159,33 @@ def _settings_section(selection: Selection) -> str:
             counts[value] = counts.get(value, 0) + 1
         values = ", ".join(f"{v} (×{n})" if n > 1 else v for v, n in counts.items())
         rows.append({"setting": key, "shown as": names[key], "values": values})
-    import pandas as pd  # local: only the report needs this small frame
-
-    parts = []
-    if rows:
-        frame = pd.DataFrame(rows)
-        parts.append(html.table(display_frame(frame), wrap=["values"]))
-    else:
-        parts.append(html.paragraph("The runs share every setting."))
     common = {
         k: v
         for k, v in flats[0].items()
         if k not in keys and all(f.get(k, MISSING) == v for f in flats)
     }
+    shared = html.table(
+        display_frame(
+            pd.DataFrame(
+                {
+                    "setting": list(common),
+                    "value": [format_value(v) for v in common.values()],
+                }
+            )
+        ),
+        wrap=["value"],
+    )
+    if len(flats) == 1:
+        return html.section("Settings", shared, anchor="settings")
+    parts = [
+        html.table(display_frame(pd.DataFrame(rows)), wrap=["values"])
+        if rows
+        else html.paragraph("The runs share every setting.")
+    ]
     if common:
-        frame = pd.DataFrame(
-            {
-                "setting": list(common),
-                "value": [format_value(v) for v in common.values()],
-            }
-        )
         parts.append(
             f"<details><summary>Settings shared by all runs ({len(common)})"
-            f"</summary>{html.table(display_frame(frame), wrap=['value'])}</details>"
+            f"</summary>{shared}</details>"
         )
     return html.section("Settings that differ", *parts, anchor="settings")
 
@@ -189,15 +198,18 @@ def _comparison_section(comparison: Comparison) -> str:
         for c in ("status", "epochs")
         if c in table.columns and table[c].nunique() == 1
     ]
-    display = display_frame(
-        table, folders="name", drop=same
-    )  # a shared file has no cwd
+    # folder names only: a shared file has no current folder to be relative to
+    display = display_frame(table, folders="name", drop=same)
     best = _best_cells(comparison)
     direction = "highest" if comparison.higher_is_better else "lowest"
     text = (
         f"One row per run, sorted by {header(comparison.sort)} ({direction} first); the "
-        "best value of each metric is highlighted. Final: the last epoch; best: the "
-        "epoch with the best validation result; test: the test split."
+        "best value of each metric is highlighted. "
+        if len(table) > 1
+        else ""
+    ) + (
+        "Final: the last epoch; best: the epoch with the best validation result; "
+        "test: the test split."
     )
     return html.section(
         "Comparison",
@@ -309,3 +321,16 @@ def _confusion_section(selection: Selection) -> str:
     if problems:
         parts.append(html.note(problems))
     return html.section("Confusion matrices", *parts, anchor="confusion")
+
+
+def _fit_section(selection: Selection) -> str:
+    """The fits a 1-D regression run drew at its end (``plots/fit.png``), if any."""
+    if selection.task != "regression":
+        return ""
+    labels = label_runs([r.config for r in selection.runs])
+    items = [
+        html.image((run.paths.plots / "fit.png").read_bytes(), f"fit of {label}", label)
+        for label, run in zip(labels, selection.runs, strict=True)
+        if (run.paths.plots / "fit.png").is_file()
+    ]
+    return html.section("Fits", html.grid(items), anchor="fits") if items else ""

@@ -70,7 +70,8 @@ def report(
     written = write_report(text, output)
     size = written.stat().st_size / 1e6
     console.print(
-        f"wrote {written} ({len(selection.runs)} runs, {size:.1f} MB)",
+        f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''}, "
+        f"{size:.1f} MB)",
         markup=False,
         soft_wrap=True,
     )

@@ -31,6 +31,7 @@ from nnexp.cli.console import console, err_console
 from nnexp.cli.train import download_progress
 from nnexp.errors import NnexpError
 from nnexp.sweep.executors import make_executor
+from nnexp.sweep.folder import combination_summary
 from nnexp.sweep.plan import (
     RUN_ACTIONS,
     Sweep,
@@ -40,136 +41,37 @@ from nnexp.sweep.plan import (
     plan_sweep,
 )
 from nnexp.sweep.runner import SweepResult, run_sweep
-from nnexp.sweep.source import build_source, parse_option, parse_seeds
+from nnexp.sweep.source import source_from_options
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 
 
-class Executor(str, enum.Enum):
+class Executor(enum.StrEnum):
     local = "local"
     dask = "dask"
 
 
+# fmt: off
 def sweep(
-    spec: Annotated[
-        Path | None,
-        typer.Argument(
-            dir_okay=False,
-            help="A sweep YAML, or a train spec to vary (or use --resume SWEEP_DIR).",
-        ),
-    ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Overrides of the base spec, as for train: training.epochs=2"
-        ),
-    ] = None,
-    grid: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--grid",
-            "-g",
-            help="KEY=V1,V2,… varied in a product; repeat for more keys. Values are YAML, split on commas outside brackets.",
-        ),
-    ] = None,
-    zip_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--zip",
-            help="KEY=V1,V2,… varied together with the other --zip keys (same number of values).",
-        ),
-    ] = None,
-    seeds: Annotated[
-        str | None,
-        typer.Option(
-            "--seeds",
-            help="N (seeds 0 … N−1) or a list 0,5,7: every combination runs with each.",
-        ),
-    ] = None,
-    sample: Annotated[
-        int | None,
-        typer.Option(
-            "--sample",
-            min=1,
-            help="Random search: draw N combinations (grid values, or uniform(a,b), log_uniform(a,b), int(a,b), choice(…)).",
-        ),
-    ] = None,
-    sample_seed: Annotated[
-        int | None,
-        typer.Option(
-            "--sample-seed", min=0, help="Seed of the random search's draw (default 0)."
-        ),
-    ] = None,
-    max_trials: Annotated[
-        int | None,
-        typer.Option(
-            "--max-trials",
-            min=1,
-            help="Run at most N combinations (each with every seed).",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Parallel cells (default: the number of cores); each uses one BLAS thread.",
-        ),
-    ] = None,
-    executor: Annotated[
-        Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Dask scheduler address tcp://host:8786 (default: a local cluster).",
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help="Validate every cell, print them and their count, run nothing.",
-        ),
-    ] = False,
-    fail_fast: Annotated[
-        bool,
-        typer.Option(
-            "--fail-fast",
-            help="Stop at the first failed cell (diverged is not a failure).",
-        ),
-    ] = False,
-    resume: Annotated[
-        Path | None,
-        typer.Option(
-            "--resume",
-            file_okay=False,
-            help="Continue a sweep folder: run what is not completed or diverged.",
-        ),
-    ] = None,
-    retry_failed: Annotated[
-        bool,
-        typer.Option("--retry-failed", help="With --resume: run failed cells again."),
-    ] = False,
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--runs-dir",
-            help="Runs folder; the sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).",
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option(
-            "--name", help="The sweep's name (default: the sweep's or the base's)."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only the final summary.")
-    ] = False,
-) -> None:
+    spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="A sweep YAML, or a train spec to vary (or --resume SWEEP_DIR).")] = None,
+    overrides: Annotated[list[str] | None, typer.Argument(help="Overrides of the base spec, as for train: training.epochs=2")] = None,
+    grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help="KEY=V1,V2,… varied in a product; repeat for more keys. Values are YAML, split on commas outside brackets.")] = None,
+    zip_: Annotated[list[str] | None, typer.Option("--zip", help="KEY=V1,V2,… varied together with the other --zip keys (as many values each).")] = None,
+    seeds: Annotated[str | None, typer.Option("--seeds", help="N (seeds 0 … N−1) or a list 0,5,7: every combination runs with each.")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=1, help="Random search: draw N combinations (from the grid, or uniform(a,b), log_uniform(a,b), int(a,b), choice(…)).")] = None,
+    sample_seed: Annotated[int | None, typer.Option("--sample-seed", min=0, help="Seed of the random search's draw (default 0).")] = None,
+    max_trials: Annotated[int | None, typer.Option("--max-trials", min=1, help="Run at most N combinations (each with every seed).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Cells at a time (default: the number of cores); one BLAS thread each.")] = None,
+    executor: Annotated[Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")] = Executor.local,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://host:8786 (default: a local cluster).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every cell, print them and their count, run nothing.")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed cell (diverged is not a failure).")] = False,
+    resume: Annotated[Path | None, typer.Option("--resume", file_okay=False, help="Continue a sweep folder: run what is not completed or diverged.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --resume: run the failed cells again.")] = False,
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="The sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep file's or the base's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+) -> None:  # fmt: on
     """Run a grid of runs over any spec keys, in parallel, surviving failures and Ctrl-C.
 
     Examples:
@@ -179,88 +81,50 @@ def sweep(
       nnexp sweep --resume runs/sweeps/2026-11-23_10-00-00_activations
       nnexp sweep configs/sweeps/activation_init.yaml --executor dask --scheduler tcp://head:8786
     """
-    given = {
-        "--grid": grid,
-        "--zip": zip_,
-        "--seeds": seeds,
-        "--sample": sample,
-        "--max-trials": max_trials,
-        "--sample-seed": sample_seed,
-        "--name": name,
-        "--runs-dir": runs_dir,
-        "overrides": overrides,
-    }
-    if (spec is None) == (resume is None):
-        raise NnexpError(
-            "give exactly one of SPEC and --resume SWEEP_DIR (see nnexp sweep --help)"
-        )
-    if resume is not None and any(v for v in given.values()):
-        used = ", ".join(k for k, v in given.items() if v)
-        raise NnexpError(
-            f"--resume continues a sweep as it was planned; {used} do not apply"
-        )
-    if retry_failed and resume is None:
-        raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
-    executor = Executor(executor).value
-    strict = executor == "local"  # dask workers may have data sets this machine lacks
+    planning = (grid, zip_, seeds, sample, sample_seed, max_trials, name, runs_dir)
+    _check_arguments(spec, resume, retry_failed, *planning, overrides)
+    strict = executor == Executor.local  # dask workers may have data this machine lacks
     if resume is not None:
         planned = open_sweep(resume, data_required=strict, progress=download_progress())
     else:
-        source = build_source(
-            spec,
-            grid=_options(grid, "--grid"),
-            zip=_options(zip_, "--zip"),
-            seeds=parse_seeds(seeds) if seeds else None,
-            sample=sample,
-            sample_seed=sample_seed,
-            max_trials=max_trials,
-            name=name,
-            overrides=overrides or [],
-        )
-        planned = plan_sweep(
-            source,
-            runs_dir=runs_dir,
-            name=name,
-            data_required=strict,
-            progress=download_progress(),
-        )
+        source = source_from_options(
+            spec, grid=grid, zip=zip_, seeds=seeds, sample=sample, sample_seed=sample_seed,
+            max_trials=max_trials, name=name, overrides=overrides or [],
+        )  # fmt: skip
+        planned = plan_sweep(source, runs_dir=runs_dir, name=name, data_required=strict,
+                             progress=download_progress())  # fmt: skip
     actions = plan_actions(planned, retry_failed=retry_failed)
     if dry_run:
-        _print_plan(planned, actions)
-        return
+        return _print_plan(planned, actions)
     todo = sum(a in RUN_ACTIONS for a in actions.values())
-    workers = min(jobs or _cores(), max(todo, 1))
-    runner = make_executor(executor, workers, scheduler)
+    runner = make_executor(
+        executor.value, min(jobs or _cores(), max(todo, 1)), scheduler
+    )
     if planned.folder is None:
         create_folder(planned, command=" ".join(["nnexp", *sys.argv[1:]]))
     stop = threading.Event()
-    display = SweepDisplay(console, quiet=quiet)
-    with ctrl_c_stops_the_sweep(stop), display:
-        result = run_sweep(
-            planned,
-            runner,
-            fail_fast=fail_fast,
-            retry_failed=retry_failed,
-            stop=stop,
-            on_event=display,
-        )
+    with ctrl_c_stops_the_sweep(stop), SweepDisplay(console, quiet=quiet) as display:
+        result = run_sweep(planned, runner, fail_fast=fail_fast, retry_failed=retry_failed,
+                           stop=stop, on_event=display)  # fmt: skip
     _print_result(result, planned)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
 
-def _options(values: list[str] | None, option: str) -> dict[str, Any] | None:
-    if not values:
-        return None
-    out: dict[str, Any] = {}
-    for text in values:
-        key, parsed = parse_option(text, option)
-        if key in out:
-            raise NnexpError(
-                f"{option} {key} is given twice; give all its values in one {option}"
-            )
-        out[key] = parsed
-    return out
+def _check_arguments(spec: Path | None, resume: Path | None, retry_failed: bool,
+                     *planning: Any) -> None:  # fmt: skip
+    """Exactly one of SPEC and --resume; planning options only without --resume."""
+    if (spec is None) == (resume is None):
+        raise NnexpError(
+            "give exactly one of SPEC and --resume SWEEP_DIR (see nnexp sweep --help)"
+        )
+    if resume is not None and any(v not in (None, [], ()) for v in planning):
+        raise NnexpError(
+            "--resume continues a sweep as it was planned: --grid, --zip, --seeds, "
+            "--sample, --max-trials, --name, --runs-dir and overrides do not apply"
+        )
+    if retry_failed and resume is None:
+        raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
 
 
 def _cores() -> int:
@@ -532,41 +396,24 @@ def _print_result(result: SweepResult, planned: Sweep) -> None:
 
 def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
     """Mean ± std of the summary metric per combination, best first (top 10)."""
-    keys = [k for k in planned.expansion.keys if k != "seed" and k in frame]
-    metric = next(
-        (
-            f"final_{m}"
-            for m in METRIC_ORDER
-            if f"final_{m}" in frame
-            and pd.to_numeric(frame[f"final_{m}"], errors="coerce").notna().any()
-        ),
-        None,
-    )
-    done = frame[frame["status"].isin(["completed", "diverged"])]
-    if metric is None or done.empty or not keys:
+    keys = [k for k in planned.expansion.keys if k != "seed"]
+    summary = combination_summary(frame, keys)
+    if summary.empty:
         return None
-    values = pd.to_numeric(done[metric], errors="coerce")
-    grouped = values.groupby([done[k].astype(str) for k in keys], sort=False).agg(
-        ["mean", "std", "count", "size"]
-    )
-    grouped = grouped.sort_values("mean", ascending="loss" in metric)
-    table = Table(
-        title=f"{metric} by combination (mean ± std over seeds)",
-        title_justify="left",
-        show_edge=False,
-    )
-    for key in keys:
-        table.add_column(key)
-    table.add_column(metric.removeprefix("final_"), justify="right")
-    table.add_column("runs", justify="right")
-    for index, row in grouped.head(10).iterrows():
-        labels = index if isinstance(index, tuple) else (index,)
+    metric = summary.attrs["metric"]
+    table = Table(title=f"{metric} by combination (mean ± std over seeds)",
+                  title_justify="left", show_edge=False)  # fmt: skip
+    for key in [
+        *[k for k in keys if k in summary],
+        metric.removeprefix("final_"),
+        "runs",
+    ]:
+        table.add_column(key, justify="left" if key in keys else "right")
+    for _, row in summary.head(10).iterrows():
         spread = f" ± {_fmt(row['std'], metric)}" if row["count"] > 1 else ""
-        table.add_row(
-            *map(str, labels),
-            _fmt(row["mean"], metric) + spread,
-            f"{int(row['count'])}/{int(row['size'])}",
-        )
+        table.add_row(*[str(row[k]) for k in keys if k in summary],
+                      _fmt(row["mean"], metric) + spread,
+                      f"{int(row['count'])}/{int(row['size'])}")  # fmt: skip
     return table
 
 

@@ -122,5 +122,10 @@ def discover_runs(root: str | Path) -> list[Path]:
         return [root]
     if not root.is_dir():
         return []
-    found = {p.parent for p in root.rglob("summary.json")}
+    # hidden folders (a sweep's .staging/ and .previous/) hold copies, not runs
+    found = {
+        p.parent
+        for p in root.rglob("summary.json")
+        if not any(part.startswith(".") for part in p.parent.relative_to(root).parts)
+    }
     return sorted(found)

@@ -1,0 +1,39 @@
+"""Sweeps: grids and random searches of runs, in parallel, resumable (issue 6).
+
+``nnexp sweep`` on the command line; from Python::
+
+    from nnexp import sweep
+    result = sweep.run("configs/quickstart.yaml", grid={"model.activation": ["relu", "tanh"]},
+                       seeds=3, jobs=2)
+    result.frame          # results.csv as a DataFrame
+    result.folder         # runs/sweeps/<time>_quickstart/
+
+Modules: :mod:`~nnexp.sweep.spec` (the sweep spec), :mod:`~nnexp.sweep.source` (files
+and the command line), :mod:`~nnexp.sweep.expand` (cells), :mod:`~nnexp.sweep.naming`,
+:mod:`~nnexp.sweep.plan` (validation, the folder, resume), :mod:`~nnexp.sweep.runner`,
+:mod:`~nnexp.sweep.executors` (local processes, Dask), :mod:`~nnexp.sweep.worker` and
+:mod:`~nnexp.sweep.remote` (one cell), :mod:`~nnexp.sweep.folder` (files, results.csv),
+:mod:`~nnexp.sweep.plots`.
+"""
+
+from __future__ import annotations
+
+from nnexp.sweep.executors import DaskExecutor, LocalExecutor, make_executor
+from nnexp.sweep.plan import Sweep, create_folder, open_sweep, plan_actions, plan_sweep
+from nnexp.sweep.runner import SweepResult, run, run_sweep
+from nnexp.sweep.source import build_source
+
+__all__ = [
+    "DaskExecutor",
+    "LocalExecutor",
+    "Sweep",
+    "SweepResult",
+    "build_source",
+    "create_folder",
+    "make_executor",
+    "open_sweep",
+    "plan_actions",
+    "plan_sweep",
+    "run",
+    "run_sweep",
+]

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -275,3 +276,44 @@ def read_results(folder: Path) -> pd.DataFrame:
         return pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise RunError(f"{path} is not a readable results file: {err}") from err
+
+
+#: the metric that summarises a cell, in order of preference
+SUMMARY_METRICS = (
+    "final_val_accuracy",
+    "final_val_loss",
+    "final_train_accuracy",
+    "final_train_loss",
+)
+
+
+def summary_metric(frame: pd.DataFrame) -> str | None:
+    """The first of :data:`SUMMARY_METRICS` with a finite value in ``frame``."""
+    for name in SUMMARY_METRICS:
+        if name in frame:
+            values = pd.to_numeric(frame[name], errors="coerce")
+            if values.replace([np.inf, -np.inf], np.nan).notna().any():
+                return name
+    return None
+
+
+def combination_summary(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Mean, std, finite count and total of the summary metric per combination of
+    ``keys`` over the cells that completed or diverged, best first.
+
+    Returns an empty frame when there is nothing to summarise; ``attrs["metric"]``
+    names the metric.
+    """
+    done = frame[frame["status"].isin(FINAL)] if "status" in frame else frame
+    metric = summary_metric(done)
+    keys = [k for k in keys if k in done]
+    if metric is None or done.empty or not keys:
+        return pd.DataFrame()
+    values = pd.to_numeric(done[metric], errors="coerce").replace(
+        [np.inf, -np.inf], np.nan
+    )
+    groups = values.groupby([done[k].astype(str) for k in keys], sort=False)
+    table = groups.agg(["mean", "std", "count", "size"]).reset_index()
+    table = table.sort_values("mean", ascending="loss" in metric, na_position="last")
+    table.attrs["metric"] = metric
+    return table.reset_index(drop=True)

@@ -251,8 +251,7 @@ def cell_row_of(sweep: Sweep, cell: Cell) -> dict[str, Any]:
 def results_of(sweep: Sweep, rows: Mapping[str, dict]) -> pd.DataFrame:
     return sf.results_frame(
         [
-            rows.get(c.name)
-            or sf.cell_row(c, sweep.expansion.keys, None, "missing")
+            rows.get(c.name) or sf.cell_row(c, sweep.expansion.keys, None, "missing")
             for c in sweep.cells
         ]
     )

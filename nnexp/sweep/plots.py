@@ -14,33 +14,14 @@ of the statistics and counted as such by the plots.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from nnexp.runs.reader import FINAL, read_history
 from nnexp.sweep.expand import Expansion
+from nnexp.sweep.folder import summary_metric
 from nnexp.sweep.naming import safe_part, short_keys
-
-METRICS = (
-    "final_val_accuracy",
-    "final_val_loss",
-    "final_train_accuracy",
-    "final_train_loss",
-)
-
-
-def summary_metric(frame: pd.DataFrame) -> str | None:
-    """The metric to summarise: the first of :data:`METRICS` with a finite value."""
-    for name in METRICS:
-        if (
-            name in frame
-            and np.isfinite(pd.to_numeric(frame[name], errors="coerce")).any()
-        ):
-            return name
-    return None
 
 
 def plot_keys(expansion: Expansion, frame: pd.DataFrame) -> list[str]:
@@ -122,10 +103,12 @@ def _figures(
 
 
 def _histories(folder: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each cell's metrics.csv; a run that diverged in its first epoch (no value at
+    all) has no curve to draw and is left out."""
     out = {}
     for name in frame["cell"]:
         history = read_history(folder / name)
-        if len(history):
+        if "train_loss" in history and history["train_loss"].notna().any():
             out[name] = history
     return out
 
@@ -149,8 +132,3 @@ def _grouped(
         else "Learning curves: mean ± std over seeds"
     )
     return make_grouped_curves(runs, title=title)
-
-
-def keys_for(expansion: Expansion) -> Sequence[str]:
-    """Varied keys other than the seed (results.csv's key columns)."""
-    return [k for k in expansion.keys if k != "seed"]

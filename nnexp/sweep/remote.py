@@ -7,7 +7,6 @@ finds them in its local directory and points the cell's plugin references there.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -19,8 +18,6 @@ from typing import Any
 import yaml
 from threadpoolctl import threadpool_limits
 
-from nnexp.runs.checkpoint import atomic_write_json
-from nnexp.runs.layout import RunPaths
 from nnexp.sweep.worker import CellJob, CellOutcome, train_cell, write_config
 
 _PLUGIN = re.compile(r"^(?P<path>.+\.py):(?P<attr>[A-Za-z_][A-Za-z0-9_]*)$")
@@ -145,14 +142,4 @@ def _localised(job: CellJob, plugins: Path, folder: Path) -> CellJob:
         cfg = yaml.safe_load(job.files["config.yaml"].decode())
         text = yaml.safe_dump(relocate_plugins(cfg, plugins), sort_keys=False)
         write_config(folder, text)
-        _mark_stale(folder)
     return CellJob(job.name, config, job.config_text, job.record, job.resume)
-
-
-def _mark_stale(folder: Path) -> None:
-    """A summary still saying ``running`` belongs to a process that is gone (the sweep
-    holds its lock); say so, so that it can be resumed on another host."""
-    summary = json.loads(RunPaths(folder).summary.read_text())
-    if summary.get("status") == "running":
-        summary["status"] = "interrupted"
-        atomic_write_json(RunPaths(folder).summary, summary)

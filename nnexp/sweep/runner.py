@@ -10,6 +10,7 @@ library never prints.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ def run_sweep(
 def _prepare(sweep: Sweep, cell: Cell, action: str) -> CellJob:
     path = sweep.folder / cell.name
     if action in ("restart", "rerun") and path.exists():
-        cellworker.set_aside(path, sweep.folder / sf.PREVIOUS)
+        sf.set_aside(path, sweep.folder / sf.PREVIOUS)
     if action == "resume":
         sf.mark_interrupted(path)
     spec = sweep.specs[cell.name]
@@ -218,10 +219,10 @@ def _settle(sweep: Sweep, job: CellJob, outcome: CellOutcome) -> None:
     staged = sweep.folder / sf.STAGING / job.name
     runs = sorted(p for p in staged.glob("*") if p.is_dir()) if staged.is_dir() else []
     if runs:
-        cellworker.place(runs[-1], path, previous)
+        sf.place(runs[-1], path, previous)
     elif sf.cell_state(path) in ("missing", "half-written"):
         if path.exists():
-            cellworker.set_aside(path, previous)
+            sf.set_aside(path, previous)
         cellworker.failed_folder(path, job)
     if (
         sf.read_cell_summary(path) is None
@@ -254,3 +255,43 @@ def _end_event(outcome: CellOutcome, row: Mapping[str, Any]) -> Event:
         "host": outcome.host,
         "metrics": metrics,
     }
+
+
+def run(
+    source: str | Path | Mapping[str, Any],
+    *,
+    grid: Mapping[str, Any] | None = None,
+    zip: Mapping[str, Any] | None = None,  # noqa: A002 (the spec's key)
+    seeds: int | Sequence[int] | None = None,
+    overrides: Sequence[str] = (),
+    runs_dir: str | Path | None = None,
+    name: str | None = None,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    fail_fast: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    **sampling: Any,
+) -> SweepResult:
+    """The sweep command for notebooks: plan, validate, run, record.
+
+    ``source`` is a sweep file, a run spec file or a mapping; ``grid``, ``zip``,
+    ``seeds``, ``overrides`` and ``sampling`` (``sample``, ``sample_seed``,
+    ``max_trials``) are the command line's options as Python values::
+
+        result = nnexp.sweep.run("configs/quickstart.yaml",
+                                 grid={"model.activation": ["relu", "tanh"]}, seeds=3)
+        result.frame  # results.csv
+    """
+    from nnexp.sweep.executors import make_executor
+    from nnexp.sweep.plan import plan_sweep
+    from nnexp.sweep.source import build_source
+
+    spec = build_source(source, grid=grid, zip=zip, seeds=seeds, name=name,
+                        overrides=overrides, **sampling)  # fmt: skip
+    planned = plan_sweep(
+        spec, runs_dir=runs_dir, name=name, data_required=executor == "local"
+    )
+    workers = jobs or os.cpu_count() or 1
+    return run_sweep(planned, make_executor(executor, min(workers, len(planned.cells)), scheduler),
+                     fail_fast=fail_fast, on_event=on_event)  # fmt: skip

@@ -174,3 +174,43 @@ def _list(value: Any, key: str, label: str | None) -> list[Any]:
     if isinstance(value, list):
         return value
     raise SpecError([(key, f"expected a list, got {value!r}")], label)
+
+
+def source_from_options(
+    spec: str | Path,
+    *,
+    grid: Sequence[str] | None = None,
+    zip: Sequence[str] | None = None,  # noqa: A002 (the spec's key)
+    seeds: str | None = None,
+    sample: int | None = None,
+    sample_seed: int | None = None,
+    max_trials: int | None = None,
+    name: str | None = None,
+    overrides: Sequence[str] = (),
+) -> SweepSource:
+    """:func:`build_source` from the command line's strings (``--grid K=V1,V2`` …)."""
+    return build_source(
+        spec,
+        grid=_options(grid, "--grid"),
+        zip=_options(zip, "--zip"),
+        seeds=parse_seeds(seeds) if seeds else None,
+        sample=sample,
+        sample_seed=sample_seed,
+        max_trials=max_trials,
+        name=name,
+        overrides=overrides,
+    )
+
+
+def _options(values: Sequence[str] | None, option: str) -> dict[str, Any] | None:
+    if not values:
+        return None
+    out: dict[str, Any] = {}
+    for text in values:
+        key, parsed = parse_option(text, option)
+        if key in out:
+            raise SpecError(
+                [(option, f"{key} is given twice; give all its values in one {option}")]
+            )
+        out[key] = parsed
+    return out

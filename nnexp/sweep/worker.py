@@ -28,6 +28,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from nnexp import api
+from nnexp.errors import RunError
 from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_summary
@@ -115,28 +116,9 @@ def train_cell(
         return None, CellOutcome(job.name, "skipped")
     started = time.time()
     report({"kind": "start", "cell": job.name, "host": socket.gethostname()})
-    callbacks = [Reporter(job.name, report)]
     error = None
     try:
-        with threadpool_limits(limits=1):
-            if job.resume:
-                run = api.run(resume=folder, callbacks=callbacks, stop=stop)
-            else:
-                staging.mkdir(parents=True, exist_ok=True)
-                # the staging folder goes into the data, not through an override string
-                config = {
-                    **job.config,
-                    "output": {
-                        **job.config.get("output", {}),
-                        "runs_dir": str(staging),
-                    },
-                }
-                run = api.run(
-                    config,
-                    callbacks=callbacks,
-                    stop=stop,
-                    on_start=lambda path, *_: write_config(path, job.config_text),
-                )
+        run = _run(job, folder, staging, stop, [Reporter(job.name, report)])
         folder, status = run.path, str(run.summary.get("status"))
     except Exception as err:  # one failing cell must not stop the sweep
         status, error = "failed", f"{type(err).__name__}: {err}"
@@ -148,6 +130,25 @@ def train_cell(
     return folder, CellOutcome(
         job.name, status, error, time.time() - started, socket.gethostname()
     )
+
+
+def _run(
+    job: CellJob, folder: Path | None, staging: Path, stop: Any, callbacks: list
+) -> Any:
+    """``api.run``: continue ``folder``, or train anew into a folder under ``staging``
+    whose config.yaml is then ``job.config_text``."""
+    with threadpool_limits(limits=1):
+        if job.resume:
+            return api.run(resume=folder, callbacks=callbacks, stop=stop)
+        staging.mkdir(parents=True, exist_ok=True)
+        # the staging folder goes into the data, not through an override string
+        output = {**job.config.get("output", {}), "runs_dir": str(staging)}
+        return api.run(
+            {**job.config, "output": output},
+            callbacks=callbacks,
+            stop=stop,
+            on_start=lambda path, *_: write_config(path, job.config_text),
+        )
 
 
 def write_config(folder: Path, text: str) -> None:
@@ -187,7 +188,10 @@ def _debug_log(folder: Path, err: BaseException) -> None:
 
 def record_cell(folder: Path, job: CellJob, status: str, error: str | None) -> None:
     """Note the sweep cell in summary.json; a failure keeps its error there."""
-    summary = read_summary(folder) if RunPaths(folder).summary.is_file() else {}
+    try:
+        summary = read_summary(folder)
+    except RunError:  # half-written: start again from what we know
+        summary = {}
     summary["sweep"] = dict(job.record)
     summary["overrides"] = list(job.record.get("overrides", []))
     if status == "failed":

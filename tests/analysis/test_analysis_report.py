@@ -133,3 +133,19 @@ def test_the_report_renders_in_a_headless_browser(sweep2d, tmp_path):
     assert pixels.std() > 0.05  # not a blank page: text, tables and figures
     dark = (pixels.mean(axis=2) < 0.5).mean()
     assert 0.005 < dark < 0.5  # some ink, not a black or error page
+
+
+def test_a_regression_fit_drawn_by_the_run_is_embedded(regression_run):
+    (regression_run / "plots").mkdir()
+    data = figure_bytes(make_confusion(np.array([0, 1]), np.array([0, 1])))  # any PNG
+    (regression_run / "plots" / "fit.png").write_bytes(data)
+    text = build_report(select_runs([regression_run]))
+    assert "<h2>Fits</h2>" in text and base64.b64encode(data).decode() in text
+
+
+def test_a_single_run_report_shows_its_whole_spec(runs_dir):
+    run = sorted(runs_dir.iterdir())[0]
+    text = build_report(select_runs([run]))
+    assert "<h1>Run run0</h1>" in text and "<h2>Settings</h2>" in text
+    assert "optimizer.lr" in text and "<details>" not in text
+    assert "Replicates" not in text and "Sweep summary" not in text

@@ -94,7 +94,7 @@ def test_spec_and_resume_arguments_are_checked(tiny, tmp_path):
     result = cli("--resume", tmp_path)
     assert result.exit_code == 2 and "not a sweep folder" in result.output
     result = cli("--resume", tmp_path, "--grid", "seed=1,2")
-    assert result.exit_code == 2 and "--grid do not apply" in result.output
+    assert result.exit_code == 2 and "do not apply" in result.output
     assert cli(tiny, "--resume", tmp_path).exit_code == 2
 
 
