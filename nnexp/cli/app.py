@@ -7,6 +7,7 @@ with exit code 2 (a traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated, Any
 
 import click
@@ -18,8 +19,30 @@ from nnexp.cli.console import print_error
 from nnexp.errors import NnexpError
 
 
+#: command name → module of nnexp.cli defining ``register(app)``; modules are imported
+#: only when their command runs (or for --help), so ``nnexp --version`` starts fast
+COMMANDS = {
+    "train": "train", "list": "list_cmd", "check": "check", "runs": "runs_cmd",
+    "show": "show", "eval": "eval_cmd", "rerun": "rerun", "sweep": "sweep",
+    "plot": "plot", "compare": "compare", "report": "report", "gallery": "gallery",
+    "probe": "probe", "landscape": "landscape",
+}
+
+
 class NnexpGroup(TyperGroup):
-    """Maps library errors to exit codes for every command (also under CliRunner)."""
+    """Loads command modules lazily and maps library errors to exit codes for every
+    command (also under Typer's CliRunner)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            sub = typer.Typer()
+            importlib.import_module(f"nnexp.cli.{COMMANDS[cmd_name]}").register(sub)
+            for name, command in typer.main.get_group(sub).commands.items():
+                self.add_command(command, name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,25 +84,6 @@ def root(
 
     Start with: nnexp train configs/quickstart.yaml
     """
-
-
-def _register() -> None:
-    import importlib
-
-    for module in COMMAND_MODULES:
-        try:
-            importlib.import_module(f"nnexp.cli.{module}").register(app)
-        except ModuleNotFoundError as err:
-            if err.name != f"nnexp.cli.{module}":
-                raise
-
-
-#: one module per command (or group of small commands); each defines register(app)
-COMMAND_MODULES = (
-    "train", "list_cmd", "check", "runs_cmd", "show", "eval_cmd", "rerun",
-    "sweep", "plot", "compare", "report", "gallery", "probe", "landscape",
-)
-_register()
 
 
 def main() -> None:

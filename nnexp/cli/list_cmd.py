@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from nnexp.cli.console import console
 from nnexp.errors import NnexpError
@@ -115,7 +116,8 @@ def kind_table(kind: str) -> Table:
         if is_act:
             row.append(family_text(entry))
         row.append(entry.description or "-")
-        table.add_row(*row)
+        # formulas contain [brackets] that rich would read as markup
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 
