@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -35,7 +36,6 @@ from nnexp.sweep.folder import combination_summary
 from nnexp.sweep.plan import (
     RUN_ACTIONS,
     Sweep,
-    create_folder,
     open_sweep,
     plan_actions,
     plan_sweep,
@@ -44,6 +44,7 @@ from nnexp.sweep.runner import SweepResult, run_sweep
 from nnexp.sweep.source import source_from_options
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
+STATUS_COLOURS = {"completed": "green", "diverged": "red", "interrupted": "yellow"}
 
 
 class Executor(enum.StrEnum):
@@ -51,7 +52,6 @@ class Executor(enum.StrEnum):
     dask = "dask"
 
 
-# fmt: off
 def sweep(
     spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="A sweep YAML, or a train spec to vary (or --resume SWEEP_DIR).")] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="Overrides of the base spec, as for train: training.epochs=2")] = None,
@@ -71,8 +71,8 @@ def sweep(
     runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="The sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep file's or the base's).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
-) -> None:  # fmt: on
-    """Run a grid of runs over any spec keys, in parallel, surviving failures and Ctrl-C.
+) -> None:  # fmt: skip
+    """Run a grid of runs over any spec keys in parallel, surviving failures and Ctrl-C.
 
     Examples:
       nnexp sweep configs/mnist_relu.yaml --grid model.activation=relu,tanh,abs --grid optimizer.name=sgd,adam --seeds 3 dataset.name=mnist_10k
@@ -88,11 +88,23 @@ def sweep(
         planned = open_sweep(resume, data_required=strict, progress=download_progress())
     else:
         source = source_from_options(
-            spec, grid=grid, zip=zip_, seeds=seeds, sample=sample, sample_seed=sample_seed,
-            max_trials=max_trials, name=name, overrides=overrides or [],
-        )  # fmt: skip
-        planned = plan_sweep(source, runs_dir=runs_dir, name=name, data_required=strict,
-                             progress=download_progress())  # fmt: skip
+            spec,
+            grid=grid,
+            zip=zip_,
+            seeds=seeds,
+            sample=sample,
+            sample_seed=sample_seed,
+            max_trials=max_trials,
+            name=name,
+            overrides=overrides or [],
+        )
+        planned = plan_sweep(
+            source,
+            runs_dir=runs_dir,
+            name=name,
+            data_required=strict,
+            progress=download_progress(),
+        )
     actions = plan_actions(planned, retry_failed=retry_failed)
     if dry_run:
         return _print_plan(planned, actions)
@@ -100,19 +112,25 @@ def sweep(
     runner = make_executor(
         executor.value, min(jobs or _cores(), max(todo, 1)), scheduler
     )
-    if planned.folder is None:
-        create_folder(planned, command=" ".join(["nnexp", *sys.argv[1:]]))
     stop = threading.Event()
     with ctrl_c_stops_the_sweep(stop), SweepDisplay(console, quiet=quiet) as display:
-        result = run_sweep(planned, runner, fail_fast=fail_fast, retry_failed=retry_failed,
-                           stop=stop, on_event=display)  # fmt: skip
+        result = run_sweep(
+            planned,
+            runner,
+            fail_fast=fail_fast,
+            retry_failed=retry_failed,
+            stop=stop,
+            on_event=display,
+            command=_command(),
+        )
     _print_result(result, planned)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
 
-def _check_arguments(spec: Path | None, resume: Path | None, retry_failed: bool,
-                     *planning: Any) -> None:  # fmt: skip
+def _check_arguments(
+    spec: Path | None, resume: Path | None, retry_failed: bool, *planning: Any
+) -> None:
     """Exactly one of SPEC and --resume; planning options only without --resume."""
     if (spec is None) == (resume is None):
         raise NnexpError(
@@ -125,6 +143,10 @@ def _check_arguments(spec: Path | None, resume: Path | None, retry_failed: bool,
         )
     if retry_failed and resume is None:
         raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
+
+
+def _command() -> str:
+    return " ".join(["nnexp", *sys.argv[1:]])
 
 
 def _cores() -> int:
@@ -158,7 +180,7 @@ def ctrl_c_stops_the_sweep(stop: threading.Event):
         signal.signal(signal.SIGINT, previous)
 
 
-# the dry run -----------------------------------------------------------------------------
+# the dry run --------------------------------------------------------------------------
 
 
 def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
@@ -171,8 +193,8 @@ def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
     for i, cell in enumerate(planned.cells, 1):
         row = [str(i), cell.name] + ([actions[cell.name]] if planned.folder else [])
         table.add_row(
-            *row,
-            " ".join(cell.overrides),
+            *map(escape, row),
+            escape(" ".join(cell.overrides)),
             style=None if actions[cell.name] in RUN_ACTIONS else "dim",
         )
     console.print(table)
@@ -192,11 +214,11 @@ def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
             highlight=False,
         )
     for note in planned.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, markup=False)
     console.print("dry run: nothing was trained or written.")
 
 
-# the live display ------------------------------------------------------------------------
+# the live display ---------------------------------------------------------------------
 
 
 def _metric(metrics: dict[str, Any], prefix: str = "final_") -> str:
@@ -206,6 +228,24 @@ def _metric(metrics: dict[str, Any], prefix: str = "final_") -> str:
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
             return f"{key} {_fmt(value, key)}"
     return ""
+
+
+def _end_detail(event: dict[str, Any]) -> str:
+    """The error of a failed cell, the message of a diverged one, else its metrics."""
+    if event["status"] == "failed":
+        return (event.get("error") or "").split("\n")[0][:160]
+    if event["status"] == "diverged":
+        return event.get("message") or _metric(event["metrics"])
+    metrics = event["metrics"]
+    test = next(
+        (
+            f"  test {k} {_fmt(metrics[f'test_{k}'], k)}"
+            for k in ("accuracy", "loss")
+            if metrics.get(f"test_{k}") is not None
+        ),
+        "",
+    )
+    return _metric(metrics) + test
 
 
 def _fmt(value: Any, key: str) -> str:
@@ -279,9 +319,9 @@ class SweepDisplay:
         self.total, todo = event["total"], event["todo"]
         done = self.total - todo
         self.progress.update(self.task, total=self.total, completed=done)
-        self.print(f"sweep folder: [bold]{event['folder']}[/]")
+        self.print(f"sweep folder: [bold]{escape(event['folder'])}[/]")
         for note in event.get("notes", []):
-            self.print(f"note: {note}")
+            self.print(f"note: {escape(note)}")
         counts = pd.Series(event["actions"]).value_counts().to_dict()
         detail = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.print(
@@ -295,7 +335,7 @@ class SweepDisplay:
     def _on_start(self, event: dict[str, Any]) -> None:
         self.running[event["cell"]] = {"since": time.monotonic(), "epoch": 0}
         if not self.live_mode:
-            self.print(f"start    {event['cell']}")
+            self.print(f"start       {escape(event['cell'])}")
 
     def _on_train(self, event: dict[str, Any]) -> None:
         state = self.running.setdefault(event["cell"], {"since": time.monotonic()})
@@ -314,45 +354,24 @@ class SweepDisplay:
         self.finished += 1
         self.progress.advance(self.task)
         status = event["status"]
-        colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(
-            status, "bold red"
-        )
-        detail = _metric(event["metrics"])
-        test = next(
-            (
-                f"test {key} {_fmt(event['metrics'][f'test_{key}'], key)}"
-                for key in ("accuracy", "loss")
-                if event["metrics"].get(f"test_{key}") is not None
-            ),
-            "",
-        )
-        if status == "failed":
-            detail = (
-                (event.get("error") or "").splitlines()[0][:160]
-                if event.get("error")
-                else ""
-            )
-        elif status == "diverged":
-            detail = event.get("message") or detail
-        elif test:
-            detail += f"  {test}"
+        colour = STATUS_COLOURS.get(status, "bold red")
         done = int(self.progress.tasks[0].completed)
         self.print(
-            f"[{colour}]{status:<11}[/] {event['cell']}  {detail}  ({event['seconds']:.1f}s) "
-            f"[dim][{done}/{self.total}][/]"
+            f"[{colour}]{status:<11}[/] {escape(event['cell'])}  "
+            f"{escape(_end_detail(event))}  ({event['seconds']:.1f}s) "
+            f"[dim]\\[{done}/{self.total}][/]"
         )
 
     def _on_stopping(self, event: dict[str, Any]) -> None:
         reason = event["reason"]
         if reason == "fail-fast":
-            self.print(
-                f"[red]--fail-fast: {event.get('cell')} failed; stopping the sweep[/]"
-            )
+            cell = escape(str(event.get("cell")))
+            self.print(f"[red]--fail-fast: {cell} failed; stopping the sweep[/]")
         elif reason == "aborted":
             self.print("[yellow]stopped at once[/]")
 
 
-# the end -------------------------------------------------------------------------------
+# the end ------------------------------------------------------------------------------
 
 
 def _print_result(result: SweepResult, planned: Sweep) -> None:
@@ -370,27 +389,35 @@ def _print_result(result: SweepResult, planned: Sweep) -> None:
             else ""
         )
         console.print(
-            f"[red]failed[/] {row['cell']}: {err}", highlight=False, soft_wrap=True
+            f"[red]failed[/] {escape(row['cell'])}: {escape(err)}",
+            highlight=False,
+            soft_wrap=True,
         )
     if len(failed) > 10:
         console.print(f"… and {len(failed) - 10} more failed cells (see results.csv)")
     console.print(
-        f"results: {result.folder / 'results.csv'}", highlight=False, soft_wrap=True
+        f"results: {result.folder / 'results.csv'}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
     if result.plots:
         console.print(
-            f"plots: {', '.join(p.name for p in result.plots)} in {result.folder / 'plots'}",
+            f"plots: {', '.join(p.name for p in result.plots)}"
+            f" in {result.folder / 'plots'}",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, markup=False)
     if result.status != "completed":
         retry = " --retry-failed" if len(failed) else ""
         console.print(
             f"resume with: nnexp sweep --resume {result.folder}{retry}",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
 
 
@@ -401,8 +428,11 @@ def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
     if summary.empty:
         return None
     metric = summary.attrs["metric"]
-    table = Table(title=f"{metric} by combination (mean ± std over seeds)",
-                  title_justify="left", show_edge=False)  # fmt: skip
+    table = Table(
+        title=f"{metric} by combination (mean ± std over seeds)",
+        title_justify="left",
+        show_edge=False,
+    )
     for key in [
         *[k for k in keys if k in summary],
         metric.removeprefix("final_"),
@@ -411,9 +441,11 @@ def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
         table.add_column(key, justify="left" if key in keys else "right")
     for _, row in summary.head(10).iterrows():
         spread = f" ± {_fmt(row['std'], metric)}" if row["count"] > 1 else ""
-        table.add_row(*[str(row[k]) for k in keys if k in summary],
-                      _fmt(row["mean"], metric) + spread,
-                      f"{int(row['count'])}/{int(row['size'])}")  # fmt: skip
+        table.add_row(
+            *[escape(str(row[k])) for k in keys if k in summary],
+            _fmt(row["mean"], metric) + spread,
+            f"{int(row['count'])}/{int(row['size'])}",
+        )
     return table
 
 

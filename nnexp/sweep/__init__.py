@@ -3,8 +3,8 @@
 ``nnexp sweep`` on the command line; from Python::
 
     from nnexp import sweep
-    result = sweep.run("configs/quickstart.yaml", grid={"model.activation": ["relu", "tanh"]},
-                       seeds=3, jobs=2)
+    grid = {"model.activation": ["relu", "tanh"]}
+    result = sweep.run("configs/quickstart.yaml", grid=grid, seeds=3, jobs=2)
     result.frame          # results.csv as a DataFrame
     result.folder         # runs/sweeps/<time>_quickstart/
 

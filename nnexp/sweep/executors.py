@@ -54,6 +54,7 @@ class LocalExecutor:
     def __init__(self, jobs: int):
         self.jobs = max(1, int(jobs))
         self.futures: dict[Future, CellJob] = {}
+        self.notes: list[str] = []
         self.started: set[str] = set()
         self.breaks: dict[str, int] = {}  # pool breaks each queued cell went through
         self.pool: ProcessPoolExecutor | None = None
@@ -63,8 +64,7 @@ class LocalExecutor:
     def description(self) -> str:
         return f"{self.jobs} local worker process{'es' if self.jobs > 1 else ''}"
 
-    def start(self, folder: Path) -> None:
-        self.folder = folder
+    def start(self) -> None:
         self.ctx = multiprocessing.get_context(_start_method())
         self.stop_event = self.ctx.Event()
         # a SimpleQueue writes at once (no feeder thread): a worker that dies right
@@ -86,10 +86,13 @@ class LocalExecutor:
                 fut.result()
         return pool
 
+    def attach(self, folder: Path) -> None:
+        """The sweep folder the cells train into."""
+        self.folder = folder
+
     def submit(self, job: CellJob) -> None:
-        self.futures[self.pool.submit(cellworker.run_local, job, str(self.folder))] = (
-            job
-        )
+        future = self.pool.submit(cellworker.run_local, job, str(self.folder))
+        self.futures[future] = job
 
     def pending(self) -> int:
         return len(self.futures)
@@ -139,7 +142,8 @@ class LocalExecutor:
             self.breaks[job.name] = self.breaks.get(job.name, 0) + 1
             if job.name in self.started or self.breaks[job.name] > 2:
                 error = (
-                    "the worker process died while this cell trained (killed, or out of "
+                    "the worker process died while this cell trained (killed, or "
+                    "out of "
                     "memory?); rerun it with --resume SWEEP_DIR --retry-failed"
                 )
                 outcomes.append(CellOutcome(job.name, "failed", error))
@@ -172,6 +176,7 @@ class DaskExecutor:
     def __init__(self, jobs: int, scheduler: str | None = None):
         self.jobs, self.scheduler = max(1, int(jobs)), scheduler
         self.futures: dict[Any, CellJob] = {}
+        self.notes: list[str] = []
         self.messages: collections.deque[dict[str, Any]] = collections.deque()
         self.uploaded: set[Path] = set()
         self.cluster = self.client = None
@@ -183,32 +188,35 @@ class DaskExecutor:
             f"the dask scheduler at {self.scheduler}"
             if self.scheduler
             else (
-                f"a local dask cluster of {self.jobs} worker process{'es' if self.jobs > 1 else ''}"
+                f"a local dask cluster of {self.jobs} worker "
+                f"process{'es' if self.jobs > 1 else ''}"
             )
         )
         return where
 
-    def start(self, folder: Path) -> None:
+    def start(self) -> None:
         try:
             import distributed
         except ImportError:
             raise NnexpError(DASK_MISSING) from None
-        self.folder, tag = folder, uuid.uuid4().hex[:12]
+        tag = uuid.uuid4().hex[:12]
         self.client = self._connect(distributed)
         self.stop_name, self.topic = f"nnexp-stop-{tag}", f"nnexp-progress-{tag}"
         self.event = distributed.Event(self.stop_name, client=self.client)
         self.client.subscribe_topic(
             self.topic, lambda event: self.messages.append(event[1])
         )
+        self.notes = self._cluster_notes()
         self.distributed = distributed
 
     def _connect(self, distributed: Any) -> Any:
         if self.scheduler:
             try:
-                return distributed.Client(self.scheduler, timeout="20s")
+                return distributed.Client(self.scheduler, timeout="10s")
             except (OSError, TimeoutError) as err:
                 raise NnexpError(
-                    f"cannot reach the dask scheduler at {self.scheduler}: {err}. Start one with "
+                    f"cannot reach the dask scheduler at {self.scheduler}: {err}. "
+                    "Start one with "
                     f"`dask scheduler` and workers with `dask worker {self.scheduler}`"
                 ) from None
         with _ctrl_c_ignored():  # the cluster's processes inherit it: Ctrl-C is ours
@@ -220,6 +228,26 @@ class DaskExecutor:
                 dashboard_address=":0",
             )
         return distributed.Client(self.cluster)
+
+    def _cluster_notes(self) -> list[str]:
+        notes = []
+        try:
+            workers = len(self.client.scheduler_info().get("workers", {}))
+            link = self.client.dashboard_link
+        except Exception:  # notes are a nicety
+            return notes
+        if workers == 0:
+            notes.append(
+                f"the scheduler has no workers yet: cells wait until one joins "
+                f"(dask worker {self.scheduler})"
+            )
+        if link:
+            notes.append(f"dask dashboard: {link}")
+        return notes
+
+    def attach(self, folder: Path) -> None:
+        """The sweep folder the returned files are written into."""
+        self.folder = folder
 
     def submit(self, job: CellJob) -> None:
         for path in remote.plugin_files(job.config):

@@ -3,8 +3,8 @@
 Pure functions: no files are written and nothing is trained.  A *trial* is one
 combination of the varied values (one option of every grid key and zip group); a
 *cell* is a trial run with one seed.  Cells are ordered seed by seed (all trials with
-the first seed, then the second …), each seed's trials in grid order (the last grid key
-varies fastest) or in the order they were drawn.
+the first seed, then the second …), each seed's trials in grid order (the last grid
+key varies fastest) or in the order they were drawn.
 
 Cells are named by :mod:`nnexp.sweep.naming`.
 """
@@ -96,7 +96,8 @@ class Expansion:
     """The cells of a sweep and how they vary.
 
     ``keys`` are the varied dotted keys in column order (``seed`` last when varied);
-    ``axes`` group the keys that vary together (a zip group), for plots.
+    ``axes`` group the keys that vary together (a zip group), for plots; ``sampled``
+    are the keys drawn from distributions (random search).
     """
 
     cells: list[Cell]
@@ -104,12 +105,13 @@ class Expansion:
     axes: list[list[str]]
     n_trials: int
     notes: list[str] = field(default_factory=list)
+    sampled: list[str] = field(default_factory=list)
 
 
-# values as text -------------------------------------------------------------------------
+# values as text -----------------------------------------------------------------------
 
 
-# axes, trials and cells ----------------------------------------------------------------
+# axes, trials and cells ---------------------------------------------------------------
 
 
 def axes_of(spec: SweepSpec) -> list[Axis]:
@@ -218,10 +220,13 @@ def expand(spec: SweepSpec) -> Expansion:
                 values["seed"], labels["seed"] = seed, str(seed)
             name = names[s_index * len(trials) + t_index]
             cells.append(Cell(name, values, labels, t_index, seed))
-    return Expansion(cells, keys, [list(a.keys) for a in axes], len(trials), notes)
+    sampled = [a.keys[0] for a in axes if a.distribution is not None]
+    return Expansion(
+        cells, keys, [list(a.keys) for a in axes], len(trials), notes, sampled
+    )
 
 
-# the base spec and validation ------------------------------------------------------------
+# the base spec and validation ---------------------------------------------------------
 
 
 @dataclass(frozen=True)

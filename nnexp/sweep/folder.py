@@ -118,7 +118,8 @@ def place(folder: Path, target: Path, previous: Path) -> Path:
 
 
 def set_aside(folder: Path, previous: Path, name: str | None = None) -> Path:
-    """Move ``folder`` into ``previous`` as ``<name>@<time>`` (``name``: the folder's)."""
+    """Move ``folder`` into ``previous`` as ``<name>@<time>`` (default name: the
+    folder's)."""
     previous.mkdir(parents=True, exist_ok=True)
     base = f"{name or folder.name}@{time.strftime('%Y-%m-%d_%H-%M-%S')}"
     for i in range(1, 10_000):
@@ -129,7 +130,7 @@ def set_aside(folder: Path, previous: Path, name: str | None = None) -> Path:
     raise OSError(f"no free name in {previous} for {folder.name}")
 
 
-# cell folders ----------------------------------------------------------------------------
+# cell folders -------------------------------------------------------------------------
 
 
 def read_cell_summary(path: Path) -> dict[str, Any] | None:
@@ -203,7 +204,7 @@ def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
     return notes
 
 
-# results.csv -----------------------------------------------------------------------------
+# results.csv --------------------------------------------------------------------------
 
 _SKIP = ("epoch", "lr")
 

@@ -75,7 +75,8 @@ def safe_part(text: str) -> str:
 
 def short_keys(keys: Sequence[str]) -> dict[str, str]:
     """The last part of each dotted key, or the full key where last parts clash (a
-    numeric last part, a list index, keeps its parent: ``optimizer.0.lr`` → ``0.lr``)."""
+    numeric last part, a list index, keeps its parent: ``model.dropout.1`` →
+    ``dropout.1``)."""
 
     def last(key: str) -> str:
         parts = key.split(".")

@@ -115,9 +115,6 @@ def check_cells_data(
     """Layer sizes and losses against each data set (loaded once per distinct data
     set).  A data set that cannot be loaded here is an error when ``required``, else
     a note (dask workers may have it)."""
-    from nnexp.data import load_dataset
-    from nnexp.engine.rng import streams
-
     groups: dict[str, list[int]] = {}
     for i, spec in enumerate(specs):
         key = json.dumps(spec.dataset.to_yaml(), sort_keys=True, default=str)
@@ -125,33 +122,39 @@ def check_cells_data(
     failures: dict[tuple[str, str], list[Cell]] = {}
     notes = []
     for members in groups.values():
-        first = specs[members[0]]
         try:
-            _, info = load_dataset(
-                first.dataset.to_yaml(),
-                seed_rng=streams(first.seed)["split"],
-                dtype=first.training.dtype,
-                progress=progress,
-            )
+            info = _dataset_info(specs[members[0]], progress)
         except NnexpError as err:
             if required:
                 raise
             notes.append(
-                f"sizes not checked against the data here ({err}); workers must load it"
+                f"sizes not checked against the data here ({err}); "
+                "the workers must load it"
             )
             continue
         for i in members:
             for problem in data_problems(specs[i], info):
                 failures.setdefault(problem, []).append(cells[i])
     if failures:
-        raise SpecError(
-            [
-                (f"{k} ({describe_cells(c, cells)})", m)
-                for (k, m), c in failures.items()
-            ],
-            source=source,
-        )
+        problems = [
+            (f"{k} ({describe_cells(c, cells)})", m) for (k, m), c in failures.items()
+        ]
+        raise SpecError(problems, source=source)
     return notes
+
+
+def _dataset_info(spec: RunSpec, progress: Callable[..., None] | None) -> Any:
+    """The data set's sizes, loaded as the run will load it."""
+    from nnexp.data import load_dataset
+    from nnexp.engine.rng import streams
+
+    _, info = load_dataset(
+        spec.dataset.to_yaml(),
+        seed_rng=streams(spec.seed)["split"],
+        dtype=spec.training.dtype,
+        progress=progress,
+    )
+    return info
 
 
 def create_folder(sweep: Sweep, *, command: str = "") -> Path:
@@ -175,6 +178,7 @@ def create_folder(sweep: Sweep, *, command: str = "") -> Path:
             "overrides": list(sweep.base.overrides),
             "keys": sweep.expansion.keys,
             "axes": sweep.expansion.axes,
+            "sampled": sweep.expansion.sampled,
             "trials": sweep.expansion.n_trials,
             "notes": sweep.notes,
             "cells": [c.to_dict() for c in sweep.cells],
@@ -208,8 +212,13 @@ def open_sweep(
         Path(data["base_file"]) if data.get("base_file") else None,
     )
     cells = [Cell.from_dict(c) for c in data["cells"]]
+    axes = [list(a) for a in data["axes"]]
     expansion = Expansion(
-        cells, list(data["keys"]), [list(a) for a in data["axes"]], int(data["trials"])
+        cells,
+        list(data["keys"]),
+        axes,
+        int(data["trials"]),
+        sampled=list(data.get("sampled") or []),
     )
     specs = validate_cells(base, cells, source=str(folder / sf.SWEEP_FILE))
     notes = []

@@ -40,18 +40,27 @@ def render_sweep_plots(
     that fails never fails the sweep)."""
     from nnexp.plots.base import save_figure
 
-    frame = _labelled(results[results["status"].isin(FINAL)], expansion)
+    figures = plot_plan(folder, expansion, results)
     written, errors = [], []
-    if frame.empty:
+    if not figures:
         return written, ["no cell completed or diverged: no summary plots"]
     out = folder / "plots"
     out.mkdir(exist_ok=True)
-    for filename, make in _figures(folder, expansion, frame):
+    for filename, make in figures:
         try:
             written.append(save_figure(make(), out / filename))
         except Exception as err:  # plots are a bonus; results.csv is the record
             errors.append(f"plot {filename} failed: {type(err).__name__}: {err}")
     return written, errors
+
+
+def plot_plan(
+    folder: Path, expansion: Expansion, results: pd.DataFrame
+) -> list[tuple[str, object]]:
+    """(file name, figure maker) of every summary plot for ``results`` (results.csv):
+    the cells that completed or diverged, their keys as labels."""
+    frame = _labelled(results[results["status"].isin(FINAL)], expansion)
+    return [] if frame.empty else sweep_figures(folder, expansion, frame)
 
 
 def _labelled(frame: pd.DataFrame, expansion: Expansion) -> pd.DataFrame:
@@ -64,42 +73,84 @@ def _labelled(frame: pd.DataFrame, expansion: Expansion) -> pd.DataFrame:
     return frame
 
 
-def _figures(
+def sweep_figures(
     folder: Path, expansion: Expansion, frame: pd.DataFrame
 ) -> list[tuple[str, object]]:
-    from nnexp.plots.sweep import make_errorbars, make_heatmap
-
+    """(file name, figure maker) for every plot that fits this sweep; ``frame`` holds
+    the cells that completed or diverged, their keys as labels."""
     keys = plot_keys(expansion, frame)
     short = short_keys(keys)
     metric = summary_metric(frame)
+    numeric = [
+        k for k in keys if k in expansion.sampled and _numbers(frame[k]).notna().all()
+    ]
+    grouped = [k for k in keys if k not in numeric]
     figures: list[tuple[str, object]] = []
-    if metric is not None and len(keys) == 2:
-        figures.append(
-            ("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric))
-        )
-    elif metric is not None:
-        for key in keys:
-            title = (
-                None
-                if len(keys) == 1
-                else f"{metric} by {key} (mean ± std over the other keys and seeds)"
-            )
-            figures.append(
-                (
-                    f"by_{safe_part(short[key])}.png",
-                    lambda key=key, title=title: make_errorbars(
-                        frame, key, metric, title=title
-                    ),
-                )
-            )
+    if metric is not None:
+        figures += _summaries(frame, grouped, metric, short)
+        figures += [
+            (f"by_{safe_part(short[k])}.png", lambda k=k: _scatter(frame, k, metric))
+            for k in numeric
+        ]
     histories = _histories(folder, frame)
     if histories:
-        for key in keys or [None]:
+        for key in grouped or [None]:
             name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
             figures.append(
                 (name, lambda key=key: _grouped(frame, histories, key, short))
             )
     return figures
+
+
+def _summaries(
+    frame: pd.DataFrame, keys: list[str], metric: str, short: dict[str, str]
+) -> list[tuple[str, object]]:
+    """A heatmap for two keys; a mean ± std chart per key otherwise."""
+    from nnexp.plots.sweep import make_errorbars, make_heatmap
+
+    if len(keys) == 2:
+        return [("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric))]
+    out = []
+    for key in keys:
+        title = (
+            None
+            if len(keys) == 1
+            else (f"{metric} by {key} (mean ± std over the other keys and seeds)")
+        )
+        out.append(
+            (
+                f"by_{safe_part(short[key])}.png",
+                lambda key=key, title=title: make_errorbars(
+                    frame, key, metric, title=title
+                ),
+            )
+        )
+    return out
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _scatter(frame: pd.DataFrame, key: str, metric: str) -> object:
+    """Random search over a number: the metric of each run against the drawn value
+    (log axis for values spanning more than a decade and a half)."""
+    from nnexp.plots.base import finite_or_nan, metric_label, metric_scale, new_figure
+
+    fig = new_figure(6.5, 4.5)
+    ax = fig.add_subplot()
+    x = _numbers(frame[key]).to_numpy(dtype=float)
+    ax.scatter(x, finite_or_nan(frame[metric]) * metric_scale(metric), s=28, alpha=0.8)
+    if (x > 0).all() and x.max() / x.min() > 30:
+        ax.set_xscale("log")
+    ax.set_xlabel(key)
+    ax.set_ylabel(metric_label(metric))
+    ax.grid(True, alpha=0.3)
+    label = metric_label(metric)
+    fig.suptitle(
+        f"{label[:1].upper()}{label[1:]} by {key}: random search, {len(frame)} runs"
+    )
+    return fig
 
 
 def _histories(folder: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

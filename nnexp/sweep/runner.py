@@ -67,7 +67,7 @@ class SweepResult:
         return {"completed": 0, "failed": 1}.get(self.status, 130)
 
 
-# running -------------------------------------------------------------------------------
+# running ------------------------------------------------------------------------------
 
 
 def run_sweep(
@@ -79,56 +79,70 @@ def run_sweep(
     stop: Any = None,
     on_event: Callable[[Event], None] | None = None,
     plots: bool = True,
+    command: str = "",
 ) -> SweepResult:
     """Run every cell that is not done (see :func:`plan_actions`) and record results.
 
+    A new sweep's folder is made once the executor is up (workers started, the
+    cluster reached), so an executor that cannot start leaves nothing behind.
     ``stop`` (``threading.Event``): running cells end after their batch, queued ones
     do not start; a KeyboardInterrupt aborts at once.  Either way ``--resume``
     continues later.
     """
     emit = on_event or (lambda event: None)
-    if sweep.folder is None:
-        create_folder(sweep)
-    folder = sweep.folder
-    with sf.locked(folder):
-        notes = sf.recover_staging(folder, [c.name for c in sweep.cells])
-        actions = plan_actions(sweep, retry_failed=retry_failed)
-        rows = {c.name: cell_row_of(sweep, c) for c in sweep.cells}
-        jobs = [
-            _prepare(sweep, c, actions[c.name])
-            for c in sweep.cells
-            if actions[c.name] in RUN_ACTIONS
-        ]
-        if jobs:
-            executor.start(folder)  # before "plan": a display starts its threads then
-        try:
-            emit(
-                {
-                    "kind": "plan",
-                    "folder": str(folder),
-                    "total": len(sweep.cells),
-                    "todo": len(jobs),
-                    "actions": actions,
-                    "executor": getattr(executor, "description", ""),
-                    "notes": notes,
-                }
+    executor.start()  # before "plan": a display starts its threads then
+    try:
+        if sweep.folder is None:
+            create_folder(sweep, command=command)
+        executor.attach(sweep.folder)
+        with sf.locked(sweep.folder):
+            stopped, frame, notes = _run_locked(
+                sweep, executor, fail_fast, retry_failed, stop, emit
             )
-            stopped = _execute(
-                sweep, executor, jobs, rows, fail_fast=fail_fast, stop=stop, emit=emit
-            )
-        finally:
-            if jobs:
-                executor.close()
-        _tidy(folder)
-        frame = results_of(sweep, rows)
-        sf.write_results(folder, frame)
-    result = SweepResult(folder, frame, stopped, notes=notes)
+    finally:
+        executor.close()
+    result = SweepResult(sweep.folder, frame, stopped, notes=notes)
     if plots and stopped is None:
         from nnexp.sweep.plots import render_sweep_plots
 
-        result.plots, errors = render_sweep_plots(folder, sweep.expansion, frame)
+        result.plots, errors = render_sweep_plots(sweep.folder, sweep.expansion, frame)
         result.notes += errors
     return result
+
+
+def _run_locked(
+    sweep: Sweep,
+    executor: Any,
+    fail_fast: bool,
+    retry_failed: bool,
+    stop: Any,
+    emit: Callable[[Event], None],
+) -> tuple[str | None, pd.DataFrame, list[str]]:
+    """Recover what a killed run left, run what is not done, write results.csv."""
+    folder = sweep.folder
+    notes = sf.recover_staging(folder, [c.name for c in sweep.cells])
+    actions = plan_actions(sweep, retry_failed=retry_failed)
+    rows = {c.name: cell_row_of(sweep, c) for c in sweep.cells}
+    todo = [c for c in sweep.cells if actions[c.name] in RUN_ACTIONS]
+    jobs = [_prepare(sweep, c, actions[c.name]) for c in todo]
+    emit(
+        {
+            "kind": "plan",
+            "folder": str(folder),
+            "total": len(sweep.cells),
+            "todo": len(jobs),
+            "actions": actions,
+            "executor": getattr(executor, "description", ""),
+            "notes": [*notes, *getattr(executor, "notes", [])],
+        }
+    )
+    stopped = _execute(
+        sweep, executor, jobs, rows, fail_fast=fail_fast, stop=stop, emit=emit
+    )
+    _tidy(folder)
+    frame = results_of(sweep, rows)
+    sf.write_results(folder, frame)
+    return stopped, frame, notes
 
 
 def _prepare(sweep: Sweep, cell: Cell, action: str) -> CellJob:
@@ -287,11 +301,22 @@ def run(
     from nnexp.sweep.plan import plan_sweep
     from nnexp.sweep.source import build_source
 
-    spec = build_source(source, grid=grid, zip=zip, seeds=seeds, name=name,
-                        overrides=overrides, **sampling)  # fmt: skip
+    spec = build_source(
+        source,
+        grid=grid,
+        zip=zip,
+        seeds=seeds,
+        name=name,
+        overrides=overrides,
+        **sampling,
+    )
     planned = plan_sweep(
         spec, runs_dir=runs_dir, name=name, data_required=executor == "local"
     )
-    workers = jobs or os.cpu_count() or 1
-    return run_sweep(planned, make_executor(executor, min(workers, len(planned.cells)), scheduler),
-                     fail_fast=fail_fast, on_event=on_event)  # fmt: skip
+    workers = min(jobs or os.cpu_count() or 1, len(planned.cells))
+    return run_sweep(
+        planned,
+        make_executor(executor, workers, scheduler),
+        fail_fast=fail_fast,
+        on_event=on_event,
+    )

@@ -2,7 +2,8 @@
 command line's ``--grid``/``--zip``/``--seeds`` values.
 
 Command-line values are split on commas outside brackets, braces, parentheses and
-quotes, and each is read as YAML (``--grid "model.layers=[784, 32, 10],[784, 128, 10]"``);
+quotes, and each is read as YAML
+(``--grid "model.layers=[784, 32, 10],[784, 128, 10]"``);
 ``name(a, b)`` for a distribution (``--grid "optimizer.lr=log_uniform(1e-4, 1e-1)"``).
 """
 
@@ -60,7 +61,8 @@ def parse_option(text: str, option: str) -> tuple[str, Any]:
             [
                 (
                     option,
-                    f"expected key=value1,value2,... (e.g. model.activation=relu,tanh), got {text!r}",
+                    "expected key=value1,value2,... (e.g. model.activation=relu,tanh),"
+                    f" got {text!r}",
                 )
             ]
         )
@@ -69,7 +71,8 @@ def parse_option(text: str, option: str) -> tuple[str, Any]:
             [
                 (
                     option,
-                    f"{key!r} is not a dotted key such as model.activation (in {text!r})",
+                    f"{key!r} is not a dotted key such as model.activation"
+                    f" (in {text!r})",
                 )
             ]
         )
@@ -131,20 +134,6 @@ def build_source(
         folder, path, label = file.parent, (file if is_sweep else None), str(source)
         if not is_sweep:  # a run spec file: the base
             data = {"base": str(file)}
-    data = dict(data)
-    if grid:
-        data["grid"] = {**_mapping(data.get("grid"), "grid", label), **grid}
-    if zip:
-        groups = data.get("zip") or []
-        data["zip"] = [
-            *([groups] if isinstance(groups, Mapping) else _list(groups, "zip", label)),
-            dict(zip),
-        ]
-    if overrides:
-        data["overrides"] = [
-            *_list(data.get("overrides") or [], "overrides", label),
-            *overrides,
-        ]
     given = {
         "seeds": seeds,
         "sample": sample,
@@ -152,6 +141,33 @@ def build_source(
         "max_trials": max_trials,
         "name": name,
     }
+    data = _merged(data, grid, zip, overrides, given, label)
+    return SweepSource(validate_sweep(data, source=label), folder, path)
+
+
+def _merged(
+    data: dict[str, Any],
+    grid: Mapping[str, Any] | None,
+    zip: Mapping[str, Any] | None,
+    overrides: Sequence[str],
+    given: Mapping[str, Any],
+    label: str | None,
+) -> dict[str, Any]:
+    """The file's sweep with the command line's additions (see :func:`build_source`)."""
+    data = dict(data)
+    if grid:
+        data["grid"] = {**_mapping(data.get("grid"), "grid", label), **grid}
+    if zip:
+        groups = data.get("zip") or []
+        groups = (
+            [groups] if isinstance(groups, Mapping) else _list(groups, "zip", label)
+        )
+        data["zip"] = [*groups, dict(zip)]
+    if overrides:
+        data["overrides"] = [
+            *_list(data.get("overrides") or [], "overrides", label),
+            *overrides,
+        ]
     data.update(
         {
             k: (list(v) if isinstance(v, tuple) else v)
@@ -159,7 +175,7 @@ def build_source(
             if v is not None
         }
     )
-    return SweepSource(validate_sweep(data, source=label), folder, path)
+    return data
 
 
 def _mapping(value: Any, key: str, label: str | None) -> Mapping[str, Any]:

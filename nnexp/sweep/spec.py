@@ -146,8 +146,8 @@ def _round(value: float) -> float:
 
 
 def _grid_entry(raw: Any) -> Any:
-    """A list → Choices; ``{log_uniform: [a, b]}`` → Distribution; another mapping →
-    labelled Choices (label → value)."""
+    """A list → Choices; ``{log_uniform: [a, b]}`` → Distribution; another
+    mapping → labelled Choices (label → value)."""
     if isinstance(raw, Choices | Distribution):
         return raw
     if isinstance(raw, list):
@@ -158,9 +158,9 @@ def _grid_entry(raw: Any) -> Any:
             return Distribution(kind, tuple(args if isinstance(args, list) else [args]))
         return Choices(tuple(raw.values()), tuple(str(k) for k in raw))
     raise ValueError(
-        f"expected a list of values ([relu, tanh]), a mapping of labels to values, or a "
-        f"distribution ({{log_uniform: [0.0001, 0.1]}}); got {raw!r}. A single fixed "
-        f"value belongs in overrides: (or in the base spec)"
+        "expected a list of values ([relu, tanh]), a mapping of labels to values, "
+        f"or a distribution ({{log_uniform: [0.0001, 0.1]}}); got {raw!r}. A single "
+        "fixed value belongs in overrides: (or in the base spec)"
     )
 
 
@@ -319,7 +319,7 @@ def _sample_problems(spec: SweepSpec) -> list[tuple[str, str]]:
     ]
 
 
-# loading -----------------------------------------------------------------------------
+# loading ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ def is_sweep_mapping(data: Mapping[str, Any]) -> bool:
 
 
 def validate_sweep(data: Mapping[str, Any], *, source: str | None = None) -> SweepSpec:
-    """A raw mapping → :class:`SweepSpec`, or :class:`SpecError` with every problem."""
+    """A raw mapping → :class:`SweepSpec`, or a SpecError with every problem."""
     if not isinstance(data, Mapping):
         raise SpecError(
             [("", f"a sweep spec must be a mapping, got {type(data).__name__}")], source

@@ -26,7 +26,7 @@ def names(spec) -> list[str]:
     return [c.name for c in expand(spec).cells]
 
 
-# grid, zip, seeds -------------------------------------------------------------------------
+# grid, zip, seeds ---------------------------------------------------------------------
 
 
 def test_grid_is_the_cartesian_product_with_the_last_key_fastest():
@@ -143,7 +143,7 @@ def test_labelled_values_name_the_cells_and_set_their_values():
     ]
 
 
-# random search ----------------------------------------------------------------------------
+# random search ------------------------------------------------------------------------
 
 
 def test_sampling_is_seeded_and_draws_distinct_grid_cells():
@@ -220,7 +220,7 @@ def test_max_trials_keeps_the_first_combinations_with_every_seed():
     assert "keeps the first 4 of 6" in expansion.notes[0]
 
 
-# naming -----------------------------------------------------------------------------------
+# naming -------------------------------------------------------------------------------
 
 
 def test_names_use_the_last_key_part_or_the_full_key_on_a_clash():
@@ -287,7 +287,7 @@ def test_override_text_reads_back_to_the_value(value):
     assert parse_yaml(yaml_text(value), source="test") == value
 
 
-# the command line -----------------------------------------------------------------------
+# the command line ---------------------------------------------------------------------
 
 
 def test_values_split_on_commas_outside_brackets_braces_and_quotes():
@@ -349,7 +349,7 @@ def test_a_run_spec_file_is_the_base_and_the_command_line_adds_to_a_sweep_file(
     assert load_base(source).data["name"] == "tiny"
 
 
-# validation up front ---------------------------------------------------------------------
+# validation up front ------------------------------------------------------------------
 
 
 def test_every_cell_is_validated_and_the_bad_cells_are_named(tiny: Path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -72,6 +71,6 @@ def test_a_remote_stop_event_is_asked_at_most_once_a_second():
 def test_without_dask_the_executor_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
     with pytest.raises(NnexpError, match=r"pip install 'nnexp\[dask\]'"):
-        DaskExecutor(2).start(Path(tmp_path))
+        DaskExecutor(2).start()
     with pytest.raises(NnexpError, match="--scheduler needs --executor dask"):
         make_executor("local", 2, "tcp://127.0.0.1:8786")

@@ -18,6 +18,7 @@ from nnexp.spec.dump import spec_to_dict
 from nnexp.sweep.executors import DaskExecutor, LocalExecutor
 from nnexp.sweep.folder import read_results
 from nnexp.sweep.plan import create_folder, open_sweep, plan_actions
+from nnexp.sweep.plots import plot_plan
 from nnexp.sweep.runner import run_sweep
 from nnexp.training.callbacks import Callback
 
@@ -120,7 +121,7 @@ def test_a_dask_cluster_gives_the_same_results_as_local(reference, tmp_path):
     assert (result.folder / "activation=relu,lr=0.1,seed=0" / "model.npz").is_file()
 
 
-# failures ----------------------------------------------------------------------------------
+# failures -----------------------------------------------------------------------------
 
 
 def test_a_diverging_cell_is_final_and_the_others_complete(tiny, tmp_path):
@@ -209,7 +210,7 @@ def test_failed_cells_rerun_only_with_retry_failed(tiny, boom, tmp_path):
         "class Boom:\n    def forward(self, z):\n        return z\n\n"
         "    def derivative(self, z, a):\n        return 1.0 + 0 * z\n"
     )
-    forget_loaded_plugins()  # a new process (the user's next command) imports the fixed file
+    forget_loaded_plugins()  # the user's next command imports the fixed file
     again = run_sweep(open_sweep(first.folder), LocalExecutor(1), plots=False)
     assert again.frame["status"].tolist() == ["completed", "failed"]  # kept, not rerun
     retried = run_sweep(
@@ -224,7 +225,7 @@ def test_failed_cells_rerun_only_with_retry_failed(tiny, boom, tmp_path):
     ]
 
 
-# resume -----------------------------------------------------------------------------------
+# resume -------------------------------------------------------------------------------
 
 
 class StopAfterEpoch(Callback):
@@ -297,3 +298,55 @@ def test_an_interrupted_sweep_stops_cleanly_and_resumes(tiny, tmp_path):
     assert "not run" in set(first.frame["status"])
     second = run_sweep(open_sweep(first.folder), LocalExecutor(2), plots=False)
     assert second.status == "completed" and len(second.frame) == 6
+
+
+@pytest.mark.parametrize(
+    ("grid", "extra", "expected"),
+    [
+        (
+            {"model.activation": ["relu", "tanh"]},
+            {"seeds": 2},
+            ["by_activation.png", "curves_by_activation.png"],
+        ),
+        ({}, {"seeds": 3}, ["curves.png"]),
+        (
+            {},
+            {
+                "zip": {
+                    "model.activation": ["relu", "tanh"],
+                    "model.hidden": [[8], [4, 4]],
+                }
+            },
+            ["by_activation.png", "curves_by_activation.png"],
+        ),
+        (
+            {
+                "model.activation": ["relu", "tanh"],
+                "optimizer.lr": [0.1, 0.01],
+                "training.batch_size": [16, 32],
+            },
+            {},
+            [
+                "by_activation.png",
+                "by_lr.png",
+                "by_batch_size.png",
+                "curves_by_activation.png",
+                "curves_by_lr.png",
+                "curves_by_batch_size.png",
+            ],
+        ),
+        (
+            {"optimizer.lr": {"log_uniform": [0.01, 1.0]}},
+            {"sample": 4},
+            ["by_lr.png", "curves.png"],
+        ),
+    ],
+)
+def test_the_summary_plots_fit_the_shape_of_the_sweep(
+    tiny, tmp_path, grid, extra, expected
+):
+    result = run(tiny, tmp_path, jobs=2, grid=grid or None, **extra)
+    sweep = open_sweep(result.folder, check_data=False)
+    assert [
+        name for name, _ in plot_plan(result.folder, sweep.expansion, result.frame)
+    ] == expected
