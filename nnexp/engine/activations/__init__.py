@@ -6,8 +6,8 @@ in the order of SPEC §1's table.  See :mod:`nnexp.engine.activations.base` for 
 numerical contract every activation keeps.
 """
 
-# isort: off  (registration order is the order of `nnexp list activations`)
-from nnexp.engine.activations.abs import Abs, Loco, Softabs, Twist
+# registration order is the order of SPEC §1 and of `nnexp list activations`
+# isort: off
 from nnexp.engine.activations.base import (
     ACTIVATIONS,
     ActivationBase,
@@ -20,7 +20,7 @@ from nnexp.engine.activations.heaviside import (
     Logistic,
     ModifiedHeaviside,
 )
-from nnexp.engine.activations.linear import Identity, Selu, Softmax
+from nnexp.engine.activations.sign import Sign, Softsign, Tanh
 from nnexp.engine.activations.relu import (
     Elu,
     Gelu,
@@ -30,7 +30,8 @@ from nnexp.engine.activations.relu import (
     Softplus,
     Swish,
 )
-from nnexp.engine.activations.sign import Sign, Softsign, Tanh
+from nnexp.engine.activations.abs import Abs, Loco, Softabs, Twist
+from nnexp.engine.activations.linear import Identity, Selu, Softmax
 
 # isort: on
 
