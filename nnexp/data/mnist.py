@@ -302,23 +302,15 @@ class ImageDataset(DatasetBase):
         )  # fmt: skip
 
 
-@DATASETS.register(
-    "mnist", description="MNIST digits: 60,000 train / 10,000 test, 28×28, 10 classes"
-)
 @dataclass(frozen=True, slots=True)
-class Mnist(ImageDataset):
-    """The full MNIST (LeCun, Cortes, Burges), found locally or downloaded once."""
+class _IdxImages(ImageDataset):
+    """The parameters and checks shared by mnist and fashion_mnist."""
 
     path: str | None = None
     validation: float | int | None = 0.1
     normalize: Normalize = "scale"
     flatten: bool = True
     limit: int | None = None
-    name: ClassVar[str] = "mnist"
-    key: ClassVar[str] = "mnist"
-    title: ClassVar[str] = "MNIST"
-    names: ClassVar[list[str]] = DIGITS
-    task: ClassVar[str] = "classification"
 
     def __post_init__(self) -> None:
         check_common(
@@ -327,6 +319,20 @@ class Mnist(ImageDataset):
             normalize=self.normalize,
             limit=self.limit,
         )
+
+
+@DATASETS.register(
+    "mnist", description="MNIST digits: 60,000 train / 10,000 test, 28×28, 10 classes"
+)
+@dataclass(frozen=True, slots=True)
+class Mnist(_IdxImages):
+    """The full MNIST (LeCun, Cortes, Burges), found locally or downloaded once."""
+
+    name: ClassVar[str] = "mnist"
+    key: ClassVar[str] = "mnist"
+    title: ClassVar[str] = "MNIST"
+    names: ClassVar[list[str]] = DIGITS
+    task: ClassVar[str] = "classification"
 
 
 @DATASETS.register(
@@ -335,24 +341,11 @@ class Mnist(ImageDataset):
     "10 classes",
 )
 @dataclass(frozen=True, slots=True)
-class FashionMnist(ImageDataset):
+class FashionMnist(_IdxImages):
     """Zalando's Fashion-MNIST: clothing images in MNIST's format, 10 named classes."""
 
-    path: str | None = None
-    validation: float | int | None = 0.1
-    normalize: Normalize = "scale"
-    flatten: bool = True
-    limit: int | None = None
     name: ClassVar[str] = "fashion_mnist"
     key: ClassVar[str] = "fashion_mnist"
     title: ClassVar[str] = "Fashion-MNIST"
     names: ClassVar[list[str]] = FASHION_CLASSES
     task: ClassVar[str] = "classification"
-
-    def __post_init__(self) -> None:
-        check_common(
-            self.name,
-            validation=self.validation,
-            normalize=self.normalize,
-            limit=self.limit,
-        )
