@@ -20,6 +20,18 @@ test: $(STAMP)  ## the whole test suite
 bench: $(STAMP)  ## epoch timing: nnexp vs hand-written NumPy (vs PyTorch when installed)
 	$(PYTHON) benchmarks/bench_epoch.py
 
+REPRO := runs/reproduce
+reproduce: $(STAMP)  ## every course experiment (E1-E8), about 25 minutes on 2 cores; see docs/reproduction.md
+	$(PYTHON) -m nnexp sweep configs/sweeps/logic_gates_e1.yaml --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp sweep configs/sweeps/sincos_e2.yaml --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp sweep configs/mnist_relu.yaml --name mnist_relu_e3 --seeds 3 --runs-dir $(REPRO) dataset.name=mnist_10k training.epochs=75
+	$(PYTHON) -m nnexp sweep configs/sweeps/activations_mnist.yaml --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp sweep configs/sweeps/optimizers_l2_mnist.yaml --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp probe 5,5,5,5 --activations tanh,relu,identity --draws 3 --input 1 --output 1 --range -10,10 -o $(REPRO)/probe_e6.png
+	$(PYTHON) -m nnexp landscape configs/landscape_e7.yaml --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp sweep configs/fashion_mnist_dense.yaml --name fashion_mnist_e8 --seeds 2 --runs-dir $(REPRO)
+	$(PYTHON) -m nnexp report $(REPRO)/sweeps/*_activations_mnist -o $(REPRO)/report_e4.html
+
 lint: $(STAMP)
 	$(PYTHON) -m ruff check nnexp tests benchmarks
 	$(PYTHON) -m ruff format --check nnexp tests benchmarks

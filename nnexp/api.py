@@ -46,15 +46,16 @@ def resolve_spec(
     are overrides too, applied last)."""
     if isinstance(spec, RunSpec) and not overrides and seed is None and name is None and runs_dir is None:
         return spec
-    extra = list(overrides)
+    # set directly, not as YAML text: a name like "a: b" or a path with "#" stays as is
+    values: dict[str, Any] = {}
     if seed is not None:
-        extra.append(f"seed={int(seed)}")
+        values["seed"] = int(seed)
     if name is not None:
-        extra.append(f"name={name}")
+        values["name"] = str(name)
     if runs_dir is not None:
-        extra.append(f"output.runs_dir={Path(runs_dir).resolve()}")
+        values["output.runs_dir"] = str(Path(runs_dir).resolve())
     source = spec_to_dict(spec) if isinstance(spec, RunSpec) else spec
-    return load_spec(source, extra)
+    return load_spec(source, list(overrides), set_values=values)
 
 
 def prepare(spec: RunSpec, progress: Callable[..., None] | None = None) -> tuple[Any, Any, Any, dict]:

@@ -68,6 +68,11 @@ def metric_columns(
         return found
     if has_data(history, metric) and metric != "epoch":
         return {"": metric}
+    # a run that diverged in its first epoch has the columns but no finite value: it
+    # has the metric, with nothing to draw
+    present = {s: f"{s}_{metric}" for s in SPLITS if f"{s}_{metric}" in history.columns}
+    if present and len(history):
+        return present
     raise RunError(
         f"{label} has no metric '{metric}'; available metrics: "
         f"{', '.join(available_metrics(history)) or 'none'}."

@@ -66,6 +66,8 @@ class LocalExecutor:
 
     def start(self) -> None:
         self.ctx = multiprocessing.get_context(_start_method())
+        if self.ctx.get_start_method() == "forkserver":
+            self.ctx.set_forkserver_preload(["nnexp.sweep.worker"])
         self.stop_event = self.ctx.Event()
         # a SimpleQueue writes at once (no feeder thread): a worker that dies right
         # after saying "start" has said it
@@ -327,9 +329,13 @@ class DaskExecutor:
 
 
 def _start_method() -> str:
-    """``fork`` on Linux (workers start at once, with the modules already imported),
-    ``spawn`` elsewhere (fork is unsafe on macOS)."""
-    return "fork" if sys.platform.startswith("linux") else "spawn"
+    """``fork`` on Linux when this process runs no other thread (workers start at
+    once, the modules already imported); ``forkserver`` when it does (forking a
+    threaded process can deadlock the child: a notebook that used dask, a test
+    session); ``spawn`` elsewhere (fork is unsafe on macOS)."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 class _ctrl_c_blocked:

@@ -86,27 +86,42 @@ def relocate_plugins(value: Any, folder: Path) -> Any:
 
 class ThrottledEvent:
     """``is_set()`` of a remote event, asked at most every ``every`` seconds (the
-    trainer asks after every batch)."""
+    trainer asks after every batch); ``ask`` returns the remote value."""
 
-    def __init__(self, event: Any, every: float = 1.0):
-        self.event, self.every, self.last, self.value = event, every, 0.0, False
+    def __init__(self, ask: Any, every: float = 1.0):
+        self.ask, self.every, self.last, self.value = ask, every, 0.0, False
 
     def is_set(self) -> bool:
         now = time.monotonic()
         if not self.value and now - self.last >= self.every:
             self.last = now
             try:
-                self.value = bool(self.event.is_set())
-            except Exception:  # the scheduler is gone: keep training
+                self.value = bool(self.ask())
+            except Exception:  # the scheduler is slow or gone: keep training
                 self.value = False
         return self.value
+
+
+def _stop_flag(name: str) -> ThrottledEvent:
+    """The sweep's stop event on the scheduler, asked with a time limit (a plain
+    ``Event.is_set`` could wait forever for a scheduler that does not answer)."""
+    from distributed import get_client
+
+    client = get_client()
+
+    def ask() -> bool:
+        return client.sync(
+            client.scheduler.event_is_set, name=name, callback_timeout=10
+        )
+
+    return ThrottledEvent(ask)
 
 
 def run_remote(
     job: CellJob, stop_name: str, topic: str
 ) -> tuple[CellOutcome, dict[str, bytes]]:
     """A dask task: train the cell in a temporary folder and return its files."""
-    from distributed import Event, get_worker
+    from distributed import get_worker
 
     worker = get_worker()
 
@@ -124,7 +139,7 @@ def run_remote(
                 job,
                 here / job.name,
                 here / "staging",
-                ThrottledEvent(Event(stop_name)),
+                _stop_flag(stop_name),
                 report,
             )
         files = pack(folder) if folder is not None else {}

@@ -61,7 +61,7 @@ def test_a_remote_stop_event_is_asked_at_most_once_a_second():
             return self.value
 
     remote = Remote()
-    event = ThrottledEvent(remote, every=60.0)
+    event = ThrottledEvent(remote.is_set, every=60.0)
     assert [event.is_set() for _ in range(1000)] == [False] * 1000
     assert remote.calls == 1
     remote.value, event.last = True, 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import shutil
 import threading
@@ -108,6 +109,16 @@ def test_two_jobs_give_the_same_results_as_one(reference, tmp_path):
 def test_a_dask_cluster_gives_the_same_results_as_local(reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     spec, expected = reference
+    faulthandler.dump_traceback_later(240, exit=True)  # a hang shows where, then ends
+    try:
+        result = _run_on_dask(distributed, spec, tmp_path)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    pd.testing.assert_frame_equal(metrics(result.frame), metrics(expected.frame))
+    assert (result.folder / "activation=relu,lr=0.1,seed=0" / "model.npz").is_file()
+
+
+def _run_on_dask(distributed, spec, tmp_path):
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -116,9 +127,7 @@ def test_a_dask_cluster_gives_the_same_results_as_local(reference, tmp_path):
         dashboard_address=None,
     ) as cluster:
         executor = DaskExecutor(2, scheduler=cluster.scheduler_address)
-        result = run(spec, tmp_path, executor=executor, grid=GRID, seeds=2)
-    pd.testing.assert_frame_equal(metrics(result.frame), metrics(expected.frame))
-    assert (result.folder / "activation=relu,lr=0.1,seed=0" / "model.npz").is_file()
+        return run(spec, tmp_path, executor=executor, grid=GRID, seeds=2)
 
 
 # failures -----------------------------------------------------------------------------
@@ -350,3 +359,23 @@ def test_the_summary_plots_fit_the_shape_of_the_sweep(
     assert [
         name for name, _ in plot_plan(result.folder, sweep.expansion, result.frame)
     ] == expected
+
+
+def test_a_second_ctrl_c_kills_the_workers_and_resume_recovers(tiny, tmp_path):
+    sweep = plan(
+        tiny,
+        tmp_path,
+        grid={"model.activation": ["relu", "tanh"]},
+        overrides=["training.epochs=30"],
+    )
+
+    def on_event(event):
+        if event["kind"] == "epoch" and event["epoch"] == 2:
+            raise KeyboardInterrupt  # as a second Ctrl-C does, mid-training
+
+    first = run_sweep(sweep, LocalExecutor(2), on_event=on_event, plots=False)
+    assert first.stopped == "aborted" and first.exit_code == 130
+    assert not any(s in ("completed", "diverged") for s in first.frame["status"])
+    second = run_sweep(open_sweep(first.folder), LocalExecutor(2), plots=False)
+    assert second.status == "completed"
+    assert (first.folder / ".staging").exists() is False
