@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -33,10 +32,10 @@ class NnexpGroup(TyperGroup):
     """Loads command modules lazily and maps library errors to exit codes for every
     command (also under Typer's CliRunner)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             sub = typer.Typer()
             importlib.import_module(f"nnexp.cli.{COMMANDS[cmd_name]}").register(sub)
@@ -44,7 +43,7 @@ class NnexpGroup(TyperGroup):
                 self.add_command(command, name)
         return self.commands.get(cmd_name)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NnexpError as err:
