@@ -112,7 +112,11 @@ def print_summary(run: Any) -> None:
     table.add_row("epochs", f"{s.get('epochs')} (best {s.get('best_epoch')})")
     for section in ("final", "best", "test"):
         metrics = s.get(section) or {}
-        shown = ", ".join(f"{k} {_fmt(v, k)}" for k, v in metrics.items() if k not in ("epoch", "lr"))
+        shown = ", ".join(
+            f"{k} {_fmt(v, k)}"
+            for k, v in metrics.items()
+            if k not in ("epoch", "lr") and v is not None and not (k == "penalty" and v == 0)
+        )
         if shown:
             table.add_row(section, shown)
     if s.get("samples_per_second"):
