@@ -40,20 +40,43 @@ def load_data(dtype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
             seed_rng=np.random.default_rng(0),
             dtype=dtype,
         )
-        return splits.train.x, splits.train.y, splits.train.labels, "Fashion-MNIST train (60,000)"
+        return (
+            splits.train.x,
+            splits.train.y,
+            splits.train.labels,
+            "Fashion-MNIST train (60,000)",
+        )
     except Exception as err:  # not installed: random data of the same shape
         rng = np.random.default_rng(0)
         labels = rng.integers(0, 10, 60000)
         x = rng.random((60000, 784)).astype(dtype)
-        return x, np.eye(10, dtype=dtype)[labels], labels, f"random 60,000×784 ({err.__class__.__name__})"
+        return (
+            x,
+            np.eye(10, dtype=dtype)[labels],
+            labels,
+            f"random 60,000×784 ({err.__class__.__name__})",
+        )
 
 
 def time_nnexp(x, y, labels, batch: int, dtype: str, epochs: int) -> list[float]:
-    net = build_network([784, 100, 10], activation="relu", output_activation="softmax", rng=0, dtype=dtype)
-    splits = SimpleNamespace(train=SimpleNamespace(x=x, y=y, labels=labels), val=None, test=None)
+    net = build_network(
+        [784, 100, 10],
+        activation="relu",
+        output_activation="softmax",
+        rng=0,
+        dtype=dtype,
+    )
+    splits = SimpleNamespace(
+        train=SimpleNamespace(x=x, y=y, labels=labels), val=None, test=None
+    )
     trainer = Trainer(
-        net, splits, loss=LOSSES.build("cross_entropy"), optimizer=OPTIMIZERS.build({"name": "sgd", "lr": 0.01}),
-        epochs=epochs, batch_size=batch, rngs=0,
+        net,
+        splits,
+        loss=LOSSES.build("cross_entropy"),
+        optimizer=OPTIMIZERS.build({"name": "sgd", "lr": 0.01}),
+        epochs=epochs,
+        batch_size=batch,
+        rngs=0,
     )
     result = trainer.run()
     return [row["train_seconds"] for row in result.history.rows]
@@ -77,7 +100,9 @@ def time_torch(x, labels, batch: int, dtype: str, epochs: int) -> list[float] | 
         return None
     tdt = torch.float32 if dtype == "float32" else torch.float64
     X, L = torch.from_numpy(x).to(tdt), torch.from_numpy(labels)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)).to(tdt)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
+    ).to(tdt)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     lossf = torch.nn.CrossEntropyLoss()
     g = torch.Generator().manual_seed(0)
@@ -101,21 +126,29 @@ def main() -> None:
     ap.add_argument("--dtypes", default="float32,float64")
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
-    print(f"{'dtype':8} {'batch':>5} {'hand-written':>12} {'nnexp':>8} {'ratio':>6} {'torch':>8}")
+    print(
+        f"{'dtype':8} {'batch':>5} {'hand-written':>12} {'nnexp':>8} {'ratio':>6} {'torch':>8}"
+    )
     worst = 0.0
     for dtype in args.dtypes.split(","):
         x, y, labels, source = load_data(dtype)
         for batch in batches:
             hw, nx = [], []
-            for _ in range(args.epochs):  # alternate, so drifting machine load hits both
+            for _ in range(
+                args.epochs
+            ):  # alternate, so drifting machine load hits both
                 hw += time_handwritten(x, y, batch, dtype, 1)
                 nx += time_nnexp(x, y, labels, batch, dtype, 1)
             th = time_torch(x, labels, batch, dtype, args.epochs)
             h, n = statistics.median(hw), statistics.median(nx)
             worst = max(worst, n / h)
             t = f"{statistics.median(th):8.3f}" if th else "       -"
-            print(f"{dtype:8} {batch:5d} {h:12.3f} {n:8.3f} {n / h:6.2f} {t}", flush=True)
-    print(f"data: {source}; seconds per epoch, median of {args.epochs}; worst nnexp/hand-written ratio {worst:.2f}")
+            print(
+                f"{dtype:8} {batch:5d} {h:12.3f} {n:8.3f} {n / h:6.2f} {t}", flush=True
+            )
+    print(
+        f"data: {source}; seconds per epoch, median of {args.epochs}; worst nnexp/hand-written ratio {worst:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,16 +11,29 @@ import numpy as np
 
 
 class HandwrittenMLP:
-    def __init__(self, sizes: tuple[int, int, int], dtype: np.dtype, rng: np.random.Generator):
+    def __init__(
+        self, sizes: tuple[int, int, int], dtype: np.dtype, rng: np.random.Generator
+    ):
         n_in, n_hid, n_out = sizes
-        self.W1 = (rng.standard_normal((n_in, n_hid)) * np.sqrt(2 / (n_in + n_hid))).astype(dtype)
+        self.W1 = (
+            rng.standard_normal((n_in, n_hid)) * np.sqrt(2 / (n_in + n_hid))
+        ).astype(dtype)
         self.b1 = np.zeros(n_hid, dtype)
-        self.W2 = (rng.standard_normal((n_hid, n_out)) * np.sqrt(2 / (n_hid + n_out))).astype(dtype)
+        self.W2 = (
+            rng.standard_normal((n_hid, n_out)) * np.sqrt(2 / (n_hid + n_out))
+        ).astype(dtype)
         self.b2 = np.zeros(n_out, dtype)
         self.gW1, self.gb1 = np.empty_like(self.W1), np.empty_like(self.b1)
         self.gW2, self.gb2 = np.empty_like(self.W2), np.empty_like(self.b2)
 
-    def epoch(self, X: np.ndarray, Y: np.ndarray, lr: float, batch: int, rng: np.random.Generator) -> None:
+    def epoch(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        lr: float,
+        batch: int,
+        rng: np.random.Generator,
+    ) -> None:
         n, dt = len(X), X.dtype
         n_hid, n_out = self.W1.shape[1], self.W2.shape[1]
         z1_buf = np.empty((batch, n_hid), dt)

@@ -44,7 +44,13 @@ def resolve_spec(
 ) -> RunSpec:
     """Load and validate a spec with its overrides (``--seed``/``--name``/``--runs-dir``
     are overrides too, applied last)."""
-    if isinstance(spec, RunSpec) and not overrides and seed is None and name is None and runs_dir is None:
+    if (
+        isinstance(spec, RunSpec)
+        and not overrides
+        and seed is None
+        and name is None
+        and runs_dir is None
+    ):
         return spec
     # set directly, not as YAML text: a name like "a: b" or a path with "#" stays as is
     values: dict[str, Any] = {}
@@ -58,13 +64,18 @@ def resolve_spec(
     return load_spec(source, list(overrides), set_values=values)
 
 
-def prepare(spec: RunSpec, progress: Callable[..., None] | None = None) -> tuple[Any, Any, Any, dict]:
+def prepare(
+    spec: RunSpec, progress: Callable[..., None] | None = None
+) -> tuple[Any, Any, Any, dict]:
     """Data, engine objects and named generators for ``spec`` (no files written)."""
     rngs = rngmod.streams(spec.seed)
     one_hot = True
     splits, info = load_dataset(
-        spec.dataset.to_yaml(), seed_rng=rngs["split"], dtype=spec.training.dtype,
-        one_hot=one_hot, progress=progress,
+        spec.dataset.to_yaml(),
+        seed_rng=rngs["split"],
+        dtype=spec.training.dtype,
+        one_hot=one_hot,
+        progress=progress,
     )
     check_against_data(spec, info)
     built = build_run(spec, info, rngs["init"])
@@ -105,12 +116,22 @@ def run(
     if (spec is None) == (resume is None):
         raise RunError("give exactly one of a spec and a run folder to resume")
     if resume is not None:
-        return _resume(Path(resume), callbacks=callbacks, stop=stop, progress=progress, on_start=on_start)
+        return _resume(
+            Path(resume),
+            callbacks=callbacks,
+            stop=stop,
+            progress=progress,
+            on_start=on_start,
+        )
     spec = resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
     splits, info, built, rngs = prepare(spec, progress)
     folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
-    writer = RunWriter(RunPaths(folder), dump_spec(spec), _start_summary(spec, info, built, overrides),
-                       checkpoint=spec.output.checkpoint)
+    writer = RunWriter(
+        RunPaths(folder),
+        dump_spec(spec),
+        _start_summary(spec, info, built, overrides),
+        checkpoint=spec.output.checkpoint,
+    )
     return _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start)
 
 
@@ -121,27 +142,71 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         raise RunError(f"{folder} is not a run folder (no summary.json)")
     status = effective_status(summary)
     if status in FINAL:
-        raise RunError(f"{folder} has already ended ({status}); only an interrupted run can be resumed")
+        raise RunError(
+            f"{folder} has already ended ({status}); only an interrupted run can be resumed"
+        )
     if status == "running":
-        raise RunError(f"{folder} is still running (pid {summary.get('pid')} on {summary.get('host')})")
+        raise RunError(
+            f"{folder} is still running (pid {summary.get('pid')} on {summary.get('host')})"
+        )
     if not paths.checkpoint.is_file():
-        raise RunError(f"{folder} has no checkpoint.npz to resume from; train it again instead")
+        raise RunError(
+            f"{folder} has no checkpoint.npz to resume from; train it again instead"
+        )
     spec = load_spec(paths.config)
     splits, info, built, rngs = prepare(spec, progress)
     state = load_checkpoint(paths.checkpoint)
-    writer = RunWriter(paths, None, {**summary, "resumed_from_epoch": state.epoch}, checkpoint=spec.output.checkpoint)
+    writer = RunWriter(
+        paths,
+        None,
+        {**summary, "resumed_from_epoch": state.epoch},
+        checkpoint=spec.output.checkpoint,
+    )
     writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
     rows = writer.keep_rows_until(state.epoch)
-    return _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, state=state, rows=rows)
+    return _train(
+        spec,
+        splits,
+        info,
+        built,
+        rngs,
+        writer,
+        callbacks,
+        stop,
+        on_start,
+        state=state,
+        rows=rows,
+    )
 
 
-def _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, state=None, rows=None) -> Run:
+def _train(
+    spec,
+    splits,
+    info,
+    built,
+    rngs,
+    writer,
+    callbacks,
+    stop,
+    on_start,
+    state=None,
+    rows=None,
+) -> Run:
     folder = writer.paths.root
     trainer = Trainer(
-        built.network, splits, loss=built.loss, optimizer=built.optimizer, schedule=built.schedule,
-        regularizer=built.regularizer, epochs=spec.training.epochs, batch_size=spec.training.batch_size,
-        shuffle=spec.training.shuffle, rngs=rngs, callbacks=[writer, *callbacks],
-        early_stopping=built.early_stopping, stop=stop,
+        built.network,
+        splits,
+        loss=built.loss,
+        optimizer=built.optimizer,
+        schedule=built.schedule,
+        regularizer=built.regularizer,
+        epochs=spec.training.epochs,
+        batch_size=spec.training.batch_size,
+        shuffle=spec.training.shuffle,
+        rngs=rngs,
+        callbacks=[writer, *callbacks],
+        early_stopping=built.early_stopping,
+        stop=stop,
     )
     if state is not None:
         trainer.restore(state, rows)
@@ -158,7 +223,9 @@ def _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, s
         from nnexp.runs.figures import render_run_plots  # matplotlib: only when drawing
 
         try:
-            writer.summary["plots"] = render_run_plots(writer.paths, spec, info, splits, built.network, built.loss, result)
+            writer.summary["plots"] = render_run_plots(
+                writer.paths, spec, info, splits, built.network, built.loss, result
+            )
         except Exception as err:  # a plot must never lose a finished run
             writer.summary["plot_error"] = f"{type(err).__name__}: {err}"
     writer.finish(**_end_summary(result, splits, info))
@@ -168,16 +235,22 @@ def _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start, s
     return run_obj
 
 
-def _start_summary(spec: RunSpec, info: Any, built: Any, overrides: Sequence[str]) -> dict[str, Any]:
+def _start_summary(
+    spec: RunSpec, info: Any, built: Any, overrides: Sequence[str]
+) -> dict[str, Any]:
     return {
         "name": spec.name,
         "seed": spec.seed,
         "tags": list(spec.tags),
         "overrides": list(overrides),
         "dataset": {
-            "name": info.name, "task": info.task, "sizes": dict(info.sizes),
-            "source": str(info.source), "notes": list(info.notes),
-            "n_features": info.n_features, "n_outputs": info.n_outputs,
+            "name": info.name,
+            "task": info.task,
+            "sizes": dict(info.sizes),
+            "source": str(info.source),
+            "notes": list(info.notes),
+            "n_features": info.n_features,
+            "n_outputs": info.n_outputs,
         },
         "model": {"sizes": built.network.sizes, "parameters": built.network.n_params()},
         "epochs_planned": spec.training.epochs,
@@ -202,7 +275,9 @@ def _end_summary(result: FitResult, splits: Any, info: Any) -> dict[str, Any]:
         "best": clean(_metrics_only(best)),
         "test": clean(result.test),
         "train_seconds": train_seconds,
-        "samples_per_second": (n_train * len(done) / train_seconds) if train_seconds > 0 else None,
+        "samples_per_second": (n_train * len(done) / train_seconds)
+        if train_seconds > 0
+        else None,
     }
     return fields
 
@@ -219,10 +294,13 @@ def _metrics_only(row: dict[str, Any]) -> dict[str, Any]:
 def _best_epoch(frame: Any, task: str) -> int | None:
     if not len(frame):
         return None
-    for col, largest in (("val_accuracy", True), ("val_loss", False), ("train_loss", False)):
+    for col, largest in (
+        ("val_accuracy", True),
+        ("val_loss", False),
+        ("train_loss", False),
+    ):
         if col in frame and frame[col].notna().any() and np.isfinite(frame[col]).any():
             series = frame[col].replace([math.inf, -math.inf], np.nan)
             idx = series.idxmax() if largest else series.idxmin()
             return int(frame.loc[idx, "epoch"])
     return None
-

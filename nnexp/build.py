@@ -43,14 +43,19 @@ def build_run(spec: RunSpec, info: Any, init_rng: np.random.Generator) -> Built:
         expected = {k: v.shape for k, v in network.params.items()}
         network.set_weights(load_weights(spec.training.init_from, expected))
     optimizer = (
-        [c.build() for c in spec.optimizer] if isinstance(spec.optimizer, list) else spec.optimizer.build()
+        [c.build() for c in spec.optimizer]
+        if isinstance(spec.optimizer, list)
+        else spec.optimizer.build()
     )
     es = spec.training.early_stopping
     early = None
     if es is not None:
         early = EarlyStopping(
-            monitor=es.monitor, mode=es.mode, patience=es.patience,
-            min_delta=es.min_delta, restore_best=es.restore_best,
+            monitor=es.monitor,
+            mode=es.mode,
+            patience=es.patience,
+            min_delta=es.min_delta,
+            restore_best=es.restore_best,
         )
     return Built(
         network=network,

@@ -194,7 +194,9 @@ class Registry(Generic[T]):
         if description is None:
             doc = inspect.getdoc(factory) or ""
             description = doc.strip().splitlines()[0] if doc.strip() else ""
-        entry = Entry(self.kind, name, factory, tuple(aliases), description, source, meta)
+        entry = Entry(
+            self.kind, name, factory, tuple(aliases), description, source, meta
+        )
         keys = {normalize_name(n) for n in (name, *aliases)}
         for k in keys:
             owner = self._lookup.get(k)
@@ -228,10 +230,14 @@ class Registry(Generic[T]):
                 return entry.name
         return None
 
-    def resolve(self, name: str, *, key: str | None = None, base_dir: Path | None = None) -> Entry[T]:
+    def resolve(
+        self, name: str, *, key: str | None = None, base_dir: Path | None = None
+    ) -> Entry[T]:
         """The entry for ``name`` (any spelling), loading a plugin for ``file.py:Class``."""
         if not isinstance(name, str):
-            raise RegistryError(f"{key or self.kind}: expected a {self.kind} name, got {name!r}")
+            raise RegistryError(
+                f"{key or self.kind}: expected a {self.kind} name, got {name!r}"
+            )
         if is_plugin_ref(name):
             return self.load_plugin(name, base_dir=base_dir, key=key)
         canonical = self._lookup.get(normalize_name(name))
@@ -240,7 +246,11 @@ class Registry(Generic[T]):
         return self._entries[canonical]
 
     def build(
-        self, ref: str | Mapping[str, Any], *, key: str | None = None, base_dir: Path | None = None
+        self,
+        ref: str | Mapping[str, Any],
+        *,
+        key: str | None = None,
+        base_dir: Path | None = None,
     ) -> T:
         """Build from ``"name"`` or ``{"name": ..., **params}``."""
         if isinstance(ref, str):
@@ -250,11 +260,19 @@ class Registry(Generic[T]):
                 f"{key or self.kind}: expected a {self.kind} name or a mapping with 'name', got {ref!r}"
             )
         params = {k: v for k, v in ref.items() if k != "name"}
-        return self.resolve(ref["name"], key=key, base_dir=base_dir).build(key, **params)
+        return self.resolve(ref["name"], key=key, base_dir=base_dir).build(
+            key, **params
+        )
 
     def _unknown_message(self, name: str, key: str | None) -> str:
-        spellings = {normalize_name(n): n for e in self._entries.values() for n in (e.name, *e.aliases)}
-        close = difflib.get_close_matches(normalize_name(name), list(spellings), n=3, cutoff=0.55)
+        spellings = {
+            normalize_name(n): n
+            for e in self._entries.values()
+            for n in (e.name, *e.aliases)
+        }
+        close = difflib.get_close_matches(
+            normalize_name(name), list(spellings), n=3, cutoff=0.55
+        )
         names = []
         for c in close:
             canonical = self._lookup[c]
@@ -268,7 +286,9 @@ class Registry(Generic[T]):
         )
 
     # plugins ----------------------------------------------------------------------
-    def load_plugin(self, ref: str, *, base_dir: Path | None = None, key: str | None = None) -> Entry[T]:
+    def load_plugin(
+        self, ref: str, *, base_dir: Path | None = None, key: str | None = None
+    ) -> Entry[T]:
         """Import ``file.py:Class`` (relative to ``base_dir``) or ``pkg.mod:Class``."""
         ref = canonical_plugin_ref(ref, base_dir)
         if ref in self._entries:
@@ -304,7 +324,9 @@ def _first_doc_line(obj: Any) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def load_object(ref: str, *, base_dir: Path | None = None, key: str | None = None) -> Any:
+def load_object(
+    ref: str, *, base_dir: Path | None = None, key: str | None = None
+) -> Any:
     """Import the object named by ``path/to/file.py:Name`` or ``pkg.module:Name``.
 
     This executes the user's module: it is only called because a spec names it.
@@ -316,7 +338,9 @@ def load_object(ref: str, *, base_dir: Path | None = None, key: str | None = Non
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
         if not path.is_file():
-            raise PluginError(f"{where}plugin file {path} does not exist (from {ref!r})")
+            raise PluginError(
+                f"{where}plugin file {path} does not exist (from {ref!r})"
+            )
         mod_name = f"nnexp_plugin_{abs(hash(str(path.resolve())))}"
         module = sys.modules.get(mod_name)
         if module is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -18,7 +18,7 @@ Array = npt.NDArray[np.floating[Any]]
 DTypes = ("float32", "float64")
 
 
-class Family(str, Enum):
+class Family(StrEnum):
     """Activation family; it fixes the default initialisation gain (SPEC §1, §2)."""
 
     HEAVISIDE = "heaviside"
@@ -44,14 +44,21 @@ class Activation(Protocol):
 
 class Initializer(Protocol):
     def sample(
-        self, shape: tuple[int, int], rng: np.random.Generator, *, family_gain: float, dtype: Any
+        self,
+        shape: tuple[int, int],
+        rng: np.random.Generator,
+        *,
+        family_gain: float,
+        dtype: Any,
     ) -> Array: ...
 
 
 class Optimizer(Protocol):
     lr: float
 
-    def step(self, params: Mapping[str, Array], grads: Mapping[str, Array], lr: float) -> None: ...
+    def step(
+        self, params: Mapping[str, Array], grads: Mapping[str, Array], lr: float
+    ) -> None: ...
 
     def state_dict(self) -> dict[str, Any]: ...
 
@@ -67,4 +74,6 @@ class Schedule(Protocol):
 class Regularizer(Protocol):
     def penalty(self, weights: Mapping[str, Array]) -> float: ...
 
-    def add_grad(self, weights: Mapping[str, Array], grads: Mapping[str, Array]) -> None: ...
+    def add_grad(
+        self, weights: Mapping[str, Array], grads: Mapping[str, Array]
+    ) -> None: ...

@@ -17,14 +17,23 @@ from nnexp import __version__
 from nnexp.cli.console import print_error
 from nnexp.errors import NnexpError
 
-
 #: command name → module of nnexp.cli defining ``register(app)``; modules are imported
 #: only when their command runs (or for --help), so ``nnexp --version`` starts fast
 COMMANDS = {
-    "train": "train", "list": "list_cmd", "check": "check", "runs": "runs_cmd",
-    "show": "show", "eval": "eval_cmd", "rerun": "rerun", "sweep": "sweep",
-    "plot": "plot", "compare": "compare", "report": "report", "gallery": "gallery",
-    "probe": "probe", "landscape": "landscape",
+    "train": "train",
+    "list": "list_cmd",
+    "check": "check",
+    "runs": "runs_cmd",
+    "show": "show",
+    "eval": "eval_cmd",
+    "rerun": "rerun",
+    "sweep": "sweep",
+    "plot": "plot",
+    "compare": "compare",
+    "report": "report",
+    "gallery": "gallery",
+    "probe": "probe",
+    "landscape": "landscape",
 }
 
 
@@ -74,9 +83,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for errors.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """nnexp: train, sweep and compare neural networks written from scratch in NumPy.

@@ -24,7 +24,9 @@ err_console = _console(stderr=True)
 def print_error(err: BaseException) -> None:
     """One paragraph (a SpecError lists each problem on its own line)."""
     if isinstance(err, SpecError):
-        body = Text(f"invalid spec {err.source}" if err.source else "invalid spec", style="bold")
+        body = Text(
+            f"invalid spec {err.source}" if err.source else "invalid spec", style="bold"
+        )
         for key, msg in err.problems:
             body.append("\n  ")
             body.append(f"{key}: " if key else "", style="bold cyan")
@@ -33,6 +35,10 @@ def print_error(err: BaseException) -> None:
         body = Text(str(err))
     title = "error" if isinstance(err, NnexpError) else type(err).__name__
     if err_console.is_terminal:
-        err_console.print(Panel(body, title=title, title_align="left", border_style="red", expand=False))
+        err_console.print(
+            Panel(
+                body, title=title, title_align="left", border_style="red", expand=False
+            )
+        )
     else:
         err_console.print(Text("error: ") + body, soft_wrap=True)

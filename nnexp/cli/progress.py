@@ -27,7 +27,10 @@ def fmt(value: Any, pct: bool = False) -> str:
 
 
 def epoch_line(row: dict[str, Any], epochs: int) -> str:
-    parts = [f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}", f"loss {fmt(row.get('train_loss'))}"]
+    parts = [
+        f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}",
+        f"loss {fmt(row.get('train_loss'))}",
+    ]
     if "val_loss" in row and not _nan(row.get("val_loss")):
         parts.append(f"val_loss {fmt(row['val_loss'])}")
     for key in ("train_accuracy", "val_accuracy"):
@@ -61,12 +64,19 @@ class TrainProgress(Callback):
             return
         self.batch_every = max(1, n_batches // 100)
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
         )
         self.progress.start()
         done = info["start_epoch"] - 1
-        self.epoch_task = self.progress.add_task("epochs ", total=self.epochs, completed=done, info="")
+        self.epoch_task = self.progress.add_task(
+            "epochs ", total=self.epochs, completed=done, info=""
+        )
         self.batch_task = self.progress.add_task("batches", total=n_batches, info="")
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None:
@@ -75,12 +85,16 @@ class TrainProgress(Callback):
 
     def on_batch_end(self, epoch: int, batch: int, n_batches: int, loss: float) -> None:
         if self.progress is not None:
-            self.progress.update(self.batch_task, completed=batch, info=f"loss {loss:.4g}")
+            self.progress.update(
+                self.batch_task, completed=batch, info=f"loss {loss:.4g}"
+            )
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         line = epoch_line(row, self.epochs)
         if self.progress is not None:
-            self.progress.update(self.epoch_task, completed=row["epoch"], info=line.split("  ", 1)[1])
+            self.progress.update(
+                self.epoch_task, completed=row["epoch"], info=line.split("  ", 1)[1]
+            )
             self.progress.console.print(line)
         else:
             self.console.print(line, soft_wrap=True)
@@ -95,7 +109,9 @@ def model_table(rows: list[dict[str, Any]], optimizer: str, loss: str) -> Table:
     for col in ("layer", "shape", "params", "activation"):
         table.add_column(col, justify="right" if col == "params" else "left")
     for row in rows:
-        table.add_row(row["layer"], row["shape"], f"{row['params']:,}", row["activation"])
+        table.add_row(
+            row["layer"], row["shape"], f"{row['params']:,}", row["activation"]
+        )
     table.caption = f"loss {loss} · optimizer {optimizer}"
     table.caption_justify = "left"
     return table

@@ -29,7 +29,9 @@ def ctrl_c_finishes_the_batch(stop: threading.Event):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        err_console.print("\n[yellow]stopping after this batch (Ctrl-C again to abort now)…[/]")
+        err_console.print(
+            "\n[yellow]stopping after this batch (Ctrl-C again to abort now)…[/]"
+        )
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -49,21 +51,42 @@ def download_progress():
         pct = int(100 * done / total) if total else -1
         if pct // 10 != state["last"] // 10 or (total and done >= total):
             state["last"] = pct
-            size = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+            size = f"{done / 1e6:.1f} MB" + (
+                f" of {total / 1e6:.1f} MB" if total else ""
+            )
             err_console.print(f"downloading {label}: {size}")
 
     return report
 
 
 def train(
-    spec: Annotated[Path | None, typer.Argument(dir_okay=False, help="YAML run spec (or use --resume RUN_DIR).")] = None,
-    overrides: Annotated[list[str] | None, typer.Argument(help="Dotted overrides, values as YAML: optimizer.lr=0.1")] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Argument(dir_okay=False, help="YAML run spec (or use --resume RUN_DIR)."),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="Dotted overrides, values as YAML: optimizer.lr=0.1"),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the spec's seed.")] = None,
     name: Annotated[str | None, typer.Option(help="Override the run name.")] = None,
-    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Where run folders go (default: the spec's output.runs_dir, runs/).")] = None,
-    resume: Annotated[Path | None, typer.Option(file_okay=False, help="Continue an interrupted run folder.")] = None,
-    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved spec and exit.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs-dir",
+            help="Where run folders go (default: the spec's output.runs_dir, runs/).",
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(file_okay=False, help="Continue an interrupted run folder."),
+    ] = None,
+    print_config: Annotated[
+        bool, typer.Option("--print-config", help="Print the resolved spec and exit.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the final summary.")
+    ] = False,
 ) -> None:
     """Train one network from SPEC into a new run folder.
 
@@ -74,21 +97,37 @@ def train(
     """
     overrides = overrides or []
     if (spec is None) == (resume is None):
-        raise NnexpError("give exactly one of SPEC and --resume RUN_DIR (see nnexp train --help)")
+        raise NnexpError(
+            "give exactly one of SPEC and --resume RUN_DIR (see nnexp train --help)"
+        )
     if resume is not None and (overrides or seed is not None or name is not None):
-        raise NnexpError("--resume continues a run exactly as it was; overrides, --seed and --name do not apply")
+        raise NnexpError(
+            "--resume continues a run exactly as it was; overrides, --seed and --name do not apply"
+        )
     if print_config:
         if spec is None:
             raise NnexpError("--print-config needs a SPEC")
-        resolved = api.resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
+        resolved = api.resolve_spec(
+            spec, overrides, seed=seed, name=name, runs_dir=runs_dir
+        )
         console.print(dump_spec(resolved), end="", markup=False, highlight=False)
         return
     stop = threading.Event()
     callbacks = [] if quiet else [TrainProgress(console)]
     on_start = None if quiet else print_header
     with ctrl_c_finishes_the_batch(stop):
-        run = api.run(spec, overrides, runs_dir=runs_dir, seed=seed, name=name, resume=resume,
-                      callbacks=callbacks, stop=stop, progress=download_progress(), on_start=on_start)
+        run = api.run(
+            spec,
+            overrides,
+            runs_dir=runs_dir,
+            seed=seed,
+            name=name,
+            resume=resume,
+            callbacks=callbacks,
+            stop=stop,
+            progress=download_progress(),
+            on_start=on_start,
+        )
     print_summary(run)
     code = EXIT_CODES.get(run.summary.get("status"), 1)
     if code:
@@ -99,28 +138,44 @@ def print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
     console.print(f"run folder: [bold]{folder}[/]")
     console.print(f"data: {info.name} ({info.task}), sizes {dict(info.sizes)}")
     optim = resolved.optimizer
-    opt_text = ", ".join(c.describe() for c in optim) if isinstance(optim, list) else optim.describe()
-    console.print(model_table(network.summary_rows(), opt_text, resolved.loss.describe()))
+    opt_text = (
+        ", ".join(c.describe() for c in optim)
+        if isinstance(optim, list)
+        else optim.describe()
+    )
+    console.print(
+        model_table(network.summary_rows(), opt_text, resolved.loss.describe())
+    )
 
 
 def print_summary(run: Any) -> None:
     s = run.summary
     table = Table(show_header=False, show_edge=False, box=None)
     status = s.get("status")
-    colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(status, "red")
-    table.add_row("status", f"[{colour}]{status}[/]" + (f" — {s['message']}" if s.get("message") else ""))
+    colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(
+        status, "red"
+    )
+    table.add_row(
+        "status",
+        f"[{colour}]{status}[/]" + (f" — {s['message']}" if s.get("message") else ""),
+    )
     table.add_row("epochs", f"{s.get('epochs')} (best {s.get('best_epoch')})")
     for section in ("final", "best", "test"):
         metrics = s.get(section) or {}
         shown = ", ".join(
             f"{k} {_fmt(v, k)}"
             for k, v in metrics.items()
-            if k not in ("epoch", "lr") and v is not None and not (k == "penalty" and v == 0)
+            if k not in ("epoch", "lr")
+            and v is not None
+            and not (k == "penalty" and v == 0)
         )
         if shown:
             table.add_row(section, shown)
     if s.get("samples_per_second"):
-        table.add_row("speed", f"{s['samples_per_second']:,.0f} samples/s, {s.get('wall_seconds', 0):.1f}s wall")
+        table.add_row(
+            "speed",
+            f"{s['samples_per_second']:,.0f} samples/s, {s.get('wall_seconds', 0):.1f}s wall",
+        )
     table.add_row("folder", str(run.path))
     if status == "interrupted":
         table.add_row("resume", f"nnexp train --resume {run.path}")

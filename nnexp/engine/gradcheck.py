@@ -108,7 +108,9 @@ def central_difference(
     """
     z = np.asarray(z, dtype=np.float64)
     h = eps * np.maximum(1.0, np.abs(z))
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing f gives ±inf/NaN
+    with np.errstate(
+        over="ignore", invalid="ignore"
+    ):  # an overflowing f gives ±inf/NaN
         quotients = []
         for step in (h, 2 * h):
             zp, zm = z + step, z - step

@@ -41,7 +41,9 @@ class Dense:
 
     def __init__(self, W: Array, b: Array, activation: Any):
         if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(f"Dense: W must be (fan_in, fan_out) and b (fan_out,), got {W.shape} and {b.shape}")
+            raise ValueError(
+                f"Dense: W must be (fan_in, fan_out) and b (fan_out,), got {W.shape} and {b.shape}"
+            )
         self.W = W
         self.b = b
         self.activation = activation

@@ -21,7 +21,11 @@ from nnexp.types import Array
 LOSSES: Registry[Any] = Registry("loss", "losses", required=("value_and_grad",))
 
 #: output activations each loss accepts; ``None`` means any (SPEC §3 pairing rule)
-PAIRING = {"mse": None, "cross_entropy": ("softmax",), "binary_cross_entropy": ("logistic",)}
+PAIRING = {
+    "mse": None,
+    "cross_entropy": ("softmax",),
+    "binary_cross_entropy": ("logistic",),
+}
 
 
 @LOSSES.register("mse", aliases=("MSE", "mean_squared_error", "quadratic"))
@@ -53,7 +57,9 @@ class MSE:
         return loss, d
 
 
-@LOSSES.register("cross_entropy", aliases=("CrossEntropy", "categorical_cross_entropy", "ce"))
+@LOSSES.register(
+    "cross_entropy", aliases=("CrossEntropy", "categorical_cross_entropy", "ce")
+)
 @dataclass(frozen=True, slots=True)
 class CrossEntropy:
     """Softmax cross-entropy on logits, C = −(1/B) Σ y log p (fused with softmax)."""
@@ -92,7 +98,9 @@ class CrossEntropy:
         return loss, logits
 
 
-@LOSSES.register("binary_cross_entropy", aliases=("BinaryCrossEntropy", "bce", "log_loss"))
+@LOSSES.register(
+    "binary_cross_entropy", aliases=("BinaryCrossEntropy", "bce", "log_loss")
+)
 @dataclass(frozen=True, slots=True)
 class BinaryCrossEntropy:
     """Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)]."""

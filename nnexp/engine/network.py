@@ -29,7 +29,9 @@ class Network:
 
     def __init__(self, layers: Sequence[Dense | Dropout]):
         if not layers or not isinstance(layers[-1], Dense):
-            raise ValueError("a network needs at least one layer and must end with a dense layer")
+            raise ValueError(
+                "a network needs at least one layer and must end with a dense layer"
+            )
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         # precomputed for the per-batch passes: (position, layer, is_dense, dense number)
@@ -39,10 +41,14 @@ class Network:
             k += isinstance(layer, Dense)
             self._plan.append((pos, layer, isinstance(layer, Dense), k))
         self._first_dense = self.layers.index(self.dense[0])
-        self._grad_names = {k: (f"W{k}", f"b{k}") for k in range(1, len(self.dense) + 1)}
+        self._grad_names = {
+            k: (f"W{k}", f"b{k}") for k in range(1, len(self.dense) + 1)
+        }
         for prev, nxt in zip(self.dense, self.dense[1:], strict=False):
             if prev.fan_out != nxt.fan_in:
-                raise ValueError(f"layer sizes do not chain: {prev.W.shape} then {nxt.W.shape}")
+                raise ValueError(
+                    f"layer sizes do not chain: {prev.W.shape} then {nxt.W.shape}"
+                )
 
     # parameters ---------------------------------------------------------------------
     @property
@@ -69,7 +75,9 @@ class Network:
         for name, target in params.items():
             src = np.asarray(weights[name])
             if src.shape != target.shape:
-                raise ValueError(f"{name}: expected shape {target.shape}, got {src.shape}")
+                raise ValueError(
+                    f"{name}: expected shape {target.shape}, got {src.shape}"
+                )
             target[...] = src
 
     @property
@@ -139,7 +147,11 @@ class Network:
         for pos, layer, dense, k in reversed(self._plan):
             if dense:
                 wname, bname = self._grad_names[k]
-                out = None if grads_out is None else {"W": grads_out[wname], "b": grads_out[bname]}
+                out = (
+                    None
+                    if grads_out is None
+                    else {"W": grads_out[wname], "b": grads_out[bname]}
+                )
                 d, g = layer.backward(d, caches[pos], need_dX=pos > first, out=out)
                 grads[wname], grads[bname] = g["W"], g["b"]
             else:
@@ -162,14 +174,25 @@ class Network:
                     }
                 )
             else:
-                rows.append({"layer": "dropout", "shape": "", "params": 0, "activation": f"rate {layer.rate}"})
+                rows.append(
+                    {
+                        "layer": "dropout",
+                        "shape": "",
+                        "params": 0,
+                        "activation": f"rate {layer.rate}",
+                    }
+                )
         return rows
 
 
 def describe_component(obj: Any) -> str:
     """``leaky_relu(alpha=0.1)`` style text for an activation or other component."""
     name = ACTIVATIONS.name_of(obj) or type(obj).__name__
-    names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+    names = (
+        [f.name for f in dataclasses.fields(obj)]
+        if dataclasses.is_dataclass(obj)
+        else []
+    )
     args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in names if not f.startswith("_"))
     return f"{name}({args})" if args else name
 
@@ -213,7 +236,9 @@ def build_network(
     n_hidden = len(sizes) - 2
     acts = _per_layer(activation, n_hidden, "activation")
     rates = _per_layer(dropout, n_hidden, "dropout")
-    acts = [_resolve(ACTIVATIONS, a) for a in acts] + [_resolve(ACTIVATIONS, output_activation)]
+    acts = [_resolve(ACTIVATIONS, a) for a in acts] + [
+        _resolve(ACTIVATIONS, output_activation)
+    ]
     init = _resolve(INITIALIZERS, initializer)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     dt = np.dtype(dtype)
@@ -230,6 +255,8 @@ def build_network(
 def _per_layer(value: Any, n: int, what: str) -> list[Any]:
     if isinstance(value, list | tuple):
         if len(value) != n:
-            raise ValueError(f"{what}: a list needs one entry per hidden layer ({n}), got {len(value)}")
+            raise ValueError(
+                f"{what}: a list needs one entry per hidden layer ({n}), got {len(value)}"
+            )
         return list(value)
     return [value] * n

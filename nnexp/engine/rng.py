@@ -25,7 +25,9 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, _stream_key(name)]))
 
 
-def streams(seed: int, names: tuple[str, ...] = STREAMS) -> dict[str, np.random.Generator]:
+def streams(
+    seed: int, names: tuple[str, ...] = STREAMS
+) -> dict[str, np.random.Generator]:
     return {name: stream(seed, name) for name in names}
 
 
@@ -33,6 +35,8 @@ def get_states(gens: Mapping[str, np.random.Generator]) -> dict[str, Any]:
     return {name: g.bit_generator.state for name, g in gens.items()}
 
 
-def set_states(gens: Mapping[str, np.random.Generator], states: Mapping[str, Any]) -> None:
+def set_states(
+    gens: Mapping[str, np.random.Generator], states: Mapping[str, Any]
+) -> None:
     for name, state in states.items():
         gens[name].bit_generator.state = state

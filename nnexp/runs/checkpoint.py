@@ -92,7 +92,9 @@ def save_weights(path: Path, weights: Mapping[str, np.ndarray]) -> None:
     save_npz_atomic(path, weights)
 
 
-def load_weights(path: Path, expected: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+def load_weights(
+    path: Path, expected: Mapping[str, tuple[int, ...]] | None = None
+) -> dict[str, np.ndarray]:
     """Read a weights file; with ``expected`` shapes, check names and shapes."""
     weights = load_npz(path)
     if expected is not None:
@@ -101,9 +103,13 @@ def load_weights(path: Path, expected: Mapping[str, tuple[int, ...]] | None = No
             if name not in weights:
                 problems.append(f"{name} missing")
             elif weights[name].shape != tuple(shape):
-                problems.append(f"{name} has shape {weights[name].shape}, the network needs {tuple(shape)}")
+                problems.append(
+                    f"{name} has shape {weights[name].shape}, the network needs {tuple(shape)}"
+                )
         if problems:
-            raise RunError(f"weights file {path} does not fit the network: {'; '.join(problems)}")
+            raise RunError(
+                f"weights file {path} does not fit the network: {'; '.join(problems)}"
+            )
     return weights
 
 
@@ -116,4 +122,6 @@ def load_checkpoint(path: Path) -> TrainState:
     try:
         return TrainState.from_arrays(arrays)
     except (KeyError, ValueError) as err:
-        raise RunError(f"checkpoint {path} is incomplete or from another version: {err}") from err
+        raise RunError(
+            f"checkpoint {path} is incomplete or from another version: {err}"
+        ) from err

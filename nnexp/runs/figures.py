@@ -16,7 +16,15 @@ from nnexp.plots.regression import make_fit
 from nnexp.runs.layout import RunPaths
 
 
-def render_run_plots(paths: RunPaths, spec: Any, info: Any, splits: Any, network: Any, loss: Any, result: Any) -> list[str]:
+def render_run_plots(
+    paths: RunPaths,
+    spec: Any,
+    info: Any,
+    splits: Any,
+    network: Any,
+    loss: Any,
+    result: Any,
+) -> list[str]:
     """Draw the run's figures into ``paths.plots``; returns the file names written."""
     paths.plots.mkdir(exist_ok=True)
     history = result.frame
@@ -28,29 +36,66 @@ def render_run_plots(paths: RunPaths, spec: Any, info: Any, splits: Any, network
         written.append(name)
 
     if len(history) and wants("curves"):
-        save(make_learning_curves(history, title=f"{spec.name}: learning curves", loss_name=spec.loss.name), "curves.png")
+        save(
+            make_learning_curves(
+                history, title=f"{spec.name}: learning curves", loss_name=spec.loss.name
+            ),
+            "curves.png",
+        )
     if len(history) and wants("layers"):
-        save(make_layer_diagnostics(history, title=f"{spec.name}: per-layer diagnostics"), "layers.png")
-    split = splits.test if splits.test is not None else (splits.val if splits.val is not None else splits.train)
+        save(
+            make_layer_diagnostics(
+                history, title=f"{spec.name}: per-layer diagnostics"
+            ),
+            "layers.png",
+        )
+    split = (
+        splits.test
+        if splits.test is not None
+        else (splits.val if splits.val is not None else splits.train)
+    )
     with np.errstate(all="ignore"):
         pred = network.predict(split.x)
     if info.task == "classification" and split.labels is not None:
         guess = _labels(pred)
         if wants("confusion"):
-            save(make_confusion(split.labels, guess, class_names=info.class_names,
-                                title=f"{spec.name}: confusion matrix ({_which(splits, split)})"), "confusion.png")
+            save(
+                make_confusion(
+                    split.labels,
+                    guess,
+                    class_names=info.class_names,
+                    title=f"{spec.name}: confusion matrix ({_which(splits, split)})",
+                ),
+                "confusion.png",
+            )
         if wants("samples") and _is_image(info):
             rng = np.random.default_rng(0)
-            save(make_sample_grid(split.x, split.labels, guess, class_names=info.class_names, rng=rng), "samples.png")
+            save(
+                make_sample_grid(
+                    split.x, split.labels, guess, class_names=info.class_names, rng=rng
+                ),
+                "samples.png",
+            )
     elif info.task == "regression" and info.n_features == 1 and wants("fit"):
         order = np.argsort(split.x[:, 0])
-        save(make_fit(split.x[order, 0], split.y[order], pred[order],
-                      title=f"{spec.name}: fit on the {_which(splits, split)} set"), "fit.png")
+        save(
+            make_fit(
+                split.x[order, 0],
+                split.y[order],
+                pred[order],
+                title=f"{spec.name}: fit on the {_which(splits, split)} set",
+            ),
+            "fit.png",
+        )
     return written
 
 
 def _labels(pred: np.ndarray) -> np.ndarray:
-    return (pred[:, 0] >= 0.5).astype(np.int64) if pred.shape[1] == 1 else np.argmax(pred, axis=1)
+    return (
+        (pred[:, 0] >= 0.5).astype(np.int64)
+        if pred.shape[1] == 1
+        else np.argmax(pred, axis=1)
+    )
 
 
 def _is_image(info: Any) -> bool:
@@ -63,4 +108,3 @@ def _which(splits: Any, split: Any) -> str:
     if split is splits.test:
         return "test"
     return "validation" if split is splits.val else "training"
-

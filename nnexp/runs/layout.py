@@ -29,7 +29,9 @@ def new_run_dir(runs_dir: Path, name: str, *, when: float | None = None) -> Path
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise RunError(f"cannot create the runs directory {runs_dir}: {err.strerror or err}") from err
+        raise RunError(
+            f"cannot create the runs directory {runs_dir}: {err.strerror or err}"
+        ) from err
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(when))
     base = f"{stamp}_{safe_name(name)}"
     for i in range(1, 10_000):
@@ -39,7 +41,9 @@ def new_run_dir(runs_dir: Path, name: str, *, when: float | None = None) -> Path
         except FileExistsError:
             continue
         except OSError as err:
-            raise RunError(f"cannot create a run folder in {runs_dir}: {err.strerror or err}") from err
+            raise RunError(
+                f"cannot create a run folder in {runs_dir}: {err.strerror or err}"
+            ) from err
         return path
     raise RunError(f"no free run-folder name for {base!r} in {runs_dir}")
 

@@ -75,7 +75,9 @@ def effective_status(summary: dict[str, Any]) -> str:
 
 
 def is_run_dir(path: Path) -> bool:
-    return (Path(path) / "summary.json").is_file() or (Path(path) / "config.yaml").is_file()
+    return (Path(path) / "summary.json").is_file() or (
+        Path(path) / "config.yaml"
+    ).is_file()
 
 
 def read_summary(path: Path) -> dict[str, Any]:
@@ -102,9 +104,13 @@ def load_run(path: str | Path) -> Run:
     """Read a run folder (config.yaml, summary.json, metrics.csv)."""
     path = Path(path)
     if not path.is_dir():
-        raise RunError(f"{path} is not a folder (expected a run folder with summary.json)")
+        raise RunError(
+            f"{path} is not a folder (expected a run folder with summary.json)"
+        )
     if not is_run_dir(path):
-        raise RunError(f"{path} is not a run folder: it has no summary.json or config.yaml")
+        raise RunError(
+            f"{path} is not a run folder: it has no summary.json or config.yaml"
+        )
     config: dict[str, Any] = {}
     paths = RunPaths(path)
     if paths.config.is_file():
@@ -112,7 +118,9 @@ def load_run(path: str | Path) -> Run:
             config = yaml.safe_load(paths.config.read_text()) or {}
         except yaml.YAMLError as err:
             raise RunError(f"{paths.config} is not readable YAML: {err}") from err
-    return Run(path=path, config=config, summary=read_summary(path), history=read_history(path))
+    return Run(
+        path=path, config=config, summary=read_summary(path), history=read_history(path)
+    )
 
 
 def discover_runs(root: str | Path) -> list[Path]:

@@ -21,17 +21,25 @@ from typing import Any
 import numpy as np
 
 from nnexp import __version__
-from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json, save_checkpoint, save_weights
+from nnexp.runs.checkpoint import (
+    atomic_write_bytes,
+    atomic_write_json,
+    save_checkpoint,
+    save_weights,
+)
 from nnexp.runs.layout import RunPaths
 from nnexp.training.callbacks import Callback
-
 
 #: minimum wall time between two epoch checkpoints
 CHECKPOINT_SECONDS = 2.0
 
 
 def versions() -> dict[str, str]:
-    return {"python": platform.python_version(), "numpy": np.__version__, "nnexp": __version__}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "nnexp": __version__,
+    }
 
 
 def command_line() -> str:
@@ -57,7 +65,14 @@ def clean(value: Any) -> Any:
 class RunWriter(Callback):
     """Writes one run folder; ``summary`` holds the fields known before training."""
 
-    def __init__(self, paths: RunPaths, config_text: str, summary: dict[str, Any], *, checkpoint: bool = True):
+    def __init__(
+        self,
+        paths: RunPaths,
+        config_text: str,
+        summary: dict[str, Any],
+        *,
+        checkpoint: bool = True,
+    ):
         self.paths = paths
         self.checkpoint = checkpoint
         self.summary = dict(summary)
@@ -67,8 +82,11 @@ class RunWriter(Callback):
         if config_text is not None:
             atomic_write_bytes(paths.config, config_text.encode())
         self.summary.update(
-            status="running", pid=os.getpid(), host=socket.gethostname(),
-            started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), versions=versions(),
+            status="running",
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            versions=versions(),
             command=command_line(),
         )
         self.write_summary()
@@ -125,7 +143,9 @@ class RunWriter(Callback):
     def finish(self, **fields: Any) -> None:
         self.summary.update(fields)
         self.summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        self.summary["wall_seconds"] = self.summary.get("wall_seconds_before", 0.0) + time.time() - self.started
+        self.summary["wall_seconds"] = (
+            self.summary.get("wall_seconds_before", 0.0) + time.time() - self.started
+        )
         self.write_summary()
 
 

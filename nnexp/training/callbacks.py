@@ -25,7 +25,9 @@ class Callback:
 
     def on_epoch_begin(self, epoch: int, n_batches: int) -> None: ...
 
-    def on_batch_end(self, epoch: int, batch: int, n_batches: int, loss: float) -> None: ...
+    def on_batch_end(
+        self, epoch: int, batch: int, n_batches: int, loss: float
+    ) -> None: ...
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         """``row`` is the epoch's metrics; ``snapshot()`` returns the resumable state."""
@@ -56,7 +58,9 @@ class EarlyStopping:
 
     def __post_init__(self) -> None:
         if self.mode not in ("auto", "min", "max"):
-            raise ValueError(f"early_stopping.mode must be auto, min or max, not {self.mode!r}")
+            raise ValueError(
+                f"early_stopping.mode must be auto, min or max, not {self.mode!r}"
+            )
         if self.patience < 0 or self.min_delta < 0:
             raise ValueError("early_stopping: patience and min_delta must be ≥ 0")
 
@@ -86,7 +90,11 @@ class EarlyStopping:
         return self.wait > self.patience
 
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        state: dict[str, Any] = {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+        }
         for k, v in (self.best_weights or {}).items():
             state[f"best_weights/{k}"] = v
         return state
@@ -95,5 +103,9 @@ class EarlyStopping:
         self.best = float(state["best"])
         self.best_epoch = int(state["best_epoch"])
         self.wait = int(state["wait"])
-        weights = {k.split("/", 1)[1]: v for k, v in state.items() if k.startswith("best_weights/")}
+        weights = {
+            k.split("/", 1)[1]: v
+            for k, v in state.items()
+            if k.startswith("best_weights/")
+        }
         self.best_weights = weights or None

@@ -56,7 +56,9 @@ def evaluate(
     sq_err, max_err = 0.0, 0.0
     alive = [np.zeros(d.fan_out, dtype=bool) for d in network.dense] if dead else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for start, stop, out, caches in network_outputs(network, X, fused=fused, chunk=chunk):
+        for start, stop, out, caches in network_outputs(
+            network, X, fused=fused, chunk=chunk
+        ):
             yb = Y[start:stop]
             if preds is not None:
                 preds[start:stop] = _labels(out, fused)
@@ -85,7 +87,9 @@ def _labels(out: Array, fused: bool) -> Array:
     return metrics.predicted_labels(out)
 
 
-def _mark_alive(network: Network, caches: list[Any], alive: list[Array], fused: bool) -> None:
+def _mark_alive(
+    network: Network, caches: list[Any], alive: list[Array], fused: bool
+) -> None:
     k = 0
     last = len(network.layers) - 1
     for pos, (layer, cache) in enumerate(zip(network.layers, caches, strict=True)):

@@ -19,14 +19,20 @@ def columns(task: str, n_dense: int) -> list[str]:
     cols += list(CLASSIFICATION if task == "classification" else REGRESSION)
     cols += list(TIME)
     for i in range(1, n_dense + 1):
-        cols += [f"layer{i}_weight_norm", f"layer{i}_grad_norm", f"layer{i}_dead_fraction"]
+        cols += [
+            f"layer{i}_weight_norm",
+            f"layer{i}_grad_norm",
+            f"layer{i}_dead_fraction",
+        ]
     return cols
 
 
 class History:
     """Rows of per-epoch metrics (dicts keyed by :func:`columns`)."""
 
-    def __init__(self, task: str, n_dense: int, rows: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, task: str, n_dense: int, rows: list[dict[str, Any]] | None = None
+    ):
         self.task = task
         self.columns = columns(task, n_dense)
         self.rows: list[dict[str, Any]] = list(rows or [])

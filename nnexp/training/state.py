@@ -29,7 +29,9 @@ class TrainState:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {f"weights/{k}": v for k, v in self.weights.items()}
+        out: dict[str, np.ndarray] = {
+            f"weights/{k}": v for k, v in self.weights.items()
+        }
         scalars: dict[str, Any] = {
             "epoch": self.epoch,
             "step": self.step,
@@ -49,8 +51,14 @@ class TrainState:
     def from_arrays(cls, arrays: dict[str, Any]) -> TrainState:
         meta = json.loads(str(arrays["meta"]))
         weights = _prefixed(arrays, meta, "weights/")
-        optimizers = [_prefixed(arrays, meta, f"opt{i}/") for i in range(meta["n_optimizers"])]
-        early = _prefixed(arrays, meta, "early_stopping/") if meta.get("has_early_stopping") else None
+        optimizers = [
+            _prefixed(arrays, meta, f"opt{i}/") for i in range(meta["n_optimizers"])
+        ]
+        early = (
+            _prefixed(arrays, meta, "early_stopping/")
+            if meta.get("has_early_stopping")
+            else None
+        )
         return cls(
             epoch=int(meta["epoch"]),
             step=int(meta["step"]),
@@ -62,16 +70,26 @@ class TrainState:
         )
 
 
-def _split(state: dict[str, Any], prefix: str, arrays: dict[str, Any], scalars: dict[str, Any]) -> None:
+def _split(
+    state: dict[str, Any], prefix: str, arrays: dict[str, Any], scalars: dict[str, Any]
+) -> None:
     """Arrays go to ``arrays``, Python/NumPy scalars to the JSON ``scalars``."""
     for key, value in state.items():
         if isinstance(value, np.ndarray) and value.ndim > 0:
             arrays[prefix + key] = value
         else:
-            scalars[prefix + key] = value.item() if isinstance(value, np.generic | np.ndarray) else value
+            scalars[prefix + key] = (
+                value.item() if isinstance(value, np.generic | np.ndarray) else value
+            )
 
 
-def _prefixed(arrays: dict[str, Any], meta: dict[str, Any], prefix: str) -> dict[str, Any]:
-    out = {k[len(prefix):]: np.asarray(v) for k, v in arrays.items() if k.startswith(prefix)}
-    out.update({k[len(prefix):]: v for k, v in meta.items() if k.startswith(prefix)})
+def _prefixed(
+    arrays: dict[str, Any], meta: dict[str, Any], prefix: str
+) -> dict[str, Any]:
+    out = {
+        k[len(prefix) :]: np.asarray(v)
+        for k, v in arrays.items()
+        if k.startswith(prefix)
+    }
+    out.update({k[len(prefix) :]: v for k, v in meta.items() if k.startswith(prefix)})
     return out

@@ -28,7 +28,6 @@ from nnexp.training.evaluation import evaluate
 from nnexp.training.history import History
 from nnexp.training.state import TrainState
 
-
 #: at most this many minibatches per epoch feed the layer{i}_grad_norm mean
 GRAD_NORM_SAMPLES = 64
 
@@ -80,18 +79,26 @@ class Trainer:
         if epochs < 1 or batch_size < 1:
             raise ValueError("epochs and batch_size must be ≥ 1")
         self.net, self.splits, self.loss = network, splits, loss
-        self.schedule = schedule if schedule is not None else SCHEDULES.build("constant")
+        self.schedule = (
+            schedule if schedule is not None else SCHEDULES.build("constant")
+        )
         self.regularizer = regularizer if is_active(regularizer) else None
         self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
         self.rngs = rngmod.streams(rngs) if isinstance(rngs, int) else dict(rngs)
         self.callbacks = list(callbacks)
         self.early = early_stopping
-        if self.early is not None and splits.val is None and self.early.monitor.startswith("val_"):
+        if (
+            self.early is not None
+            and splits.val is None
+            and self.early.monitor.startswith("val_")
+        ):
             # no validation split: watch the training metric of the same name
             self.early.monitor = "train_" + self.early.monitor[4:]
         self.stop = stop
         self.fused = getattr(loss, "fused_with", None) is not None
-        self.task = "classification" if splits.train.labels is not None else "regression"
+        self.task = (
+            "classification" if splits.train.labels is not None else "regression"
+        )
         self.history = History(self.task, len(network.dense))
         self.params = network.params
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -115,10 +122,15 @@ class Trainer:
                 raise ValueError(
                     f"one optimizer per dense layer needs {len(names)} optimizers, got {len(optimizer)}"
                 )
-            sets = [(opt, list(pair)) for opt, pair in zip(optimizer, names, strict=True)]
+            sets = [
+                (opt, list(pair)) for opt, pair in zip(optimizer, names, strict=True)
+            ]
         else:
             sets = [(optimizer, list(self.params))]
-        return [(opt, {k: self.params[k] for k in ks}, {k: self.grads[k] for k in ks}) for opt, ks in sets]
+        return [
+            (opt, {k: self.params[k] for k in ks}, {k: self.grads[k] for k in ks})
+            for opt, ks in sets
+        ]
 
     # resumable state -------------------------------------------------------------------
     def snapshot(self) -> TrainState:
@@ -131,7 +143,9 @@ class Trainer:
             early_stopping=self.early.state_dict() if self.early else None,
         )
 
-    def restore(self, state: TrainState, rows: list[dict[str, Any]] | None = None) -> None:
+    def restore(
+        self, state: TrainState, rows: list[dict[str, Any]] | None = None
+    ) -> None:
         """Continue from ``state`` (and the metrics rows written before it)."""
         self.net.set_weights(state.weights)
         for (opt, _, _), opt_state in zip(self.groups, state.optimizers, strict=True):
@@ -145,23 +159,37 @@ class Trainer:
 
     # the loop --------------------------------------------------------------------------
     def run(self) -> FitResult:
-        info = {"task": self.task, "epochs": self.epochs, "n_batches": self.n_batches, "start_epoch": self.epoch + 1}
+        info = {
+            "task": self.task,
+            "epochs": self.epochs,
+            "n_batches": self.n_batches,
+            "start_epoch": self.epoch + 1,
+        }
         for cb in self.callbacks:
             cb.on_train_begin(info)
         # the state at the end of the last completed epoch: a diverged or interrupted
         # run goes back to it, so its weights are finite and a resume is exact
         last = self.snapshot()
         status, message, stopped_early = "completed", "", False
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(
+            over="ignore", invalid="ignore", divide="ignore", under="ignore"
+        ):
             try:
                 while self.epoch < self.epochs:
                     row = self._epoch()
                     self.history.append(row)
-                    value = row.get(self.early.monitor, math.nan) if self.early else math.nan
-                    stopped_early = bool(self.early and self.early.update(self.epoch, value, self.net.get_weights))
+                    value = (
+                        row.get(self.early.monitor, math.nan)
+                        if self.early
+                        else math.nan
+                    )
+                    stopped_early = bool(
+                        self.early
+                        and self.early.update(self.epoch, value, self.net.get_weights)
+                    )
                     last = self.snapshot()
                     for cb in self.callbacks:
-                        cb.on_epoch_end(row, lambda: last)
+                        cb.on_epoch_end(row, lambda state=last: state)
                     if stopped_early:
                         message = (
                             f"early stopping after epoch {self.epoch}: {self.early.monitor} "
@@ -170,11 +198,15 @@ class Trainer:
                         break
             except _Stop as stop:
                 status, message = stop.status, stop.message
-                if stop.row is not None:  # the failing epoch, for the record and the plots
+                if (
+                    stop.row is not None
+                ):  # the failing epoch, for the record and the plots
                     self.history.append(stop.row)
                 self.restore(last)
         best_epoch = self._finish_best(status)
-        result = FitResult(status, self.history, self.epoch, best_epoch, stopped_early, {}, message)
+        result = FitResult(
+            status, self.history, self.epoch, best_epoch, stopped_early, {}, message
+        )
         if status != "interrupted":
             result.test = self._test_metrics()
         result.state = self.snapshot()
@@ -185,7 +217,11 @@ class Trainer:
     def _finish_best(self, status: str) -> int | None:
         if self.early is None or self.early.best_epoch == 0:
             return None
-        if status == "completed" and self.early.restore_best and self.early.best_weights is not None:
+        if (
+            status == "completed"
+            and self.early.restore_best
+            and self.early.best_weights is not None
+        ):
             self.net.set_weights(self.early.best_weights)
         return self.early.best_epoch
 
@@ -194,22 +230,35 @@ class Trainer:
         self.epoch += 1
         for cb in self.callbacks:
             cb.on_epoch_begin(self.epoch, self.n_batches)
-        lr_epoch = [self._lr(opt, self.epoch - 1, self.epochs) for opt, _, _ in self.groups]
+        lr_epoch = [
+            self._lr(opt, self.epoch - 1, self.epochs) for opt, _, _ in self.groups
+        ]
         loss_sum, preds, gsq = self._minibatches(lr_epoch)
         t1 = time.perf_counter()
         tr = self.splits.train
         n = len(tr.x)
-        row: dict[str, Any] = {"epoch": self.epoch, "train_loss": loss_sum / n, "lr": lr_epoch[0]}
+        row: dict[str, Any] = {
+            "epoch": self.epoch,
+            "train_loss": loss_sum / n,
+            "lr": lr_epoch[0],
+        }
         if self.schedule.per == "step":  # the rate of the epoch's last step
-            row["lr"] = self._lr(self.groups[0][0], self.step - 1, self.epochs * self.n_batches)
+            row["lr"] = self._lr(
+                self.groups[0][0], self.step - 1, self.epochs * self.n_batches
+            )
         if tr.labels is not None:
             row["train_accuracy"] = float(np.mean(preds == tr.labels[self._order_used]))
         else:
-            row["train_mse"], row["train_max_abs_error"] = gsq.pop("mse"), gsq.pop("max_abs_error")
+            row["train_mse"], row["train_max_abs_error"] = (
+                gsq.pop("mse"),
+                gsq.pop("max_abs_error"),
+            )
         self._check_weights()
         # the regulariser's term of the cost at the epoch's end weights; train_loss is
         # the data term alone, so runs with and without L2 compare directly
-        row["penalty"] = self.regularizer.penalty(self.params) if self.regularizer else 0.0
+        row["penalty"] = (
+            self.regularizer.penalty(self.params) if self.regularizer else 0.0
+        )
         self._validation(row)
         for i, layer in enumerate(self.net.dense, start=1):
             row[f"layer{i}_weight_norm"] = float(np.sqrt(np.vdot(layer.W, layer.W)))
@@ -221,7 +270,9 @@ class Trainer:
     def _lr(self, opt: Any, t: int, total: int) -> float:
         return self.schedule.lr(opt.lr, t, total)
 
-    def _minibatches(self, lr_epoch: list[float]) -> tuple[float, np.ndarray | None, dict[str, Any]]:
+    def _minibatches(
+        self, lr_epoch: list[float]
+    ) -> tuple[float, np.ndarray | None, dict[str, Any]]:
         """One pass over the shuffled training data; returns the summed loss, the
         predicted labels in visiting order and the summed gradient norms."""
         tr = self.splits.train
@@ -230,7 +281,13 @@ class Trainer:
         self._order_used = order
         preds = np.empty(n, dtype=np.int64) if tr.labels is not None else None
         binary = tr.labels is not None and Y.shape[1] == 1
-        net, loss, fused, groups, grads = self.net, self.loss, self.fused, self.groups, self.grads
+        net, loss, fused, groups, grads = (
+            self.net,
+            self.loss,
+            self.fused,
+            self.groups,
+            self.grads,
+        )
         reg, params, stop = self.regularizer, self.params, self.stop
         drop_rng = self.rngs["dropout"]
         wnames = [f"W{i}" for i in range(1, len(net.dense) + 1)]
@@ -246,7 +303,9 @@ class Trainer:
             out, caches = net.forward(Xb, train=True, rng=drop_rng, logits=fused)
             if preds is not None:
                 if binary:
-                    preds[start : start + len(idx)] = out[:, 0] >= (0.0 if fused else 0.5)
+                    preds[start : start + len(idx)] = out[:, 0] >= (
+                        0.0 if fused else 0.5
+                    )
                 else:
                     np.argmax(out, axis=1, out=preds[start : start + len(idx)])
             elif not fused:
@@ -273,7 +332,12 @@ class Trainer:
                 raise _Stop("interrupted", f"interrupted during epoch {self.epoch}")
             for cb in every:
                 if (bi + 1) % cb.batch_every == 0:
-                    cb.on_batch_end(self.epoch, bi + 1, self.n_batches, loss_sum / (start + len(idx)))
+                    cb.on_batch_end(
+                        self.epoch,
+                        bi + 1,
+                        self.n_batches,
+                        loss_sum / (start + len(idx)),
+                    )
         if preds is None:
             gsq["mse"] = sq_err / Y.size
             gsq["max_abs_error"] = max_err
@@ -282,12 +346,16 @@ class Trainer:
     def _check_weights(self) -> None:
         for name, p in self.params.items():
             if not np.isfinite(p).all():
-                raise _Stop("diverged", f"non-finite weights in {name} after epoch {self.epoch}")
+                raise _Stop(
+                    "diverged", f"non-finite weights in {name} after epoch {self.epoch}"
+                )
 
     def _validation(self, row: dict[str, Any]) -> None:
         val = self.splits.val
         probe = val if val is not None else self.splits.train
-        result = evaluate(self.net, self.loss, probe.x, probe.y, probe.labels, dead=True)
+        result = evaluate(
+            self.net, self.loss, probe.x, probe.y, probe.labels, dead=True
+        )
         for i, frac in enumerate(result.pop("dead_fraction"), start=1):
             row[f"layer{i}_dead_fraction"] = frac
         if val is not None:
@@ -298,11 +366,20 @@ class Trainer:
         test = self.splits.test
         if test is None:
             return {}
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(
+            over="ignore", invalid="ignore", divide="ignore", under="ignore"
+        ):
             return evaluate(self.net, self.loss, test.x, test.y, test.labels)
 
 
-def fit(network: Network, splits: Any, *, state: TrainState | None = None, rows: list[dict[str, Any]] | None = None, **kwargs: Any) -> FitResult:
+def fit(
+    network: Network,
+    splits: Any,
+    *,
+    state: TrainState | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> FitResult:
     """Train ``network`` on ``splits`` and return a :class:`FitResult`.
 
     Parameters

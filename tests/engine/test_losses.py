@@ -76,7 +76,9 @@ def test_pairing_rule():
     assert pairing_problem("cross_entropy", "softmax") is None
     assert pairing_problem("binary_cross_entropy", "logistic") is None
     msg = pairing_problem("cross_entropy", "relu")
-    assert "softmax" in msg and "relu" in msg and "mse with any output activation" in msg
+    assert (
+        "softmax" in msg and "relu" in msg and "mse with any output activation" in msg
+    )
     assert "logistic" in pairing_problem("binary_cross_entropy", "softmax")
 
 

@@ -51,7 +51,10 @@ def test_relu_interpolation_net_reproduces_f():
     xs = np.linspace(a, b, n)
     h = xs[1] - xs[0]
     f = np.sin(3 * xs) + xs**2
-    L = np.array([[max(i - j + 1, 0) if i >= j else 0 for j in range(n)] for i in range(n)], float)
+    L = np.array(
+        [[max(i - j + 1, 0) if i >= j else 0 for j in range(n)] for i in range(n)],
+        float,
+    )
     m = np.linalg.solve(h * L, f)
     W1 = np.ones((1, n))
     b1 = -(a - h + h * np.arange(n))
@@ -83,10 +86,16 @@ CASES = [
 
 
 @pytest.mark.parametrize(("hidden", "output", "loss_name", "reg_ref"), CASES)
-def test_network_gradients_match_central_differences(hidden, output, loss_name, reg_ref):
+def test_network_gradients_match_central_differences(
+    hidden, output, loss_name, reg_ref
+):
     rng = np.random.default_rng(7)
     net = build_network(
-        [3, 4, 5, 2], activation=hidden, output_activation=output, rng=rng, dtype="float64"
+        [3, 4, 5, 2],
+        activation=hidden,
+        output_activation=output,
+        rng=rng,
+        dtype="float64",
     )
     for layer in net.dense:  # non-zero biases so their gradients are exercised
         layer.b[:] = rng.normal(size=layer.b.shape) * 0.3
@@ -111,7 +120,9 @@ def test_network_gradients_match_central_differences(hidden, output, loss_name, 
 def test_random_direction_check_on_a_bigger_network():
     # a JAX-style directional check: <grad, v> equals the directional finite difference
     rng = np.random.default_rng(3)
-    net = build_network([20, 30, 30, 10], activation="tanh", output_activation="softmax", rng=rng)
+    net = build_network(
+        [20, 30, 30, 10], activation="tanh", output_activation="softmax", rng=rng
+    )
     X = rng.normal(size=(16, 20))
     Y = np.eye(10)[rng.integers(0, 10, 16)]
     loss = LOSSES.build("cross_entropy")
@@ -223,7 +234,14 @@ def test_auto_gain_follows_the_layer_family(name, fam_gain):
 def test_set_weights_checks_shapes():
     net = build_network([2, 3, 1], rng=0)
     with pytest.raises(ValueError, match="W1"):
-        net.set_weights({"W1": np.zeros((3, 3)), "b1": np.zeros(3), "W2": np.zeros((3, 1)), "b2": np.zeros(1)})
+        net.set_weights(
+            {
+                "W1": np.zeros((3, 3)),
+                "b1": np.zeros(3),
+                "W2": np.zeros((3, 1)),
+                "b2": np.zeros(1),
+            }
+        )
 
 
 def test_every_pairing_of_dense_sizes_chains():
