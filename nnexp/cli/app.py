@@ -17,23 +17,24 @@ from nnexp import __version__
 from nnexp.cli.console import print_error
 from nnexp.errors import NnexpError
 
-#: command name → module of nnexp.cli defining ``register(app)``; modules are imported
-#: only when their command runs (or for --help), so ``nnexp --version`` starts fast
+#: command name → (module of nnexp.cli defining ``register(app)``, one-line help);
+#: modules are imported only when their command runs (or for --help), so
+#: ``nnexp --version`` starts fast
 COMMANDS = {
-    "train": "train",
-    "list": "list_cmd",
-    "check": "check",
-    "runs": "runs_cmd",
-    "show": "show",
-    "eval": "eval_cmd",
-    "rerun": "rerun",
-    "sweep": "sweep",
-    "plot": "plot",
-    "compare": "compare",
-    "report": "report",
-    "gallery": "gallery",
-    "probe": "probe",
-    "landscape": "landscape",
+    "train": ("train", "Train one network from a YAML spec."),
+    "list": ("list_cmd", "List components, their parameters and defaults."),
+    "check": ("check", "Finite-difference check of an activation."),
+    "runs": ("runs_cmd", "A table of runs and their results."),
+    "show": ("show", "One run: summary, config, last epochs."),
+    "eval": ("eval_cmd", "Evaluate a run's saved weights."),
+    "rerun": ("rerun", "Train a run again; --check: bit for bit?"),
+    "sweep": ("sweep", "A grid of runs over spec keys, in parallel."),
+    "plot": ("plot", "Learning curves of runs and sweeps."),
+    "compare": ("compare", "A table of what differed and what it gave."),
+    "report": ("report", "A self-contained HTML report."),
+    "gallery": ("gallery", "Activations and their derivatives, by family."),
+    "probe": ("probe", "Functions of random networks (E6)."),
+    "landscape": ("landscape", "Optimiser paths on a 2-D objective (E7)."),
 }
 
 
@@ -47,8 +48,10 @@ class NnexpGroup(TyperGroup):
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             sub = typer.Typer()
-            importlib.import_module(f"nnexp.cli.{COMMANDS[cmd_name]}").register(sub)
+            module, short = COMMANDS[cmd_name]
+            importlib.import_module(f"nnexp.cli.{module}").register(sub)
             for name, command in typer.main.get_group(sub).commands.items():
+                command.short_help = short  # one line in `nnexp --help`
                 self.add_command(command, name)
         return self.commands.get(cmd_name)
 
