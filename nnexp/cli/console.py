@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
@@ -42,3 +48,25 @@ def print_error(err: BaseException) -> None:
         )
     else:
         err_console.print(Text("error: ") + body, soft_wrap=True)
+
+
+@contextmanager
+def first_ctrl_c_sets(stop: threading.Event, message: str) -> Iterator[None]:
+    """The first Ctrl-C sets ``stop`` (the work ends cleanly after its current batch)
+    and prints ``message``; a second one raises KeyboardInterrupt at once.  Outside
+    the main thread (where signals cannot be caught) nothing is installed."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print(f"\n[yellow]{message}[/]")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import enum
 import math
 import os
-import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from nnexp.cli.console import console, err_console
+from nnexp.cli.console import console, first_ctrl_c_sets
 from nnexp.cli.train import download_progress
 from nnexp.errors import NnexpError
 from nnexp.sweep.executors import make_executor
@@ -156,28 +154,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-@contextmanager
 def ctrl_c_stops_the_sweep(stop: threading.Event):
     """First Ctrl-C: running cells finish their batch, queued cells are not started.
     A second Ctrl-C stops at once (KeyboardInterrupt)."""
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err_console.print(
-            "\n[yellow]stopping: running cells finish their batch, queued cells "
-            "are not started (Ctrl-C again to stop at once)…[/]"
-        )
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return first_ctrl_c_sets(
+        stop,
+        "stopping: running cells finish their batch, queued cells are not started "
+        "(Ctrl-C again to stop at once)…",
+    )
 
 
 # the dry run --------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +10,7 @@ import typer
 from rich.table import Table
 
 from nnexp import api
-from nnexp.cli.console import console, err_console
+from nnexp.cli.console import console, err_console, first_ctrl_c_sets
 from nnexp.cli.progress import TrainProgress, model_table
 from nnexp.errors import NnexpError
 from nnexp.spec.dump import dump_spec
@@ -20,27 +18,12 @@ from nnexp.spec.dump import dump_spec
 EXIT_CODES = {"completed": 0, "diverged": 3, "failed": 1, "interrupted": 130}
 
 
-@contextmanager
 def ctrl_c_finishes_the_batch(stop: threading.Event):
     """First Ctrl-C: finish the batch, write everything, mark the run interrupted.
     A second Ctrl-C raises KeyboardInterrupt at once."""
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err_console.print(
-            "\n[yellow]stopping after this batch (Ctrl-C again to abort now)…[/]"
-        )
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return first_ctrl_c_sets(
+        stop, "stopping after this batch (Ctrl-C again to abort now)…"
+    )
 
 
 def download_progress():
