@@ -173,8 +173,15 @@ def _draw_series(
     smooth: int,
 ) -> list[Artist]:
     """The curve, smoothed over ``smooth`` epochs with the raw one faint beneath."""
+    # a run of one epoch is one point: a line alone would draw nothing
+    marker = None
+    if np.isfinite(ys).sum() < 2:
+        marker = "o" if style == "-" else "x"  # validation ●, train ×
     if smooth == 1:
-        return ax.plot(xs, ys, linestyle=style, color=color, linewidth=1.8, label=label)
+        return ax.plot(
+            xs, ys, linestyle=style, color=color, linewidth=1.8, label=label,
+            marker=marker, markersize=5,
+        )  # fmt: skip
     raw = ax.plot(
         xs,
         ys,
@@ -186,8 +193,9 @@ def _draw_series(
     )
     smoothed = moving_average(ys, smooth)
     return raw + ax.plot(
-        xs, smoothed, linestyle=style, color=color, linewidth=1.8, label=label
-    )
+        xs, smoothed, linestyle=style, color=color, linewidth=1.8, label=label,
+        marker=marker, markersize=5,
+    )  # fmt: skip
 
 
 def _mark_end(ax: Axes, xs: np.ndarray, ys: np.ndarray, color: str) -> list[Artist]:

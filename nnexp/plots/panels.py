@@ -79,7 +79,10 @@ def decorate(
     """
     ax.set_xlabel(X_LABELS[x])
     if x == "epoch":  # whole epochs only: a 2-epoch run has no epoch 1.5
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        lo, hi = ax.dataLim.intervalx
+        if np.isfinite(lo) and hi - lo < 1:  # one epoch: give the point some room
+            ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_ylabel(metric_label(metric, loss_name))
     heading = metric_label(metric).split(" (")[0]
     ax.set_title(heading[:1].upper() + heading[1:])
@@ -101,14 +104,25 @@ def _wide_range(ax: Axes) -> bool:
 
 
 def figure_legend(fig: Figure, handles: list[Line2D]) -> None:
-    """A legend outside the panels on the right, so it can never hide a curve."""
-    # About four entries per inch of height fit; more go into further columns.
-    per_column = max(8, int(4 * fig.get_figheight()))
-    ncols = max(1, math.ceil(len(handles) / per_column))
+    """A legend outside the panels, so it can never hide a curve: on the right for a
+    few short entries, below the panels in columns for many or long ones (a legend of
+    27 runs on the right would squeeze the panels to nothing)."""
+    labels = [str(h.get_label()) for h in handles]
+    longest = max((len(label) for label in labels), default=0)
+    if len(handles) <= 10 and longest <= 45:
+        # about four entries per inch of height fit; more go into further columns
+        per_column = max(8, int(4 * fig.get_figheight()))
+        ncols = max(1, math.ceil(len(handles) / per_column))
+        fig.legend(
+            handles=handles, loc="outside right upper", ncols=ncols,
+            fontsize="small", frameon=False,
+        )  # fmt: skip
+        return
+    # "small" text is about 5.5 points a character; one column per fitting width
+    ncols = max(1, int(fig.get_figwidth() * 72 / (5.5 * longest + 40)))
+    rows = math.ceil(len(handles) / ncols)
+    fig.set_figheight(fig.get_figheight() + 0.2 * rows + 0.3)
     fig.legend(
-        handles=handles,
-        loc="outside right upper",
-        ncols=ncols,
-        fontsize="small",
-        frameon=False,
-    )
+        handles=handles, loc="outside lower center", ncols=ncols,
+        fontsize="small", frameon=False,
+    )  # fmt: skip
