@@ -216,7 +216,11 @@ def _train(
         result = trainer.run()
     except BaseException as err:  # failed or killed: the folder says so, then re-raise
         status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-        writer.finish(status=status, error=f"{type(err).__name__}: {err}")
+        writer.finish(
+            status=status,
+            error=f"{type(err).__name__}: {err}",
+            epochs=len(trainer.history.rows),  # completed epochs, in metrics.csv
+        )
         raise
     writer.save_model(built.network.get_weights())
     if spec.output.plots:

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from nnexp import __version__
-from nnexp.cli.console import print_error
+from nnexp.cli.console import err_console, print_error
 from nnexp.errors import NnexpError
 
 #: command name → (module of nnexp.cli defining ``register(app)``, one-line help);
@@ -59,9 +59,9 @@ class NnexpGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except NnexpError as err:
+            if ctx.params.get("debug"):  # the traceback too, but the same exit code
+                err_console.print_exception()
             print_error(err)
-            if ctx.params.get("debug"):
-                raise
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             raise typer.Exit(code=130) from None

@@ -43,6 +43,7 @@ def download_progress():
 
 
 def train(
+    ctx: typer.Context,
     spec: Annotated[
         Path | None,
         typer.Argument(dir_okay=False, help="YAML run spec (or use --resume RUN_DIR)."),
@@ -79,6 +80,10 @@ def train(
       nnexp train --resume runs/2026-11-23_10-00-00_quickstart
     """
     overrides = overrides or []
+    if resume is not None and spec is not None and "=" in str(spec) and not spec.exists():
+        raise NnexpError(
+            f"--resume continues a run exactly as it was; overrides such as {spec} do not apply"
+        )
     if (spec is None) == (resume is None):
         raise NnexpError(
             "give exactly one of SPEC and --resume RUN_DIR (see nnexp train --help)"
@@ -97,20 +102,39 @@ def train(
         return
     stop = threading.Event()
     callbacks = [] if quiet else [TrainProgress(console)]
-    on_start = None if quiet else print_header
-    with ctrl_c_finishes_the_batch(stop):
-        run = api.run(
-            spec,
-            overrides,
-            runs_dir=runs_dir,
-            seed=seed,
-            name=name,
-            resume=resume,
-            callbacks=callbacks,
-            stop=stop,
-            progress=download_progress(),
-            on_start=on_start,
-        )
+    started: list[Path] = []
+
+    def on_start(folder: Path, resolved: Any, network: Any, info: Any) -> None:
+        started.append(folder)
+        if not quiet:
+            print_header(folder, resolved, network, info)
+
+    try:
+        with ctrl_c_finishes_the_batch(stop):
+            run = api.run(
+                spec,
+                overrides,
+                runs_dir=runs_dir,
+                seed=seed,
+                name=name,
+                resume=resume,
+                callbacks=callbacks,
+                stop=stop,
+                progress=download_progress(),
+                on_start=on_start,
+            )
+    except (NnexpError, KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as err:  # a failure inside training (a plugin that raises …)
+        if ctx.find_root().params.get("debug"):
+            raise
+        where = f" The run folder {started[0]} says failed." if started else ""
+        err_console.print(
+            f"error: training failed: {type(err).__name__}: {err}.{where} "
+            "Run with nnexp --debug train … for the traceback.",
+            soft_wrap=True, markup=False,
+        )  # fmt: skip
+        raise typer.Exit(1) from None
     print_summary(run)
     code = EXIT_CODES.get(run.summary.get("status"), 1)
     if code:

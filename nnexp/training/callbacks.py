@@ -40,7 +40,8 @@ LOWER_IS_BETTER = ("loss", "mse", "error")
 
 @dataclass
 class EarlyStopping:
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop after ``patience`` epochs in a row without an improvement of ``monitor`` by
+    more than ``min_delta`` (Keras' rule: patience 2 and a best epoch 6 stop after 8).
 
     ``mode`` "auto" minimises losses and errors and maximises anything else (accuracy).
     With ``restore_best`` the trainer puts back the weights of the best epoch.
@@ -87,7 +88,7 @@ class EarlyStopping:
                 self.best_weights = weights()
             return False
         self.wait += 1
-        return self.wait > self.patience
+        return self.wait >= self.patience  # `patience` epochs in a row without progress
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {

@@ -77,7 +77,8 @@ def evaluate(
         result["mse"] = sq_err / Y.size if Y.size else float("nan")
         result["max_abs_error"] = max_err
     if alive is not None:
-        result["dead_fraction"] = [float(1.0 - a.mean()) for a in alive]
+        # a count over a count, so 7 of 100 units is exactly 0.07
+        result["dead_fraction"] = [int((~a).sum()) / a.size for a in alive]
     return result
 
 

@@ -176,8 +176,8 @@ class Trainer:
         ):
             try:
                 while self.epoch < self.epochs:
-                    row = self._epoch()
-                    self.history.append(row)
+                    self.history.append(self._epoch())
+                    row = self.history.rows[-1]  # in metrics.csv's column order
                     value = (
                         row.get(self.early.monitor, math.nan)
                         if self.early
@@ -192,8 +192,9 @@ class Trainer:
                         cb.on_epoch_end(row, lambda state=last: state)
                     if stopped_early:
                         message = (
-                            f"early stopping after epoch {self.epoch}: {self.early.monitor} "
-                            f"did not improve for {self.early.patience} epochs"
+                            f"early stopping after epoch {self.epoch}: "
+                            f"{self.early.monitor} last improved in epoch "
+                            f"{self.early.best_epoch}"
                         )
                         break
             except _Stop as stop:

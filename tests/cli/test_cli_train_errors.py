@@ -172,6 +172,6 @@ def test_resume_with_a_seed_is_an_error(cli: Callable, run_copy: Path):
 
 
 def test_resume_with_an_override_is_an_error(cli: Callable, run_copy: Path):
-    # the first positional argument is the SPEC, so this names both a spec and a run
+    # an override after --resume RUN is refused with a message that says why
     result = cli("train", "--resume", run_copy, "optimizer.lr=0.5")
-    _assert_bad_input(result, ["exactly one", "--resume"])
+    _assert_bad_input(result, ["--resume", "optimizer.lr=0.5", "do not apply"])

@@ -162,8 +162,8 @@ def test_early_stopping_restores_the_best_epoch():
     best = int(frame.loc[frame["val_loss"].idxmin(), "epoch"])
     assert result.best_epoch == best
     assert (
-        result.epochs == best + 3
-    )  # patience 2: stops on the third epoch without progress
+        result.epochs == best + 2
+    )  # patience 2: stops after two epochs without progress
     for k, v in net.get_weights().items():
         assert_array_equal(v, best_weights[best][k])
 
