@@ -80,7 +80,12 @@ def train(
       nnexp train --resume runs/2026-11-23_10-00-00_quickstart
     """
     overrides = overrides or []
-    if resume is not None and spec is not None and "=" in str(spec) and not spec.exists():
+    if (
+        resume is not None
+        and spec is not None
+        and "=" in str(spec)
+        and not spec.exists()
+    ):
         raise NnexpError(
             f"--resume continues a run exactly as it was; overrides such as {spec} do not apply"
         )

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from cli_helpers import QUICKSTART, run_module, small
 
-PLUGIN = '''
+PLUGIN = """
 class Boom:
     def forward(self, z):
         raise RuntimeError("boom in forward")
 
     def derivative(self, z, a):
         return z
-'''
+"""
 
 
 def test_a_plugin_that_raises_fails_the_run_cleanly(tmp_path: Path):
