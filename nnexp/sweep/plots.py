@@ -93,7 +93,12 @@ def sweep_figures(
             for k in numeric
         ]
     histories = _histories(folder, frame)
-    if histories:
+    if histories and numeric and not grouped:
+        # random search over numbers: every cell is its own setting, not a replicate
+        figures.append(
+            ("curves.png", lambda: _overlay(frame, histories, numeric, short))
+        )
+    elif histories:
         for key in grouped or [None]:
             name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
             figures.append(
@@ -183,3 +188,26 @@ def _grouped(
         else "Learning curves: mean ± std over seeds"
     )
     return make_grouped_curves(runs, title=title)
+
+
+def _overlay(
+    frame: pd.DataFrame,
+    histories: dict[str, pd.DataFrame],
+    keys: list[str],
+    short: dict[str, str],
+) -> object:
+    """One curve per cell, labelled by its sampled values (no mean over settings)."""
+    from nnexp.plots.curves import make_overlay
+
+    runs = []
+    for _, row in frame.iterrows():
+        if row["cell"] in histories:
+            values = [row[k] for k in keys]
+            parts = [
+                f"{short[k]}={v:.3g}" if isinstance(v, float) else f"{short[k]}={v}"
+                for k, v in zip(keys, values, strict=True)
+            ]
+            if "seed" in row:
+                parts.append(f"seed={row['seed']}")
+            runs.append((", ".join(parts), histories[row["cell"]]))
+    return make_overlay(runs, title="Learning curves of the sampled cells")
