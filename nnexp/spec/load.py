@@ -188,8 +188,35 @@ def _set(node: Any, part: str, value: Any, key: str) -> None:
         raise Problems([(key, msg)])
 
 
+PATH_KEYS = ("init_from", "path")
+
+
+def from_cwd(key: str, value: Any, root: Path | None = None) -> Any:
+    """A relative path in an override means the current folder (or ``root``), not
+    the spec's: ``training.init_from=runs/x/model.npz``, ``dataset.path=data/``, or
+    a plugin ``model.activation=my_acts.py:Cube`` typed on the command line.  Paths
+    inside spec files stay relative to their file."""
+    root = root or Path.cwd()
+    last = key.rsplit(".", 1)[-1]
+    if isinstance(value, str) and (last in PATH_KEYS or last.endswith("_path")):
+        path = Path(value).expanduser()
+        return value if path.is_absolute() else str(root / path)
+    if isinstance(value, str) and ":" in value:
+        module, _, attr = value.rpartition(":")
+        if module.endswith(".py") and not Path(module).expanduser().is_absolute():
+            return f"{root / module}:{attr}"
+    if isinstance(value, dict) and "name" in value:
+        return {**value, "name": from_cwd("name", value["name"], root)}
+    if isinstance(value, list):
+        return [from_cwd(key, v, root) for v in value]
+    return value
+
+
 def apply_overrides(
-    data: dict[str, Any], overrides: Iterable[str], set_values: Mapping[str, Any] | None
+    data: dict[str, Any],
+    overrides: Iterable[str],
+    set_values: Mapping[str, Any] | None,
+    root: Path | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """A copy of ``data`` with the good overrides applied; the bad ones' problems."""
     data = copy.deepcopy(data)
@@ -197,9 +224,11 @@ def apply_overrides(
     items: list[tuple[str, Any]] = []
     for text in overrides:
         try:
-            items.append(parse_override(text))
+            key, value = parse_override(text)
         except Problems as err:
             problems.extend(err.items)
+        else:
+            items.append((key, from_cwd(key, value, root)))
     items.extend((set_values or {}).items())
     for key, value in items:
         try:
@@ -238,7 +267,8 @@ def load_raw(
     ``base_dir``, default the current folder).
     """
     data, _, label = _read_source(source, Path(base_dir) if base_dir else None)
-    data, problems = apply_overrides(data, overrides, set_values)
+    root = Path(base_dir).resolve() if base_dir else None
+    data, problems = apply_overrides(data, overrides, set_values, root)
     if problems:
         raise SpecError(problems, source=label)
     return data
@@ -259,7 +289,8 @@ def load_spec(
         with every problem as ``(dotted key, message)``
     """
     data, folder, label = _read_source(source, Path(base_dir) if base_dir else None)
-    data, problems = apply_overrides(data, overrides, set_values)
+    root = Path(base_dir).resolve() if base_dir else None
+    data, problems = apply_overrides(data, overrides, set_values, root)
     try:
         spec = validate(data, base_dir=folder, source=label)
     except SpecError as err:

@@ -301,3 +301,12 @@ def test_parse_override_values():
     assert parse_override("a={name: adam}") == ("a", {"name": "adam"})
     assert parse_override("a=x=y") == ("a", "x=y")  # only the first '=' splits
     assert parse_override("a=") == ("a", None)
+
+
+def test_override_paths_are_relative_to_the_current_folder(tmp_path, monkeypatch):
+    # a path typed on the command line means where the user stands, not the spec's
+    # folder; the same path inside the spec file would be relative to the file
+    quickstart = Path(__file__).resolve().parents[2] / "configs" / "quickstart.yaml"
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(quickstart, ["training.init_from=w/model.npz"])
+    assert spec.training.init_from == str(tmp_path / "w" / "model.npz")
