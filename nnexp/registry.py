@@ -30,6 +30,11 @@ T = TypeVar("T")
 _EMPTY = inspect.Parameter.empty
 
 
+def article(noun: str) -> str:
+    """``an activation``, ``a loss``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def normalize_name(name: str) -> str:
     """The one lookup rule: casefold, drop ``_`` and ``-`` (``Leaky-ReLU`` → ``leakyrelu``)."""
     return name.casefold().replace("_", "").replace("-", "")
@@ -236,7 +241,7 @@ class Registry(Generic[T]):
         """The entry for ``name`` (any spelling), loading a plugin for ``file.py:Class``."""
         if not isinstance(name, str):
             raise RegistryError(
-                f"{key or self.kind}: expected a {self.kind} name, got {name!r}"
+                f"{key or self.kind}: expected {article(self.kind)} name, got {name!r}"
             )
         if is_plugin_ref(name):
             return self.load_plugin(name, base_dir=base_dir, key=key)
@@ -257,7 +262,7 @@ class Registry(Generic[T]):
             return self.resolve(ref, key=key, base_dir=base_dir).build(key)
         if not isinstance(ref, Mapping) or "name" not in ref:
             raise RegistryError(
-                f"{key or self.kind}: expected a {self.kind} name or a mapping with 'name', got {ref!r}"
+                f"{key or self.kind}: expected {article(self.kind)} name or a mapping with 'name', got {ref!r}"
             )
         params = {k: v for k, v in ref.items() if k != "name"}
         return self.resolve(ref["name"], key=key, base_dir=base_dir).build(
@@ -270,16 +275,17 @@ class Registry(Generic[T]):
             for e in self._entries.values()
             for n in (e.name, *e.aliases)
         }
-        close = difflib.get_close_matches(
-            normalize_name(name), list(spellings), n=3, cutoff=0.55
-        )
+        wanted = normalize_name(name)
+        close = difflib.get_close_matches(wanted, list(spellings), n=3, cutoff=0.55)
+        # a prefix is a strong hint too: "he" → he_normal
+        close += [k for k in spellings if len(wanted) >= 2 and k.startswith(wanted)]
         names = []
         for c in close:
             canonical = self._lookup[c]
             if canonical not in names:
                 names.append(canonical)
         where = f" ({key})" if key else ""
-        hint = f" Did you mean: {', '.join(names)}?" if names else ""
+        hint = f" Did you mean: {', '.join(names[:4])}?" if names else ""
         return (
             f"unknown {self.kind} {name!r}{where}.{hint}"
             f" Run `nnexp list {self.plural}` for the full list."
@@ -299,7 +305,7 @@ class Registry(Generic[T]):
         if missing:
             raise PluginError(
                 f"{where}{ref} is not a valid {self.kind}: it lacks "
-                f"{', '.join(m + '()' for m in missing)}; a {self.kind} needs "
+                f"{', '.join(m + '()' for m in missing)}; {article(self.kind)} needs "
                 f"{', '.join(m + '()' for m in self.required)}."
             )
         entry = Entry(self.kind, ref, factory, (), _first_doc_line(factory), source=ref)
