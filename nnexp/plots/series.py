@@ -80,8 +80,9 @@ def metric_columns(
 
 
 def default_metrics(history: pd.DataFrame) -> list[str]:
-    """Loss plus the task's metric: accuracy (classification) or mse (regression)."""
-    for metric in ("accuracy", "mse"):
+    """Loss plus the task's metric: accuracy (classification), or for regression the
+    maximum absolute error (the mse would repeat the mse loss up to a factor)."""
+    for metric in ("accuracy", "max_abs_error", "mse"):
         if any(has_data(history, f"{s}_{metric}") for s in SPLITS):
             return ["loss", metric]
     return ["loss"]

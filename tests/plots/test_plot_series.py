@@ -69,7 +69,7 @@ def test_unknown_metric_lists_the_available_ones(reg_history):
 
 def test_default_metrics_follow_the_task(cls_history, reg_history):
     assert default_metrics(cls_history) == ["loss", "accuracy"]
-    assert default_metrics(reg_history) == ["loss", "mse"]
+    assert default_metrics(reg_history) == ["loss", "max_abs_error"]
     assert default_metrics(pd.DataFrame({"epoch": [1], "train_loss": [1.0]})) == [
         "loss"
     ]
