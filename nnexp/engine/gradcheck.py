@@ -296,9 +296,12 @@ def _compare(
         return CheckRow(region, 0, None, None, True, note + "no points left")
     err = np.abs(s.analytic - s.numeric)
     ok = err <= atol * scale + rtol * s.size
-    meaningful = s.size > atol * scale  # relative errors of ~0 values mean nothing
+    # relative errors of ~0 values mean nothing: none is reported ("-") rather than 0
+    meaningful = s.size > atol * scale
     rel = (
-        float((err[meaningful] / s.size[meaningful]).max()) if meaningful.any() else 0.0
+        float((err[meaningful] / s.size[meaningful]).max())
+        if meaningful.any()
+        else None
     )
     if not ok.all():
         i = int(np.argmax(err - atol * scale - rtol * s.size))
