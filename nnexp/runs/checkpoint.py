@@ -81,6 +81,8 @@ def load_npz(path: Path, what: str = "weights file") -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise RunError(f"{what} {path} does not exist")
+    if not zipfile.is_zipfile(path):  # np.load would blame pickling for a text file
+        raise RunError(f"{what} {path} is not an .npz file (an .npz is a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}

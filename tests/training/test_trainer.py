@@ -316,3 +316,13 @@ def test_sincos_fit_reaches_test_mse_below_1e_3():
     )
     assert result.status == "completed"
     assert result.test["mse"] < 1e-3
+
+
+def test_a_text_file_is_not_taken_for_a_weights_file(tmp_path):
+    from nnexp.errors import RunError
+    from nnexp.runs.checkpoint import load_weights
+
+    fake = tmp_path / "weights.npz"
+    fake.write_text("not an archive")
+    with pytest.raises(RunError, match="is not an .npz file"):
+        load_weights(fake)
