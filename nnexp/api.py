@@ -69,12 +69,11 @@ def prepare(
 ) -> tuple[Any, Any, Any, dict]:
     """Data, engine objects and named generators for ``spec`` (no files written)."""
     rngs = rngmod.streams(spec.seed)
-    one_hot = True
     splits, info = load_dataset(
         spec.dataset.to_yaml(),
         seed_rng=rngs["split"],
         dtype=spec.training.dtype,
-        one_hot=one_hot,
+        one_hot=True,
         progress=progress,
     )
     check_against_data(spec, info)

@@ -41,6 +41,7 @@ def recompute_confusion(run: Run) -> Any:
     ``plots/confusion.png`` needs the data set and the engine.
     """
     from nnexp.api import prepare
+    from nnexp.engine.metrics import predicted_labels
     from nnexp.runs.checkpoint import load_weights
     from nnexp.spec.load import load_spec
 
@@ -52,11 +53,7 @@ def recompute_confusion(run: Run) -> Any:
     split, which = _evaluation_split(splits)
     with np.errstate(all="ignore"):  # a diverged network predicts NaN: count it as is
         scores = network.predict(split.x)
-    guesses = (
-        (scores[:, 0] >= 0.5).astype(np.int64)
-        if scores.shape[1] == 1
-        else np.argmax(scores, axis=1)
-    )
+    guesses = predicted_labels(scores)
     title = f"{run.name}: confusion matrix ({which} split, recomputed)"
     return make_confusion(
         split.labels, guesses, class_names=info.class_names, title=title

@@ -1,5 +1,6 @@
-"""Metrics: accuracy for classification, mse and max absolute error for regression,
-and the per-layer diagnostics (dead units, norms)."""
+"""Metrics: predicted labels and accuracy for classification, and dead units for the
+per-layer diagnostics.  The regression metrics (mse, max |error|) are accumulated over
+batches and chunks where they are computed (trainer, evaluation)."""
 
 from __future__ import annotations
 
@@ -8,32 +9,17 @@ import numpy as np
 from nnexp.types import Array
 
 
-def predicted_labels(out: Array) -> Array:
-    """Class indices from outputs or logits: argmax, or a 0.5 / 0 threshold for one
-    output (probabilities in [0, 1] or logits; both thresholds agree through σ)."""
+def predicted_labels(out: Array, *, logits: bool = False) -> Array:
+    """(n,) class indices from (n, classes) outputs or logits: the argmax, or for a
+    single output class 1 where it is ≥ ½ (≥ 0 for a logit; the same through σ)."""
     if out.shape[1] == 1:
-        raise ValueError("use binary_labels for a single output")
+        return (out[:, 0] >= (0.0 if logits else 0.5)).astype(np.int64)
     return np.argmax(out, axis=1)
-
-
-def binary_labels(out: Array, *, logits: bool) -> Array:
-    """Class 1 where σ(logit) ≥ ½ (logit ≥ 0) or the output ≥ ½."""
-    return (out[:, 0] >= (0.0 if logits else 0.5)).astype(np.int64)
 
 
 def accuracy(pred: Array, labels: Array) -> float:
     """Fraction of ``pred == labels`` (both (n,) integer arrays)."""
     return float(np.mean(pred == labels)) if len(labels) else float("nan")
-
-
-def mse(out: Array, y: Array) -> float:
-    """Mean squared error over samples and outputs: mean((out − y)²)."""
-    d = out - y
-    return float(np.vdot(d, d)) / d.size
-
-
-def max_abs_error(out: Array, y: Array) -> float:
-    return float(np.max(np.abs(out - y))) if out.size else float("nan")
 
 
 def dead_units(z: Array, a: Array, activation: object) -> Array:

@@ -7,7 +7,6 @@ state, so saving, loading and resuming are dictionary copies.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 from nnexp.engine.activations import ACTIVATIONS, family_of
 from nnexp.engine.initializers import INITIALIZERS
 from nnexp.engine.layers import Dense, Dropout
+from nnexp.registry import signature_params
 from nnexp.types import Array
 
 
@@ -188,11 +188,8 @@ class Network:
 def describe_component(obj: Any) -> str:
     """``leaky_relu(alpha=0.1)`` style text for an activation or other component."""
     name = ACTIVATIONS.name_of(obj) or type(obj).__name__
-    names = (
-        [f.name for f in dataclasses.fields(obj)]
-        if dataclasses.is_dataclass(obj)
-        else []
-    )
+    # the constructor's keywords, for dataclasses and plugin classes alike
+    names = [p.name for p in signature_params(type(obj)) if hasattr(obj, p.name)]
     args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in names if not f.startswith("_"))
     return f"{name}({args})" if args else name
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from nnexp.engine.metrics import predicted_labels
 from nnexp.plots.base import save_figure
 from nnexp.plots.classification import make_confusion, make_sample_grid
 from nnexp.plots.curves import make_learning_curves
@@ -57,7 +58,7 @@ def render_run_plots(
     with np.errstate(all="ignore"):
         pred = network.predict(split.x)
     if info.task == "classification" and split.labels is not None:
-        guess = _labels(pred)
+        guess = predicted_labels(pred)
         if wants("confusion"):
             save(
                 make_confusion(
@@ -88,14 +89,6 @@ def render_run_plots(
             "fit.png",
         )
     return written
-
-
-def _labels(pred: np.ndarray) -> np.ndarray:
-    return (
-        (pred[:, 0] >= 0.5).astype(np.int64)
-        if pred.shape[1] == 1
-        else np.argmax(pred, axis=1)
-    )
 
 
 def _is_image(info: Any) -> bool:

@@ -61,7 +61,7 @@ def evaluate(
         ):
             yb = Y[start:stop]
             if preds is not None:
-                preds[start:stop] = _labels(out, fused)
+                preds[start:stop] = metrics.predicted_labels(out, logits=fused)
             if labels is None:
                 pred = out if not fused else network.output_activation.forward(out)
                 d = pred - yb
@@ -80,12 +80,6 @@ def evaluate(
         # a count over a count, so 7 of 100 units is exactly 0.07
         result["dead_fraction"] = [int((~a).sum()) / a.size for a in alive]
     return result
-
-
-def _labels(out: Array, fused: bool) -> Array:
-    if out.shape[1] == 1:
-        return metrics.binary_labels(out, logits=fused)
-    return metrics.predicted_labels(out)
 
 
 def _mark_alive(
