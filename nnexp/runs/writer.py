@@ -9,6 +9,7 @@ the plots at the end.  A reader never depends on this process being alive.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import platform
@@ -96,16 +97,24 @@ class RunWriter(Callback):
 
     def keep_rows_until(self, epoch: int) -> list[dict[str, Any]]:
         """On resume: drop metrics rows after ``epoch`` (written after the checkpoint)
-        and return the kept rows."""
+        and return the kept rows.  The file is replaced atomically, so a crash here
+        loses nothing."""
         if not self.paths.metrics.exists():
             return []
         with open(self.paths.metrics, newline="") as f:
-            rows = [r for r in csv.DictReader(f) if int(r["epoch"]) <= epoch]
-        self.columns = None
-        self.paths.metrics.unlink()
-        for row in rows:
-            self._append({k: _number(v) for k, v in row.items()})
-        return [{k: _number(v) for k, v in row.items()} for row in rows]
+            reader = csv.DictReader(f)
+            self.columns = list(reader.fieldnames or [])
+            rows = [
+                {k: _number(v) for k, v in r.items()}
+                for r in reader
+                if int(r["epoch"]) <= epoch
+            ]
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=self.columns)
+        writer.writeheader()
+        writer.writerows({k: _fmt(r.get(k)) for k in self.columns} for r in rows)
+        atomic_write_bytes(self.paths.metrics, text.getvalue().encode())
+        return rows
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         self._append(row)
