@@ -111,7 +111,6 @@ class Trainer:
         self.norm_count = len(range(0, self.n_batches, self.norm_every))
         self.epoch = 0
         self.step = 0
-        self._order_used = np.arange(0)
 
     def _groups(self, optimizer: Any) -> list[tuple[Any, dict, dict]]:
         """(optimizer, its params, its gradient buffers): one for the whole network, or
@@ -234,25 +233,12 @@ class Trainer:
         lr_epoch = [
             self._lr(opt, self.epoch - 1, self.epochs) for opt, _, _ in self.groups
         ]
-        loss_sum, preds, gsq = self._minibatches(lr_epoch)
+        train_metrics = self._minibatches(lr_epoch)
         t1 = time.perf_counter()
-        tr = self.splits.train
-        n = len(tr.x)
-        row: dict[str, Any] = {
-            "epoch": self.epoch,
-            "train_loss": loss_sum / n,
-            "lr": lr_epoch[0],
-        }
+        row: dict[str, Any] = {"epoch": self.epoch, "lr": lr_epoch[0], **train_metrics}
         if self.schedule.per == "step":  # the rate of the epoch's last step
             row["lr"] = self._lr(
                 self.groups[0][0], self.step - 1, self.epochs * self.n_batches
-            )
-        if tr.labels is not None:
-            row["train_accuracy"] = float(np.mean(preds == tr.labels[self._order_used]))
-        else:
-            row["train_mse"], row["train_max_abs_error"] = (
-                gsq.pop("mse"),
-                gsq.pop("max_abs_error"),
             )
         self._check_weights()
         # the regulariser's term of the cost at the epoch's end weights; train_loss is
@@ -263,7 +249,6 @@ class Trainer:
         self._validation(row)
         for i, layer in enumerate(self.net.dense, start=1):
             row[f"layer{i}_weight_norm"] = float(np.sqrt(np.vdot(layer.W, layer.W)))
-            row[f"layer{i}_grad_norm"] = gsq[f"W{i}"] / self.norm_count
         row["train_seconds"] = t1 - t0
         row["seconds"] = time.perf_counter() - t0
         return row
@@ -271,15 +256,13 @@ class Trainer:
     def _lr(self, opt: Any, t: int, total: int) -> float:
         return self.schedule.lr(opt.lr, t, total)
 
-    def _minibatches(
-        self, lr_epoch: list[float]
-    ) -> tuple[float, np.ndarray | None, dict[str, Any]]:
-        """One pass over the shuffled training data; returns the summed loss, the
-        predicted labels in visiting order and the summed gradient norms."""
+    def _minibatches(self, lr_epoch: list[float]) -> dict[str, float]:
+        """One pass over the shuffled training data; returns the epoch's training
+        metrics: train_loss, train_accuracy (or train_mse and train_max_abs_error),
+        and layer{i}_grad_norm (means over the batches)."""
         tr = self.splits.train
         X, Y, n, B = tr.x, tr.y, len(tr.x), self.batch_size
         order = self.rngs["shuffle"].permutation(n) if self.shuffle else np.arange(n)
-        self._order_used = order
         preds = np.empty(n, dtype=np.int64) if tr.labels is not None else None
         binary = tr.labels is not None and Y.shape[1] == 1
         net, loss, fused, groups, grads = (
@@ -339,10 +322,17 @@ class Trainer:
                         self.n_batches,
                         loss_sum / (start + len(idx)),
                     )
-        if preds is None:
-            gsq["mse"] = sq_err / Y.size
-            gsq["max_abs_error"] = max_err
-        return loss_sum, preds, gsq
+        result = {"train_loss": loss_sum / n}
+        if preds is not None:  # preds are in visiting order
+            result["train_accuracy"] = float(np.mean(preds == tr.labels[order]))
+        else:
+            result["train_mse"], result["train_max_abs_error"] = (
+                sq_err / Y.size,
+                max_err,
+            )
+        for i, w in enumerate(wnames, start=1):
+            result[f"layer{i}_grad_norm"] = gsq[w] / self.norm_count
+        return result
 
     def _check_weights(self) -> None:
         for name, p in self.params.items():
