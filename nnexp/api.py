@@ -9,12 +9,9 @@ The CLI's ``nnexp train`` and a notebook call the same function::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from nnexp.build import build_run
 from nnexp.data import load_dataset
@@ -29,6 +26,7 @@ from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.spec.load import load_spec
 from nnexp.spec.models import RunSpec
 from nnexp.training.callbacks import Callback
+from nnexp.training.history import best_epoch as best_epoch_of
 from nnexp.training.trainer import FitResult, Trainer
 
 __all__ = ["run", "load_run", "resolve_spec", "prepare"]
@@ -264,7 +262,7 @@ def _end_summary(result: FitResult, splits: Any, info: Any) -> dict[str, Any]:
     frame = result.frame
     done = frame[frame["epoch"] <= result.epochs] if len(frame) else frame
     final = done.iloc[-1].to_dict() if len(done) else {}
-    best_epoch = result.best_epoch or _best_epoch(done, info.task)
+    best_epoch = result.best_epoch or best_epoch_of(done)
     best = done[done["epoch"] == best_epoch].iloc[0].to_dict() if best_epoch else {}
     train_seconds = float(done["train_seconds"].sum()) if len(done) else 0.0
     n_train = len(splits.train.x)
@@ -292,18 +290,3 @@ def _metrics_only(row: dict[str, Any]) -> dict[str, Any]:
         for k, v in row.items()
         if k.startswith(keep) and k != "train_seconds"
     }
-
-
-def _best_epoch(frame: Any, task: str) -> int | None:
-    if not len(frame):
-        return None
-    for col, largest in (
-        ("val_accuracy", True),
-        ("val_loss", False),
-        ("train_loss", False),
-    ):
-        if col in frame and frame[col].notna().any() and np.isfinite(frame[col]).any():
-            series = frame[col].replace([math.inf, -math.inf], np.nan)
-            idx = series.idxmax() if largest else series.idxmin()
-            return int(frame.loc[idx, "epoch"])
-    return None

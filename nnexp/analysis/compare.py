@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nnexp.analysis.labels import (
@@ -31,6 +30,7 @@ from nnexp.analysis.labels import (
 from nnexp.analysis.select import run_task
 from nnexp.errors import RunError
 from nnexp.runs.reader import Run
+from nnexp.training.history import best_epoch
 
 #: Metrics of each task (columns ``<split>_<metric>`` of metrics.csv).
 TASK_METRICS = {
@@ -110,22 +110,16 @@ def _seconds(run: Run) -> float:
 
 def best_row(run: Run, task: str) -> pd.Series | None:
     """The row of the best epoch: summary.json's ``best_epoch`` when recorded, else
-    the highest validation accuracy (classification) or lowest validation loss."""
+    the rule of :func:`nnexp.training.history.best_epoch` (ties in validation
+    accuracy broken by validation loss)."""
     history = run.history
     recorded = run.summary.get("best_epoch")
     if recorded is not None:
         rows = history[history["epoch"] == recorded]
         if len(rows):
             return rows.iloc[0]
-    choices = [("val_loss", False), ("train_loss", False)]
-    if task == "classification":
-        choices = [("val_accuracy", True), *choices]
-    for column, largest in choices:
-        if column in history.columns:
-            values = history[column].astype(float).replace([np.inf, -np.inf], np.nan)
-            if values.notna().any():
-                return history.loc[values.idxmax() if largest else values.idxmin()]
-    return None
+    epoch = best_epoch(history)
+    return None if epoch is None else history[history["epoch"] == epoch].iloc[0]
 
 
 def compare(runs: Sequence[Run], *, sort: str | None = None) -> Comparison:

@@ -45,3 +45,34 @@ class History:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def best_epoch(frame: pd.DataFrame) -> int | None:
+    """The best epoch of a metrics table when early stopping did not choose one.
+
+    The highest ``val_accuracy`` (classification), ties broken by the lowest
+    ``val_loss`` and then the earlier epoch; else the lowest ``val_loss``; else the
+    lowest ``train_loss``. Non-finite values never win. None for an empty table.
+    """
+    if not len(frame):
+        return None
+    order: list[tuple[str, bool]] = [
+        ("val_accuracy", False),
+        ("val_loss", True),
+        ("train_loss", True),
+    ]
+    for i, (column, _) in enumerate(order):
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        finite = values.replace([float("inf"), float("-inf")], float("nan")).notna()
+        if not finite.any():
+            continue
+        keys = [c for c, _ in order[i:] if c in frame.columns and c != "train_loss"]
+        keys = keys or [column]
+        ranked = frame.loc[finite, ["epoch", *keys]].astype(float)
+        ranked = ranked.fillna(float("inf"))  # a missing tie-breaker ranks last
+        ascending = [dict(order)[c] for c in keys]
+        ranked = ranked.sort_values([*keys, "epoch"], ascending=[*ascending, True])
+        return int(ranked["epoch"].iloc[0])
+    return None
