@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "run": ("nnexp.api", "run"),
     "load_run": ("nnexp.api", "load_run"),
+    "continue_run": ("nnexp.api", "continue_run"),
     "build_network": ("nnexp.engine.network", "build_network"),
     "fit": ("nnexp.training.trainer", "fit"),
 }

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from nnexp.build import build_run
+from nnexp.continuation import continuation_spec, parent_state
 from nnexp.data import load_dataset
 from nnexp.engine import rng as rngmod
 from nnexp.errors import RunError
+from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
 from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_summary
@@ -29,7 +31,7 @@ from nnexp.training.callbacks import Callback
 from nnexp.training.history import best_epoch as best_epoch_of
 from nnexp.training.trainer import FitResult, Trainer
 
-__all__ = ["run", "load_run", "resolve_spec", "prepare"]
+__all__ = ["run", "continue_run", "load_run", "resolve_spec", "prepare"]
 
 
 def resolve_spec(
@@ -121,15 +123,53 @@ def run(
             on_start=on_start,
         )
     spec = resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
-    splits, info, built, rngs = prepare(spec, progress)
-    folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
-    writer = RunWriter(
-        RunPaths(folder),
-        dump_spec(spec),
-        _start_summary(spec, info, built, overrides),
-        checkpoint=spec.output.checkpoint,
-    )
-    return _train(spec, splits, info, built, rngs, writer, callbacks, stop, on_start)
+    with environment.pinned_threads(spec.training.blas_threads):
+        parent = None
+        if spec.training.continue_from is not None:
+            parent = parent_state(spec)  # checked before a folder is made
+        splits, info, built, rngs = prepare(spec, progress)
+        folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
+        summary = _start_summary(spec, info, built, overrides)
+        state = rows = None
+        if parent is not None:
+            state, rows, parent_dir = parent
+            summary["continued_from"] = {"run": str(parent_dir), "epoch": state.epoch}
+        writer = RunWriter(
+            RunPaths(folder),
+            dump_spec(spec),
+            summary,
+            checkpoint=spec.output.checkpoint,
+        )
+        if rows:
+            writer.write_rows(rows)
+        return _train(
+            spec,
+            splits,
+            info,
+            built,
+            rngs,
+            writer,
+            callbacks,
+            stop,
+            on_start,
+            state=state,
+            rows=rows,
+        )
+
+
+def continue_run(
+    parent: str | Path,
+    epochs: int,
+    overrides: Sequence[str] = (),
+    *,
+    name: str | None = None,
+    runs_dir: str | Path | None = None,
+    **run_kwargs: Any,
+) -> Run:
+    """Train the completed run ``parent`` on to ``epochs`` epochs in all, in a new
+    run folder (see :mod:`nnexp.continuation`); ``run_kwargs`` go to :func:`run`."""
+    spec = continuation_spec(parent, epochs, overrides, name=name, runs_dir=runs_dir)
+    return run(spec, **run_kwargs)
 
 
 def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
@@ -151,29 +191,33 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
             f"{folder} has no checkpoint.npz to resume from; train it again instead"
         )
     spec = load_spec(paths.config)
-    splits, info, built, rngs = prepare(spec, progress)
-    state = load_checkpoint(paths.checkpoint)
-    writer = RunWriter(
-        paths,
-        None,
-        {**summary, "resumed_from_epoch": state.epoch},
-        checkpoint=spec.output.checkpoint,
-    )
-    writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
-    rows = writer.keep_rows_until(state.epoch)
-    return _train(
-        spec,
-        splits,
-        info,
-        built,
-        rngs,
-        writer,
-        callbacks,
-        stop,
-        on_start,
-        state=state,
-        rows=rows,
-    )
+    with environment.pinned_threads(spec.training.blas_threads):
+        splits, info, built, rngs = prepare(spec, progress)
+        state = load_checkpoint(paths.checkpoint)
+        writer = RunWriter(
+            paths,
+            None,
+            {**summary, "resumed_from_epoch": state.epoch},
+            checkpoint=spec.output.checkpoint,
+        )
+        writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
+        now = environment.current()
+        if environment.differences(environment.recorded(summary), now):
+            writer.summary["environment_on_resume"] = now
+        rows = writer.keep_rows_until(state.epoch)
+        return _train(
+            spec,
+            splits,
+            info,
+            built,
+            rngs,
+            writer,
+            callbacks,
+            stop,
+            on_start,
+            state=state,
+            rows=rows,
+        )
 
 
 def _train(
@@ -255,6 +299,7 @@ def _start_summary(
         },
         "model": {"sizes": built.network.sizes, "parameters": built.network.n_params()},
         "epochs_planned": spec.training.epochs,
+        "environment": environment.current(),
     }
 
 

@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nnexp.build import build_run
+from nnexp.build import build_trained
 from nnexp.data import load_dataset
 from nnexp.engine import rng as rngmod
 from nnexp.errors import DataError, RunError
 from nnexp.runs.checkpoint import load_weights
+from nnexp.runs.environment import pinned_threads
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import read_summary
-from nnexp.spec.load import load_spec, parse_yaml
-from nnexp.spec.models import RunSpec
+from nnexp.runs.reader import read_summary, run_spec
+from nnexp.spec.load import parse_yaml
 from nnexp.training.evaluation import evaluate
 
 SPLITS = ("test", "val", "train")
@@ -42,14 +42,6 @@ def parse_dataset_ref(text: str | Mapping[str, Any]) -> str | dict[str, Any]:
         f"--dataset: expected a data set name (mnist_10k) or a YAML mapping with a name"
         f" ({{name: mnist_10k, limit: 1000}}), got {text!r}. Run `nnexp list datasets`."
     )
-
-
-def _run_spec(paths: RunPaths) -> RunSpec:
-    if not paths.root.is_dir():
-        raise RunError(f"{paths.root} is not a folder (expected a run folder)")
-    if not paths.config.is_file():
-        raise RunError(f"{paths.root} is not a run folder: it has no config.yaml")
-    return load_spec(paths.config)
 
 
 def _saved_weights(paths: RunPaths, status: str) -> dict[str, Any]:
@@ -113,7 +105,7 @@ def evaluate_run(
     if split not in SPLITS:
         raise RunError(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     paths = RunPaths(Path(run_dir))
-    spec = _run_spec(paths)
+    spec = run_spec(paths.root)
     summary = read_summary(paths.root)
     weights = _saved_weights(paths, str(summary.get("status", "unknown")))
     ref = spec.dataset.to_yaml() if dataset is None else parse_dataset_ref(dataset)
@@ -124,20 +116,15 @@ def evaluate_run(
     )
     task = (summary.get("dataset") or {}).get("task")
     _check_shape(weights, info, task, ref if dataset is not None else spec.dataset.name)
-    if spec.training.init_from:  # the saved weights replace them anyway
-        spec = spec.model_copy(
-            update={"training": spec.training.model_copy(update={"init_from": None})}
-        )
-    built = build_run(spec, info, rngs["init"])
-    expected = {k: v.shape for k, v in built.network.params.items()}
-    built.network.set_weights(load_weights(paths.model, expected))
+    network = build_trained(spec, weights)
     part = getattr(splits, split)
     if part is None or len(part) == 0:
         raise DataError(
             f"data set {info.name} has no {split} split for this run; choose one of"
             f" {', '.join(s for s in SPLITS if getattr(splits, s) is not None)}"
         )
-    result = evaluate(built.network, built.loss, part.x, part.y, part.labels)
+    with pinned_threads(spec.training.blas_threads):  # the numbers training saw
+        result = evaluate(network, spec.loss.build(), part.x, part.y, part.labels)
     return {
         "run": str(paths.root),
         "dataset": info.name,

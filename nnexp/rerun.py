@@ -3,7 +3,10 @@
 A run folder's ``config.yaml`` is the fully resolved spec, and every random draw comes
 from named generators of its seed, so training it again must give the same metrics (the
 time columns aside) and the same weights, bit for bit.  :func:`check_rerun` does that
-in a temporary runs folder and reports the first difference it finds.
+in a temporary runs folder and reports the first difference it finds, and which of
+the settings recorded in the summary (nnexp and NumPy versions, BLAS library, kernel
+architecture and thread count, ``OPENBLAS_CORETYPE``, CPU) differ on this machine, so
+a mismatch comes with its likely cause.
 """
 
 from __future__ import annotations
@@ -20,11 +23,10 @@ import pandas as pd
 
 from nnexp import api
 from nnexp.errors import RunError
+from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import Run, effective_status, load_run, read_summary
-from nnexp.spec.load import load_spec
-from nnexp.spec.models import RunSpec
+from nnexp.runs.reader import Run, effective_status, load_run, read_summary, run_spec
 
 #: metrics columns that measure the machine, not the training
 TIME_COLUMNS = ("train_seconds", "seconds")
@@ -52,6 +54,19 @@ class RerunCheck:
     weight_difference: tuple[str, float] | None = None
     compared_columns: list[str] = field(default_factory=list)
     weight_names: list[str] = field(default_factory=list)
+    #: (setting, original, now) for recorded settings that differ on this machine
+    environment_differences: list[tuple[str, Any, Any]] = field(default_factory=list)
+    #: the check of the run this one continues (a continued run reruns its chain)
+    parent: RerunCheck | None = None
+
+    def chain(self) -> list[RerunCheck]:
+        """The checks of the ancestors, the first run of the chain first."""
+        return [*self.parent.chain(), self.parent] if self.parent else []
+
+    @property
+    def likely_cause(self) -> str | None:
+        """Why a mismatch happened, if a recorded setting explains it."""
+        return environment.likely_cause(self.environment_differences)
 
     @property
     def metrics_match(self) -> bool:
@@ -67,17 +82,8 @@ class RerunCheck:
             self.metrics_match
             and self.weights_match
             and self.original_status == self.rerun_status
+            and (self.parent is None or self.parent.matches)
         )
-
-
-def run_config(run_dir: str | Path) -> RunSpec:
-    """The validated spec in a run folder's ``config.yaml``."""
-    paths = RunPaths(Path(run_dir))
-    if not paths.root.is_dir():
-        raise RunError(f"{paths.root} is not a folder (expected a run folder)")
-    if not paths.config.is_file():
-        raise RunError(f"{paths.root} is not a run folder: it has no config.yaml")
-    return load_spec(paths.config)
 
 
 def rerun(
@@ -86,7 +92,7 @@ def rerun(
     """Train a new run from ``run_dir``'s config.yaml (into ``runs_dir`` if given,
     else the config's ``output.runs_dir``); ``run_kwargs`` go to
     :func:`nnexp.api.run`."""
-    return api.run(run_config(run_dir), runs_dir=runs_dir, **run_kwargs)
+    return api.run(run_spec(run_dir), runs_dir=runs_dir, **run_kwargs)
 
 
 def compare_metrics(
@@ -163,6 +169,10 @@ def check_rerun(
 ) -> RerunCheck:
     """Train ``run_dir`` again in a temporary runs folder; compare with the original.
 
+    A continued run (``training.continue_from``) is checked with its chain: the
+    parent is rerun first (and compared), and the child continues from the parent's
+    rerun.
+
     Parameters
     ----------
     run_dir : a completed or diverged run folder
@@ -172,32 +182,72 @@ def check_rerun(
     Returns
     -------
     RerunCheck : whether metrics (time columns aside) and ``model.npz`` match exactly,
-        and the first difference of each
+        the first difference of each, and the recorded settings that differ from
+        this machine's
     """
-    run_dir = Path(run_dir)
-    spec = run_config(run_dir)
-    status = _checkable(run_dir)
-    original = load_run(run_dir)
     tmp = Path(tempfile.mkdtemp(prefix="nnexp-rerun-"))
     try:
-        # plots do not change metrics or weights; skipping them makes the check faster
-        spec = api.resolve_spec(spec, ["output.plots=false"], runs_dir=tmp)
-        new = api.run(spec, **run_kwargs)
-        weights_a = load_npz(RunPaths(run_dir).model)
-        weights_b = load_npz(new.paths.model) if new.paths.model.is_file() else {}
-        return RerunCheck(
-            original=run_dir,
-            rerun=new.path if keep else None,
-            original_status=status,
-            rerun_status=new.status,
-            epochs=len(new.history),
-            metric_difference=compare_metrics(original.history, new.history),
-            weight_difference=compare_weights(weights_a, weights_b),
-            compared_columns=[
-                c for c in original.history.columns if c not in TIME_COLUMNS
-            ],
-            weight_names=list(weights_a),
-        )
+        result = _check(Path(run_dir), tmp, run_kwargs)
+        if not keep:
+            result.rerun = None
+            for parent in result.chain():
+                parent.rerun = None
+        return result
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check(run_dir: Path, tmp: Path, run_kwargs: dict[str, Any]) -> RerunCheck:
+    spec = run_spec(run_dir)
+    status = _checkable(run_dir)
+    original = load_run(run_dir)
+    # plots do not change metrics or weights; skipping them makes the check faster
+    overrides = ["output.plots=false"]
+    parent = None
+    if spec.training.continue_from is not None:
+        parent_dir = Path(spec.training.continue_from)
+        if not parent_dir.is_dir():
+            raise RunError(
+                f"{run_dir} continues {parent_dir}, which is gone: a continued run is"
+                " checked by rerunning its chain, and that needs the parent's folder"
+            )
+        parent = _check(parent_dir, tmp, run_kwargs)
+        if parent.rerun_status != "completed":
+            return _outcome(run_dir, status, original, None, parent)
+        overrides.append(f"training.continue_from={parent.rerun}")
+    new = api.run(api.resolve_spec(spec, overrides, runs_dir=tmp), **run_kwargs)
+    return _outcome(run_dir, status, original, new, parent)
+
+
+def _outcome(
+    run_dir: Path, status: str, original: Run, new: Run | None, parent: Any
+) -> RerunCheck:
+    weights_a = load_npz(RunPaths(run_dir).model)
+    weights_b = (
+        load_npz(new.paths.model)
+        if new is not None and new.paths.model.is_file()
+        else {}
+    )
+    now = (
+        new.summary.get("environment", {}) if new is not None else environment.current()
+    )
+    diffs = environment.differences(environment.recorded(original.summary), now)
+    return RerunCheck(
+        original=run_dir,
+        rerun=new.path if new is not None else None,
+        original_status=status,
+        rerun_status=new.status
+        if new is not None
+        else "not run (its parent did not complete)",
+        epochs=len(new.history) if new is not None else 0,
+        metric_difference=compare_metrics(
+            original.history,
+            new.history if new is not None else original.history.iloc[:0],
+        ),
+        weight_difference=compare_weights(weights_a, weights_b),
+        compared_columns=[c for c in original.history.columns if c not in TIME_COLUMNS],
+        weight_names=list(weights_a),
+        environment_differences=diffs,
+        parent=parent,
+    )

@@ -46,6 +46,15 @@ def weights_text(check: RerunCheck) -> str:
     return f"{DIFFER}: first in {diff[0]}, max |difference| {diff[1]:.3g}"
 
 
+def settings_text(check: RerunCheck) -> str:
+    """The recorded settings (versions, BLAS, threads, CPU) that differ now."""
+    diffs = check.environment_differences
+    if not diffs:
+        return f"{SAME} (nnexp, NumPy, BLAS library, kernel and threads, CPU)"
+    parts = [f"{label}: original {a}, now {b}" for label, a, b in diffs]
+    return f"{DIFFER}: " + "; ".join(parts)
+
+
 def report_table(check: RerunCheck) -> Table:
     """Rows: status, metrics, weights, each with the first difference if any."""
     table = Table(
@@ -64,8 +73,14 @@ def report_table(check: RerunCheck) -> Table:
     )
     table.add_row("metrics", metrics_text(check))
     table.add_row("weights", weights_text(check))
+    for parent in check.chain():
+        verdict = "reproduced" if parent.matches else "[red]NOT reproduced[/]"
+        table.add_row("continues", f"{parent.original}: {verdict}")
+    table.add_row("settings", settings_text(check))
     if check.rerun is not None:
         table.add_row("rerun folder", str(check.rerun))
+    if not check.matches and check.likely_cause:
+        table.add_row("likely cause", check.likely_cause)
     verdict = (
         "[green]reproduced exactly[/]" if check.matches else "[red]NOT reproduced[/]"
     )

@@ -65,6 +65,24 @@ def train(
         Path | None,
         typer.Option(file_okay=False, help="Continue an interrupted run folder."),
     ] = None,
+    continue_run: Annotated[
+        Path | None,
+        typer.Option(
+            "--continue",
+            file_okay=False,
+            help="Train a completed run for more epochs (with its optimiser state),"
+            " into a new run folder that names it as parent; give --epochs.",
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            "--epochs",
+            min=1,
+            help="With --continue: the new total number of epochs (more than the"
+            " parent's).",
+        ),
+    ] = None,
     print_config: Annotated[
         bool, typer.Option("--print-config", help="Print the resolved spec and exit.")
     ] = False,
@@ -78,8 +96,19 @@ def train(
       nnexp train configs/quickstart.yaml
       nnexp train configs/mnist_relu.yaml optimizer.lr=0.1 model.activation=tanh --seed 3
       nnexp train --resume runs/2026-11-23_10-00-00_quickstart
+      nnexp train --continue runs/2026-11-23_10-00-00_quickstart --epochs 20
     """
     overrides = overrides or []
+    if continue_run is not None:
+        # every positional argument is an override of the parent's spec
+        overrides = ([str(spec)] if spec is not None else []) + overrides
+        spec = _continuation(continue_run, epochs, resume, overrides, name, runs_dir)
+        overrides, name, runs_dir = [], None, None
+    elif epochs is not None:
+        raise NnexpError(
+            "--epochs goes with --continue RUN; to train a spec for N epochs use the"
+            " override training.epochs=N"
+        )
     if (
         resume is not None
         and spec is not None
@@ -144,6 +173,29 @@ def train(
     code = EXIT_CODES.get(run.summary.get("status"), 1)
     if code:
         raise typer.Exit(code)
+
+
+def _continuation(
+    parent: Path,
+    epochs: int | None,
+    resume: Path | None,
+    overrides: list[str],
+    name: str | None,
+    runs_dir: Path | None,
+) -> Any:
+    """The spec of ``--continue PARENT --epochs N`` (checked against the parent)."""
+    if resume is not None:
+        raise NnexpError(
+            "give one of --resume (an interrupted run, in its own folder) and"
+            " --continue (a completed run, into a new folder)"
+        )
+    if epochs is None:
+        raise NnexpError(
+            f"--continue {parent}: give --epochs N, the new total number of epochs"
+        )
+    from nnexp.continuation import continuation_spec
+
+    return continuation_spec(parent, epochs, overrides, name=name, runs_dir=runs_dir)
 
 
 def print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:

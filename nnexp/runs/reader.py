@@ -24,14 +24,49 @@ FINAL = ("completed", "diverged")
 
 @dataclass
 class Run:
-    """A run folder as read from disk."""
+    """A run folder as read from disk.
+
+    ``network`` is the trained network, rebuilt from ``config.yaml`` and ``model.npz``
+    when first asked for (``api.run`` hands over the one it trained); ``predict(x)``
+    is its output on inputs prepared as the run's data set prepares them.
+    """
 
     path: Path
     config: dict[str, Any]
     summary: dict[str, Any]
     history: pd.DataFrame
-    network: Any = None  # set by api.run, not by load_run
     extra: dict[str, Any] = field(default_factory=dict)
+    _network: Any = field(default=None, repr=False)
+
+    @property
+    def network(self) -> Any:
+        if self._network is None:
+            self._network = load_network(self.path)
+        return self._network
+
+    @network.setter
+    def network(self, value: Any) -> None:
+        self._network = value
+
+    def predict(self, x: Any) -> Any:
+        """The trained network's output for ``x`` of shape (n, n_features): the
+        output activation applied (class probabilities after softmax), dropout off,
+        with the run's BLAS thread count. ``x`` must be prepared as the run's data set
+        prepares its inputs (e.g. pixels scaled to [0, 1] by ``normalize: scale``)."""
+        import numpy as np
+
+        from nnexp.runs.environment import pinned_threads
+
+        network = self.network
+        x = np.asarray(x, dtype=network.dtype)
+        if x.ndim != 2 or x.shape[1] != network.sizes[0]:
+            raise RunError(
+                f"predict: expected inputs of shape (n, {network.sizes[0]}) for the"
+                f" network of {self.path}, got shape {x.shape}"
+            )
+        threads = (self.config.get("training") or {}).get("blas_threads", 1)
+        with pinned_threads(threads):
+            return network.predict(x)
 
     @property
     def paths(self) -> RunPaths:
@@ -52,6 +87,38 @@ class Run:
     @property
     def task(self) -> str | None:
         return self.summary.get("dataset", {}).get("task")
+
+
+def run_spec(path: str | Path) -> Any:
+    """The validated spec (a ``RunSpec``) in a run folder's ``config.yaml``."""
+    from nnexp.spec.load import load_spec
+
+    paths = RunPaths(Path(path))
+    if not paths.root.is_dir():
+        raise RunError(f"{paths.root} is not a folder (expected a run folder)")
+    if not paths.config.is_file():
+        raise RunError(f"{paths.root} is not a run folder: it has no config.yaml")
+    return load_spec(paths.config)
+
+
+def load_network(path: str | Path) -> Any:
+    """The trained network of a run folder (``config.yaml`` + ``model.npz``)."""
+    from nnexp.build import build_trained
+    from nnexp.runs.checkpoint import load_weights
+
+    paths = RunPaths(Path(path))
+    spec = run_spec(paths.root)
+    if not paths.model.is_file():
+        status = (
+            effective_status(read_summary(paths.root))
+            if paths.summary.is_file()
+            else "unknown"
+        )
+        raise RunError(
+            f"{paths.root} has no model.npz (status: {status}): only a run that ended"
+            " has saved weights"
+        )
+    return build_trained(spec, load_weights(paths.model))
 
 
 def pid_alive(pid: int) -> bool:

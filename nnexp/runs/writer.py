@@ -101,20 +101,19 @@ class RunWriter(Callback):
         loses nothing."""
         if not self.paths.metrics.exists():
             return []
-        with open(self.paths.metrics, newline="") as f:
-            reader = csv.DictReader(f)
-            self.columns = list(reader.fieldnames or [])
-            rows = [
-                {k: _number(v) for k, v in r.items()}
-                for r in reader
-                if int(r["epoch"]) <= epoch
-            ]
+        self.columns, rows = _read_csv(self.paths.metrics)
+        rows = [r for r in rows if int(r["epoch"]) <= epoch]
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=self.columns)
         writer.writeheader()
         writer.writerows({k: _fmt(r.get(k)) for k in self.columns} for r in rows)
         atomic_write_bytes(self.paths.metrics, text.getvalue().encode())
         return rows
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Start metrics.csv with ``rows`` (a continuation's parent rows)."""
+        for row in rows:
+            self._append(row)
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         self._append(row)
@@ -156,6 +155,18 @@ class RunWriter(Callback):
             self.summary.get("wall_seconds_before", 0.0) + time.time() - self.started
         )
         self.write_summary()
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a metrics.csv, numbers parsed exactly (empty cells: NaN)."""
+    return _read_csv(path)[1]
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [{k: _number(v) for k, v in r.items()} for r in reader]
+        return list(reader.fieldnames or []), rows
 
 
 def _fmt(value: Any) -> Any:

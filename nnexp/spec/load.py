@@ -188,7 +188,7 @@ def _set(node: Any, part: str, value: Any, key: str) -> None:
         raise Problems([(key, msg)])
 
 
-PATH_KEYS = ("init_from", "path")
+PATH_KEYS = ("init_from", "continue_from", "path")
 
 
 def from_cwd(key: str, value: Any, root: Path | None = None) -> Any:

@@ -107,6 +107,11 @@ class TrainingSpec(_Frozen):
     dtype: Literal["float32", "float64"] = "float64"
     early_stopping: EarlyStoppingSpec | None = None
     init_from: str | None = None
+    #: a completed run folder whose training this run continues (nnexp.continuation)
+    continue_from: str | None = None
+    #: BLAS threads for every product of the run: part of the spec because the
+    #: thread count changes the rounding (see nnexp.runs.environment)
+    blas_threads: Count = 1
 
     @field_validator("early_stopping", mode="before")
     @classmethod
@@ -116,15 +121,18 @@ class TrainingSpec(_Frozen):
             return {}
         return None if value is False else value
 
-    @field_validator("init_from")
+    @field_validator("init_from", "continue_from")
     @classmethod
-    def _absolute_init_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _absolute_path(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
         if not value.strip():
-            raise ValueError(
-                "expected the path of a weights file (.npz), got an empty string"
+            what = (
+                "a weights file (.npz)"
+                if info.field_name == "init_from"
+                else "a run folder"
             )
+            raise ValueError(f"expected the path of {what}, got an empty string")
         path = Path(value).expanduser()
         if not path.is_absolute():
             path = (base_dir_of(info) or Path.cwd()) / path

@@ -6,9 +6,10 @@ place in one ``rename``; an interrupted cell continues in place from its checkpo
 Every outcome leaves a run folder: a cell that fails before training gets one holding
 ``summary.json`` with ``status: failed`` and the error.
 
-Every cell trains with one BLAS thread (threadpoolctl), on every executor: N parallel
-cells then do not oversubscribe the cores, and the sums are done in the same order
-whatever the executor, so the same seed gives the same metrics.
+A worker process starts with one BLAS thread (threadpoolctl), on every executor, so
+N parallel cells do not oversubscribe the cores; each cell then trains with its spec's
+``training.blas_threads`` (default 1), as ``nnexp train`` and ``rerun`` do, so a cell
+and a run of the same spec give the same numbers (see nnexp.runs.environment).
 """
 
 from __future__ import annotations

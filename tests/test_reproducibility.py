@@ -1,0 +1,148 @@
+"""The same spec and seed give the same numbers whichever command trains them.
+
+OpenBLAS rounds a product differently with one thread and with two (on a 2-core
+machine, from batches of 32 up with 784-wide inputs), so these runs use batches of 64
+on MNIST digits: before every command pinned ``training.blas_threads``, ``train`` (the
+machine's threads) and a sweep cell (one thread) disagreed in the last bits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nnexp
+from nnexp.rerun import check_rerun
+from nnexp.runs import environment
+from nnexp.runs.checkpoint import load_npz
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "configs" / "quickstart.yaml"
+#: 1,500 digits, a 784-64-10 network, batches of 64, float64: a few seconds
+OVERRIDES = [
+    "dataset.limit=1500",
+    "model.layers=[784, 64, 10]",
+    "training.batch_size=64",
+    "training.epochs=2",
+    "training.dtype=float64",
+    "output.plots=false",
+]
+TIME = ["train_seconds", "seconds"]
+
+
+def nnexp_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nnexp", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def same_numbers(a: Path, b: Path) -> None:
+    wa, wb = load_npz(a / "model.npz"), load_npz(b / "model.npz")
+    assert list(wa) == list(wb)
+    for name in wa:
+        assert np.array_equal(wa[name], wb[name]), f"{name} differs: {a} vs {b}"
+    ha = pd.read_csv(a / "metrics.csv").drop(columns=TIME)
+    hb = pd.read_csv(b / "metrics.csv").drop(columns=TIME)
+    pd.testing.assert_frame_equal(ha, hb, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict[str, Path]:
+    """The spec trained by `nnexp train`, as a sweep cell, and by the Python API."""
+    tmp = tmp_path_factory.mktemp("repro")
+    done = nnexp_cli(
+        "train", SPEC, *OVERRIDES, "--runs-dir", tmp / "train", "-q", cwd=tmp
+    )
+    assert done.returncode == 0, done.stderr
+    swept = nnexp_cli(
+        "sweep",
+        SPEC,
+        *OVERRIDES,
+        "--seeds",
+        "1",
+        "--runs-dir",
+        tmp / "sweep",
+        "-j",
+        "1",
+        cwd=tmp,
+    )
+    assert swept.returncode == 0, swept.stderr + swept.stdout
+    api = nnexp.run(SPEC, OVERRIDES, runs_dir=tmp / "api")
+    (train,) = (tmp / "train").iterdir()
+    cells = [p.parent for p in (tmp / "sweep").rglob("model.npz")]
+    assert len(cells) == 1
+    return {"train": train, "sweep": cells[0], "api": api.path}
+
+
+def test_train_sweep_cell_and_api_give_identical_numbers(trained):
+    same_numbers(trained["train"], trained["sweep"])
+    same_numbers(trained["train"], trained["api"])
+
+
+@pytest.mark.parametrize("which", ["train", "sweep"])
+def test_rerun_check_reproduces_train_runs_and_sweep_cells(trained, which):
+    check = check_rerun(trained[which])
+    assert check.matches, (check.metric_difference, check.weight_difference)
+    assert check.environment_differences == []
+
+
+def test_the_summary_records_what_decides_the_numbers(trained):
+    for folder in trained.values():
+        env = json.loads((folder / "summary.json").read_text())["environment"]
+        assert env["nnexp"] == nnexp.__version__
+        assert env["blas_threads"] == 1  # the spec's training.blas_threads, applied
+        assert env["blas"]["library"]  # e.g. openblas, with its kernel architecture
+        assert "openblas_coretype" in env
+
+
+def test_a_rerun_with_another_thread_count_is_told_apart(trained, tmp_path):
+    """A mismatch names the recorded settings that differ and the likely cause."""
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained["train"], copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["environment"]["blas_threads"] = 2
+    summary["environment"]["nnexp"] = "0.1.0"
+    (copy / "summary.json").write_text(json.dumps(summary))
+    weights = load_npz(copy / "model.npz")
+    weights["W1"][0, 0] += 1e-12  # as if another rounding had crept in
+    np.savez(copy / "model.npz", **weights)
+    check = check_rerun(copy)
+    assert not check.matches
+    labels = [d[0] for d in check.environment_differences]
+    assert labels == ["nnexp version", "BLAS threads"]
+    assert "nnexp 0.1.0" in check.likely_cause and "0.2.0:" in check.likely_cause
+    shown = nnexp_cli("rerun", copy, "--check", "-q", cwd=tmp_path)
+    assert shown.returncode == 1
+    assert "BLAS threads: original 2, now 1" in shown.stdout
+    assert "likely cause" in shown.stdout
+
+
+def test_differences_and_causes():
+    now = {
+        "nnexp": "0.2.0",
+        "blas": {"library": "openblas", "architecture": "Haswell"},
+        "blas_threads": 1,
+    }
+    before = {**now, "blas": {"library": "openblas", "architecture": "SkylakeX"}}
+    diffs = environment.differences(before, now)
+    assert [d[0] for d in diffs] == ["BLAS kernel architecture"]
+    assert "CPU or BLAS kernel" in environment.likely_cause(diffs)
+    # a run written before the environment was recorded: its versions only
+    old = environment.recorded({"versions": {"nnexp": "0.1.0", "numpy": "2.4.6"}})
+    labels = [d[0] for d in environment.differences(old, now)]
+    assert labels[0] == "nnexp version" and "BLAS threads" in labels
+    assert environment.likely_cause([]) is None
