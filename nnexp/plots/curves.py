@@ -180,6 +180,8 @@ def _band(
     if log:
         low, high = _exp10(low), _exp10(high)
     low, high = np.clip(low, *bounds) * factor, np.clip(high, *bounds) * factor
+    if len(xs) == 1:  # one epoch: a band of no width would not show, a bar does
+        ax.vlines(xs, low, high, color=color, alpha=2 * BAND_ALPHA, linewidth=8)
     return ax.fill_between(
         xs,
         low,

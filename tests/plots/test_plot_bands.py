@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from numpy.testing import assert_allclose
 from plots_fixtures import classification_history
 
@@ -89,4 +89,16 @@ def test_regression_error_panel_is_logarithmic(reg_history):
     assert error_ax.get_yscale() == "log"
     assert make_learning_curves(reg_history, log=False).axes[1].get_yscale() == (
         "linear"
+    )
+
+
+def test_one_epoch_group_shows_its_spread_as_a_bar(rng):
+    runs = [("g", classification_history(rng, 1)) for _ in range(3)]
+    ax = make_grouped_curves(runs, metrics=["loss"]).axes[0]
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+    values = np.array([h["val_loss"].iloc[0] for _, h in runs])
+    (segment,) = bars[1].get_segments()  # validation
+    assert_allclose(
+        sorted(segment[:, 1]),
+        [values.mean() - values.std(ddof=1), values.mean() + values.std(ddof=1)],
     )
