@@ -75,7 +75,5 @@ def _determined(
 
 def _note(pooled: Sequence[str], others: Sequence[Mapping[str, str]]) -> str:
     """``each band pools lr (2 values) as well as seeds``."""
-    parts = [
-        f"{k} ({len({o.get(k) for o in others})} values)" for k in pooled
-    ]  # fmt: skip
+    parts = [f"{k} ({len({o.get(k) for o in others})} values)" for k in pooled]
     return f"each band pools {', '.join(parts)} as well as seeds"
