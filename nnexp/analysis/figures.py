@@ -32,6 +32,7 @@ from nnexp.plots import (
     make_sweep_figure,
 )
 from nnexp.plots.base import metric_label
+from nnexp.plots.facets import arrange_groups
 from nnexp.plots.series import X_LABELS, metric_columns
 from nnexp.runs.reader import Run
 
@@ -66,6 +67,15 @@ def group_labels(runs: Sequence[Run], by: Sequence[str]) -> tuple[list[str], lis
     return labels, keys
 
 
+def other_settings(runs: Sequence[Run], keys: Sequence[str]) -> list[dict[str, str]]:
+    """Per run the settings that differ between the runs other than ``keys`` and the
+    seed, as short name → value text (what a group by ``keys`` would pool)."""
+    flats = flatten_configs([r.config for r in runs])
+    rest = [k for k in differing_keys(flats) if k not in keys and k != "seed"]
+    names = short_names(rest)
+    return [{names[k]: format_value(f.get(k, MISSING)) for k in rest} for f in flats]
+
+
 def curves_figure(
     runs: Sequence[Run],
     *,
@@ -75,6 +85,7 @@ def curves_figure(
     log: bool | None = None,
     smooth: int = 1,
     title: str | None = None,
+    pool: bool = False,
 ) -> Figure:
     """Learning curves of ``runs``: one run alone, many overlaid, or grouped by ``by``.
 
@@ -87,6 +98,9 @@ def curves_figure(
     log : logarithmic y axis (None: where the values span more than 1000×)
     smooth : moving-average window in epochs; the raw curve stays visible, faint
     title : figure title
+    pool : with ``by``, let a band average over the other settings that differ (the
+        title says which); by default only seeds are pooled and the other settings
+        give rows of panels (see :func:`nnexp.plots.facets.arrange_groups`)
 
     Raises
     ------
@@ -107,10 +121,17 @@ def curves_figure(
     )
     if by:
         labels, keys = group_labels(runs, by)
+        plan = arrange_groups(labels, other_settings(runs, keys), pool=pool)
         what = ", ".join(short_names(keys).values())
         default = f"Learning curves by {what} (mean ± std)"
-        pairs = [(label, run.history) for label, run in zip(labels, runs, strict=True)]
-        return make_grouped_curves(pairs, title=title or default, **options)
+        histories = [run.history for run in runs]
+        return make_grouped_curves(
+            list(zip(plan.labels, histories, strict=True)),
+            title=title or default,
+            facets=plan.facets,
+            note=plan.note,
+            **options,
+        )
     if len(runs) == 1:
         run = runs[0]
         return make_learning_curves(

@@ -69,6 +69,13 @@ def plot(
             help="Group runs by a setting (e.g. activation or optimizer.lr; repeat for several): one colour per value, mean ± std band over the group's runs.",
         ),
     ] = None,
+    pool: Annotated[
+        bool,
+        typer.Option(
+            "--pool",
+            help="With --by: one band per group over every other differing setting (the title names them). Default: bands pool only seeds; other differing settings give rows of panels.",
+        ),
+    ] = False,
     x: Annotated[
         XAxis, typer.Option("--x", help="Horizontal axis: epoch or cumulative time.")
     ] = XAxis.epoch,
@@ -100,11 +107,13 @@ def plot(
     """Plot the learning curves of runs and sweeps: train dashed, validation solid.
 
     Legend labels are the settings that differ between the runs; a diverged run ends
-    with a ×.
+    with a ×, a one-epoch run is a dot (● validation, ○ train).  With --by, a band
+    pools only seeds unless --pool is given.
 
     Examples:
       nnexp plot runs/2026-11-23_10-00-00_quickstart
       nnexp plot runs/sweeps/2026-11-23_11-00-00_activations --by activation
+      nnexp plot runs/sweeps/2026-11-23_11-00-00_activations --by activation --pool
       nnexp plot "runs/*_mnist*" --metric accuracy --smooth 3 -o curves.pdf
     """
     kind = "curves_by_" + safe_name("_".join(by)) if by else "curves"
@@ -115,6 +124,7 @@ def plot(
         selection.runs,
         metrics=metric or None,
         by=by or (),
+        pool=pool,
         x=x.value,
         log=log,
         smooth=smooth,

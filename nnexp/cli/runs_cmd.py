@@ -1,10 +1,13 @@
 """``nnexp runs``: a table of the run folders under a runs directory.
 
-One row per run: name, date (from the folder name), status (a ``running`` folder whose
-process is gone shows ``interrupted``), the settings that usually differ between runs,
-and the final validation and test metrics.  ``--filter key=value`` keeps runs whose
-``config.yaml`` has that value at the dotted key (a component matches by its name:
-``--filter optimizer=adam``); ``--status`` keeps one status.
+One row per run: name (a sweep cell: ``<sweep>/<cell>``), date (from the folder name,
+else when the run started), status (a ``running`` folder whose process is gone shows
+``interrupted``), the settings that usually differ between runs, and the final
+validation and test metrics.  A table wider than the terminal drops columns (the
+folder first) and says which.  ``--filter key=value`` keeps runs whose
+``config.yaml`` has that value at the dotted key, or at the key a short name stands
+for as in ``compare --by`` (``activation``, ``lr``); a component matches by its name
+(``--filter optimizer=adam``); ``--status`` keeps one status.
 
 :func:`find_run` (also used by ``show``, ``eval`` and ``rerun``) turns a RUN argument
 into a folder: a path, or a name under the runs directory.
@@ -22,7 +25,10 @@ import pandas as pd
 import typer
 import yaml
 from rich.table import Table
+from rich.text import Text
 
+from nnexp.analysis.labels import MISSING, flatten_configs, resolve_key
+from nnexp.analysis.select import is_sweep_dir
 from nnexp.cli.console import console
 from nnexp.errors import NnexpError, RunError
 from nnexp.registry import normalize_name
@@ -51,6 +57,10 @@ COLUMNS = (
     "test",
     "folder",
 )
+#: Columns left out, in this order, when the table is wider than the terminal.
+DROP_ORDER = ("folder", "dataset", "optimizer", "epochs", "date", "lr", "activation")
+#: Columns that wrap onto more lines (narrowest width) rather than being dropped.
+FOLDING = {"name": 24, "folder": 20}
 
 
 def find_run(text: str | Path, runs_dir: Path = Path("runs")) -> Path:
@@ -79,6 +89,25 @@ def folder_date(path: Path) -> str:
     """``2026-11-23_10-00-05_quickstart`` → ``2026-11-23 10:00:05`` (else ``-``)."""
     m = _STAMP.match(path.name)
     return f"{m.group(1)} {m.group(2)}:{m.group(3)}:{m.group(4)}" if m else "-"
+
+
+def run_date(run: Run) -> str:
+    """The date in the folder name, else when the run started (a sweep cell's
+    folder is named by its values): ``2026-11-23 10:00:05``, or ``-``."""
+    date = folder_date(run.path)
+    started = run.summary.get("started")
+    if date == "-" and isinstance(started, str) and len(started) >= 19:
+        return started[:19].replace("T", " ")
+    return date
+
+
+def run_name(run: Run) -> str:
+    """The spec's name; for a sweep cell ``<sweep name>/<cell>``, since every cell of
+    a sweep has its base spec's name."""
+    parent = run.path.parent
+    if is_sweep_dir(parent):
+        return f"{_STAMP.sub('', parent.name)}/{run.path.name}"
+    return run.name
 
 
 def lookup(config: Any, key: str) -> Any:
@@ -140,15 +169,36 @@ def _flat_keys(config: Any, prefix: str = "") -> list[str]:
 def select(
     runs: list[Run], filters: list[tuple[str, Any]], status: str | None
 ) -> list[Run]:
-    """Runs passing every filter; a key that no run has is an error (a typo)."""
-    for key, _ in filters:
-        if runs and all(lookup(r.config, key) is _MISSING for r in runs):
-            known = sorted({k for r in runs for k in _flat_keys(r.config)})
-            close = difflib.get_close_matches(key, known, n=3)
-            hint = f" Did you mean: {', '.join(close)}?" if close else ""
-            raise NnexpError(f"--filter {key}: no run has this config key.{hint}")
-    kept = [r for r in runs if all(matches(lookup(r.config, k), v) for k, v in filters)]
+    """Runs passing every filter; a key that no run has is an error (a typo).
+
+    A key no config has as written is looked up as ``compare --by`` does
+    (:func:`nnexp.analysis.labels.resolve_key`): ``activation`` stands for
+    ``model.activation``, ``lr`` for ``optimizer.lr``."""
+    flats = flatten_configs([r.config for r in runs])
+    kept = list(runs)
+    for key, wanted in filters:
+        values = [lookup(r.config, key) for r in runs]
+        if runs and all(v is _MISSING for v in values):
+            dotted = _resolve(key, runs, flats)
+            values = [f.get(dotted, MISSING) for f in flats]
+        passing = {
+            id(r) for r, v in zip(runs, values, strict=True) if matches(v, wanted)
+        }
+        kept = [r for r in kept if id(r) in passing]
     return [r for r in kept if status is None or r.status == status]
+
+
+def _resolve(key: str, runs: list[Run], flats: list[dict[str, Any]]) -> str:
+    """The dotted key a short name stands for, or an error listing close keys."""
+    try:
+        return resolve_key(key, flats)
+    except RunError as err:
+        if "ambiguous" in str(err):
+            raise NnexpError(f"--filter {key}: {err}") from None
+    known = sorted({k for r in runs for k in _flat_keys(r.config)})
+    close = difflib.get_close_matches(key, known, n=3)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise NnexpError(f"--filter {key}: no run has this config key.{hint}")
 
 
 def _name(component: Any) -> str:
@@ -188,8 +238,8 @@ def run_row(run: Run, root: Path) -> list[str]:
     except ValueError:
         folder = str(run.path)
     return [
-        run.name,
-        folder_date(run.path),
+        run_name(run),
+        run_date(run),
         f"[{COLOURS.get(status, 'cyan')}]{status}[/]",
         _name(c.get("dataset")),
         _name((c.get("model") or {}).get("activation")),
@@ -202,16 +252,57 @@ def run_row(run: Run, root: Path) -> list[str]:
     ]
 
 
-def runs_table(runs: list[Run], root: Path) -> Table:
-    """One row per run (see :data:`COLUMNS`)."""
+def runs_table(
+    runs: list[Run], root: Path, width: int | None = None
+) -> tuple[Table, list[str]]:
+    """One row per run (see :data:`COLUMNS`) and the columns left out so that the
+    table fits in ``width`` characters (None: no limit).
+
+    Headers are never squashed: the name and folder wrap onto more lines, the other
+    columns keep their width, and columns are dropped in :data:`DROP_ORDER` until
+    the rest fits.
+    """
+    rows = [run_row(run, root) for run in runs]
+    shown, dropped = fit_columns(rows, width)
     table = Table(title=f"runs in {root} ({len(runs)})", title_justify="left")
-    for col in COLUMNS:
+    for col in shown:
+        natural = _natural_width(col, rows)
+        fold = col in FOLDING
         table.add_column(
-            col, overflow="fold", no_wrap=col in ("date", "status"), min_width=4
+            col,
+            overflow="fold",
+            no_wrap=not fold,
+            min_width=min(natural, FOLDING[col]) if fold else natural,
         )
-    for run in runs:
-        table.add_row(*run_row(run, root))
-    return table
+    for row in rows:
+        table.add_row(
+            *(cell for col, cell in zip(COLUMNS, row, strict=True) if col in shown)
+        )
+    return table, dropped
+
+
+def fit_columns(
+    rows: list[list[str]], width: int | None
+) -> tuple[list[str], list[str]]:
+    """The columns to show within ``width`` characters, and those dropped."""
+    shown, dropped = list(COLUMNS), []
+
+    def needed() -> int:
+        widths = [min(_natural_width(c, rows), FOLDING.get(c, 10**6)) for c in shown]
+        return sum(widths) + 3 * len(shown) + 1  # padding and borders
+
+    for col in DROP_ORDER:
+        if width is None or needed() <= width:
+            break
+        shown.remove(col)
+        dropped.append(col)
+    return shown, dropped
+
+
+def _natural_width(col: str, rows: list[list[str]]) -> int:
+    i = COLUMNS.index(col)
+    cells = [Text.from_markup(row[i]).cell_len for row in rows]
+    return max([len(col), *cells])
 
 
 def _load_all(root: Path) -> list[Run]:
@@ -273,7 +364,13 @@ def runs(
             else f"no runs in {runs_dir}"
         )
         return
-    console.print(runs_table(selected, runs_dir))
+    table, dropped = runs_table(selected, runs_dir, console.width)
+    console.print(table)
+    if dropped:
+        console.print(
+            f"[dim]left out to fit {console.width} columns: {', '.join(dropped)}"
+            " (a wider terminal shows them)[/]"
+        )
 
 
 def register(app: typer.Typer) -> None:

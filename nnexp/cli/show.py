@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import find_run, folder_date
+from nnexp.cli.runs_cmd import find_run, run_date
 from nnexp.runs.reader import Run, load_run
 
 #: summary fields shown first, in this order (the rest follow as they come)
@@ -60,7 +60,7 @@ def summary_table(run: Run) -> Table:
     )
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
-    table.add_row("date", folder_date(run.path))
+    table.add_row("date", run_date(run))
     s["status"] = run.status + (
         " (process gone)" if run.status != s.get("status") else ""
     )

@@ -38,6 +38,8 @@ RAW_ALPHA = 0.25
 _WORDS = {"val": "validation", "abs": "|·|", "lr": "learning rate"}
 # Metrics stored as fractions in 0..1 and shown in percent.
 _PERCENT = ("accuracy", "dead_fraction")
+# Errors that fall by orders of magnitude: drawn on a log axis by default.
+_ERRORS = ("mse", "max_abs_error")
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -154,6 +156,23 @@ def finite_or_nan(values: Any) -> np.ndarray:
 def metric_scale(name: str) -> float:
     """100 for metrics stored as fractions and shown in percent, else 1."""
     return 100.0 if any(word in name for word in _PERCENT) else 1.0
+
+
+def metric_range(name: str, values: Any) -> tuple[float, float]:
+    """The values ``name`` can take, in stored units: ``(0, 1)`` for fractions,
+    ``(0, inf)`` when every observed value is ≥ 0 (losses, errors, norms), else
+    unbounded.  A band of mean ± std is clipped to it."""
+    if metric_scale(name) == 100.0:
+        return 0.0, 1.0
+    observed = finite_or_nan(values)
+    observed = observed[np.isfinite(observed)]
+    low = 0.0 if observed.size and observed.min() >= 0 else -np.inf
+    return low, np.inf
+
+
+def is_error_metric(name: str) -> bool:
+    """True for regression errors (mse, max |error|), which a log axis shows best."""
+    return any(name == e or name.endswith("_" + e) for e in _ERRORS)
 
 
 def metric_label(name: str, loss_name: str | None = None) -> str:

@@ -194,7 +194,7 @@ def plot_samples(
         artists.append(ax.imshow(images[i], cmap="gray_r", interpolation="nearest"))
         artists.append(
             ax.set_title(
-                f"{label} → {guess}",
+                sample_title(label, guess),
                 color=color,
                 fontsize=9,
                 fontweight="bold" if wrong else "normal",
@@ -204,6 +204,18 @@ def plot_samples(
             spine.set_edgecolor(color if wrong else "0.7")
             spine.set_linewidth(2.5 if wrong else 0.8)
     return artists
+
+
+#: The longest "label → guess" title kept on one line over an image of the grid
+#: (about 1.45 inches of 9-point text); longer ones put the guess on a second line.
+TITLE_CHARS = 16
+
+
+def sample_title(label: str, guess: str) -> str:
+    """``"7 → 1"``, or ``"T-shirt/top\n→ Pullover"`` when one line would not fit
+    over the image (and overlap its neighbours' titles)."""
+    text = f"{label} → {guess}"
+    return text if len(text) <= TITLE_CHARS else f"{label}\n→ {guess}"
 
 
 def square_images(images: np.ndarray) -> np.ndarray:
@@ -236,7 +248,8 @@ def make_sample_grid(
 
     The first ``rows * cols`` samples are shown, or a random subset drawn with
     ``rng`` (without replacement) when one is given.  Misclassified samples have a
-    red title and frame; the figure title counts them.
+    red title and frame; the figure title counts them.  Titles too long for one
+    line over an image (Fashion-MNIST's "T-shirt/top → Pullover") take two.
     """
     images = square_images(images)
     true, pred = class_indices(y_true), class_indices(y_pred)
@@ -245,7 +258,12 @@ def make_sample_grid(
         chosen = np.sort(rng.choice(len(images), n, replace=False))
     else:
         chosen = np.arange(n)
-    fig = new_figure(1.45 * cols, 1.6 * rows + 0.5)
+    names = [str(c) for c in class_names] if class_names is not None else None
+    two_lines = any(
+        "\n" in sample_title(*(names[c] if names else str(c) for c in pair))
+        for pair in zip(true[chosen], pred[chosen], strict=True)
+    )
+    fig = new_figure(1.45 * cols, (1.85 if two_lines else 1.6) * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     plot_samples(
         axes, images[chosen], true[chosen], pred[chosen], class_names=class_names

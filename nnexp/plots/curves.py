@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from nnexp.errors import RunError
 from nnexp.plots.base import (
@@ -26,12 +27,16 @@ from nnexp.plots.base import (
     SPLIT_STYLE,
     color_map,
     finite_or_nan,
+    metric_range,
     metric_scale,
 )
 from nnexp.plots.panels import (
+    POINT_FACE,
+    POINT_MARKER,
     color_handles,
     decorate,
     figure_legend,
+    log_scale,
     panels,
     style_handles,
 )
@@ -94,8 +99,7 @@ def plot_metric(
     for split, column in columns.items():
         ys = finite_or_nan(history[column]) * factor
         name = _series_label(label, split)
-        style = SPLIT_STYLE.get(split, "-")
-        artists += _draw_series(ax, xs, ys, color, style, name, smooth)
+        artists += _draw_series(ax, xs, ys, color, split, name, smooth)
         if diverged:
             artists += _mark_end(ax, xs, ys, color)
     return artists
@@ -110,13 +114,18 @@ def plot_group(
     color: str = "C0",
     label: str | None = None,
     smooth: int = 1,
+    log: bool = False,
 ) -> list[Artist]:
     """Draw a group's mean ``metric`` per epoch, with a ± std band over its runs.
 
     The band (a ``PolyCollection``) is drawn only when the group has at least two
     runs, and only at epochs where two or more runs have a finite value.  The std is
-    the sample standard deviation (ddof=1).  Diverged members count up to their last
-    finite epoch and get a × there.  Parameters as in :func:`plot_metric`.
+    the sample standard deviation (ddof=1).  Statistics are taken in the space of the
+    axis: for a log axis (``log=True``) those of log10 of the values, so the line is
+    the geometric mean and the band spans mean ×/÷ 10^std (it stays positive);
+    either way the band is clipped to the values the metric can take (0–100 % for
+    accuracies, ≥ 0 for losses and errors).  Diverged members count up to their last
+    finite epoch and get a × there.  Other parameters as in :func:`plot_metric`.
 
     Returns
     -------
@@ -129,32 +138,59 @@ def plot_group(
     factor = metric_scale(metric)
     artists: list[Artist] = []
     for split, column in columns.items():
-        stats = aggregate(histories, column, x)
+        stats = aggregate(histories, column, x, log=log)
         xs = stats["x"].to_numpy()
-        mean = stats["mean"].to_numpy() * factor
-        style = SPLIT_STYLE.get(split, "-")
+        centre = stats["mean"].to_numpy()
+        mean = (_exp10(centre) if log else centre) * factor
         artists += _draw_series(
-            ax, xs, mean, color, style, _series_label(label, split), smooth
+            ax, xs, mean, color, split, _series_label(label, split), smooth
         )
         if len(histories) >= 2:
-            std = moving_average(stats["std"].to_numpy() * factor, smooth)
-            mid = moving_average(mean, smooth)
-            artists.append(
-                ax.fill_between(
-                    xs,
-                    mid - std,
-                    mid + std,
-                    where=(stats["n"] >= 2).to_numpy(),
-                    color=color,
-                    alpha=BAND_ALPHA,
-                    linewidth=0,
-                )
-            )
+            values = [h[column] for h in histories if column in h.columns]
+            bounds = metric_range(metric, pd.concat(values))
+            artists.append(_band(ax, xs, stats, log, smooth, bounds, factor, color))
         for history, bad in zip(histories, diverged, strict=True):
             if bad and column in history.columns:
                 ys = finite_or_nan(history[column]) * factor
                 artists += _mark_end(ax, x_values(history, x), ys, color)
     return artists
+
+
+def _exp10(values: np.ndarray) -> np.ndarray:
+    """10 ** values, within the float range (a log10 band of a loss near 1e308 would
+    otherwise overflow)."""
+    return 10.0 ** np.clip(values, -307.0, 307.0)
+
+
+def _band(
+    ax: Axes,
+    xs: np.ndarray,
+    stats: pd.DataFrame,
+    log: bool,
+    smooth: int,
+    bounds: tuple[float, float],
+    factor: float,
+    color: str,
+) -> Artist:
+    """mean ± std from :func:`aggregate`'s ``stats`` (of log10 when ``log``) clipped
+    to ``bounds`` (stored units), drawn in display units (× ``factor``)."""
+    mid = moving_average(stats["mean"].to_numpy(), smooth)
+    half = moving_average(stats["std"].to_numpy(), smooth)
+    low, high = mid - half, mid + half
+    if log:
+        low, high = _exp10(low), _exp10(high)
+    low, high = np.clip(low, *bounds) * factor, np.clip(high, *bounds) * factor
+    if len(xs) == 1:  # one epoch: a band of no width would not show, a bar does
+        ax.vlines(xs, low, high, color=color, alpha=2 * BAND_ALPHA, linewidth=8)
+    return ax.fill_between(
+        xs,
+        low,
+        high,
+        where=(stats["n"] >= 2).to_numpy(),
+        color=color,
+        alpha=BAND_ALPHA,
+        linewidth=0,
+    )
 
 
 def _series_label(label: str | None, split: str) -> str:
@@ -168,19 +204,21 @@ def _draw_series(
     xs: np.ndarray,
     ys: np.ndarray,
     color: str,
-    style: str,
+    split: str,
     label: str,
     smooth: int,
 ) -> list[Artist]:
     """The curve, smoothed over ``smooth`` epochs with the raw one faint beneath."""
-    # a run of one epoch is one point: a line alone would draw nothing
-    marker = None
+    style = SPLIT_STYLE.get(split, "-")
+    # a run of one epoch is one point: a line alone would draw nothing.  Validation ●,
+    # train ○; never ×, which marks a diverged run
+    point: dict[str, object] = {}
     if np.isfinite(ys).sum() < 2:
-        marker = "o" if style == "-" else "x"  # validation ●, train ×
+        point = dict(marker=POINT_MARKER, markerfacecolor=POINT_FACE[split])
     if smooth == 1:
         return ax.plot(
             xs, ys, linestyle=style, color=color, linewidth=1.8, label=label,
-            marker=marker, markersize=5,
+            markersize=6, **point,
         )  # fmt: skip
     raw = ax.plot(
         xs,
@@ -194,7 +232,7 @@ def _draw_series(
     smoothed = moving_average(ys, smooth)
     return raw + ax.plot(
         xs, smoothed, linestyle=style, color=color, linewidth=1.8, label=label,
-        marker=marker, markersize=5,
+        markersize=6, **point,
     )  # fmt: skip
 
 
@@ -262,7 +300,7 @@ def make_learning_curves(
         plot_metric(ax, history, metric, x=x, smooth=smooth)
         decorate(ax, metric, x, log, loss_name)
         splits = metric_columns(history, metric)
-        handles = style_handles(splits, is_diverged(history))
+        handles = style_handles(splits, is_diverged(history), _one_point([history]))
         if handles:
             ax.legend(handles=handles, loc="best", fontsize="small")
     fig.suptitle(title or "Learning curves")
@@ -305,7 +343,8 @@ def make_overlay(
             )
         decorate(ax, metric, x, log, loss_name)
     diverged = any(is_diverged(h) for _, h in pairs)
-    figure_legend(fig, color_handles(colors) + style_handles(splits, diverged))
+    points = _one_point(h for _, h in pairs)
+    figure_legend(fig, color_handles(colors) + style_handles(splits, diverged, points))
     fig.suptitle(title or f"Learning curves ({len(pairs)} runs)")
     return fig
 
@@ -319,38 +358,91 @@ def make_grouped_curves(
     smooth: int = 1,
     title: str | None = None,
     loss_name: str | None = None,
+    facets: Sequence[str] | None = None,
+    note: str | None = None,
 ) -> Figure:
     """Runs grouped by label: per group the mean curve and a ± std band.
 
     ``runs`` is a sequence of ``(group label, history)``; runs sharing a label form a
     group (e.g. the seeds of one sweep cell).  A group keeps its colour in every
-    panel; a band is drawn only for groups of two or more runs.  Other parameters as
-    in :func:`make_learning_curves`.
+    panel; a band is drawn only for groups of two or more runs, in the space of the
+    axis (see :func:`plot_group`).  ``facets`` gives each run a row of panels (e.g.
+    ``"lr=0.05"``: the settings the grouping leaves varying), so that only runs of
+    one row share a band; ``note`` (e.g. which settings a band pools) is added under
+    the title.  Other parameters as in :func:`make_learning_curves`.
     """
     pairs = _pairs(runs)
-    groups: dict[str, list[pd.DataFrame]] = {}
-    for label, history in pairs:
-        groups.setdefault(label, []).append(history)
+    rows = list(facets) if facets is not None else [""] * len(pairs)
+    if len(rows) != len(pairs):
+        raise ValueError(f"{len(rows)} facets for {len(pairs)} runs")
+    groups: dict[tuple[str, str], list[pd.DataFrame]] = {}
+    for row, (label, history) in zip(rows, pairs, strict=True):
+        groups.setdefault((row, label), []).append(history)
     metrics = list(metrics or default_metrics(pairs[0][1]))
-    colors = color_map(groups)
-    fig, axes = panels(len(metrics), legend_outside=True)
+    colors = color_map(label for label, _ in pairs)
+    facet_rows = list(dict.fromkeys(rows))
+    fig, axes = panels(len(metrics), legend_outside=True, rows=len(facet_rows))
     splits: set[str] = set()
-    for ax, metric in zip(axes, metrics, strict=True):
-        for label, histories in groups.items():
-            for h in histories:
-                splits |= set(metric_columns(h, metric, f"run of group '{label}'"))
-            plot_group(
-                ax,
-                histories,
-                metric,
-                x=x,
-                color=colors[label],
-                label=label,
-                smooth=smooth,
-            )
-        decorate(ax, metric, x, log, loss_name)
-    counted = {f"{k} (n={len(v)})": colors[k] for k, v in groups.items()}
-    diverged = any(is_diverged(h) for _, h in pairs)
-    figure_legend(fig, color_handles(counted) + style_handles(splits, diverged))
-    fig.suptitle(title or "Learning curves: mean ± std per group")
+    for i, metric in enumerate(metrics):
+        use_log = log_scale(metric, log, _values(pairs, metric))
+        for r, row in enumerate(facet_rows):
+            ax = axes[r * len(metrics) + i]
+            for (facet, label), histories in groups.items():
+                if facet != row:
+                    continue
+                for h in histories:
+                    splits |= set(metric_columns(h, metric, f"run of group '{label}'"))
+                plot_group(
+                    ax, histories, metric, x=x, color=colors[label], label=label,
+                    smooth=smooth, log=use_log,
+                )  # fmt: skip
+            decorate(ax, metric, x, use_log, loss_name)
+            if row:
+                ax.set_title(f"{ax.get_title()}: {row}")
+    histories = [h for _, h in pairs]
+    handles = color_handles(_counted(groups, colors))
+    handles += style_handles(
+        splits, any(map(is_diverged, histories)), _one_point(histories)
+    )
+    if any(len(v) >= 2 for v in groups.values()):
+        log_axes = any(ax.get_yscale() == "log" for ax in axes)
+        handles.append(_band_handle(log_axes))
+    figure_legend(fig, handles)
+    heading = title or "Learning curves: mean ± std per group"
+    fig.suptitle(f"{heading}\n{note}" if note else heading)
     return fig
+
+
+def _values(pairs: list[tuple[str, pd.DataFrame]], metric: str) -> np.ndarray:
+    """Every finite value of ``metric`` (both splits) over the runs' trusted rows."""
+    chunks = [
+        finite_or_nan(trusted_rows(h)[column])
+        for _, h in pairs
+        for column in metric_columns(h, metric).values()
+    ]
+    return np.concatenate(chunks) if chunks else np.empty(0)
+
+
+def _counted(
+    groups: Mapping[tuple[str, str], list[pd.DataFrame]], colors: Mapping[str, str]
+) -> dict[str, str]:
+    """Legend labels with the runs per band: ``relu (n=3)``, ``relu (n=2–3)``."""
+    sizes: dict[str, set[int]] = {}
+    for (_, label), histories in groups.items():
+        sizes.setdefault(label, set()).add(len(histories))
+    out = {}
+    for label, n in sizes.items():
+        text = str(min(n)) if len(n) == 1 else f"{min(n)}–{max(n)}"
+        out[f"{label} (n={text})"] = colors[label]
+    return out
+
+
+def _band_handle(log_axes: bool) -> Patch:
+    """The legend entry of a band: which spread it shows, and on log axes of what."""
+    text = "± 1 std over the runs" + (" (of log10 on log axes)" if log_axes else "")
+    return Patch(facecolor="0.5", alpha=BAND_ALPHA * 2, label=text)
+
+
+def _one_point(histories: Iterable[pd.DataFrame]) -> bool:
+    """True when some run's curves are a single point (one trusted epoch)."""
+    return any(len(trusted_rows(h)) < 2 for h in histories)

@@ -14,17 +14,37 @@ from matplotlib.ticker import MaxNLocator
 from nnexp.plots.base import (
     SPLIT_NAME,
     SPLIT_STYLE,
+    is_error_metric,
     metric_label,
     metric_scale,
     new_figure,
 )
 from nnexp.plots.series import X_LABELS
 
+#: Marker of a curve of one point (a one-epoch run), per split: validation filled,
+#: train hollow.  Never ×, which marks a diverged run.
+POINT_MARKER = "o"
+POINT_FACE: dict[str, str | None] = {"train": "none", "val": None, "": None}
 
-def style_handles(splits: Iterable[str], diverged: bool = False) -> list[Line2D]:
-    """Legend entries explaining the styles: train dashed, validation solid, ×."""
+
+def style_handles(
+    splits: Iterable[str], diverged: bool = False, points: bool = False
+) -> list[Line2D]:
+    """Legend entries explaining the styles: train dashed, validation solid, ×.
+
+    ``points``: some curve is a single point (a one-epoch run), so the entries show
+    its marker too (● validation, ○ train).
+    """
     handles = [
-        Line2D([], [], color="0.3", linestyle=SPLIT_STYLE[s], label=SPLIT_NAME[s])
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            linestyle=SPLIT_STYLE[s],
+            label=SPLIT_NAME[s],
+            marker=POINT_MARKER if points else None,
+            markerfacecolor=POINT_FACE[s],
+        )  # fmt: skip
         for s in ("train", "val")
         if s in splits
     ]
@@ -61,12 +81,13 @@ def color_handles(colors: Mapping[str, str], limit: int = 20) -> list[Line2D]:
     return handles
 
 
-def panels(n: int, *, legend_outside: bool) -> tuple[Figure, list[Axes]]:
-    """A row of ``n`` panels, wider when the legend goes outside on the right."""
+def panels(n: int, *, legend_outside: bool, rows: int = 1) -> tuple[Figure, list[Axes]]:
+    """``rows`` rows of ``n`` panels (row by row), wider when the legend goes outside
+    on the right."""
     width = 4.8 * n + (2.4 if legend_outside else 0.4)
-    fig = new_figure(width, 4.0)
-    axes = fig.subplots(1, n, squeeze=False)[0]
-    return fig, list(axes)
+    fig = new_figure(width, 4.0 if rows == 1 else 3.4 * rows + 0.6)
+    axes = fig.subplots(rows, n, squeeze=False)
+    return fig, list(axes.ravel())
 
 
 def decorate(
@@ -74,8 +95,8 @@ def decorate(
 ) -> None:
     """Axis labels with units, a title, a grid and the y scale of a metric panel.
 
-    ``log``: True for a log axis, False for linear, None to choose log when the
-    values span more than three decades; percentages always stay linear.
+    ``log``: True for a log axis, False for linear, None to choose as
+    :func:`log_scale` does from the values drawn.
     """
     ax.set_xlabel(X_LABELS[x])
     if x == "epoch":  # whole epochs only: a 2-epoch run has no epoch 1.5
@@ -87,20 +108,29 @@ def decorate(
     heading = metric_label(metric).split(" (")[0]
     ax.set_title(heading[:1].upper() + heading[1:])
     ax.grid(True, alpha=0.3)
-    if metric_scale(metric) == 1.0 and (log or (log is None and _wide_range(ax))):
-        ax.set_yscale("log")  # percentages stay linear
-
-
-def _wide_range(ax: Axes) -> bool:
-    """True when the positive values drawn span more than three decades.
-
-    A diverged run's loss can grow a thousandfold; on a linear axis every other run
-    would then lie flat on zero.
-    """
     ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
-    values = np.concatenate(ys) if ys else np.empty(0)
+    if log_scale(metric, log, np.concatenate(ys) if ys else np.empty(0)):
+        ax.set_yscale("log")
+
+
+def log_scale(metric: str, log: bool | None, values: np.ndarray) -> bool:
+    """Whether the panel of ``metric`` gets a log y axis.
+
+    Percentages never do; otherwise ``log`` decides, and when it is None the finite
+    ``values`` do: all positive and spanning more than three decades (a diverged
+    run's loss can grow a thousandfold, and on a linear axis every other run would
+    lie flat on zero), or all positive for a regression error (mse, max |error|),
+    which falls by orders of magnitude.
+    """
+    if metric_scale(metric) != 1.0:
+        return False
+    if log is not None:
+        return log
+    values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
-    return bool(values.size and values.min() > 0 and values.max() > 1e3 * values.min())
+    if not values.size or values.min() <= 0:
+        return False
+    return is_error_metric(metric) or bool(values.max() > 1e3 * values.min())
 
 
 def figure_legend(fig: Figure, handles: list[Line2D]) -> None:

@@ -152,11 +152,15 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return smoothed
 
 
-def aggregate(histories: list[pd.DataFrame], column: str, x: str) -> pd.DataFrame:
+def aggregate(
+    histories: list[pd.DataFrame], column: str, x: str, *, log: bool = False
+) -> pd.DataFrame:
     """Per epoch, over runs: mean x, mean and sample std of ``column``, count.
 
     Non-finite values (a diverged tail) are left out of the statistics.  With
-    ``x="time"`` the x of an epoch is the runs' mean cumulative time.
+    ``x="time"`` the x of an epoch is the runs' mean cumulative time.  With ``log``
+    the statistics are those of log10 of the values (the space of a log axis);
+    values ≤ 0, which a log axis cannot show, are left out.
 
     Returns
     -------
@@ -169,7 +173,9 @@ def aggregate(histories: list[pd.DataFrame], column: str, x: str) -> pd.DataFram
             {
                 "epoch": h["epoch"].to_numpy(),
                 "x": x_values(h, x),
-                "y": finite_or_nan(h[column]),
+                "y": _log10(finite_or_nan(h[column]))
+                if log
+                else finite_or_nan(h[column]),
             }
         )
         for h in histories
@@ -179,3 +185,10 @@ def aggregate(histories: list[pd.DataFrame], column: str, x: str) -> pd.DataFram
     return stacked.groupby("epoch").agg(
         x=("x", "mean"), mean=("y", "mean"), std=("y", "std"), n=("y", "count")
     )
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    out = np.full(values.shape, np.nan)
+    positive = values > 0
+    out[positive] = np.log10(values[positive])
+    return out

@@ -4,8 +4,10 @@
   a heatmap of the mean with its std over seeds for a 2-D grid (``heatmap.png``), a
   mean ± std chart for a 1-D grid (``by_<key>.png``), and one chart per varied key,
   averaged over the others, beyond two;
-* learning curves grouped by each varied key, mean ± std bands
-  (``curves_by_<key>.png``; ``curves.png`` when only the seed varies).
+* learning curves grouped by each varied key, mean ± std bands over seeds
+  (``curves_by_<key>.png``; ``curves.png`` when only the seed varies): the other
+  varied keys give rows of panels (or join the labels when they have too many
+  combinations), values drawn by a random search are pooled and the title says so.
 
 Keys that vary together (a zip group) count once, by their first key.  Only cells
 that completed or diverged are drawn; a diverged cell's non-finite metric is left out
@@ -102,7 +104,12 @@ def sweep_figures(
         for key in grouped or [None]:
             name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
             figures.append(
-                (name, lambda key=key: _grouped(frame, histories, key, short))
+                (
+                    name,
+                    lambda key=key: _grouped(
+                        frame, histories, key, short, keys, numeric
+                    ),
+                )
             )
     return figures
 
@@ -174,20 +181,31 @@ def _grouped(
     histories: dict[str, pd.DataFrame],
     key: str | None,
     short: dict[str, str],
+    keys: list[str],
+    sampled: list[str],
 ) -> object:
+    """Curves by ``key``: one band per value over seeds; the other varied keys as
+    rows of panels, the ``sampled`` numbers pooled (and said so)."""
     from nnexp.plots.curves import make_grouped_curves
+    from nnexp.plots.facets import arrange_groups
 
-    runs = []
-    for _, row in frame.iterrows():
-        if row["cell"] in histories:
-            label = f"{short[key]}={row[key]}" if key else "all seeds"
-            runs.append((label, histories[row["cell"]]))
+    rows = [row for _, row in frame.iterrows() if row["cell"] in histories]
+    labels = [f"{short[key]}={row[key]}" if key else "all seeds" for row in rows]
+    others = [
+        {short[k]: str(row[k]) for k in keys if k not in (key, "seed")} for row in rows
+    ]
+    plan = arrange_groups(labels, others, pool=[short[k] for k in sampled])
     title = (
-        f"Learning curves by {key}: mean ± std"
+        f"Learning curves by {key}: mean ± std over seeds"
         if key
         else "Learning curves: mean ± std over seeds"
     )
-    return make_grouped_curves(runs, title=title)
+    return make_grouped_curves(
+        list(zip(plan.labels, [histories[row["cell"]] for row in rows], strict=True)),
+        title=title,
+        facets=plan.facets,
+        note=plan.note,
+    )
 
 
 def _overlay(

@@ -14,9 +14,18 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import QUICKSTART, small
+from rich.console import Console
 
 from nnexp import api
-from nnexp.cli.runs_cmd import find_run, folder_date, lookup, matches, parse_filters
+from nnexp.cli.runs_cmd import (
+    _load_all,
+    find_run,
+    folder_date,
+    lookup,
+    matches,
+    parse_filters,
+    runs_table,
+)
 from nnexp.errors import NnexpError, RunError
 
 
@@ -108,8 +117,19 @@ def test_runs_table_lists_every_run_with_settings_and_metrics(
             {"quickstart", "orphan", "live"},
         ),
         (["dataset.name=mnist_10k"], {"quickstart", "tanh_adam", "orphan", "live"}),
+        (["activation=tanh"], {"tanh_adam"}),
+        (["lr=0.1", "optimizer=sgd"], {"quickstart", "orphan", "live"}),
     ],
-    ids=["activation", "component-by-name", "number", "and", "list-value", "dataset"],
+    ids=[
+        "activation",
+        "component-by-name",
+        "number",
+        "and",
+        "list-value",
+        "dataset",
+        "short-name",
+        "short-names-as-compare-by",
+    ],
 )
 def test_runs_filter_on_dotted_config_keys(
     cli: Callable, runs_dir: Path, filters, expected
@@ -231,3 +251,39 @@ def test_a_damaged_run_folder_is_listed_as_unreadable(cli: Callable, tmp_path: P
     (row,) = _table_rows(result.stdout)
     assert row[1:3] == ["2026-02-02 10:00:00", "unreadable"]
     assert row[-1] == bad.name
+
+
+def test_runs_table_fits_a_100_column_terminal_and_says_what_it_left_out(
+    runs_dir: Path,
+):
+    runs = _load_all(runs_dir)
+    table, dropped = runs_table(runs, runs_dir, width=100)
+    out = Console(width=100, record=True, color_system=None)
+    out.print(table)
+    lines = out.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 100
+    header = [c.strip() for c in lines[2].split("┃")[1:-1]]
+    assert header == [c for c in header if c]  # no header squashed to nothing
+    assert dropped and "folder" in dropped
+    assert set(header) | set(dropped) == {
+        "name", "date", "status", "dataset", "activation", "optimizer", "lr",
+        "epochs", "val", "test", "folder",
+    }  # fmt: skip
+    wide, none_dropped = runs_table(runs, runs_dir, width=None)
+    assert none_dropped == [] and len(wide.columns) == 11
+
+
+def test_runs_of_a_sweep_show_their_own_date_and_the_cell(
+    cli: Callable, trained_run, tmp_path: Path
+):
+    sweep = tmp_path / "runs" / "sweeps" / "2026-01-05_10-00-00_acts"
+    sweep.mkdir(parents=True)
+    (sweep / "sweep.yaml").write_text("name: acts\n")
+    cell = Path(shutil.copytree(trained_run.path, sweep / "activation=relu,seed=0"))
+    summary = json.loads((cell / "summary.json").read_text())
+    summary["started"] = "2026-01-05T10:00:07+0000"
+    (cell / "summary.json").write_text(json.dumps(summary))
+    result = cli("runs", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    (row,) = _table_rows(result.stdout)
+    assert row[:2] == ["acts/activation=relu,seed=0", "2026-01-05 10:00:07"]

@@ -126,3 +126,25 @@ def test_sample_grid_random_subset_is_reproducible(rng):
 def test_sample_grid_rejects_images_that_are_not_square(rng):
     with pytest.raises(RunError, match="square"):
         make_sample_grid(rng.random((4, 10)), np.zeros(4), np.zeros(4))
+
+
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+           "Sneaker", "Bag", "Ankle boot"]  # fmt: skip
+
+
+def test_long_class_names_neither_overlap_nor_leave_the_figure(rng):
+    true = np.array([0, 9, 0, 4, 9, 0, 7, 0, 6, 2, 0, 9])
+    pred = np.array([2, 9, 6, 2, 7, 0, 9, 2, 0, 2, 4, 5])
+    fig = make_sample_grid(
+        rng.uniform(size=(12, 784)), true, pred, rows=2, cols=6, class_names=FASHION
+    )
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes]
+    width = fig.bbox.width
+    for row in (boxes[:6], boxes[6:]):
+        for left, right in zip(row, row[1:], strict=False):
+            assert left.x1 < right.x0  # no two titles touch
+        assert row[0].x0 >= 0 and row[-1].x1 <= width  # none cut at the edges
+    for ax, box in zip(fig.axes, boxes, strict=True):
+        assert box.y0 >= ax.get_window_extent(renderer).y1  # above its image
