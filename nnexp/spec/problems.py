@@ -68,6 +68,8 @@ def problems_from_error(
             out.append((key, unknown_key_message(root, loc)))
         elif kind == "missing":
             out.append((key, "required key is missing"))
+        elif kind == "model_type":
+            out.append((key, mapping_message(root, loc, e.get("input"))))
         else:
             out.append((key, _with_input(e["msg"], e.get("input"))))
     return dedupe(out)
@@ -100,6 +102,20 @@ def unknown_key_message(root: type[BaseModel], loc: Sequence[Any]) -> str:
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=3, cutoff=0.6)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     return f"unknown key in {where}.{hint} Allowed keys: {', '.join(allowed)}."
+
+
+def mapping_message(root: type[BaseModel], loc: Sequence[Any], value: Any) -> str:
+    """``model`` given a scalar: what the section expects, with an example."""
+    key = join_key(*loc)
+    section = model_at(root, loc)
+    if section is None:
+        return f"expected a mapping, got {value!r}"
+    example = getattr(section, "example", None)
+    hint = f"; e.g. {key}: {example}" if example else ""
+    return (
+        f"expected a mapping of {key} settings (keys: {', '.join(section.model_fields)}),"
+        f" got {value!r}{hint}"
+    )
 
 
 def model_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
