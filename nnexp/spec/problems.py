@@ -124,17 +124,17 @@ def model_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | Non
     for part in loc:
         if current is None or part not in current.model_fields:
             return None
-        current = _model_in(current.model_fields[part].annotation)
+        current = model_in(current.model_fields[part].annotation)
     return current
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel class inside ``X``, ``X | None`` or ``Optional[X]``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = model_in(arg)
             if found is not None:
                 return found
     return None
