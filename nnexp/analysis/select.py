@@ -252,7 +252,10 @@ def _sort_sweep_cells(selection: Selection, start: int) -> None:
 def _add_sweep(selection: Selection, folder: Path) -> dict[str, Any] | None:
     """Record a sweep folder; its parsed sweep.yaml when readable."""
     if folder not in selection.sweeps:
+        from nnexp.sweep.folder import refresh_results
+
         selection.sweeps.append(folder)
+        refresh_results([folder])  # results.csv as the cells say (after a kill -9)
     spec_file = folder / "sweep.yaml"
     try:
         spec = yaml.safe_load(spec_file.read_text()) if spec_file.is_file() else None

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from nnexp import __version__
+from nnexp.cli.completion import attach as attach_completion
 from nnexp.cli.console import err_console, print_error
 from nnexp.errors import NnexpError
 
@@ -52,6 +53,7 @@ class NnexpGroup(TyperGroup):
             importlib.import_module(f"nnexp.cli.{module}").register(sub)
             for name, command in typer.main.get_group(sub).commands.items():
                 command.short_help = short  # one line in `nnexp --help`
+                attach_completion(name, command)
                 self.add_command(command, name)
         return self.commands.get(cmd_name)
 
@@ -72,7 +74,7 @@ app = typer.Typer(
     cls=NnexpGroup,
     help="Neural-network experiments from first principles: train, sweep and compare NumPy networks from YAML specs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )

@@ -306,8 +306,11 @@ def _natural_width(col: str, rows: list[list[str]]) -> int:
 
 
 def _load_all(root: Path) -> list[Run]:
-    runs = []
-    for path in discover_runs(root):
+    from nnexp.sweep.folder import refresh_results
+
+    runs, paths = [], discover_runs(root)
+    refresh_results(p.parent for p in paths)  # sweeps' results.csv after a kill -9
+    for path in paths:
         try:
             runs.append(load_run(path))
         except RunError:  # a damaged folder is shown, not fatal to the listing

@@ -231,7 +231,11 @@ def _validation(
     name: str,
     notes: list[str],
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray, np.ndarray]:
-    """(x_val, y_val, x_train, y_train): the source's fixed split or a seeded one."""
+    """(x_val, y_val, x_train, y_train): the source's fixed split or a seeded one.
+
+    ``validation`` 0 means no split, as null does."""
+    if validation == 0 and not isinstance(validation, bool):
+        validation = None
     if raw.x_val is not None:
         if validation is not None:
             raise DataError(

@@ -19,11 +19,12 @@ def check_common(
 ) -> None:
     """Raise ValueError for a bad ``validation``, ``normalize`` or ``limit`` value."""
     if validation is not None:
-        is_count = isinstance(validation, int) and validation >= 1
-        is_fraction = isinstance(validation, float) and 0 < validation < 1
+        is_count = isinstance(validation, int) and validation >= 0  # 0: no split
+        is_fraction = isinstance(validation, float) and 0 <= validation < 1
         if isinstance(validation, bool) or not (is_count or is_fraction):
             raise ValueError(
-                f"validation must be a fraction in (0, 1), a count >= 1 or null, "
+                f"validation must be a fraction in [0, 1), a count >= 0 or null (0 and "
+                f"null: no validation split), "
                 f"got {validation!r}"
             )
     if normalize not in NORMALIZE_MODES:

@@ -70,6 +70,9 @@ def make_layer_diagnostics(
     """
     check_history(history)
     columns = layer_columns(history)
+    dead = list(columns.get("dead_fraction", {}).values())
+    if dead and history[dead].isna().all().all():
+        del columns["dead_fraction"]  # no validation split: nothing was counted
     if not columns:
         raise RunError(
             "this run has no per-layer columns (layer{i}_dead_fraction, "

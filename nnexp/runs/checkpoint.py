@@ -81,13 +81,23 @@ def load_npz(path: Path, what: str = "weights file") -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise RunError(f"{what} {path} does not exist")
+    cannot = f"{what} {path} is not a {what} nnexp can read"
     if not zipfile.is_zipfile(path):  # np.load would blame pickling for a text file
-        raise RunError(f"{what} {path} is not an .npz file (an .npz is a zip archive)")
+        raise RunError(
+            f"{cannot}: it is not an .npz file (an .npz is a zip archive of arrays,"
+            " as numpy.savez writes)"
+        )
     try:
         with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise RunError(f"{what} {path} is not a readable .npz file: {err}") from err
+            arrays = {k: f[k] for k in f.files}
+    except ValueError as err:  # numpy's words for object arrays mention pickling
+        raise RunError(
+            f"{cannot}: it holds Python objects, not arrays of numbers (nnexp never"
+            " loads objects from a file)"
+        ) from err
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise RunError(f"{cannot}: the archive is damaged or cut short") from err
+    return arrays
 
 
 def save_weights(path: Path, weights: Mapping[str, np.ndarray]) -> None:
@@ -99,6 +109,12 @@ def load_weights(
 ) -> dict[str, np.ndarray]:
     """Read a weights file; with ``expected`` shapes, check names and shapes."""
     weights = load_npz(path)
+    odd = [f"{k} ({a.dtype})" for k, a in weights.items() if a.dtype.kind not in "biuf"]
+    if odd:
+        raise RunError(
+            f"weights file {path} is not a weights file nnexp can read: "
+            f"{', '.join(odd)} must be arrays of numbers"
+        )
     if expected is not None:
         problems = []
         for name, shape in expected.items():

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from nnexp.errors import SpecError
+from nnexp.spec.load import spec_source
 from nnexp.spec.models import RunSpec
+from nnexp.spec.monitor import monitor_problems
 
 
 def layer_sizes(spec: RunSpec, info: Any) -> list[int]:
@@ -24,7 +26,7 @@ def layer_sizes(spec: RunSpec, info: Any) -> list[int]:
 
 def data_problems(spec: RunSpec, info: Any) -> list[tuple[str, str]]:
     """Every mismatch between ``spec`` and the data set, as ``(key, message)``."""
-    problems = []
+    problems = monitor_problems(spec, info)
     layers = spec.model.layers
     data = f"data set {info.name}"
     fix = "or give model.hidden and let the input and output sizes come from the data"
@@ -58,4 +60,4 @@ def check_against_data(spec: RunSpec, info: Any, *, source: str | None = None) -
     """Raise :class:`SpecError` naming the keys when ``spec`` does not fit the data."""
     problems = data_problems(spec, info)
     if problems:
-        raise SpecError(problems, source=source)
+        raise SpecError(problems, source=source or spec_source(spec))

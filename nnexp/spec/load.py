@@ -23,6 +23,7 @@ import copy
 import difflib
 import os
 import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -143,9 +144,15 @@ def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         child = _child(node, part)
-        if child is None:
+        if child is None or (
+            child is True and model_at(RunSpec, parts[: i + 1]) is not None
+        ):  # `early_stopping: true` means its defaults, and can be set into
             child = _default_section(parts[: i + 1])
-        elif isinstance(child, str) and not parts[i + 1].isdigit():
+        elif (
+            isinstance(child, str)
+            and not parts[i + 1].isdigit()
+            and model_at(RunSpec, parts[: i + 1]) is None  # a component, no section
+        ):
             child = {"name": child}  # `optimizer: sgd` with `optimizer.lr=0.1`
         elif not isinstance(child, dict | list):
             where = ".".join(parts[: i + 1])
@@ -298,7 +305,25 @@ def load_spec(
         raise SpecError(dedupe([*problems, *err.problems]), source=label) from None
     if problems:
         raise SpecError(problems, source=label)
+    _remember_source(spec, label)
     return spec
+
+
+#: id(spec) → the file it was read from; kept outside the frozen model so that the
+#: same spec read from a file and from a mapping still compare equal
+_SOURCES: dict[int, str] = {}
+
+
+def _remember_source(spec: RunSpec, label: str | None) -> None:
+    if label is not None:
+        _SOURCES[id(spec)] = label
+        weakref.finalize(spec, _SOURCES.pop, id(spec), None)
+
+
+def spec_source(spec: RunSpec) -> str | None:
+    """The spec file ``spec`` was loaded from (None for a mapping), so that a problem
+    found later, against the data, names the file as the spec's own problems do."""
+    return _SOURCES.get(id(spec))
 
 
 def validate(

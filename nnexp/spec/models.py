@@ -26,7 +26,7 @@ Defaults, chosen so a minimal spec (name, dataset, training.epochs and batch_siz
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -41,6 +41,7 @@ from pydantic import (
 from nnexp.registry import normalize_name
 from nnexp.spec.components import Component
 from nnexp.spec.fields import ComponentField, base_dir_of, fraction, per_layer
+from nnexp.spec.monitor import monitor_problem
 from nnexp.spec.problems import Problems
 
 DEFAULT_HIDDEN = (100,)
@@ -86,7 +87,8 @@ class EarlyStoppingSpec(_Frozen):
     """SPEC §8: stop when ``monitor`` has not improved by more than ``min_delta`` for
     ``patience`` epochs (then restore the best weights if ``restore_best``)."""
 
-    monitor: str = Field("val_loss", pattern=r"^(train|val)_[a-z0-9_]+$")
+    example: ClassVar[str] = "true (the defaults), or {monitor: val_loss, patience: 5}"
+    monitor: str = "val_loss"
     mode: Literal["auto", "min", "max"] = "auto"
     patience: NonNegativeInt = 5
     min_delta: float = Field(0.0, ge=0)
@@ -99,8 +101,19 @@ class EarlyStoppingSpec(_Frozen):
             return self.mode
         return "max" if "accuracy" in self.monitor else "min"
 
+    @field_validator("monitor")
+    @classmethod
+    def _known_monitor(cls, value: str) -> str:
+        # the task is checked once the data is known (nnexp.spec.monitor)
+        problem = monitor_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
 
 class TrainingSpec(_Frozen):
+    example: ClassVar[str] = "{epochs: 10, batch_size: 32}"
+
     epochs: Count
     batch_size: Count
     shuffle: bool = True
@@ -140,6 +153,7 @@ class TrainingSpec(_Frozen):
 
 
 class OutputSpec(_Frozen):
+    example: ClassVar[str] = "{runs_dir: runs, plots: true, checkpoint: true}"
     runs_dir: str = "runs"
     plots: bool | list[str] = True
     checkpoint: bool = True
@@ -160,6 +174,7 @@ class OutputSpec(_Frozen):
 
 
 class ModelSpec(_Frozen):
+    example: ClassVar[str] = "{hidden: [100], activation: relu}"
     layers: list[Count] | None = None
     hidden: list[Count] | None = None
     activation: HiddenActivations = Field("relu", validate_default=True)

@@ -68,6 +68,8 @@ def problems_from_error(
             out.append((key, unknown_key_message(root, loc)))
         elif kind == "missing":
             out.append((key, "required key is missing"))
+        elif kind == "model_type":
+            out.append((key, mapping_message(root, loc, e.get("input"))))
         else:
             out.append((key, _with_input(e["msg"], e.get("input"))))
     return dedupe(out)
@@ -102,23 +104,37 @@ def unknown_key_message(root: type[BaseModel], loc: Sequence[Any]) -> str:
     return f"unknown key in {where}.{hint} Allowed keys: {', '.join(allowed)}."
 
 
+def mapping_message(root: type[BaseModel], loc: Sequence[Any], value: Any) -> str:
+    """``model`` given a scalar: what the section expects, with an example."""
+    key = join_key(*loc)
+    section = model_at(root, loc)
+    if section is None:
+        return f"expected a mapping, got {value!r}"
+    example = getattr(section, "example", None)
+    hint = f"; e.g. {key}: {example}" if example else ""
+    return (
+        f"expected a mapping of {key} settings (keys: {', '.join(section.model_fields)}),"
+        f" got {value!r}{hint}"
+    )
+
+
 def model_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
     """The nested model class found by following field names ``loc`` from ``root``."""
     current: type[BaseModel] | None = root
     for part in loc:
         if current is None or part not in current.model_fields:
             return None
-        current = _model_in(current.model_fields[part].annotation)
+        current = model_in(current.model_fields[part].annotation)
     return current
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel class inside ``X``, ``X | None`` or ``Optional[X]``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = model_in(arg)
             if found is not None:
                 return found
     return None

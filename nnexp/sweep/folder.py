@@ -22,8 +22,8 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +272,63 @@ def write_results(folder: Path, frame: pd.DataFrame) -> Path:
 
 
 def read_results(folder: Path) -> pd.DataFrame:
-    path = Path(folder) / RESULTS_FILE
+    """results.csv as the cell folders say now, written back when it was stale.
+
+    A sweep killed with ``kill -9`` leaves the results.csv of its last write (every
+    few seconds): cells completed since then would read "not run".  So results.csv is
+    rebuilt from ``sweep.yaml`` and the cell folders whenever it is read, and
+    rewritten when it differs.  While a live sweep holds the lock, its own results.csv
+    is current and is read as it is.
+    """
+    folder = Path(folder)
+    data = read_sweep_file(folder)
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(folder))
+        except RunError:  # held by the running sweep, which keeps results.csv current
+            return _read_csv(folder / RESULTS_FILE)
+        except OSError:  # a read-only folder: rebuilt, not written
+            return rebuilt_results(folder, data)
+        frame = rebuilt_results(folder, data)
+        _write_if_changed(folder, frame)
+        return frame
+
+
+def rebuilt_results(folder: Path, data: Mapping[str, Any]) -> pd.DataFrame:
+    """results.csv from the cell folders (``data``: the parsed sweep.yaml).
+
+    Only call it while holding the sweep's lock (see :func:`cell_state`)."""
+    rows = []
+    for cell in (Cell.from_dict(c) for c in data["cells"]):
+        state = cell_state(folder / cell.name)
+        summary = read_cell_summary(folder / cell.name) if state != "missing" else None
+        rows.append(cell_row(cell, list(data["keys"]), summary, state))
+    return results_frame(rows)
+
+
+def refresh_results(folders: Iterable[Path]) -> None:
+    """Bring the results.csv of each sweep folder among ``folders`` up to date; a
+    folder that is no sweep, or a damaged one, is left alone (for listings)."""
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        if (folder / SWEEP_FILE).is_file():
+            try:
+                read_results(folder)
+            except (RunError, OSError, KeyError, TypeError, ValueError):
+                pass  # a damaged sweep.yaml: the listing shows its cells anyway
+
+
+def _write_if_changed(folder: Path, frame: pd.DataFrame) -> None:
+    path = folder / RESULTS_FILE
+    text = frame.to_csv(index=False).encode()
+    try:
+        if path.read_bytes() == text:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, text)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:

@@ -343,15 +343,13 @@ class Trainer:
 
     def _validation(self, row: dict[str, Any]) -> None:
         val = self.splits.val
-        probe = val if val is not None else self.splits.train
-        result = evaluate(
-            self.net, self.loss, probe.x, probe.y, probe.labels, dead=True
-        )
+        if val is None:  # the val_ columns and the dead fractions stay empty
+            return
+        result = evaluate(self.net, self.loss, val.x, val.y, val.labels, dead=True)
         for i, frac in enumerate(result.pop("dead_fraction"), start=1):
             row[f"layer{i}_dead_fraction"] = frac
-        if val is not None:
-            for key, value in result.items():
-                row[f"val_{key}"] = value
+        for key, value in result.items():
+            row[f"val_{key}"] = value
 
     def _test_metrics(self) -> dict[str, Any]:
         test = self.splits.test

@@ -58,10 +58,22 @@ def test_validation_count():
         validation_count(100, 100, "d")
 
 
-@pytest.mark.parametrize("bad", [0, 0.0, 1.0, 1.5, -3, True, "0.1"])
+@pytest.mark.parametrize("bad", [1.0, 1.5, -3, -0.1, True, False, "0.1"])
 def test_bad_validation_values(bad):
     with pytest.raises(ValueError, match="validation must be"):
         check_common("d", validation=bad)
+
+
+@pytest.mark.parametrize("zero", [0, 0.0])
+def test_validation_zero_means_no_split_as_null_does(zero):
+    check_common("d", validation=zero)  # accepted
+    splits, info = run(table(), validation=zero)
+    reference, _ = run(table(), validation=None)
+    assert splits.val is None and info.sizes["val"] == 0
+    np.testing.assert_array_equal(splits.train.x, reference.train.x)
+    built = DATASETS.build({"name": "blobs", "n": 60, "validation": zero}, key="d")
+    splits, _ = built.load(rng=np.random.default_rng(0), dtype="float64")
+    assert splits.val is None
 
 
 def test_bad_normalize_and_limit():

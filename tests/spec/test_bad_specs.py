@@ -225,7 +225,19 @@ BAD_OVERRIDES = [
         "early-stopping-monitor",
         ["training.early_stopping.monitor=loss"],
         "training.early_stopping.monitor",
-        ["pattern"],
+        ["not a metric a run records", "train_loss", "val_accuracy"],
+    ),
+    (
+        "early-stopping-monitor-typo",
+        ["training.early_stopping.monitor=val_los"],
+        "training.early_stopping.monitor",
+        ["Did you mean val_loss?", "val_mse", "need a validation split"],
+    ),
+    (
+        "model-scalar",
+        ["model=relu"],
+        "model",
+        ["a mapping", "layers, hidden, activation", "e.g. model: {hidden"],
     ),
     (
         "plots-unknown",

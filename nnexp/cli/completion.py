@@ -1,0 +1,93 @@
+"""Shell completion of what Click cannot know by itself.
+
+Typer completes commands and options (``nnexp --install-completion``); the functions
+here complete the values: spec override keys and their values (``train``, ``sweep``),
+``--grid``/``--zip`` keys and their comma-separated values, ``nnexp list`` kinds and
+``nnexp check`` activations.  Each takes ``(ctx, param, incomplete)`` as a Click
+``shell_complete`` callback and returns the candidates.  :func:`attach` gives them to
+the commands' parameters, so the command modules need not know about completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from click.shell_completion import CompletionItem
+
+Completer = Callable[[Any, Any, str], list[CompletionItem]]
+
+
+def _items(values: list[str], incomplete: str) -> list[CompletionItem]:
+    return [CompletionItem(v) for v in values if v.startswith(incomplete)]
+
+
+def _key_candidates(incomplete: str) -> list[CompletionItem]:
+    """Dotted keys starting with ``incomplete``: one level at a time (``model.`` then
+    ``model.activation``), so a long list of parameters does not flood the shell."""
+    from nnexp.spec.keys import spec_keys
+
+    depth = incomplete.count(".")
+    out = []
+    for key in spec_keys():
+        if key.startswith(incomplete) and key.count(".") == depth:
+            out.append(key)
+    return [CompletionItem(k) for k in out]
+
+
+def _value_candidates(text: str, *, many: bool) -> list[CompletionItem]:
+    """``key=value`` completed on its value (after the last comma when ``many``)."""
+    from nnexp.spec.keys import key_values
+
+    key, _, value = text.partition("=")
+    head, _, last = value.rpartition(",") if many else ("", "", value)
+    prefix = f"{key}={head},".replace("=,", "=") if head else f"{key}="
+    return _items([prefix + v for v in key_values(key.strip())], prefix + last)
+
+
+def complete_override(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+    """``optimizer.l`` → ``optimizer.lr``; ``model.activation=t`` → ``…=tanh``."""
+    if "=" in incomplete:
+        return _value_candidates(incomplete, many=False)
+    return _key_candidates(incomplete)
+
+
+def complete_grid(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+    """``--grid model.activation=relu,t`` → ``…=relu,tanh``."""
+    if "=" in incomplete:
+        return _value_candidates(incomplete, many=True)
+    return _key_candidates(incomplete)
+
+
+def complete_kind(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+    """The kinds of ``nnexp list``."""
+    from nnexp.cli.list_cmd import KINDS
+
+    return _items(list(KINDS), incomplete)
+
+
+def complete_activation(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+    """Built-in activation names (a plugin path is completed by the shell)."""
+    from nnexp.spec.components import registry_for
+
+    return _items(registry_for("activation").names(), incomplete)
+
+
+#: (command, parameter name) → its completer
+COMPLETERS: dict[tuple[str, str], Completer] = {
+    ("train", "overrides"): complete_override,
+    ("sweep", "overrides"): complete_override,
+    ("sweep", "grid"): complete_grid,
+    ("sweep", "zip_"): complete_grid,
+    ("list", "kind"): complete_kind,
+    ("check", "activation"): complete_activation,
+}
+
+
+def attach(name: str, command: Any) -> None:
+    """Give the parameters of command ``name`` their completers (Click's
+    ``shell_complete`` hook, as Typer's ``autocompletion`` sets it)."""
+    for param in getattr(command, "params", []):
+        completer = COMPLETERS.get((name, param.name or ""))
+        if completer is not None:
+            param._custom_shell_complete = completer
