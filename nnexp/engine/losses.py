@@ -129,7 +129,12 @@ def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> float:
 
 
 @LOSSES.register(
-    "binary_cross_entropy", aliases=("BinaryCrossEntropy", "bce", "log_loss")
+    "binary_cross_entropy",
+    aliases=("BinaryCrossEntropy", "bce", "log_loss"),
+    description=(
+        "Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)]"
+        " (fused with logistic); two classes: one unit with 0/1 targets, or two units"
+    ),
 )
 @dataclass(frozen=True, slots=True)
 class BinaryCrossEntropy:
