@@ -1,4 +1,4 @@
-"""Losses (SPEC §3): mean over the batch, each returning the value and its gradient.
+"""Losses (docs/maths.md §3): batch means, each returning the value and its gradient.
 
 ``value_and_grad(output, y)`` takes the network's output and the targets, both of shape
 ``(batch, outputs)``, and returns ``(loss, d_output)``.  The two fused losses take the
@@ -20,7 +20,7 @@ from nnexp.types import Array
 
 LOSSES: Registry[Any] = Registry("loss", "losses", required=("value_and_grad",))
 
-#: output activations each loss accepts; ``None`` means any (SPEC §3 pairing rule)
+#: output activations each loss accepts; ``None`` means any (docs/maths.md §3)
 PAIRING = {
     "mse": None,
     "cross_entropy": ("softmax",),

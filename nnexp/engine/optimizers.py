@@ -1,4 +1,4 @@
-"""Optimisers (SPEC.md §4, §8): stateful dataclasses that update parameters in place.
+"""Optimisers (docs/maths.md §4, §8): stateful dataclasses updating parameters in place.
 
 Every optimiser has the same three methods:
 
@@ -78,7 +78,7 @@ def check_number(
 
 
 def is_weight(name: str) -> bool:
-    """Weight matrices are named ``W1``, ``W2``, …; biases ``b1``, … (SPEC §8)."""
+    """Weight matrices are named ``W1``, ``W2``, …; biases ``b1``, … (maths.md §8)."""
     return name.startswith("W")
 
 
@@ -198,7 +198,7 @@ class SGD(OptimizerBase):
             raise ValueError("nesterov = true needs momentum > 0 (e.g. momentum: 0.9)")
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr = float(lr)  # a NumPy float64 scalar would upcast float32 work
         gamma = self.momentum
         self.t += 1
@@ -237,7 +237,7 @@ EPS_FORMS = ("keras", "torch")
 )
 @dataclass(eq=False, slots=True)
 class Adam(OptimizerBase):
-    """Adam (SPEC §4): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g², then one of two forms.
+    """Adam (docs/maths.md §4): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g², then two forms.
 
     ``eps_form: keras`` (the default; Keras, TensorFlow and the efficient form of
     Kingma & Ba §2): p ← p − η_t m/(√v + ε) with η_t = η √(1−β₂^t)/(1−β₁^t), the bias
@@ -288,7 +288,7 @@ class Adam(OptimizerBase):
             )
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         self.t += 1
         self._adam_update(params, grads, float(lr))
 
@@ -332,7 +332,7 @@ class Adam(OptimizerBase):
 )
 @dataclass(eq=False, slots=True)
 class AdamW(Adam):
-    """Adam plus decoupled decay p ← p − η λ p (SPEC §4), on weight matrices by default.
+    """Adam plus decoupled decay p ← p − η λ p (docs/maths.md §4), on W by default.
 
     η is this step's learning rate (not the bias-corrected η_t) and the decay uses the
     parameter before this step's Adam update (Loshchilov & Hutter; ``torch.optim.AdamW``
@@ -377,7 +377,7 @@ class AdamW(Adam):
 @OPTIMIZERS.register("rmsprop", aliases=("RMSprop",), description="RMSprop")
 @dataclass(eq=False, slots=True)
 class RMSprop(OptimizerBase):
-    """RMSprop (SPEC §4): s ← ρs + (1−ρ)g²; p ← p − η g/(√s + ε).
+    """RMSprop (docs/maths.md §4): s ← ρs + (1−ρ)g²; p ← p − η g/(√s + ε).
 
     Parameters
     ----------
@@ -403,7 +403,7 @@ class RMSprop(OptimizerBase):
         self.eps = check_number("eps", self.eps, low=0, low_open=True)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr = float(lr)
         rho, c, eps = self.rho, 1.0 - self.rho, self.eps
         self.t += 1
@@ -425,7 +425,7 @@ class RMSprop(OptimizerBase):
 @OPTIMIZERS.register("adagrad", aliases=("Adagrad",), description="Adagrad")
 @dataclass(eq=False, slots=True)
 class Adagrad(OptimizerBase):
-    """Adagrad (SPEC §4): s ← s + g²; p ← p − η g/(√s + ε), with s₀ = 0.
+    """Adagrad (docs/maths.md §4): s ← s + g²; p ← p − η g/(√s + ε), with s₀ = 0.
 
     Parameters
     ----------
@@ -447,7 +447,7 @@ class Adagrad(OptimizerBase):
         self.eps = check_number("eps", self.eps, low=0, low_open=True)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr, eps = float(lr), self.eps
         self.t += 1
         for name, p in params.items():

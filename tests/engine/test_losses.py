@@ -1,4 +1,4 @@
-"""Losses against SPEC §3: values, central-difference gradients, stability, pairing."""
+"""Losses against docs/maths.md §3: values, central differences, stability, pairing."""
 
 from __future__ import annotations
 

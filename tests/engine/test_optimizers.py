@@ -1,6 +1,6 @@
-"""Optimisers against the mathematics of SPEC.md §4 (closed forms and direct formulas).
+"""Optimisers against docs/maths.md §4 (closed forms and direct formulas).
 
-Every reference below is written out-of-place, straight from the SPEC formulas, and
+Every reference below is written out-of-place, straight from the formulas, and
 never calls the code under test.  ``step`` may overwrite its gradients, so each call
 gets fresh copies.
 """
@@ -135,7 +135,7 @@ def test_momentum_is_a_parameter_of_sgd_not_an_optimiser():
     assert OPTIMIZERS.build({"name": "SGD", "momentum": 0.9}).momentum == 0.9
 
 
-# --- SPEC §4 closed forms over three updates --------------------------------------------
+# --- docs/maths.md §4 closed forms over three updates -----------------------------
 
 
 def three_steps(opt_ref, rng, reg=None):
