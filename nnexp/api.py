@@ -23,7 +23,7 @@ from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
 from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_summary
 from nnexp.runs.writer import RunWriter, clean
-from nnexp.spec.check import check_against_data
+from nnexp.spec.check import check_against_data, one_hot_targets
 from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.spec.load import load_spec
 from nnexp.spec.models import RunSpec
@@ -73,7 +73,7 @@ def prepare(
         spec.dataset.to_yaml(),
         seed_rng=rngs["split"],
         dtype=spec.training.dtype,
-        one_hot=True,
+        one_hot=one_hot_targets(spec),  # a single output unit trains on 0/1 labels
         progress=progress,
     )
     check_against_data(spec, info)

@@ -21,6 +21,7 @@ from nnexp.runs.checkpoint import load_weights
 from nnexp.runs.environment import pinned_threads
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_summary, run_spec
+from nnexp.spec.check import one_hot_targets, output_fits
 from nnexp.spec.load import parse_yaml
 from nnexp.training.evaluation import evaluate
 
@@ -54,7 +55,7 @@ def _saved_weights(paths: RunPaths, status: str) -> dict[str, Any]:
 
 
 def _check_shape(
-    weights: Mapping[str, Any], info: Any, task: str | None, ref: Any
+    weights: Mapping[str, Any], info: Any, task: str | None, ref: Any, loss: str
 ) -> None:
     """The data set must fit the saved network: same inputs, outputs and task."""
     n_dense = sum(1 for k in weights if k.startswith("W"))
@@ -62,7 +63,7 @@ def _check_shape(
     problems = []
     if info.n_features != n_in:
         problems.append(f"{info.n_features} input features (the network takes {n_in})")
-    if info.n_outputs != n_out:
+    if not output_fits(n_out, info, loss):
         problems.append(f"{info.n_outputs} outputs (the network gives {n_out})")
     if task is not None and info.task != task:
         problems.append(f"a {info.task} task (the run was trained on {task})")
@@ -112,10 +113,20 @@ def evaluate_run(
     # the run's seed and split stream: the same validation split training held out
     rngs = rngmod.streams(spec.seed)
     splits, info = load_dataset(
-        ref, seed_rng=rngs["split"], dtype=spec.training.dtype, progress=progress
+        ref,
+        seed_rng=rngs["split"],
+        dtype=spec.training.dtype,
+        one_hot=one_hot_targets(spec),
+        progress=progress,
     )
     task = (summary.get("dataset") or {}).get("task")
-    _check_shape(weights, info, task, ref if dataset is not None else spec.dataset.name)
+    _check_shape(
+        weights,
+        info,
+        task,
+        ref if dataset is not None else spec.dataset.name,
+        spec.loss.name,
+    )
     network = build_trained(spec, weights)
     part = getattr(splits, split)
     if part is None or len(part) == 0:

@@ -1,4 +1,4 @@
-"""Losses (SPEC §3): mean over the batch, each returning the value and its gradient.
+"""Losses (docs/maths.md §3): batch means, each returning the value and its gradient.
 
 ``value_and_grad(output, y)`` takes the network's output and the targets, both of shape
 ``(batch, outputs)``, and returns ``(loss, d_output)``.  The two fused losses take the
@@ -20,12 +20,22 @@ from nnexp.types import Array
 
 LOSSES: Registry[Any] = Registry("loss", "losses", required=("value_and_grad",))
 
-#: output activations each loss accepts; ``None`` means any (SPEC §3 pairing rule)
+#: output activations each loss accepts; ``None`` means any (docs/maths.md §3)
 PAIRING = {
     "mse": None,
     "cross_entropy": ("softmax",),
     "binary_cross_entropy": ("logistic",),
 }
+
+
+def _same_shape(out: Array, y: Array) -> None:
+    """Refuse targets of another shape: a broadcast would train on nonsense silently."""
+    if out.shape != y.shape:
+        raise ValueError(
+            f"the network gives outputs of shape {out.shape} but the targets have shape"
+            f" {y.shape}; targets must have one column per output unit (one-hot rows,"
+            " or a single 0/1 column for one logistic unit)"
+        )
 
 
 @LOSSES.register("mse", aliases=("MSE", "mean_squared_error", "quadratic"))
@@ -36,6 +46,7 @@ class MSE:
     fused_with: ClassVar[str | None] = None
 
     def value(self, a: Array, y: Array) -> float:
+        _same_shape(a, y)
         d = a - y
         return 0.5 * float(np.vdot(d, d)) / a.shape[0]
 
@@ -51,6 +62,7 @@ class MSE:
         loss : float
         da : (batch, outputs), (a − y) / B
         """
+        _same_shape(a, y)
         d = a - y
         loss = 0.5 * float(np.vdot(d, d)) / a.shape[0]
         d *= 1.0 / a.shape[0]
@@ -67,9 +79,10 @@ class CrossEntropy:
     fused_with: ClassVar[str | None] = "softmax"
 
     def value(self, logits: Array, y: Array) -> float:
+        _same_shape(logits, y)
         m = logits.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(logits - m).sum(axis=1)) + m[:, 0]
-        return float(lse.sum() - np.vdot(logits, y)) / logits.shape[0]
+        s = np.exp(logits - m).sum(axis=1, keepdims=True)
+        return _mean_row_loss(m, s, _row_dot(logits, y))
 
     def value_and_grad(self, logits: Array, y: Array) -> tuple[float, Array]:
         """
@@ -83,31 +96,60 @@ class CrossEntropy:
         loss : float, log-sum-exp form: no overflow for large logits
         dlogits : (batch, classes), (softmax(logits) − y) / B
         """
+        _same_shape(logits, y)
         B = logits.shape[0]
         m = logits.max(axis=1, keepdims=True)
-        # Σ y·logits before the in-place exp; since rows of y sum to 1,
-        # −Σ y log p = Σ (m + log s) − Σ y·logits.
-        ylogit = float(np.vdot(logits, y))
+        ylogit = _row_dot(logits, y)  # before the in-place exp
         logits -= m
         np.exp(logits, out=logits)
         s = logits.sum(axis=1, keepdims=True)
-        loss = (float(np.log(s).sum()) + float(m.sum()) - ylogit) / B
+        loss = _mean_row_loss(m, s, ylogit)
         logits /= s
         logits -= y
         logits *= 1.0 / B
         return loss, logits
 
 
+def _row_dot(logits: Array, y: Array) -> Array:
+    """(batch,) Σ_j y_bj logits_bj, without a (batch, classes) temporary."""
+    return np.einsum("ij,ij->i", logits, y)
+
+
+def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> float:
+    """(1/B) Σ_b [(m_b − y_b·z_b) + log s_b], each row's loss formed before the mean.
+
+    With rows of y summing to 1, a row's −Σ_j y_j log p_j is m + log s − y·z (m the row
+    maximum, s = Σ_j e^(z_j − m)).  Subtracting y·z from m within the row cancels a huge
+    logit there; summing m and y·z over the batch first would let one row's 1e15
+    swallow every other row's loss.
+    """
+    rows = m[:, 0] - ylogit
+    rows += np.log(s[:, 0])
+    return float(np.sum(rows, dtype=np.float64)) / len(rows)
+
+
 @LOSSES.register(
-    "binary_cross_entropy", aliases=("BinaryCrossEntropy", "bce", "log_loss")
+    "binary_cross_entropy",
+    aliases=("BinaryCrossEntropy", "bce", "log_loss"),
+    description=(
+        "Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)]"
+        " (fused with logistic); two classes: one unit with 0/1 targets, or two units"
+    ),
 )
 @dataclass(frozen=True, slots=True)
 class BinaryCrossEntropy:
-    """Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)]."""
+    """Logistic cross-entropy on logits, C = −(1/B) Σ [y log p + (1−y) log(1−p)].
+
+    Each output unit is an independent logistic probability p = σ(z).  For a two-class
+    task this is either one unit with the class index (0 or 1) as its target, the
+    classical set-up, or two units with one-hot targets.  One unit with logit z equals
+    softmax cross-entropy on the logits (0, z), since σ(z) = e^z / (e^0 + e^z).
+    """
 
     fused_with: ClassVar[str | None] = "logistic"
 
     def value(self, logits: Array, y: Array) -> float:
+        _same_shape(logits, y)
         # log(1 + e^z) − y z, written with |z| so neither term overflows
         softplus = np.maximum(logits, 0) + np.log1p(np.exp(-np.abs(logits)))
         return float((softplus - y * logits).sum()) / logits.shape[0]
@@ -117,7 +159,7 @@ class BinaryCrossEntropy:
         Parameters
         ----------
         logits : (batch, outputs)
-        y : (batch, outputs) in [0, 1]
+        y : (batch, outputs) in [0, 1]; (batch, 1) class indices for one unit
 
         Returns
         -------

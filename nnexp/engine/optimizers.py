@@ -1,4 +1,4 @@
-"""Optimisers (SPEC.md §4, §8): stateful dataclasses that update parameters in place.
+"""Optimisers (docs/maths.md §4, §8): stateful dataclasses updating parameters in place.
 
 Every optimiser has the same three methods:
 
@@ -28,7 +28,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def check_number(
 
 
 def is_weight(name: str) -> bool:
-    """Weight matrices are named ``W1``, ``W2``, …; biases ``b1``, … (SPEC §8)."""
+    """Weight matrices are named ``W1``, ``W2``, …; biases ``b1``, … (maths.md §8)."""
     return name.startswith("W")
 
 
@@ -198,7 +198,7 @@ class SGD(OptimizerBase):
             raise ValueError("nesterov = true needs momentum > 0 (e.g. momentum: 0.9)")
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr = float(lr)  # a NumPy float64 scalar would upcast float32 work
         gamma = self.momentum
         self.t += 1
@@ -222,13 +222,32 @@ class SGD(OptimizerBase):
                 p -= g
 
 
-@OPTIMIZERS.register("adam", aliases=("Adam",), description="Adam with bias correction")
+#: where Adam adds ε (the ``eps_form`` parameter of adam and adamw)
+EPS_FORMS = ("keras", "torch")
+
+
+@OPTIMIZERS.register(
+    "adam",
+    aliases=("Adam",),
+    description=(
+        "Adam with bias correction; eps_form keras (default: Keras, TensorFlow,"
+        " Kingma & Ba's efficient form, eps added to sqrt(v)) or torch"
+        " (torch.optim.Adam: eps added to the bias-corrected sqrt(v_hat))"
+    ),
+)
 @dataclass(eq=False, slots=True)
 class Adam(OptimizerBase):
-    """Adam (SPEC §4): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η_t m/(√v + ε).
+    """Adam (docs/maths.md §4): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g², then two forms.
 
-    η_t = η √(1−β₂^t)/(1−β₁^t) folds the bias correction into the step size, and ε
-    sits outside the root (the course put it inside).
+    ``eps_form: keras`` (the default; Keras, TensorFlow and the efficient form of
+    Kingma & Ba §2): p ← p − η_t m/(√v + ε) with η_t = η √(1−β₂^t)/(1−β₁^t), the bias
+    correction folded into the step size.  ``eps_form: torch`` (``torch.optim.Adam``,
+    Kingma & Ba's Algorithm 1): p ← p − η m̂/(√v̂ + ε) with m̂ = m/(1−β₁^t) and
+    v̂ = v/(1−β₂^t).  The two differ only through ε: the keras form is the torch form
+    with ε replaced by ε/√(1−β₂^t), which matters while |g| is not ≫ ε: with the
+    defaults and g = 1e-8 the first step is 3.1e-5 in the keras form, 5.0e-4 in the
+    torch form.
+    Either way ε sits outside the root (the course put it inside).
 
     Parameters
     ----------
@@ -238,6 +257,8 @@ class Adam(OptimizerBase):
         Decay rates of the moments, in [0, 1).
     eps : float
         ε > 0.
+    eps_form : "keras" or "torch"
+        Where ε is added (above).
 
     State ``m/<param>``, ``v/<param>``: first and second moments, shaped like the param.
     """
@@ -246,6 +267,7 @@ class Adam(OptimizerBase):
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    eps_form: Literal["keras", "torch"] = "keras"
     m: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     v: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ("m", "v")
@@ -258,15 +280,26 @@ class Adam(OptimizerBase):
         self.beta1 = check_number("beta1", self.beta1, low=0, high=1, high_open=True)
         self.beta2 = check_number("beta2", self.beta2, low=0, high=1, high_open=True)
         self.eps = check_number("eps", self.eps, low=0, low_open=True)
+        if self.eps_form not in EPS_FORMS:
+            raise ValueError(
+                f"eps_form must be one of {', '.join(EPS_FORMS)}, got"
+                f" {self.eps_form!r} (keras: eps added to sqrt(v), as in Keras;"
+                " torch: eps added to sqrt(v_hat), as in torch.optim.Adam)"
+            )
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         self.t += 1
         self._adam_update(params, grads, float(lr))
 
     def _adam_update(self, params: Params, grads: Params, lr: float) -> None:
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.t
-        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t  # the bias corrections
+        torch_form = self.eps_form == "torch"
+        if torch_form:  # p ← p − (η/bc1) m/(√v/√bc2 + ε), in torch's order
+            lr_t, root_bc2 = lr / bc1, math.sqrt(bc2)
+        else:  # p ← p − η_t m/(√v + ε), η_t = η √bc2/bc1
+            lr_t = lr * math.sqrt(bc2) / bc1
         c1, c2 = 1.0 - b1, 1.0 - b2
         for name, p in params.items():
             g = grads[name]
@@ -280,7 +313,9 @@ class Adam(OptimizerBase):
             m *= b1  # m ← β₁m + (1−β₁)g  (g is scratch from here on)
             g *= c1
             m += g
-            np.sqrt(v, out=s)  # p ← p − η_t m/(√v + ε)
+            np.sqrt(v, out=s)
+            if torch_form:
+                s /= root_bc2  # √v̂
             s += eps
             np.divide(m, s, out=s)
             s *= lr_t
@@ -288,29 +323,44 @@ class Adam(OptimizerBase):
 
 
 @OPTIMIZERS.register(
-    "adamw", aliases=("AdamW",), description="Adam with decoupled weight decay on W"
+    "adamw",
+    aliases=("AdamW",),
+    description=(
+        "Adam with decoupled weight decay on the weight matrices (decay_biases: true"
+        " decays the biases too, as torch.optim.AdamW does); eps_form as for adam"
+    ),
 )
 @dataclass(eq=False, slots=True)
 class AdamW(Adam):
-    """Adam plus decoupled decay p ← p − η λ p on weight matrices only (SPEC §4).
+    """Adam plus decoupled decay p ← p − η λ p (docs/maths.md §4), on W by default.
 
     η is this step's learning rate (not the bias-corrected η_t) and the decay uses the
-    parameter before this step's Adam update (Loshchilov & Hutter).  Biases (names not
-    starting with ``W``) are not decayed.
+    parameter before this step's Adam update (Loshchilov & Hutter; ``torch.optim.AdamW``
+    does the same).  Biases (names not starting with ``W``) are decayed only with
+    ``decay_biases: true``; torch decays every parameter by default, so
+    ``{eps_form: torch, decay_biases: true}`` is ``torch.optim.AdamW``.
 
     Parameters
     ----------
-    lr, beta1, beta2, eps : float
+    lr, beta1, beta2, eps, eps_form :
         As for :class:`Adam`.
     weight_decay : float
         λ >= 0.
+    decay_biases : bool
+        Decay the biases too (default false: weight matrices only).
     """
 
     weight_decay: float = 0.01
+    decay_biases: bool = False
 
     def __post_init__(self) -> None:
         self._check_adam()
         self.weight_decay = check_number("weight_decay", self.weight_decay, low=0)
+        if not isinstance(self.decay_biases, bool | np.bool_):
+            raise ValueError(
+                f"decay_biases must be true or false, got {self.decay_biases!r}"
+            )
+        self.decay_biases = bool(self.decay_biases)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Decay the weights, then the Adam update; ``grads`` is used as scratch."""
@@ -319,7 +369,7 @@ class AdamW(Adam):
         if self.weight_decay != 0.0:
             shrink = 1.0 - lr * self.weight_decay
             for name, p in params.items():
-                if is_weight(name):
+                if self.decay_biases or is_weight(name):
                     p *= shrink
         self._adam_update(params, grads, lr)
 
@@ -327,7 +377,7 @@ class AdamW(Adam):
 @OPTIMIZERS.register("rmsprop", aliases=("RMSprop",), description="RMSprop")
 @dataclass(eq=False, slots=True)
 class RMSprop(OptimizerBase):
-    """RMSprop (SPEC §4): s ← ρs + (1−ρ)g²; p ← p − η g/(√s + ε).
+    """RMSprop (docs/maths.md §4): s ← ρs + (1−ρ)g²; p ← p − η g/(√s + ε).
 
     Parameters
     ----------
@@ -353,7 +403,7 @@ class RMSprop(OptimizerBase):
         self.eps = check_number("eps", self.eps, low=0, low_open=True)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr = float(lr)
         rho, c, eps = self.rho, 1.0 - self.rho, self.eps
         self.t += 1
@@ -375,7 +425,7 @@ class RMSprop(OptimizerBase):
 @OPTIMIZERS.register("adagrad", aliases=("Adagrad",), description="Adagrad")
 @dataclass(eq=False, slots=True)
 class Adagrad(OptimizerBase):
-    """Adagrad (SPEC §4): s ← s + g²; p ← p − η g/(√s + ε), with s₀ = 0.
+    """Adagrad (docs/maths.md §4): s ← s + g²; p ← p − η g/(√s + ε), with s₀ = 0.
 
     Parameters
     ----------
@@ -397,7 +447,7 @@ class Adagrad(OptimizerBase):
         self.eps = check_number("eps", self.eps, low=0, low_open=True)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
-        """Update ``params`` in place; ``grads`` is used as scratch (SPEC §4)."""
+        """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         lr, eps = float(lr), self.eps
         self.t += 1
         for name, p in params.items():

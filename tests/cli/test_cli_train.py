@@ -311,6 +311,7 @@ def test_a_component_override_replaces_the_whole_component(cli: Callable):
         "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,
+        "eps_form": "keras",
     }
 
 

@@ -1,4 +1,4 @@
-"""Losses against SPEC §3: values, central-difference gradients, stability, pairing."""
+"""Losses against docs/maths.md §3: values, central differences, stability, pairing."""
 
 from __future__ import annotations
 
@@ -85,3 +85,81 @@ def test_pairing_rule():
 def test_loss_names_resolve_any_spelling():
     assert LOSSES.resolve("Cross-Entropy").name == "cross_entropy"
     assert LOSSES.resolve("MSE").name == "mse"
+
+
+# --- cross-entropy row by row (a huge logit in one row) --------------------------------
+
+
+def ce_rows_by_definition(logits, y):
+    """−Σ_j y_j log softmax(z)_j per row, with each row's maximum subtracted."""
+    rows = []
+    for z, t in zip(logits, y, strict=True):
+        shifted = z - z.max()
+        rows.append(-np.dot(t, shifted - np.log(np.exp(shifted).sum())))
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_huge_logit_in_one_row_does_not_swallow_the_other_rows(dtype):
+    # row 0: the target's logit is 1e15, so its loss is 2e^(−1e15) = 0 in floating point;
+    # the other rows keep their ordinary losses, and the mean is theirs over B = 4.
+    logits = np.array(
+        [[1e15, 0.0, 0.0], [0.5, -0.2, 0.1], [0.0, 1.0, 2.0], [1.0, 0.0, 0.0]], dtype
+    )
+    y = np.eye(3, dtype=dtype)[[0, 2, 0, 1]]
+    rows = ce_rows_by_definition(logits.astype(np.float64), y.astype(np.float64))
+    assert rows[0] == 0.0
+    expected = rows.mean()
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    loss = LOSSES.build("cross_entropy")
+    assert loss.value(logits, y) == pytest.approx(expected, rel=tol)
+    value, _ = loss.value_and_grad(logits.copy(), y)
+    assert value == pytest.approx(expected, rel=tol)
+
+
+def test_cross_entropy_is_the_mean_of_row_losses_with_soft_targets(rng):
+    logits = rng.normal(size=(5, 4)) * 30
+    y = rng.dirichlet(np.ones(4), size=5)  # rows summing to 1
+    expected = ce_rows_by_definition(logits, y).mean()
+    assert LOSSES.build("cross_entropy").value(logits, y) == pytest.approx(
+        expected, rel=1e-13
+    )
+
+
+# --- binary cross-entropy with one logistic unit ---------------------------------------
+
+
+def test_one_logistic_unit_is_softmax_cross_entropy_on_logits_zero_and_z(rng):
+    """σ(z) = softmax(0, z)₁, so BCE(z, y) = CE((0, z), one-hot(y)) with y ∈ {0, 1}."""
+    z = rng.normal(size=(9, 1)) * 4
+    labels = rng.integers(0, 2, 9)
+    bce, bce_grad = LOSSES.build("binary_cross_entropy").value_and_grad(
+        z.copy(), labels[:, None].astype(float)
+    )
+    pair = np.hstack([np.zeros_like(z), z])
+    ce, ce_grad = LOSSES.build("cross_entropy").value_and_grad(pair, np.eye(2)[labels])
+    assert bce == pytest.approx(ce, rel=1e-13)
+    # d/dz of CE on (0, z) is the second column of its gradient
+    assert_allclose(bce_grad[:, 0], ce_grad[:, 1], rtol=1e-12, atol=1e-16)
+
+
+def test_one_logistic_unit_gradient_matches_central_difference(rng):
+    loss = LOSSES.build("binary_cross_entropy")
+    z = rng.normal(size=(8, 1)) * 3
+    y = rng.integers(0, 2, size=(8, 1)).astype(float)
+    value, grad = loss.value_and_grad(z.copy(), y)
+    assert grad.shape == (8, 1)
+    assert value == pytest.approx(loss.value(z, y), rel=1e-12)
+    num = numerical_gradient(lambda: loss.value(z, y), z)
+    assert_allclose(grad, num, rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("entry", LOSSES.entries(), ids=lambda e: e.name)
+def test_targets_of_another_shape_are_refused_not_broadcast(entry):
+    loss = entry.build()
+    out = np.zeros((4, 1))
+    y = np.eye(2)[[0, 1, 1, 0]]  # one-hot rows for a single output unit
+    with pytest.raises(ValueError, match=r"outputs of shape \(4, 1\).*\(4, 2\)"):
+        loss.value_and_grad(out.copy(), y)
+    with pytest.raises(ValueError, match="one column per output unit"):
+        loss.value(out, y)

@@ -1,6 +1,6 @@
-"""Optimisers against the mathematics of SPEC.md §4 (closed forms and direct formulas).
+"""Optimisers against docs/maths.md §4 (closed forms and direct formulas).
 
-Every reference below is written out-of-place, straight from the SPEC formulas, and
+Every reference below is written out-of-place, straight from the formulas, and
 never calls the code under test.  ``step`` may overwrite its gradients, so each call
 gets fresh copies.
 """
@@ -25,6 +25,14 @@ CONFIGS = {
     "nesterov": {"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True},
     "adam": {"name": "adam", "lr": 0.01},
     "adamw": {"name": "adamw", "lr": 0.01, "weight_decay": 0.1},
+    "adam_torch": {"name": "adam", "lr": 0.01, "eps_form": "torch"},
+    "adamw_torch": {
+        "name": "adamw",
+        "lr": 0.01,
+        "weight_decay": 0.1,
+        "eps_form": "torch",
+        "decay_biases": True,
+    },
     "rmsprop": {"name": "rmsprop", "lr": 0.01},
     "adagrad": {"name": "adagrad", "lr": 0.1},
 }
@@ -65,13 +73,21 @@ def run(opt, params, grad_seq, lrs):
 
 SPEC_DEFAULTS = {
     "sgd": {"lr": 0.01, "momentum": 0, "nesterov": False},
-    "adam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "adam": {
+        "lr": 0.001,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+        "eps_form": "keras",
+    },
     "adamw": {
         "lr": 0.001,
         "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,
+        "eps_form": "keras",
         "weight_decay": 0.01,
+        "decay_biases": False,
     },
     "rmsprop": {"lr": 0.001, "rho": 0.9, "eps": 1e-8},
     "adagrad": {"lr": 0.01, "eps": 1e-8},
@@ -119,7 +135,7 @@ def test_momentum_is_a_parameter_of_sgd_not_an_optimiser():
     assert OPTIMIZERS.build({"name": "SGD", "momentum": 0.9}).momentum == 0.9
 
 
-# --- SPEC §4 closed forms over three updates --------------------------------------------
+# --- docs/maths.md §4 closed forms over three updates -----------------------------
 
 
 def three_steps(opt_ref, rng, reg=None):
@@ -239,6 +255,104 @@ def test_adamw_without_decay_is_adam(rng):
     run(OPTIMIZERS.build("adam"), other, gs, [1e-3] * 3)
     for k in params:
         assert_array_equal(params[k], other[k])
+
+
+# --- the two places of ε (keras vs torch) and AdamW's bias decay -------------------------
+
+
+def torch_adam(p, gs, lrs, b1=0.9, b2=0.999, eps=1e-8, decay=0.0):
+    """A direct transcription of torch.optim.Adam / AdamW (single-tensor path,
+    amsgrad off, maximize off), out of place: decay, lerp, bias corrections,
+    denom = √v/√bc2 + ε, p += −(lr/bc1)·m/denom."""
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    for step, (g, lr) in enumerate(zip(gs, lrs, strict=True), start=1):
+        p = p * (1 - lr * decay)
+        m = m + (1 - b1) * (g - m)  # exp_avg.lerp_(grad, 1 - beta1)
+        v = v * b2 + (1 - b2) * g * g  # exp_avg_sq.mul_(beta2).addcmul_(...)
+        bias_correction1 = 1 - b1**step
+        bias_correction2 = 1 - b2**step
+        step_size = lr / bias_correction1
+        denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps
+        p = p + (-step_size) * (m / denom)
+    return p
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_first_step_with_a_tiny_gradient_in_both_eps_forms(name):
+    """Closed forms of the first step (m = (1−β₁)g, v = (1−β₂)g²) at the defaults:
+    keras η√(1−β₂)g/(√(1−β₂)|g| + ε) ≈ 3.1e-5, torch ηg/(|g| + ε) = 5.0e-4 for g = ε."""
+    eta, b2, eps, g = 1e-3, 0.999, 1e-8, 1e-8
+    moves = {}
+    for form in ("keras", "torch"):
+        params = {"W1": np.zeros((2, 2))}
+        opt = OPTIMIZERS.build(
+            {"name": name, "eps_form": form, "weight_decay": 0.0}
+            if name == "adamw"
+            else {"name": name, "eps_form": form}
+        )
+        opt.step(params, {"W1": np.full((2, 2), g)}, eta)
+        moves[form] = -params["W1"]
+    root = math.sqrt(1 - b2)
+    assert_allclose(moves["keras"], eta * root * g / (root * g + eps), rtol=1e-13)
+    assert_allclose(moves["torch"], eta * g / (g + eps), rtol=1e-13)
+    assert moves["keras"][0, 0] == pytest.approx(3.1e-5, rel=0.02)
+    assert moves["torch"][0, 0] == pytest.approx(5.0e-4, rel=1e-12)
+    # the default is the keras form
+    default = {"W1": np.zeros((2, 2))}
+    OPTIMIZERS.build(name).step(default, {"W1": np.full((2, 2), g)}, eta)
+    assert_array_equal(-default["W1"], moves["keras"])
+
+
+def test_adam_torch_form_equals_torchs_algorithm_over_many_steps(rng):
+    params = make_params(rng)
+    start = copy(params)
+    # gradients from 1e-9 to 1e1: the regime where the two forms differ, and the usual
+    gs = [
+        {k: g * 10.0 ** rng.uniform(-9, 1) for k, g in grads.items()}
+        for grads in make_grads(rng, params, 12)
+    ]
+    lrs = list(np.linspace(0.01, 0.001, 12))
+    opt = OPTIMIZERS.build({"name": "adam", "lr": 0.01, "eps_form": "torch"})
+    run(opt, params, gs, lrs)
+    for k in params:
+        expected = torch_adam(start[k], [g[k] for g in gs], lrs)
+        assert_allclose(params[k], expected, rtol=1e-13, atol=1e-15)
+        # and the keras form is measurably elsewhere on these gradients
+        keras = ref_adam(start[k], [g[k] for g in gs], lrs)
+        assert np.abs(keras - expected).max() > 1e-6
+
+
+def test_adamw_torch_form_with_bias_decay_equals_torchs_adamw(rng):
+    params = make_params(rng)
+    start = copy(params)
+    gs = make_grads(rng, params, 8)
+    lrs = [0.01, 0.02, 0.01, 0.005, 0.005, 0.004, 0.003, 0.002]
+    ref = {
+        "name": "adamw",
+        "lr": 0.01,
+        "weight_decay": 0.3,
+        "eps_form": "torch",
+        "decay_biases": True,
+    }
+    run(OPTIMIZERS.build(ref), params, gs, lrs)
+    for k in params:  # every parameter decays, biases included
+        expected = torch_adam(start[k], [g[k] for g in gs], lrs, decay=0.3)
+        assert_allclose(params[k], expected, rtol=1e-13, atol=1e-15)
+
+
+def test_adamw_bias_decay_is_a_parameter(rng):
+    params = make_params(rng)
+    start = copy(params)
+    gs = make_grads(rng, params, 4)
+    lrs = [0.01] * 4
+    ref = {"name": "adamw", "lr": 0.01, "weight_decay": 0.5, "decay_biases": True}
+    run(OPTIMIZERS.build(ref), params, gs, lrs)
+    for k in params:
+        expected = ref_adam(start[k], [g[k] for g in gs], lrs, decay=0.5)
+        assert_allclose(params[k], expected, rtol=1e-12, atol=1e-14)
+    undecayed = ref_adam(start["b1"], [g["b1"] for g in gs], lrs)
+    assert np.abs(params["b1"] - undecayed).max() > 1e-4
 
 
 def test_rmsprop_matches_the_formula(rng):
@@ -444,6 +558,14 @@ def test_step_allocates_no_arrays_after_the_first(config, rng):
         ({"name": "adam", "beta2": -0.5}, "0 <= beta2 < 1"),
         ({"name": "adam", "eps": 0}, "eps > 0"),
         ({"name": "adamw", "weight_decay": -0.01}, "weight_decay >= 0"),
+        (
+            {"name": "adam", "eps_form": "pytorch"},
+            "eps_form must be one of keras, torch",
+        ),
+        (
+            {"name": "adamw", "decay_biases": "yes"},
+            "decay_biases must be true or false",
+        ),
         ({"name": "rmsprop", "rho": 1.0}, "0 <= rho < 1"),
         ({"name": "adagrad", "eps": float("inf")}, "eps"),
     ],

@@ -211,6 +211,7 @@ def test_override_with_a_mapping_replaces_the_component(e3: Path):
         "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,
+        "eps_form": "keras",
     }
 
 
