@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+import nnexp
 from nnexp.engine.activations import ACTIVATIONS, backprop, family_of
 from nnexp.engine.gradcheck import (
     CONTRACT,
@@ -272,6 +273,23 @@ def test_the_check_on_load_is_fast(monkeypatch):
     start = time.perf_counter()
     validate(_spec("ranges.py:Softsign"), base_dir=PLUGINS)
     assert time.perf_counter() - start < 0.5
+
+
+def test_the_readme_plugin_example_passes_the_check_and_trains(tmp_path):
+    """The class in the README's "Add your own activation" section, used as it says."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Add your own activation") :]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "my_acts.py").write_text(code)
+    ref = {"name": "my_acts.py:Isru", "a": 0.5}
+    for dtype in ("float64", "float32"):
+        act = ACTIVATIONS.build(ref, base_dir=tmp_path)
+        assert check_activation(act, dtype=dtype).passed
+    data = _spec(ref) | {"output": {"runs_dir": str(tmp_path / "runs"), "plots": False}}
+    spec = validate(data, base_dir=tmp_path)
+    assert spec.model.activation.params == {"a": 0.5}
+    run = nnexp.run(spec)
+    assert run.summary["status"] == "completed"
 
 
 def test_loaded_plugins_do_not_leak_into_other_tests():
