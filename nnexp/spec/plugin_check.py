@@ -48,7 +48,7 @@ def refusal(given: str, report: ActivationReport) -> str:
         f"the plugin activation {given} failed the derivative check that every plugin"
         f" passes before it trains ({len(report.failures)} of {len(report.rows)}"
         f" rows failed in {report.dtype}):\n{rows}\n"
-        f"Fix its derivative (nnexp check '{given}' shows the same table), or, if"
+        f"Fix the plugin (nnexp check '{given}' shows the same table), or, if"
         " you are sure it is right and the check misjudges it, skip the check with"
         f" check: false on the component, e.g. {{name: {given}, check: false}}."
     )
