@@ -19,15 +19,16 @@ from typing import Any
 from nnexp.engine.gradcheck import ActivationReport, check_activation, report_lines
 
 DTYPES = ("float64", "float32")
-_REPORTS: dict[tuple[str, str], ActivationReport | None] = {}
+_REPORTS: dict[tuple[str, type, str], ActivationReport | None] = {}
 
 
 def failed_check(
     ref: str, params: Mapping[str, Any], act: Any
 ) -> ActivationReport | None:
     """The first failing report of the built plugin ``act`` (``ref`` with ``params``),
-    float64 first; None when it passes in both dtypes.  Cached per (ref, params)."""
-    key = (ref, repr(sorted(params.items())))
+    float64 first; None when it passes in both dtypes.  Cached per (ref, params) and
+    class object, so a plugin file imported again after an edit is checked again."""
+    key = (ref, type(act), repr(sorted(params.items())))
     if key not in _REPORTS:
         _REPORTS[key] = _first_failure(act, ref.rpartition(":")[2] or ref)
     return _REPORTS[key]

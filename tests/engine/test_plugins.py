@@ -268,6 +268,22 @@ def test_the_check_is_cached_per_plugin_and_parameters(monkeypatch):
     assert calls[4:] == [("OnePercentOff", None)]
 
 
+def test_a_plugin_fixed_and_imported_again_is_checked_again(tmp_path, monkeypatch):
+    """The cache keys on the class object: an edited file, imported anew (as in a new
+    process or after dropping the module), is not judged by its old report."""
+    source = (PLUGINS / "ranges.py").read_text()
+    path = tmp_path / "mine.py"
+    path.write_text(source.replace("class OnePercentOff", "class Mine"))
+    with pytest.raises(SpecError):
+        validate(_spec("mine.py:Mine"), base_dir=tmp_path)
+    path.write_text(source + "\n\nclass Mine(Softsign):\n    pass\n")
+    ACTIVATIONS._entries.pop(f"{path}:Mine")
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == str(path):
+            monkeypatch.delitem(sys.modules, name)
+    assert validate(_spec("mine.py:Mine"), base_dir=tmp_path).model.activation.check
+
+
 def test_the_check_on_load_is_fast(monkeypatch):
     monkeypatch.setattr(plugin_check, "_REPORTS", {})
     start = time.perf_counter()
