@@ -197,8 +197,7 @@ class Registry(Generic[T]):
         **meta: Any,
     ) -> Entry[T]:
         if description is None:
-            doc = inspect.getdoc(factory) or ""
-            description = doc.strip().splitlines()[0] if doc.strip() else ""
+            description = summary(factory)
         entry = Entry(
             self.kind, name, factory, tuple(aliases), description, source, meta
         )
@@ -308,7 +307,7 @@ class Registry(Generic[T]):
                 f"{', '.join(m + '()' for m in missing)}; {article(self.kind)} needs "
                 f"{', '.join(m + '()' for m in self.required)}."
             )
-        entry = Entry(self.kind, ref, factory, (), _first_doc_line(factory), source=ref)
+        entry = Entry(self.kind, ref, factory, (), summary(factory), source=ref)
         self._entries[ref] = entry
         return entry
 
@@ -325,9 +324,11 @@ def canonical_plugin_ref(ref: str, base_dir: Path | None) -> str:
     return ref
 
 
-def _first_doc_line(obj: Any) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+def summary(obj: Any) -> str:
+    """The first paragraph of a docstring on one line (a sentence that wraps onto a
+    second line is kept whole), or ``""``."""
+    doc = (inspect.getdoc(obj) or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def load_object(

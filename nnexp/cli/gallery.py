@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
+from nnexp.cli.activation_arg import build_activation, label
 from nnexp.cli.console import console
 from nnexp.cli.plot import check_output
 from nnexp.engine.activations import ACTIVATIONS
-from nnexp.errors import RegistryError
 from nnexp.plots import make_activation_gallery, save_figure
 
 
@@ -32,29 +31,18 @@ def parse_range(text: str) -> tuple[float, float]:
     return low, high
 
 
-def activation(name: str) -> tuple[str, Any]:
+def activation(text: str) -> tuple[str, Any]:
     """Build one activation from a name, an alias, ``file.py:Class`` or a YAML
-    mapping such as ``{name: softplus, k: 2}``; returns (panel title, object)."""
-    if name.lstrip().startswith("{"):
-        try:
-            ref = yaml.safe_load(name)
-        except yaml.YAMLError as err:
-            raise RegistryError(
-                f"cannot read the activation {name!r} as YAML: {err}"
-            ) from err
-        built = ACTIVATIONS.build(ref, key="NAMES", base_dir=Path.cwd())
-        params = ", ".join(f"{k}={v}" for k, v in ref.items() if k != "name")
-        return (
-            f"{_title(ACTIVATIONS.resolve(ref['name'], base_dir=Path.cwd()).name)}({params})",
-            built,
-        )
-    entry = ACTIVATIONS.resolve(name, key="NAMES", base_dir=Path.cwd())
-    return _title(entry.name), entry.build("NAMES")
+    mapping such as ``{name: softplus, k: 2}`` (as ``nnexp check`` reads it);
+    returns (panel title, object)."""
+    entry, params, built = build_activation(text, "NAMES")
+    return _title(label(text, entry, params)), built
 
 
 def _title(name: str) -> str:
-    """A plugin ``path/to/acts.py:Cube`` is titled ``Cube``."""
-    return name.rpartition(":")[2] if ":" in name else name
+    """A plugin ``path/to/acts.py:Cube(k=2)`` is titled ``Cube(k=2)``."""
+    ref, paren, args = name.partition("(")
+    return ref.rpartition(":")[2] + paren + args
 
 
 def gallery(

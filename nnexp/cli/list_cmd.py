@@ -14,6 +14,7 @@ import types
 import typing
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -69,6 +70,8 @@ def type_name(tp: Any) -> str:
         return "|".join(str(v) for v in typing.get_args(tp))
     if origin in (typing.Union, types.UnionType):
         return " | ".join(type_name(a) for a in typing.get_args(tp))
+    if tp is np.ndarray or origin is np.ndarray:
+        return "array"  # NDArray[np.floating] spelled out is numpy's internals
     if origin is not None:
         args = ", ".join(type_name(a) for a in typing.get_args(tp) if a is not Ellipsis)
         return f"{getattr(origin, '__name__', str(origin))}[{args}]"

@@ -6,9 +6,9 @@
   (the random-direction check for networks too big for entry-by-entry differences);
 * :func:`check_activation` — a built-in or plugin activation against its own forward,
   region by region, as an :class:`ActivationReport` of plain dataclasses that
-  ``nnexp check`` renders as a table.
+  ``nnexp check`` renders as a table (and :func:`report_lines` as plain text).
 
-Rows of the report: the four derivative regions of ``REGIONS`` (points within
+Rows of the report: the five derivative regions of ``REGIONS`` (points within
 ``KINK_GAP`` of a declared kink are left out; for an activation that is not elementwise,
 such as softmax, each "point" is a row of 5 inputs checked through ``backprop`` in a
 random direction), then ``FINITE`` (no floating-point warning and finite results at
@@ -16,13 +16,30 @@ magnitudes from 0 to the dtype's max/10, float32 and float64; ``overflows``
 activations may give +inf), ``CONTRACT`` (shape and dtype kept, z and a not modified),
 and, for elementwise activations with their own ``backprop``, ``BACKPROP``.
 
-Tolerances of :func:`check_activation` (a point passes when
-``|analytic − numeric| <= atol·scale + rtol·|numeric|``, ``scale`` being the largest
-|f'| seen on [−4, 4], or 1 if f' vanishes there): float64 rtol 1e-5, atol 1e-7 — the
-central difference itself is good to ~1e-9, so a correct formula passes with room to
-spare, while a wrong one fails wherever its error is not negligible next to f'
-(a relative error of 1e-5, or 1e-7 of f's typical slope); float32 (analytic
-derivative in float32, reference still float64) rtol 1e-4, atol 1e-6, a few ulps.
+Kinks: an activation declares the points where f' jumps in ``kinks`` (a tuple of
+floats; a class attribute, or a property when they depend on parameters).  The check
+never differences across them; an undeclared kink at 0 fails the small-|x| row, whose
+message then suggests declaring it.
+
+Tolerance.  A point passes when
+
+    |analytic − numeric| <= rtol·|numeric| + ROUND·(ε₆₄·M/h + ε_dt·scale)
+
+* ``rtol`` (float64 1e-5, float32 1e-4): the relative error a correct formula stays
+  well within, and a wrong one (a factor, a missing term) does not;
+* ε₆₄·M/h, the rounding floor of the reference: the float64 values f(x ± h),
+  f(x ± 2h) carry an error of a few ulps, u·M with M their largest magnitude; the
+  central quotient d(h) = (f(x+h) − f(x−h))/2h therefore carries u·M/h, d(2h) carries
+  u·M/2h, and Richardson's (4 d(h) − d(2h))/3 at most (4/3 + 1/6)·u·M/h = 1.5·u·M/h.
+  Where f' underflows next to f (tanh, logistic, elu, selu for |x| ≈ 14–28 in float64)
+  the numeric derivative is this rounding noise, and no relative tolerance can hold;
+* ε_dt·scale, the rounding floor of the analytic derivative in the checked dtype: its
+  formula's terms are of the size of f's typical slope ``scale`` (the largest |f'| seen
+  on [−4, 4], or 1), so they cost a few ulps of it where they cancel (a zero of f')
+  or underflow (gelu, swish, mish, softplus in float32);
+* ``ROUND`` = 8 covers "a few ulps" (u ≤ 5 ulps of f times Richardson's 1.5) with room:
+  every built-in needs at most 2 of it in either dtype.
+A wrong derivative passes only where its error hides below the rounding of f itself.
 """
 
 from __future__ import annotations
@@ -37,15 +54,15 @@ import numpy as np
 from nnexp.engine.activations import backprop as _backprop
 from nnexp.types import Array
 
-TOLERANCES: dict[str, tuple[float, float]] = {  # dtype name → (rtol, atol·scale)
-    "float64": (1e-5, 1e-7),
-    "float32": (1e-4, 1e-6),
-}
+TOLERANCES: dict[str, float] = {"float64": 1e-5, "float32": 1e-4}  # dtype → rtol
+ROUND = 8.0  # ulps of rounding allowed in f and f' (see the module's docstring)
+_EPS64 = float(np.finfo(np.float64).eps)
 RANDOM = "random [-4, 4]"
 NEAR_KINKS = "near kinks (1e-3 to 1e-1 away)"
+WHOLE = "whole range (|x| 1e-3 to 1e4, log-uniform)"
 LARGE = "large |x| (1e2 to 1e4)"
 SMALL = "small |x| (< 1e-3, away from kinks)"
-REGIONS = (RANDOM, NEAR_KINKS, LARGE, SMALL)
+REGIONS = (RANDOM, NEAR_KINKS, WHOLE, LARGE, SMALL)
 FINITE = "finite for finite input"
 CONTRACT = "shape and dtype kept, inputs untouched"
 BACKPROP = "backprop = da * f'"
@@ -73,7 +90,6 @@ class ActivationReport:
     name: str
     dtype: str
     rtol: float
-    atol: float
     scale: float
     rows: tuple[CheckRow, ...]
     passed: bool
@@ -81,6 +97,14 @@ class ActivationReport:
     @property
     def failures(self) -> tuple[CheckRow, ...]:
         return tuple(r for r in self.rows if not r.passed)
+
+    @property
+    def tolerance(self) -> str:
+        """The pass rule in words (the module's docstring derives it)."""
+        return (
+            f"rtol {self.rtol:g} + {ROUND:g}·(ε64·max|f(x±h)|/h"
+            f" + ε_{self.dtype}·scale), scale {self.scale:.3g}"
+        )
 
 
 # --- primitives -----------------------------------------------------------------------
@@ -106,8 +130,17 @@ def central_difference(
     of a function still curved there (sin) would be off by h^2 |f(3)| / 6, about
     2e-5.  Each denominator is the step actually taken after rounding.
     """
+    return _richardson(f, z, eps)[0]
+
+
+def _richardson(
+    f: Callable[[Array], Array], z: Array, eps: float
+) -> tuple[Array, Array, Array]:
+    """:func:`central_difference`, with M = max |f| over the four points it evaluated
+    and the step h (the reference's rounding error is about ulps·M/h)."""
     z = np.asarray(z, dtype=np.float64)
     h = eps * np.maximum(1.0, np.abs(z))
+    big = np.zeros_like(z)
     with np.errstate(
         over="ignore", invalid="ignore"
     ):  # an overflowing f gives ±inf/NaN
@@ -116,8 +149,9 @@ def central_difference(
             zp, zm = z + step, z - step
             fp = np.asarray(f(zp), dtype=np.float64)
             fm = np.asarray(f(zm), dtype=np.float64)
+            big = np.maximum(big, np.maximum(np.abs(fp), np.abs(fm)))
             quotients.append((fp - fm) / (zp - zm))
-        return (4 * quotients[0] - quotients[1]) / 3
+        return (4 * quotients[0] - quotients[1]) / 3, big, h
 
 
 def _require_float64(param: Array, what: str) -> None:
@@ -210,6 +244,8 @@ def _region_points(region: str, kinks: np.ndarray, rng: np.random.Generator) -> 
     elif region == NEAR_KINKS:
         off = 10.0 ** rng.uniform(-3.0, -1.0, (kinks.size, 60))
         x = (kinks[:, None] + off * _signs(rng, off.size).reshape(off.shape)).ravel()
+    elif region == WHOLE:
+        x = _signs(rng, 200) * 10.0 ** rng.uniform(-3.0, 4.0, 200)
     elif region == LARGE:
         x = _signs(rng, 100) * 10.0 ** rng.uniform(2.0, 4.0, 100)
     else:
@@ -230,6 +266,7 @@ class _Sample:
     analytic: Array
     numeric: Array
     size: Array  # the magnitude the rtol term is relative to
+    rounding: Array  # M/h: the reference's rounding error is about ulps·M/h
     label: str = "x"
 
 
@@ -241,9 +278,9 @@ def _elementwise_sample(act: Any, x: Array, dt: np.dtype[Any], eps: float) -> _S
     """f'(x) in ``dt`` against the float64 central difference at the same points."""
     zd = x.astype(dt)
     z64 = zd.astype(np.float64)  # exactly the points the dtype can hold
-    numeric = central_difference(_forward64(act), z64, eps)
+    numeric, big, h = _richardson(_forward64(act), z64, eps)
     analytic = np.asarray(act.derivative(zd.copy(), act.forward(zd.copy())), np.float64)
-    return _Sample(z64, analytic, numeric, np.abs(numeric))
+    return _Sample(z64, analytic, numeric, np.abs(numeric), big / h)
 
 
 def _jvp_sample(
@@ -263,22 +300,46 @@ def _jvp_sample(
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     h = eps * np.maximum(1.0, np.abs(z64).max(axis=1, keepdims=True))
     f = _forward64(act)
-    jd = (f(z64 + h * d) - f(z64 - h * d)) / (2.0 * h)
+    up, down = f(z64 + h * d), f(z64 - h * d)
+    jd = (up - down) / (2.0 * h)
     dz = _backprop(act, zd.copy(), act.forward(zd.copy()), v.astype(dt))
     analytic = np.sum(np.asarray(dz, np.float64) * d, axis=1)
     size = np.linalg.norm(jd, axis=1)
     where = np.abs(z64).max(axis=1)
+    big = np.maximum(np.abs(up), np.abs(down)).max(axis=1)
     return _Sample(
-        where, analytic, np.sum(v * jd, axis=1), size, "the row with max |z|"
+        where,
+        analytic,
+        np.sum(v * jd, axis=1),
+        size,
+        big / h[:, 0],
+        "the row with max |z|",
     )
 
 
+@dataclass(frozen=True)
+class _Tolerance:
+    rtol: float
+    eps: float  # machine epsilon of the checked dtype
+    scale: float  # f's typical slope
+
+    def floor(self, s: _Sample) -> Array:
+        """ROUND·(ε₆₄·M/h + ε_dt·scale) per point: the rounding of f and of f'."""
+        return ROUND * (_EPS64 * s.rounding + self.eps * self.scale)
+
+
+KINK_HINT = (
+    "if f' jumps at x = 0 (a kink, as in relu), declare it on the class,"
+    " kinks = (0.0,), and the check stays 1e-3 away from it"
+)
+
+
 def _compare(
-    region: str, s: _Sample, tol: tuple[float, float, float], allow_overflow: bool
+    region: str, s: _Sample, tol: _Tolerance, allow_overflow: bool
 ) -> CheckRow:
-    """Pass iff every point has |analytic − numeric| ≤ atol·scale + rtol·size."""
-    rtol, atol, scale = tol
+    """Pass iff every point has |analytic − numeric| ≤ rtol·|numeric| + floor."""
     finite = np.isfinite(s.analytic) & np.isfinite(s.numeric)
+    finite &= np.isfinite(s.rounding)
     note = ""
     if not finite.all():
         i = int(np.argmin(finite))
@@ -290,30 +351,46 @@ def _compare(
             )
             return CheckRow(region, s.where.size, None, None, False, msg)
         note = f"{int((~finite).sum())} points skipped where f overflows; "
-        kept = (arr[finite] for arr in (s.where, s.analytic, s.numeric, s.size))
-        s = _Sample(*kept, s.label)
+        fields = (s.where, s.analytic, s.numeric, s.size, s.rounding)
+        s = _Sample(*(arr[finite] for arr in fields), s.label)
     if s.where.size == 0:
         return CheckRow(region, 0, None, None, True, note + "no points left")
     err = np.abs(s.analytic - s.numeric)
-    ok = err <= atol * scale + rtol * s.size
-    # relative errors of ~0 values mean nothing: none is reported ("-") rather than 0
-    meaningful = s.size > atol * scale
+    floor = tol.floor(s)
+    bound = tol.rtol * s.size + floor
+    ok = err <= bound
+    # relative errors of values lost in rounding mean nothing: "-" rather than 0
+    meaningful = tol.rtol * s.size > floor
     rel = (
         float((err[meaningful] / s.size[meaningful]).max())
         if meaningful.any()
         else None
     )
     if not ok.all():
-        i = int(np.argmax(err - atol * scale - rtol * s.size))
+        i = int(np.argmax(err / bound))
         note += (
             f"{int((~ok).sum())} of {ok.size} points outside tolerance, worst at"
             f" {s.label} = {s.where[i]:.6g}: analytic {s.analytic[i]:.6g}"
             f" vs numeric {s.numeric[i]:.6g}"
         )
+        if region == SMALL and _jumps_at_zero(s, tol.scale):
+            note += f"; {KINK_HINT}"
     passed = bool(ok.all())
     return CheckRow(
         region, int(ok.size), float(err.max()), rel, passed, note.strip("; ")
     )
+
+
+def _jumps_at_zero(s: _Sample, scale: float) -> bool:
+    """Whether f' at the points of ``s`` nearest to 0 on each side differs by more
+    than 1e-3 of f's typical slope: a kink (relu jumps by 1), not a wrong formula
+    (f' ≈ 2x gives ±2e-12 at x = ±1e-12)."""
+    right, left = s.where > 0, s.where < 0
+    if not (right.any() and left.any()):
+        return False
+    i = np.flatnonzero(right)[np.argmin(s.where[right])]
+    j = np.flatnonzero(left)[np.argmax(s.where[left])]
+    return bool(abs(s.analytic[i] - s.analytic[j]) > 1e-3 * scale)
 
 
 def _failed(region: str, err: Exception) -> CheckRow:
@@ -321,7 +398,7 @@ def _failed(region: str, err: Exception) -> CheckRow:
 
 
 def _region_row(
-    region: str, result: Any, tol: tuple[float, float, float], allow_overflow: bool
+    region: str, result: Any, tol: _Tolerance, allow_overflow: bool
 ) -> CheckRow:
     if isinstance(result, Exception):
         return _failed(region, result)
@@ -454,15 +531,15 @@ def check_activation(
     if dt.name not in TOLERANCES:
         raise ValueError(f"dtype must be float32 or float64, got {dt.name}")
     rng = np.random.default_rng(0) if rng is None else rng
-    rtol, atol = TOLERANCES[dt.name]
     allow_overflow = bool(getattr(act, "overflows", False))
     try:
         kinks = _kinks(act)
     except Exception:  # a broken ``kinks`` shows up as no kink, and likely as failures
         kinks = np.empty(0)
     results = {r: _region_result(act, r, kinks, dt, eps, rng) for r in REGIONS}
-    scale = _scale(results[RANDOM])
-    tol = (rtol, atol, scale)
+    tol = _Tolerance(
+        TOLERANCES[dt.name], float(np.finfo(dt).eps), _scale(results[RANDOM])
+    )
     rows = [_region_row(r, results[r], tol, allow_overflow) for r in REGIONS]
     rows.append(_finite_row(act, allow_overflow))
     rows.append(_contract_row(act, rng))
@@ -471,9 +548,8 @@ def check_activation(
     return ActivationReport(
         name=name or type(act).__name__,
         dtype=dt.name,
-        rtol=rtol,
-        atol=atol,
-        scale=scale,
+        rtol=tol.rtol,
+        scale=tol.scale,
         rows=tuple(rows),
         passed=all(r.passed for r in rows),
     )
@@ -506,3 +582,26 @@ def _scale(result: Any) -> float:
     size = result.size[np.isfinite(result.size)]
     scale = float(size.max()) if size.size else 0.0
     return scale if scale > 0.0 else 1.0
+
+
+def error_text(value: float | None) -> str:
+    """An error for a report: ``1.23e-04``, or ``-`` where none applies."""
+    return "-" if value is None else f"{value:.2e}"
+
+
+def report_lines(report: ActivationReport) -> list[str]:
+    """The report as plain-text lines (for error messages): a title, then one line
+    per row with its points, errors, verdict and note."""
+    width = max(len(row.region) for row in report.rows)
+    lines = [
+        f"{report.name} in {report.dtype}, tolerance {report.tolerance}:",
+        f"     {'region':<{width}} points  max abs, rel error  note",
+    ]
+    for row in report.rows:
+        verdict = "pass" if row.passed else "FAIL"
+        errors = f"{error_text(row.max_abs_error)} {error_text(row.max_rel_error)}"
+        note = f"  {row.message}" if row.message else ""
+        lines.append(
+            f"{verdict} {row.region:<{width}} {row.points:>6}  {errors:<18}{note}"
+        )
+    return lines

@@ -7,7 +7,10 @@ types of the constructor's signature (``Entry.params``), and the component is bu
 once so that its own checks (``lr must be > 0``) become spec problems at the right key.
 
 A name ``file.py:Class`` loads a user plugin; the path is relative to the spec's folder
-and is stored absolute, so a run folder's ``config.yaml`` reruns from anywhere.
+and is stored absolute, so a run folder's ``config.yaml`` reruns from anywhere.  A
+plugin activation must pass the finite-difference check when it is loaded
+(:mod:`nnexp.spec.plugin_check`) unless its mapping says ``check: false``, a key that
+is not a parameter: it is kept in :attr:`Component.check` and written back to YAML.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from nnexp.errors import NnexpError, RegistryError, SpecError
 from nnexp.registry import Entry, Param, Registry, is_plugin_ref, normalize_name
+from nnexp.spec.plugin_check import failed_check, refusal
 from nnexp.spec.problems import KEY, Problems, finish
 from nnexp.types import Family
 
@@ -41,6 +45,7 @@ _REGISTRIES = {
     "dataset": ("nnexp.data.registry", "DATASETS"),
 }
 KINDS = tuple(_REGISTRIES)
+CHECK = "check"  # an activation's key that turns the plugin check off (not a parameter)
 
 
 def registry_for(kind: str) -> Registry[Any]:
@@ -88,11 +93,13 @@ class Component:
     name : canonical registry name, or an absolute plugin reference
         ``/abs/file.py:Class``
     params : every constructor parameter, defaults filled in
+    check : False when a plugin activation skips the check on load (``check: false``)
     """
 
     kind: str
     name: str
     params: Mapping[str, Any] = field(default_factory=FrozenParams)
+    check: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", FrozenParams(self.params))
@@ -107,8 +114,10 @@ class Component:
         return self.entry.build(**self.params)
 
     def to_yaml(self) -> dict[str, Any]:
-        """The flat mapping of a spec: ``{"name": ..., **params}``, YAML-safe values."""
-        return {"name": self.name, **{k: plain(v) for k, v in self.params.items()}}
+        """The flat mapping of a spec: ``{"name": ..., **params}``, YAML-safe values
+        (and ``check: false`` if the plugin skips its check)."""
+        out = {"name": self.name, **{k: plain(v) for k, v in self.params.items()}}
+        return out if self.check else {**out, CHECK: False}
 
     def describe(self) -> str:
         """``sgd(lr=0.01, momentum=0.0, nesterov=False)`` for summaries."""
@@ -155,13 +164,15 @@ def parse(
     """
     if isinstance(value, Component) and value.kind == kind:
         name, raw = value.name, dict(value.params)
+        raw.update({} if value.check else {CHECK: False})
     else:
         name, raw = _split(value, kind)
     entry = _resolve(name, kind, base_dir)
+    check = _check_flag(entry, raw) if kind == "activation" else True
     params = _validate_params(entry, raw)
     if kind == "dataset":
         params = _absolute_path_param(params, base_dir)
-    _try_build(entry, params)
+    built = _try_build(entry, params)
     if hidden and _is_output_only(entry):
         raise Problems(
             [
@@ -173,7 +184,34 @@ def parse(
                 )
             ]
         )
-    return Component(kind, entry.name, params)
+    if check and kind == "activation" and entry.source != "builtin":
+        report = failed_check(entry.name, params, built)
+        if report is not None:
+            raise Problems([("", refusal(name, report))])
+    return Component(kind, entry.name, params, check)
+
+
+def _check_flag(entry: Entry[Any], raw: dict[str, Any]) -> bool:
+    """Pop nnexp's ``check`` key from an activation's raw mapping (a plugin whose
+    constructor takes ``check`` keeps it as its own parameter)."""
+    if CHECK not in raw or entry.param(CHECK) is not None:
+        return True
+    value = raw.pop(CHECK)
+    if entry.source == "builtin":
+        if value is True:
+            return True
+        raise Problems(
+            [
+                (
+                    CHECK,
+                    "only plugin activations (file.py:Class) are checked when a spec"
+                    f" loads them, so {entry.name} takes no check key",
+                )
+            ]
+        )
+    if not isinstance(value, bool):
+        raise Problems([(CHECK, f"expected true or false, got {value!r}")])
+    return value
 
 
 def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
@@ -369,10 +407,10 @@ def _unknown_param(entry: Entry[Any], name: str) -> str:
     return f"unknown parameter for {entry.name}; allowed: {allowed}.{hint}"
 
 
-def _try_build(entry: Entry[Any], params: dict[str, Any]) -> None:
+def _try_build(entry: Entry[Any], params: dict[str, Any]) -> Any:
     """Build once so the component's own checks (``lr must be > 0``) surface now."""
     try:
-        entry.build(**params)
+        return entry.build(**params)
     except RegistryError as err:
         cause = err.__cause__
         raise Problems(

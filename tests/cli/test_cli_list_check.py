@@ -8,7 +8,9 @@ import typing
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from nnexp.cli.list_cmd import KINDS, registry, resolve_kind, type_name
 from nnexp.errors import NnexpError
@@ -95,9 +97,36 @@ def test_type_names_are_readable():
     assert type_name(int | None) == "int | None"
     assert type_name(typing.Literal["epoch", "step"]) == "epoch|step"
     assert type_name(tuple[int, ...]) == "tuple[int]"
+    assert type_name(NDArray[np.floating]) == "array"
+    assert type_name(np.ndarray) == "array"
+
+
+def test_list_layers_shows_no_numpy_internals_and_whole_descriptions(cli: Callable):
+    out = " ".join(cli("list", "layers").stdout.split())  # rich folds long cells
+    out = re.sub(r" ?│ ?", " ", out)
+    assert "W: array (required)" in out
+    assert "ndarray" not in out and "dtype[" not in out
+    # the dropout docstring's first paragraph is two lines: both are shown
+    assert "scale by 1/(1 − rate)" in out.replace("  ", " ")
 
 
 # --- nnexp check ----------------------------------------------------------------------
+
+LEAKY = '''
+
+class Leaky:
+    """A correct leaky ReLU that does not declare its kink at 0."""
+
+    def forward(self, z):
+        return np.maximum(z, z * z.dtype.type(0.1))
+
+    def derivative(self, z, a):
+        return np.where(z > 0, z.dtype.type(1), z.dtype.type(0.1))
+
+
+class DeclaredLeaky(Leaky):
+    kinks = (0.0,)
+'''
 
 PLUGIN = '''
 import numpy as np
@@ -154,7 +183,7 @@ class NoDerivative:
 def plugin_dir(tmp_path: Path, monkeypatch, forget_plugins) -> Path:
     """The current folder holds ``acts/mine.py`` (plugin paths are relative to it)."""
     (tmp_path / "acts").mkdir()
-    (tmp_path / "acts" / "mine.py").write_text(PLUGIN)
+    (tmp_path / "acts" / "mine.py").write_text(PLUGIN + LEAKY)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -251,3 +280,92 @@ def test_check_report_errors_are_small_for_a_smooth_activation(cli: Callable):
     row = next(v for k, v in _rows(out).items() if k.startswith("random"))
     abs_err = float(row.split("│")[3])
     assert 0 <= abs_err < 1e-7 and math.isfinite(abs_err)
+
+
+@pytest.mark.parametrize(
+    ("args", "label", "scale"),
+    [
+        (["{name: acts/mine.py:Scaled, k: 3}"], "acts/mine.py:Scaled(k=3)", "3"),
+        (["{name: softplus, k: 2}"], "softplus(k=2)", "1"),
+        (["{name: acts/mine.py:Scaled, k: 3}", "-p", "k=5"], "Scaled(k=5)", "5"),
+        (["{name: acts/mine.py:Scaled, check: false}"], "acts/mine.py:Scaled", "1"),
+    ],
+    ids=["plugin-mapping", "builtin-mapping", "param-overrides", "check-key"],
+)
+def test_check_takes_a_spec_mapping(
+    cli: Callable, plugin_dir: Path, args, label, scale
+):
+    result = cli("check", *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert f"{label} passed every check" in result.stdout
+    assert f"scale {scale}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{name: acts/mine.py:Scaled, k: [}", "as a YAML mapping"),
+        ("{k: 3}", "is not an activation mapping"),
+        ("{name: acts/mine.py:Scaled, kk: 3}", "unknown parameter"),
+    ],
+)
+def test_check_refuses_a_bad_mapping_with_exit_2(
+    cli: Callable, plugin_dir: Path, text: str, expected: str
+):
+    result = cli("check", text)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_and_gallery_read_activations_with_one_function():
+    from nnexp.cli import activation_arg, check, gallery
+
+    assert check.build_activation is activation_arg.build_activation
+    assert gallery.build_activation is activation_arg.build_activation
+
+
+def test_an_undeclared_kink_fails_with_the_suggestion(cli: Callable, plugin_dir: Path):
+    result = cli("check", "acts/mine.py:Leaky")
+    assert result.exit_code == 1
+    out = " ".join(result.stdout.split())
+    assert "kinks = (0.0,)" in re.sub(r" ?│ ?", " ", out)
+    small = next(v for k, v in _rows(result.stdout).items() if k.startswith("small"))
+    assert "FAIL" in small
+    assert cli("check", "acts/mine.py:DeclaredLeaky").exit_code == 0
+
+
+def test_check_help_documents_kinks_and_the_tolerance(cli: Callable):
+    out = " ".join(cli("check", "--help").stdout.split())
+    out = re.sub(r" ?│ ?", " ", out)
+    for text in ("kinks = (0.0,)", "1e-3 to 1e4", "check: false", "rtol"):
+        assert text in out, text
+
+
+SPEC = """
+name: p
+dataset: logic_gates
+model: {layers: [2, 4, 3], activation: ACT, output_activation: identity}
+loss: mse
+training: {epochs: 1, batch_size: 1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("act", "code"),
+    [
+        ("acts/mine.py:WrongSoft", 2),
+        ("{name: acts/mine.py:WrongSoft, check: false}", 0),
+        ("acts/mine.py:Soft", 0),
+    ],
+)
+def test_a_spec_with_a_wrong_plugin_is_refused_before_training(
+    cli: Callable, plugin_dir: Path, act: str, code: int
+):
+    spec = plugin_dir / "spec.yaml"
+    spec.write_text(SPEC.replace("ACT", act))
+    result = cli("train", spec, "--print-config")
+    assert result.exit_code == code, result.stdout + result.stderr
+    if code:
+        err = result.stderr
+        assert "failed the derivative check" in err and "Traceback" not in err
+        assert "FAIL random [-4, 4]" in err and "check: false" in err

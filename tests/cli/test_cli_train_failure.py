@@ -21,8 +21,9 @@ class Boom:
 
 def test_a_plugin_that_raises_fails_the_run_cleanly(tmp_path: Path):
     (tmp_path / "boom.py").write_text(PLUGIN)
-    args = ["train", QUICKSTART, *small(), f"model.activation={tmp_path}/boom.py:Boom",
-            "--runs-dir", tmp_path / "runs"]  # fmt: skip
+    # check: false, or the plugin check refuses Boom before it can train
+    boom = f"model.activation={{name: {tmp_path}/boom.py:Boom, check: false}}"
+    args = ["train", QUICKSTART, *small(), boom, "--runs-dir", tmp_path / "runs"]
     proc = run_module(args, cwd=tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 class Cube:
     """x³ scaled by k."""
 
+    overflows = True  # z³ leaves the float range by nature (the plugin check asks)
     k: float = 1.0
 
     def __post_init__(self):
