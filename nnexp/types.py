@@ -19,7 +19,7 @@ DTypes = ("float32", "float64")
 
 
 class Family(StrEnum):
-    """Activation family; it fixes the default initialisation gain (SPEC §1, §2)."""
+    """Activation family; it fixes the default initialisation gain (docs/maths.md §1, §2)."""
 
     HEAVISIDE = "heaviside"
     SIGN = "sign"

@@ -1,7 +1,7 @@
 """``nnexp list [KIND]``: the component registries as tables.
 
 One table per kind: name, aliases, parameters (type and default), description, and for
-activations the family with its initialisation gain (SPEC §1, §2).  Everything shown is
+activations the family with its initialisation gain (docs/maths.md §1, §2).  Everything shown is
 read from the registries, so a new component appears here by being registered.
 """
 

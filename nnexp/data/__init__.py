@@ -1,4 +1,4 @@
-"""Data sets (SPEC §8, §9): a registry of loaders returning train/val/test splits.
+"""Data sets (docs/maths.md §8, §9): a registry of loaders returning train/val/test splits.
 
 ``load_dataset({"name": "mnist_10k"}, seed_rng=rng, dtype="float32")`` returns
 ``(Splits, DatasetInfo)``.  Importing this package registers the built-in data sets:

@@ -1,4 +1,4 @@
-"""Splits, DatasetInfo and the preprocessing every loader shares (SPEC §8, §9).
+"""Splits, DatasetInfo and the preprocessing every loader shares (docs/maths.md §8, §9).
 
 A loader reads its arrays as stored (:class:`RawData`); :func:`prepare` turns them into
 the run's arrays in a fixed order, so that a seed decides everything:

@@ -1,4 +1,4 @@
-"""IDX files (SPEC §9) and the checksums that say a file can be trusted.
+"""IDX files (docs/maths.md §9) and the checksums that say a file can be trusted.
 
 An IDX file is a big-endian header, ``0 0 <type code> <ndim>`` followed by one uint32
 per dimension, and then the values in C order.  MNIST and Fashion-MNIST ship four of

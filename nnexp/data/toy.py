@@ -1,4 +1,4 @@
-"""The course's toy tasks (SPEC §7 E1, E2) and small synthetic sets, all generated.
+"""The course's toy tasks (docs/maths.md §7 E1, E2) and small synthetic sets, all generated.
 
 Everything random comes from the run's split generator, so a seed fixes the points,
 the test split and the validation split.  Sets of ``n`` points hold out ``test`` of
@@ -48,7 +48,7 @@ GATES = {
 )
 @dataclass(frozen=True, slots=True)
 class LogicGates:
-    """The four points of {0,1}² with one regression target per gate (SPEC E1).
+    """The four points of {0,1}² with one regression target per gate (docs/maths.md §7, E1).
 
     ``gates`` is any subset of AND, OR, XOR (also NAND, NOR, XNOR), in output order.
     The four points are the training, validation and test set alike.
@@ -102,7 +102,7 @@ class LogicGates:
 )
 @dataclass(frozen=True, slots=True)
 class SinCos(DatasetBase):
-    """SPEC E2: x = linspace(0, π/2, n), y = (sin x, cos x)/2 + ½; even indices train,
+    """docs/maths.md §7, E2: x = linspace(0, π/2, n), y = (sin x, cos x)/2 + ½; even indices train,
     odd indices test; no validation unless asked for."""
 
     n: int = 2000

@@ -1,4 +1,4 @@
-"""Weight initialisers (SPEC §2): frozen dataclasses in the ``INITIALIZERS`` registry.
+"""Weight initialisers (docs/maths.md §2): frozen dataclasses in the ``INITIALIZERS`` registry.
 
 Every initialiser has one parameter, ``gain`` (``"auto"`` or a positive number), and
 ``sample(shape, rng, *, family_gain, dtype)`` returning ``W`` of shape
@@ -111,7 +111,7 @@ class InitializerBase:
         ----------
         shape : (m, n) = (fan_in, fan_out)
         rng : the only source of randomness
-        family_gain : gain of the layer's activation family (SPEC §1, §2)
+        family_gain : gain of the layer's activation family (docs/maths.md §1, §2)
         dtype : float dtype of the result
 
         Returns
@@ -142,7 +142,7 @@ class InitializerBase:
 
 
 def init_bias(fan_out: int, dtype: Any) -> Array:
-    """Biases start at zero (SPEC §2): ``b`` of shape ``(fan_out,)``."""
+    """Biases start at zero (docs/maths.md §2): ``b`` of shape ``(fan_out,)``."""
     return np.zeros(int(fan_out), dtype=_check_dtype(dtype))
 
 

@@ -4,7 +4,7 @@ Layers own their parameters and nothing else.  ``forward`` returns the output an
 cache of what ``backward`` needs; nothing per call is stored on the layer, so one
 network can be evaluated and trained at once without the course code's hidden state.
 
-Conventions (SPEC notation): rows are samples, ``X: (batch, fan_in)``,
+Conventions (docs/maths.md notation): rows are samples, ``X: (batch, fan_in)``,
 ``W: (fan_in, fan_out)``, ``b: (fan_out,)``, ``z = X @ W + b``, ``a = f(z)``.
 """
 

@@ -219,7 +219,7 @@ def build_network(
         one per hidden layer
     output_activation : the last layer's activation
     initializer : name, mapping or initialiser object (``gain: auto`` uses each layer's
-        activation family, SPEC §2)
+        activation family, docs/maths.md §2)
     dropout : rate after each hidden layer (one number or one per hidden layer)
     rng : generator or seed for the initial weights
 

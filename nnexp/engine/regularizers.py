@@ -1,4 +1,4 @@
-"""Weight regularisers (SPEC.md §3, §8): penalties on weight matrices, never biases.
+"""Weight regularisers (docs/maths.md §3, §8): penalties on weight matrices, never biases.
 
 A regulariser is a separate term the trainer adds (the course wired L2 into the dense
 layer's backward): ``penalty(params)`` is added to the loss, and
@@ -57,7 +57,7 @@ class NoRegularizer:
 )
 @dataclass(frozen=True, slots=True)
 class L2:
-    """L2 penalty (λ/2) Σ_W ‖W‖²_F; its gradient adds λW to each dW (SPEC §3).
+    """L2 penalty (λ/2) Σ_W ‖W‖²_F; its gradient adds λW to each dW (docs/maths.md §3).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Learning-rate schedules (SPEC.md §5, §8): frozen dataclasses with ``lr(base_lr, t, total)``.
+"""Learning-rate schedules (docs/maths.md §5, §8): frozen dataclasses with ``lr(base_lr, t, total)``.
 
 ``t = 0, 1, 2, …`` counts completed epochs (or optimiser steps, with ``per: step``),
 so ``lr(base_lr, 0, total) == base_lr`` for every schedule; ``total`` is the run's
@@ -6,7 +6,7 @@ number of epochs (or steps) and only :class:`Cosine` uses it.  ``base_lr`` is th
 optimiser's own ``lr``, so per-layer optimisers share one schedule.  ``lr`` returns a
 Python float, which keeps float32 updates in float32 (NumPy 2 weak scalars).
 
-Parameters the SPEC gives no default for are required: ``time_based.decay``,
+Parameters without a default in docs/maths.md §5 are required: ``time_based.decay``,
 ``exponential.rate`` and ``linear_to_floor.slope`` (no value suits every run length).
 ``linear_to_floor.floor`` defaults to 0 like ``cosine.floor``.
 """
@@ -69,7 +69,7 @@ class Constant(ScheduleBase):
 )
 @dataclass(frozen=True, slots=True)
 class TimeBased(ScheduleBase):
-    """η_t = η₀ / (1 + d·t) (SPEC §5; the course's time-based decay, E8).
+    """η_t = η₀ / (1 + d·t) (docs/maths.md §5; the course's time-based decay, E8).
 
     Parameters
     ----------
@@ -124,7 +124,7 @@ class Step(ScheduleBase):
 )
 @dataclass(frozen=True, slots=True)
 class Exponential(ScheduleBase):
-    """η_t = η₀ · r^t (SPEC §5).
+    """η_t = η₀ · r^t (docs/maths.md §5).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Gallery of activation functions and their derivatives, grouped by family (SPEC §1).
+"""Gallery of activation functions and their derivatives, grouped by family (docs/maths.md §1).
 
 One row per family, one panel per activation: f(x) solid in the family's colour and
 f'(x) dashed in near-black, with the axes through the origin drawn so symmetry and asymptotes
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from nnexp.errors import RunError
 from nnexp.plots.base import color_map, finite_or_nan, new_figure
 
-#: Families in the order of SPEC §1; unknown (plugin) families follow in order seen.
+#: Families in the order of docs/maths.md §1; unknown (plugin) families follow in order seen.
 FAMILY_ORDER = ("heaviside", "sign", "relu", "abs", "identity", "output")
 FamilyOf = Callable[[Any], Any] | str | None
 DERIVATIVE_COLOR = "0.15"
@@ -114,7 +114,7 @@ def plot_activation(
 def group_by_family(
     activations: Sequence[tuple[str, Any]], family_of: FamilyOf = None
 ) -> dict[str, list[tuple[str, Any]]]:
-    """``{family: [(name, act), ...]}`` in SPEC order, unknown families last."""
+    """``{family: [(name, act), ...]}`` in the order of docs/maths.md §1, unknown families last."""
     family = _family_fn(family_of)
     groups: dict[str, list[tuple[str, Any]]] = {}
     for name, act in activations:

@@ -1,6 +1,6 @@
 """1-D regression: the data, the network's fit and the log10 of its error.
 
-This is the course's sin/cos figure (SPEC §7, E2): above, each output's data points
+This is the course's sin/cos figure (docs/maths.md §7, E2): above, each output's data points
 and the prediction; below, ``log10 |prediction − target|``, which shows whether a run
 converged to a few digits or to near machine precision.
 """

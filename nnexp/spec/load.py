@@ -10,7 +10,7 @@
   naming the chain.
 * Overrides ``key.sub=value`` (the command line's) are parsed as YAML and replace what
   was there, lists included; ``optimizer=adam`` replaces the whole component while
-  ``optimizer.name=adam`` keeps its other keys (SPEC §8); ``optimizer.0.lr=0.1`` sets
+  ``optimizer.name=adam`` keeps its other keys (docs/maths.md §8); ``optimizer.0.lr=0.1`` sets
   an item of a per-layer list.  ``set_values`` (``{"seed": 3}``, for flags such as
   ``--seed``) are applied the same way after the overrides, values taken as given.
 

@@ -1,4 +1,4 @@
-"""The typed, frozen run spec (issue 5, SPEC.md §8).
+"""The typed, frozen run spec (docs/maths.md §8).
 
 Everything below ``nnexp.spec`` receives a :class:`RunSpec`, never a raw dict.  Models
 are pydantic v2 with ``extra="forbid"`` (an unknown key is an error with close matches)
@@ -17,7 +17,7 @@ Defaults, chosen so a minimal spec (name, dataset, training.epochs and batch_siz
 * ``loss: mse``; ``optimizer: sgd`` (a list gives one per dense layer);
   ``regularizer: {name: l2, lam: 0.0}`` (``null`` for none); ``schedule: constant``.
 * ``training``: ``shuffle: true``, ``dtype: float64``, ``early_stopping: null``
-  (``true`` gives the SPEC §8 defaults), ``init_from: null`` (a weights file, relative
+  (``true`` gives the docs/maths.md §8 defaults), ``init_from: null`` (a weights file, relative
   to the spec's folder, stored absolute).
 * ``output``: ``runs_dir: runs``, ``plots: true`` (or a list of plot names, see
   :data:`PLOT_NAMES`), ``checkpoint: true``.
@@ -84,7 +84,7 @@ class _Frozen(BaseModel):
 
 
 class EarlyStoppingSpec(_Frozen):
-    """SPEC §8: stop when ``monitor`` has not improved by more than ``min_delta`` for
+    """docs/maths.md §8: stop when ``monitor`` has not improved by more than ``min_delta`` for
     ``patience`` epochs (then restore the best weights if ``restore_best``)."""
 
     example: ClassVar[str] = "true (the defaults), or {monitor: val_loss, patience: 5}"
@@ -292,7 +292,7 @@ class RunSpec(_Frozen):
 
 
 def pairing_problems(loss: Component, output: Component) -> list[tuple[str, str]]:
-    """SPEC §3's pairing rule: cross_entropy needs softmax, binary_cross_entropy
+    """the pairing rule of docs/maths.md §3: cross_entropy needs softmax, binary_cross_entropy
     logistic, mse takes any output activation."""
     from nnexp.engine.losses import pairing_problem
 

@@ -1,4 +1,4 @@
-"""Optimiser trajectories on a 2-D objective (SPEC §6, §7 E7): run, plot, write.
+"""Optimiser trajectories on a 2-D objective (docs/maths.md §6, §7 E7): run, plot, write.
 
 :func:`run_landscape` runs every method of a :class:`~nnexp.teaching.spec.LandscapeSpec`
 from every start point and returns the trajectories; :func:`write_landscape` writes
@@ -14,7 +14,7 @@ them as a folder like a run folder::
 The update rules (w has shape (2,), g = ∇f(w), s = −1 to maximise, +1 to minimise):
 
 * ``gradient``: w ← w − s·η·g, a fixed step η (E7: η = 0.1, s = −1: gradient ascent);
-* ``exact_line_search`` on the quadratic: w ← w − λg with λ = gᵀg / gᵀQg (SPEC §6);
+* ``exact_line_search`` on the quadratic: w ← w − λg with λ = gᵀg / gᵀQg (docs/maths.md §6);
 * any optimiser of the registry, fed with the gradient of s·f (optimisers minimise),
   at its own learning rate ``lr``.
 

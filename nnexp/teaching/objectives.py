@@ -1,4 +1,4 @@
-"""Two-dimensional objectives for ``nnexp landscape`` (SPEC §6, §7 E7).
+"""Two-dimensional objectives for ``nnexp landscape`` (docs/maths.md §6, §7 E7).
 
 Every objective has
 
@@ -12,7 +12,7 @@ Every objective has
     closed form (used to plot f − f*), else ``None``.
 
 Built-ins live in the ``OBJECTIVES`` registry: the course's ``two_bump`` (E7), the
-``quadratic`` ½θᵀQθ − bᵀθ (whose exact line search step is SPEC §6's λ = gᵀg/gᵀQg),
+``quadratic`` ½θᵀQθ − bᵀθ (whose exact line search step is docs/maths.md §6's λ = gᵀg/gᵀQg),
 ``rosenbrock``, ``himmelblau``, and ``expression``: a user formula in ``w1`` and ``w2``,
 with its gradient as two formulas or by central differences.
 
@@ -108,11 +108,11 @@ def _matrix(value: Any, shape: tuple[int, ...], what: str) -> tuple[Any, ...]:
 @OBJECTIVES.register(
     "quadratic",
     aliases=("quad",),
-    description="½θᵀQθ − bᵀθ with a symmetric 2×2 Q (exact line search: SPEC §6)",
+    description="½θᵀQθ − bᵀθ with a symmetric 2×2 Q (exact line search: docs/maths.md §6)",
 )
 @dataclass(frozen=True)
 class Quadratic(ObjectiveBase):
-    """f(θ) = ½θᵀQθ − bᵀθ, ∇f = Qθ − b (SPEC §6).
+    """f(θ) = ½θᵀQθ − bᵀθ, ∇f = Qθ − b (docs/maths.md §6).
 
     Parameters
     ----------
@@ -177,7 +177,7 @@ class Quadratic(ObjectiveBase):
         return float(-0.5 * self.bv @ theta)  # ½θ*ᵀQθ* − bᵀθ* with Qθ* = b
 
     def exact_step(self, g: Array) -> float:
-        """The exact line search step λ = gᵀg / gᵀQg along −g (SPEC §6)."""
+        """The exact line search step λ = gᵀg / gᵀQg along −g (docs/maths.md §6)."""
         curvature = float(g @ self.Qm @ g)
         return float(g @ g) / curvature if curvature != 0 else 0.0  # g = 0: stay put
 

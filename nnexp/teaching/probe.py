@@ -1,4 +1,4 @@
-"""Random-network probes (SPEC §7 E6): the function a network starts from.
+"""Random-network probes (docs/maths.md §7 E6): the function a network starts from.
 
 Draw random networks and plot one output y_o against one input x_i over a range while
 the other inputs stay fixed.  A grid has one row per activation setting and one column
@@ -8,7 +8,7 @@ make the starting function flat, saturating, piecewise linear or linear.
 Randomness (all from the ``rng`` argument): first the fixed inputs, N(0, 1); then one
 seed per column.  Every network of column j is built from seed j, so a column holds the
 *same* underlying random numbers under different activations (scaled by each family's
-gain, SPEC §2): differences along a column come from the activation alone.
+gain, docs/maths.md §2): differences along a column come from the activation alone.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
     starts: [[0.2, 0.5], [0.5, 0.2], [1, 1]]
     methods:
       - {method: gradient, step: 0.1}            # fixed-step gradient ascent/descent
-      - {method: exact_line_search}              # quadratic only (SPEC §6)
+      - {method: exact_line_search}              # quadratic only (docs/maths.md §6)
       - {method: adam, lr: 0.05, label: Adam}    # any optimiser of the registry
     stop: {grad_norm: 1.0e-4, step_norm: null, max_iterations: 10000}
     plot: {w1: [-1, 2], w2: [-1, 2], levels: 30, scale: linear}
@@ -417,7 +417,7 @@ def _method_problems(method: MethodSpec, spec: LandscapeSpec) -> list[tuple[str,
             (
                 "method",
                 "exact_line_search needs the quadratic objective (its step gᵀg / gᵀQg"
-                f" is exact only there, SPEC §6), not {spec.objective.name}",
+                f" is exact only there, docs/maths.md §6), not {spec.objective.name}",
             )
         ]
     if not objective.definite_for(spec.goal):

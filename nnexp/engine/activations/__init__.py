@@ -1,12 +1,12 @@
-"""Activation functions (SPEC §1): stateless frozen dataclasses in one registry.
+"""Activation functions (docs/maths.md §1): stateless frozen dataclasses in one registry.
 
 One module per family (``heaviside``, ``sign``, ``relu``, ``abs``, ``linear`` for
 identity, selu and the output-only softmax); importing this package registers them all,
-in the order of SPEC §1's table.  See :mod:`nnexp.engine.activations.base` for the
+in the order of docs/maths.md §1's table.  See :mod:`nnexp.engine.activations.base` for the
 numerical contract every activation keeps.
 """
 
-# registration order is the order of SPEC §1 and of `nnexp list activations`
+# registration order is the order of docs/maths.md §1 and of `nnexp list activations`
 # isort: off
 from nnexp.engine.activations.base import (
     ACTIVATIONS,

@@ -77,7 +77,7 @@ class Abs(ActivationBase):
 )
 @dataclass(frozen=True, slots=True)
 class Loco(ActivationBase):
-    """log(cosh(kx))/k, never through cosh (SPEC §1).  With y = k|x|:
+    """log(cosh(kx))/k, never through cosh (docs/maths.md §1).  With y = k|x|:
     y < 1: 2·atanh(tanh²(y/2)) (exact identity, relative-accurate as y → 0);
     y ≥ 1: y + log1p(e^(−2y)) − log 2, divided by k term by term so k|x| = inf is fine.
     f' = tanh(kx)."""
@@ -115,7 +115,7 @@ class Loco(ActivationBase):
 @ACTIVATIONS.register("twist", aliases=("Twist",), description="x * tanh(kx)")
 @dataclass(frozen=True, slots=True)
 class Twist(ActivationBase):
-    """x tanh(kx); f' = tanh(kx) + kx(1 − tanh²(kx)) (the SPEC's corrected form)."""
+    """x tanh(kx); f' = tanh(kx) + kx(1 − tanh²(kx)) (the corrected form, docs/maths.md §1)."""
 
     k: float = 1.0
     checks: ClassVar[dict[str, str]] = {"k": "positive"}

@@ -1,4 +1,4 @@
-"""Activation functions (SPEC §1): the registry, the base class and shared numerics.
+"""Activation functions (docs/maths.md §1): the registry, the base class and shared numerics.
 
 Each activation has ``forward(z)``, ``derivative(z, a)`` (``a = forward(z)``, passed
 so an implementation may reuse it), and ``backprop(z, a, da) = da * f'(z)``, which may

@@ -19,7 +19,7 @@ from nnexp.types import Array, Family
 
 
 class _Flat(ActivationBase):
-    """Piecewise-constant functions: f' = 0 (SPEC §1 table), a jump at 0."""
+    """Piecewise-constant functions: f' = 0 (docs/maths.md §1 table), a jump at 0."""
 
     __slots__ = ()
     kinks: ClassVar[tuple[float, ...]] = (0.0,)
@@ -91,7 +91,7 @@ class Logistic(ActivationBase):
 @ACTIVATIONS.register("exp", aliases=("Exp", "exponential"), description="e^x")
 @dataclass(frozen=True, slots=True)
 class Exp(ActivationBase):
-    """e^x; overflows to +inf for x > log(max) by nature, silently (SPEC §1)."""
+    """e^x; overflows to +inf for x > log(max) by nature, silently (docs/maths.md §1)."""
 
     family: ClassVar[Family] = Family.HEAVISIDE
     overflows: ClassVar[bool] = True
@@ -104,7 +104,7 @@ class Exp(ActivationBase):
         return a.copy()  # a fresh array: callers may scale it in place
 
     def backprop(self, z: Array, a: Array, da: Array) -> Array:
-        # inf·0 = NaN here is the documented failure mode of exp (SPEC §7, E4)
+        # inf·0 = NaN here is the documented failure mode of exp (docs/maths.md §7, E4)
         with np.errstate(over="ignore", invalid="ignore"):
             da *= a
         return da

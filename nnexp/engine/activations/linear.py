@@ -44,7 +44,7 @@ _SELU_ALPHA = 1.6732632423543772
 )
 @dataclass(frozen=True, slots=True)
 class Selu(ActivationBase):
-    """Self-normalising ELU with the fixed λ, α of SPEC §1; f'(0) = λα.  λx exceeds the
+    """Self-normalising ELU with the fixed λ, α of docs/maths.md §1; f'(0) = λα.  λx exceeds the
     float range only for x > max/λ (then +inf, silently)."""
 
     family: ClassVar[Family] = Family.IDENTITY

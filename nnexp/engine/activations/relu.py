@@ -23,7 +23,7 @@ from nnexp.types import Array, Family
 @ACTIVATIONS.register("relu", aliases=("ReLU",), description="max(0, x)")
 @dataclass(frozen=True, slots=True)
 class Relu(ActivationBase):
-    """max(0, x); f'(0) = 0 (SPEC §1)."""
+    """max(0, x); f'(0) = 0 (docs/maths.md §1)."""
 
     family: ClassVar[Family] = Family.RELU
     kinks: ClassVar[tuple[float, ...]] = (0.0,)
@@ -62,7 +62,7 @@ class LeakyRelu(ActivationBase):
         return abs(self.alpha) > 1.0
 
     def forward(self, z: Array) -> Array:
-        # max(x, αx) for α ≤ 1 (SPEC property), min(x, αx) for α > 1: no np.where
+        # max(x, αx) for α ≤ 1 (docs/maths.md §1), min(x, αx) for α > 1: no np.where
         pick = np.maximum if self.alpha <= 1.0 else np.minimum
         return pick(z, _scaled(self.alpha, z))
 

@@ -51,7 +51,7 @@ class Tanh(ActivationBase):
 )
 @dataclass(frozen=True, slots=True)
 class Softsign(ActivationBase):
-    """kx/(1+|kx|) = x/(1/k+|x|); f' = k/(1+|kx|)² (SPEC correction, not k/f²)."""
+    """kx/(1+|kx|) = x/(1/k+|x|); f' = k/(1+|kx|)² (docs/maths.md §1's correction, not k/f²)."""
 
     k: float = 1.0
     checks: ClassVar[dict[str, str]] = {"k": "positive"}
