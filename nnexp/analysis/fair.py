@@ -96,7 +96,7 @@ def tuned_keys(
 
 
 def _varying(comparison: Comparison, keys: Sequence[str]) -> str:
-    others = [comparison.names[k] for k in comparison.keys if k not in keys]
+    others = [comparison.names.get(k, k) for k in comparison.keys if k not in keys]
     return ", ".join(k for k in others if k != "seed") or "optimizer.lr on a grid"
 
 
@@ -165,10 +165,10 @@ def fair_stats(
     )
     stats = group_stats(sub, keys, ignore=tuned)
     stats.table = _with_choice(stats.table, grid, comparison, keys, tuned)
-    names = [comparison.names[k] for k in tuned]
+    names = [comparison.names.get(k, k) for k in tuned]
     order = [
         tuple(row)
-        for row in stats.table[[comparison.names[k] for k in keys]].itertuples(
+        for row in stats.table[[comparison.names.get(k, k) for k in keys]].itertuples(
             index=False
         )
     ]
@@ -253,11 +253,11 @@ def _with_choice(
     """The group table with each group's chosen values and validation mean inserted
     after its group columns."""
     chosen = grid[grid["chosen"]].set_index("group")
-    names = [comparison.names[k] for k in keys]
+    names = [comparison.names.get(k, k) for k in keys]
     groups = [tuple(row) for row in table[names].itertuples(index=False)]
     extra = pd.DataFrame(
         {
-            comparison.names[k]: [
+            comparison.names.get(k, k): [
                 _typed(chosen.at[g, "setting"][j], comparison, k) for g in groups
             ]
             for j, k in enumerate(tuned)
@@ -287,10 +287,10 @@ def _grid_table(
     """The grid with a column per group and tuned key, numbers typed, groups in
     ``order`` (best first) and each group's settings in increasing order."""
     out = pd.DataFrame(
-        {comparison.names[k]: [g[j] for g in grid["group"]] for j, k in enumerate(keys)}
+        {comparison.names.get(k, k): [g[j] for g in grid["group"]] for j, k in enumerate(keys)}
     )
     for j, key in enumerate(tuned):
-        out[comparison.names[key]] = [
+        out[comparison.names.get(key, key)] = [
             _typed(s[j], comparison, key) for s in grid["setting"]
         ]
     for column in ("runs", "val_mean", "test_mean", "exploded_runs"):
@@ -299,7 +299,7 @@ def _grid_table(
     rank = {group: i for i, group in enumerate(order)}
     out["_rank"] = [rank.get(g, len(rank)) for g in grid["group"]]
     out = out.sort_values(
-        ["_rank", *(comparison.names[k] for k in tuned)], kind="stable"
+        ["_rank", *(comparison.names.get(k, k) for k in tuned)], kind="stable"
     )
     return out.drop(columns="_rank").reset_index(drop=True)
 
@@ -312,7 +312,7 @@ def _edge_warnings(
     if len(tuned) != 1:
         return []
     key = tuned[0]
-    name = comparison.names[key]
+    name = comparison.names.get(key, key)
     out = []
     for group, members in grid.groupby("group", sort=False):
         values = [_typed(s[0], comparison, key) for s in members["setting"]]
