@@ -287,7 +287,10 @@ def _grid_table(
     """The grid with a column per group and tuned key, numbers typed, groups in
     ``order`` (best first) and each group's settings in increasing order."""
     out = pd.DataFrame(
-        {comparison.names.get(k, k): [g[j] for g in grid["group"]] for j, k in enumerate(keys)}
+        {
+            comparison.names.get(k, k): [g[j] for g in grid["group"]]
+            for j, k in enumerate(keys)
+        }
     )
     for j, key in enumerate(tuned):
         out[comparison.names.get(key, key)] = [
