@@ -56,6 +56,33 @@ class FairComparison:
     grid: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+
+def tune_option(
+    by: Sequence[str], tune: Sequence[str], fair: bool
+) -> list[str] | None | bool:
+    """What ``--tune``/``--fair`` ask for: False (no tuning), None (every other
+    varying key but the seed) or the keys.
+
+    Raises
+    ------
+    RunError
+        For --tune or --fair without --by, or both together.
+    """
+    if (tune or fair) and not by:
+        raise RunError(
+            f"{'--fair' if fair else '--tune'} compares groups each at its own best "
+            "setting, so it needs the groups: add --by KEY (e.g. --by activation)."
+        )
+    if tune and fair:
+        raise RunError(
+            "give --tune KEY (the settings to choose per group) or --fair (every "
+            "setting that varies, except the seed), not both."
+        )
+    if fair:
+        return None
+    return list(tune) if tune else False
 
 
 def tuned_keys(
@@ -182,7 +209,10 @@ def fair_stats(
     ]
     warnings += stats.warnings + _edge_warnings(grid, comparison, tuned)
     warnings += _tried_explosions(grid_table, names, len(keys))
-    return FairComparison(stats, tuned, select, report, grid_table, notes, warnings)
+    folders = [str(f) for f in sub.table["folder"]]
+    return FairComparison(
+        stats, tuned, select, report, grid_table, notes, warnings, folders
+    )
 
 
 def _runs(

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from nnexp.analysis.compare import Comparison, compare
 from nnexp.analysis.explode import RULE
-from nnexp.analysis.fair import FairComparison, fair_stats
+from nnexp.analysis.fair import FairComparison, fair_stats, tune_option
 from nnexp.analysis.select import select_runs
 from nnexp.analysis.stats import GroupStats, group_stats
 from nnexp.analysis.tables import display_frame, header, to_csv, to_markdown
@@ -38,29 +38,6 @@ def _format_for(output: Path | None, chosen: Format | None) -> Format:
         ".md": Format.markdown,
         ".markdown": Format.markdown,
     }.get(suffix, Format.table)
-
-
-def tuning(
-    by: list[str] | None, tune: list[str] | None, fair: bool
-) -> list[str] | None:
-    """The keys to tune (None: every other varying key but the seed), checked.
-
-    Raises
-    ------
-    RunError
-        For --tune or --fair without --by, or both together.
-    """
-    if (tune or fair) and not by:
-        raise RunError(
-            f"{'--fair' if fair else '--tune'} compares groups each at its own best "
-            "setting, so it needs the groups: add --by KEY (e.g. --by activation)."
-        )
-    if tune and fair:
-        raise RunError(
-            "give --tune KEY (the settings to choose per group) or --fair (every "
-            "setting that varies, except the seed), not both."
-        )
-    return None if fair else list(tune or [])
 
 
 def compare_cmd(
@@ -140,13 +117,13 @@ def compare_cmd(
             f"cannot write {output}: the folder {output.parent} does not exist; "
             "create it first or choose another output path."
         )
-    tuned = tuning(by, tune, fair)
+    tuned = tune_option(by or [], tune or [], fair)
     chosen = _format_for(output, fmt)
     selection = select_runs(paths)
     report_skipped(selection.skipped)
     comparison = compare(selection.runs, sort=sort)
     view: Comparison | GroupStats | FairComparison = comparison
-    if by and (tuned is None or tuned):
+    if by and tuned is not False:
         view = fair_stats(comparison, by, tuned)
     elif by:
         view = group_stats(comparison, by)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -145,3 +146,28 @@ def test_tune_needs_groups(cli, grid):
     ]:
         result = cli("compare", *folders, *args)
         assert result.exit_code == 2 and message in " ".join(result.output.split())
+
+
+def test_the_report_says_it_too(cli, grid, tmp_path):
+    at_one = grid[("tanh", 1.0)] + grid[("abs", 1.0)]
+    result = cli("report", *at_one, "--by", "activation", "-o", tmp_path / "fixed.html")
+    assert result.exit_code == 0, result.output
+    fixed = (tmp_path / "fixed.html").read_text()
+    assert "exploded (loss)" in fixed  # the comparison table's column
+    assert "warning: activation=abs: 3 of 3 runs exploded" in fixed
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", fixed)
+    assert any("exploded" in c and "activation=abs (3 runs)" in c for c in captions)
+
+    everything = [f for folders in grid.values() for f in folders]
+    out = tmp_path / "fair.html"
+    result = cli("report", *everything, "--by", "activation", "--tune", "lr", "-o", out)
+    assert result.exit_code == 0, result.output
+    fair = out.read_text()
+    section = fair.split("<h2>Each group at its best setting</h2>")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section.split("<h3>")[0])[1:]
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] for row in rows]
+    assert cells == [["abs", "0.1"], ["tanh", "1.0"]]
+    assert "abs at lr=1.0 (3 of 3)" in section
+    # the grouped curves are those of the chosen runs, none of which exploded
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", fair)
+    assert captions[0] == "each group at its chosen setting (see above)"
