@@ -148,15 +148,12 @@ def _render(
     if fmt is Format.csv:
         return to_csv(stats.table)
     if fmt is Format.markdown:
-        if isinstance(stats, GroupStats):
-            lines = _notes(view)
-            notes = "".join(f"\n- {n}" for n in lines)
-            return (
-                to_markdown(display_frame(stats.table, metric=stats.metric))
-                + notes
-                + "\n"
-            )
-        return to_markdown(display_frame(stats.table))
+        if not isinstance(stats, GroupStats):
+            return to_markdown(display_frame(stats.table))
+        text = to_markdown(display_frame(stats.table, metric=stats.metric))
+        if isinstance(view, FairComparison):  # and every setting tried
+            text += "\n" + to_markdown(display_frame(view.grid, metric=view.report))
+        return text + "".join(f"\n- {n}" for n in _notes(view)) + "\n"
     if not to_file:
         return ""
     buffer = io.StringIO()
