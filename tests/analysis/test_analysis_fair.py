@@ -173,3 +173,59 @@ def test_fair_mode_errors(tmp_path, rng, runs_dir):
     ]:
         with pytest.raises(RunError, match=message):
             fair_stats(comparison, by, tune)
+
+
+def test_regression_chooses_the_lowest_validation_mse(tmp_path, rng):
+    from analysis_fixtures import REGRESSION_CONFIG
+
+    for act, lr, quality in [
+        ("relu", 0.01, 0.5),
+        ("relu", 0.1, 0.9),
+        ("abs", 0.01, 0.95),
+        ("abs", 0.1, 0.6),
+    ]:
+        for seed in range(2):
+            config = make_config(
+                REGRESSION_CONFIG,
+                model__activation__name=act,
+                optimizer__lr=lr,
+                seed=seed,
+            )
+            write_run(
+                tmp_path / f"{act},{lr},{seed}",
+                config,
+                make_history(rng, task="regression", quality=quality),
+                task="regression",
+                test={"loss": 0.1, "mse": 1 - quality, "max_abs_error": 0.3},
+            )
+    fair = fair_stats(compare(select_runs([tmp_path]).runs), ["activation"], ["lr"])
+    assert (fair.select, fair.report) == ("final_val_mse", "test_mse")
+    table = fair.stats.table
+    assert list(zip(table["activation"], table["lr"], strict=True)) == [
+        ("abs", 0.01),
+        ("relu", 0.1),
+    ]
+    assert table["mean"].tolist() == pytest.approx([0.05, 0.1])
+
+
+def test_runs_that_restored_their_best_weights_are_chosen_on_the_best_epoch(
+    tmp_path, rng
+):
+    """Their test split evaluates the best epoch's weights, so that epoch's validation
+    accuracy chooses: lr 0.1 peaks higher but ends lower than lr 0.01."""
+    stopping = {"monitor": "val_loss", "patience": 2, "restore_best": True}
+    for lr, peak, final in [(0.1, 0.97, 0.80), (0.01, 0.90, 0.89)]:
+        for seed in range(2):
+            history = make_history(rng, quality=0.85)
+            history.loc[2, "val_accuracy"] = peak
+            history.loc[len(history) - 1, "val_accuracy"] = final
+            config = make_config(
+                optimizer__lr=lr, seed=seed, training__early_stopping=stopping
+            )
+            write_run(
+                tmp_path / f"{lr},{seed}", config, history, test={"accuracy": 0.9}
+            )
+    comparison = compare(select_runs([tmp_path]).runs)
+    fair = fair_stats(comparison, ["activation"], ["lr"])
+    assert fair.stats.table["lr"].tolist() == [0.1]
+    assert fair.stats.table["val_mean"].iloc[0] == pytest.approx(0.97)
