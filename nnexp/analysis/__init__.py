@@ -8,12 +8,14 @@ wrappers.  In a notebook::
     selection = select_runs(["runs/sweeps/2026-11-23_11-00-00_activations"])
     table = compare(selection.runs).table            # a pandas DataFrame
     stats = group_stats(compare(selection.runs), ["activation"]).table
+    fair = fair_stats(compare(selection.runs), ["activation"], ["lr"]).stats.table
     fig = curves_figure(selection.runs, by=["activation"])
 """
 
 from __future__ import annotations
 
 from nnexp.analysis.compare import Comparison, compare
+from nnexp.analysis.fair import FairComparison, fair_stats
 from nnexp.analysis.figures import curves_figure, sweep_figure
 from nnexp.analysis.labels import label_runs
 from nnexp.analysis.report import build_report, write_report
@@ -22,11 +24,13 @@ from nnexp.analysis.stats import GroupStats, group_stats
 
 __all__ = [
     "Comparison",
+    "FairComparison",
     "GroupStats",
     "Selection",
     "build_report",
     "compare",
     "curves_figure",
+    "fair_stats",
     "group_stats",
     "label_runs",
     "select_runs",

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from nnexp.analysis.explode import explosion
 from nnexp.analysis.labels import (
     MISSING,
     differing_keys,
@@ -46,7 +47,8 @@ class Comparison:
 
     ``table`` has one row per run, best first: a column per differing setting
     (named by its short name, see :mod:`nnexp.analysis.labels`), ``status``,
-    ``epochs``, ``final_<split>_<metric>``, ``best_val_<metric>``, ``best_epoch``,
+    ``exploded`` (how many times its reference loss the train loss peaked at, for runs
+    that exploded, see :mod:`nnexp.analysis.explode`), ``epochs``, ``final_<split>_<metric>``, ``best_val_<metric>``, ``best_epoch``,
     ``test_<metric>``, ``seconds`` and ``folder``.  Columns without any value (no
     validation split, no test set) are left out.
     """
@@ -69,7 +71,11 @@ def run_metrics(run: Run, task: str) -> dict[str, Any]:
     """Final, best and test metrics of one run, read from its files."""
     history = run.history
     last = history.iloc[-1]
-    out: dict[str, Any] = {"status": run.status, "epochs": int(last["epoch"])}
+    out: dict[str, Any] = {
+        "status": run.status,
+        "exploded": explosion(run),
+        "epochs": int(last["epoch"]),
+    }
     metrics = TASK_METRICS.get(task, ("loss",))
     for metric in metrics:
         for split in SPLITS:

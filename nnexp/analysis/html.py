@@ -19,6 +19,8 @@ from nnexp.plots.base import figure_bytes
 
 #: Resolution of embedded figures: sharp on a laptop screen, a few hundred kB each.
 REPORT_DPI = 110
+#: Tables of this many columns or more get a smaller font, to fit a laptop window.
+DENSE_COLUMNS = 15
 
 STYLE = """
 :root { color-scheme: light; }
@@ -40,16 +42,19 @@ code { font: .88em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 .scroll { overflow-x: auto; border: 1px solid #d8dee4; border-radius: 6px; }
 table { border-collapse: collapse; font-size: .82rem; font-variant-numeric: tabular-nums;
   width: 100%; }
-th, td { padding: 5px 8px; text-align: left; white-space: nowrap;
+th, td { padding: 4px 6px; text-align: left; white-space: nowrap;
   border-bottom: 1px solid #eaeef2; }
 th { background: #f6f8fa; font-weight: 600; vertical-align: bottom;
-  white-space: normal; min-width: 4.5em; max-width: 9em; line-height: 1.25; }
+  white-space: normal; min-width: 3.2em; max-width: 8em; line-height: 1.25;
+  overflow-wrap: normal; }
+table.dense { font-size: .74rem; }
+table.dense th, table.dense td { padding: 3px 5px; }
 td.num, th.num { text-align: right; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 tbody tr:hover td { background: #f0f6ff; }
 td.best { font-weight: 700; color: #116329; background: #dafbe1 !important; }
-td.wrap { white-space: normal; min-width: 10em; }
-td.path { white-space: normal; overflow-wrap: anywhere; min-width: 10em; font-size: .76rem; }
+td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 10em; }
+td.path { white-space: normal; overflow-wrap: anywhere; min-width: 8em; font-size: .76rem; }
 .status-completed { color: #116329; }
 .status-diverged, .status-failed { color: #cf222e; font-weight: 600; }
 .status-running, .status-interrupted { color: #9a6700; }
@@ -170,7 +175,8 @@ def table(
                 text = text.replace(",", ",<wbr>").replace("/", "/<wbr>")
             cells.append(f"<td{cls}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    dense = ' class="dense"' if len(display.columns) >= DENSE_COLUMNS else ""
     return (
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll"><table{dense}><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )

@@ -82,8 +82,10 @@ def differing_keys(flats: Sequence[Mapping[str, Any]]) -> list[str]:
 
     The run name, the description and ``output.*`` are left out.  A parameter that
     only some runs have because their component differs (``optimizer.momentum`` of
-    sgd next to adam) is left out too, unless it also differs between the runs that
-    have it (sgd with and without momentum next to adam).
+    sgd next to adam) is left out too, unless it differs between runs of the same
+    component (sgd with and without momentum next to adam): ``activation.alpha`` of
+    leaky_relu (0.01) next to elu (1.0) and relu is each component's default, not a
+    difference.
     """
     order = list(dict.fromkeys(k for f in flats for k in f))
     order.sort(key=lambda k: k == "seed")  # the replicate index reads best last
@@ -96,7 +98,9 @@ def differing_keys(flats: Sequence[Mapping[str, Any]]) -> list[str]:
         if len(present) == len(flats):
             if len(set(present)) > 1:
                 out.append(key)
-        elif len(set(present)) > 1 or not _implied_by_component(key, flats):
+        elif not _implied_by_component(key, flats) or _varies_within_component(
+            key, flats
+        ):
             out.append(key)
     return out
 
@@ -106,6 +110,18 @@ def _implied_by_component(key: str, flats: Sequence[Mapping[str, Any]]) -> bool:
     parent = key.rpartition(".")[0]
     names = {_canon(f.get(f"{parent}.name", MISSING)) for f in flats}
     return bool(parent) and len(names) > 1
+
+
+def _varies_within_component(key: str, flats: Sequence[Mapping[str, Any]]) -> bool:
+    """True when ``key`` takes two values among runs of one and the same component."""
+    name = f"{key.rpartition('.')[0]}.name"
+    seen: dict[str, set[str]] = {}
+    for flat in flats:
+        if key in flat:
+            seen.setdefault(_canon(flat.get(name, MISSING)), set()).add(
+                _canon(flat[key])
+            )
+    return any(len(values) > 1 for values in seen.values())
 
 
 def _candidates(key: str) -> list[str]:

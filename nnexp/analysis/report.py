@@ -22,6 +22,9 @@ from nnexp import __version__
 from nnexp.analysis import html
 from nnexp.analysis.compare import Comparison, compare, higher_is_better
 from nnexp.analysis.confusion import confusion_png
+from nnexp.analysis.explode import EXPLODE_FACTOR, RULE
+from nnexp.analysis.fair import fair_stats, tune_option
+from nnexp.analysis.fair_report import fair_section
 from nnexp.analysis.figures import curves_figure, sweep_figure, sweep_keys
 from nnexp.analysis.labels import (
     MISSING,
@@ -35,6 +38,7 @@ from nnexp.analysis.select import Selection
 from nnexp.analysis.stats import GroupStats, group_stats
 from nnexp.analysis.tables import display_frame, header
 from nnexp.errors import RunError
+from nnexp.runs.reader import Run
 
 #: Above this many runs the overlay of every run is left out (the groups remain).
 MAX_OVERLAY = 12
@@ -46,6 +50,8 @@ def build_report(
     title: str | None = None,
     by: Sequence[str] = (),
     sort: str | None = None,
+    tune: Sequence[str] = (),
+    fair: bool = False,
 ) -> str:
     """The report of ``selection`` as one HTML document (a string).
 
@@ -56,8 +62,12 @@ def build_report(
     by : settings whose groups get replicate statistics and grouped curves; default
         every differing setting but the seed, when runs differ in their seed
     sort : the comparison table's sort column (see :func:`~nnexp.analysis.compare.compare`)
+    tune, fair : compare the ``by`` groups each at its own best value of the ``tune``
+        keys (``fair``: of every other varying key but the seed), chosen on
+        validation and reported on test (see :mod:`nnexp.analysis.fair`)
     """
     runs = selection.runs
+    tuned = tune_option(by, tune, fair)
     comparison = compare(runs, sort=sort)
     by = list(by) or _replicate_keys(comparison)
     title = title or _default_title(selection)
@@ -66,11 +76,16 @@ def build_report(
         body.append(html.note(["Left out: " + s for s in selection.skipped]))
     body.append(_settings_section(selection))
     body.append(_comparison_section(comparison))
-    stats = group_stats(comparison, by) if by or _has_seeds(comparison) else None
-    if stats is not None:
-        body.append(_stats_section(stats, comparison))
-    body.append(_curves_section(selection, by))
-    body.append(_sweep_section(selection, comparison))
+    chosen = runs
+    if tuned is not False:
+        view = fair_stats(comparison, by, tuned)
+        body.append(fair_section(view))
+        chosen = [r for r in runs if str(r.path) in set(view.folders)]
+    elif by or _has_seeds(comparison):
+        body.append(_stats_section(group_stats(comparison, by), comparison))
+    exploded = exploded_caption(comparison)
+    body.append(_curves_section(selection, by, chosen, comparison))
+    body.append(_sweep_section(selection, comparison, exploded))
     body.append(_confusion_section(selection))
     body.append(_fit_section(selection))
     body.append(
@@ -211,12 +226,13 @@ def _comparison_section(comparison: Comparison) -> str:
         "Final: the last epoch; best: the epoch with the best validation result; "
         "test: the test split."
     )
-    return html.section(
-        "Comparison",
+    parts = [
         html.paragraph(text, "muted"),
         html.table(display, best=best, paths=["folder"]),
-        anchor="comparison",
-    )
+    ]
+    if "exploded" in table.columns:
+        parts.append(html.note([RULE]))
+    return html.section("Comparison", *parts, anchor="comparison")
 
 
 def _best_cells(comparison: Comparison) -> set[tuple[int, str]]:
@@ -255,27 +271,77 @@ def _stats_section(stats: GroupStats, comparison: Comparison) -> str:
         "Replicates",
         html.paragraph(text, "muted"),
         html.table(display, best=best, wrap=["note"]),
-        html.note(stats.notes),
+        html.note([f"warning: {w}" for w in stats.warnings] + stats.notes),
         anchor="replicates",
     )
 
 
-def _curves_section(selection: Selection, by: Sequence[str]) -> str:
+def _curves_section(
+    selection: Selection,
+    by: Sequence[str],
+    chosen: Sequence[Run],
+    comparison: Comparison,
+) -> str:
+    """Grouped curves (of each group's chosen runs in a fair comparison) and the
+    overlay of every run; a caption names the runs drawn that exploded."""
     runs = selection.runs
     parts = []
     if by:
-        fig = curves_figure(runs, by=by)
-        parts.append(html.figure(fig, "learning curves grouped, mean and std band"))
+        fig = curves_figure(chosen, by=by)
+        fair = len(chosen) < len(runs)
+        caption = "each group at its chosen setting (see above)" if fair else ""
+        drawn = exploded_caption(comparison, {str(r.path) for r in chosen})
+        caption = "; ".join(c for c in (caption, drawn) if c) or None
+        parts.append(
+            html.figure(fig, "learning curves grouped, mean and std band", caption)
+        )
     if not by or len(runs) <= MAX_OVERLAY:
         fig = curves_figure(runs)
         caption = (
             None if len(runs) == 1 else "every run; train dashed, validation solid"
         )
+        exploded = exploded_caption(comparison)
+        if exploded:
+            caption = "; ".join(c for c in (caption, exploded) if c)
         parts.append(html.figure(fig, "learning curves of every run", caption))
     return html.section("Learning curves", *parts, anchor="curves")
 
 
-def _sweep_section(selection: Selection, comparison: Comparison) -> str:
+def exploded_caption(comparison: Comparison, folders: set[str] | None = None) -> str:
+    """``exploded (train loss up more than 10×, still finite): activation=abs, lr=1.0
+    (3 runs)``, or '' when no run (of ``folders``, when given) exploded."""
+    table = comparison.table
+    if "exploded" not in table.columns:
+        return ""
+    keys = [k for k in comparison.keys if k != "seed"]
+    counts: dict[str, int] = {}
+    flagged = table["exploded"].notna()
+    if folders is not None:
+        flagged &= table["folder"].astype(str).isin(folders)
+    for i in np.flatnonzero(flagged.to_numpy()):
+        flat = comparison.flats[int(i)]
+        label = (
+            ", ".join(
+                f"{comparison.names[k]}={format_value(flat.get(k, MISSING))}"
+                for k in keys
+            )
+            or "the runs"
+        )
+        counts[label] = counts.get(label, 0) + 1
+    if not counts:
+        return ""
+    listed = "; ".join(
+        f"{label} ({n} run{'s' if n > 1 else ''})" for label, n in counts.items()
+    )
+    return (
+        f"exploded (train loss up more than {EXPLODE_FACTOR:g}×, still finite, status "
+        f"completed): {listed}"
+    )
+
+
+def _sweep_section(
+    selection: Selection, comparison: Comparison, exploded: str = ""
+) -> str:
     keys = sweep_keys(selection)
     if len(keys) > 2:
         return html.section(
@@ -293,7 +359,9 @@ def _sweep_section(selection: Selection, comparison: Comparison) -> str:
         return ""
     kind = "heatmap" if len(keys) == 2 else "mean ± std per value"
     return html.section(
-        "Sweep summary", html.figure(fig, f"sweep {kind}"), anchor="sweep"
+        "Sweep summary",
+        html.figure(fig, f"sweep {kind}", exploded or None),
+        anchor="sweep",
     )
 
 

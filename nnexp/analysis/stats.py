@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from nnexp.analysis.compare import Comparison, default_metric
+from nnexp.analysis.explode import explosion_text
 from nnexp.analysis.labels import MISSING, format_value, resolve_key
 from nnexp.errors import RunError
 
@@ -37,7 +38,9 @@ class GroupStats:
     finite value), ``runs``, ``mean``, ``std``, ``ci95_low``, ``ci95_high`` (clipped
     to [0, 1] for accuracies, which cannot leave it), and
     against the best group: ``diff`` (mean over pairs of this group minus the best),
-    ``pairs``, ``t``, ``p``, ``note``.
+    ``pairs``, ``t``, ``p``, ``note``; ``exploded_runs`` when some run exploded (see
+    :mod:`nnexp.analysis.explode`).  ``warnings`` say why the comparison may mislead:
+    groups that pool other settings, groups whose runs exploded.
     """
 
     table: pd.DataFrame
@@ -46,12 +49,17 @@ class GroupStats:
     higher_is_better: bool
     pair_keys: list[str]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def group_stats(comparison: Comparison, by: Sequence[str]) -> GroupStats:
+def group_stats(
+    comparison: Comparison, by: Sequence[str], *, ignore: Sequence[str] = ()
+) -> GroupStats:
     """Group the runs of ``comparison`` by the settings ``by`` and test the groups.
 
-    The metric is the column the comparison is sorted by.
+    The metric is the column the comparison is sorted by.  ``ignore``: dotted keys
+    that differ between the groups by design (the tuned settings of a fair
+    comparison), left out of the pairing and of the warnings.
 
     Raises
     ------
@@ -61,7 +69,7 @@ def group_stats(comparison: Comparison, by: Sequence[str]) -> GroupStats:
     keys = list(dict.fromkeys(resolve_key(k, comparison.flats) for k in by))
     metric = comparison.sort
     _check_metric(comparison, metric)
-    pair_keys = [k for k in comparison.keys if k not in keys]
+    pair_keys = [k for k in comparison.keys if k not in keys and k not in ignore]
     runs, groups = _runs_frame(comparison, keys, pair_keys)
     table = _describe(runs, comparison.higher_is_better, bounded="accuracy" in metric)
     notes = [_pairing_note(pair_keys, comparison.names)]
@@ -71,14 +79,89 @@ def group_stats(comparison: Comparison, by: Sequence[str]) -> GroupStats:
         table = table.join(pd.DataFrame(tests, index=table.index))
     else:
         notes.append("there is only one group, so there is nothing to test against.")
+    if runs["exploded"].any():
+        table["exploded_runs"] = runs.groupby("group")["exploded"].sum()
     names = [comparison.names.get(k, k) for k in keys]
     labels = pd.DataFrame(
         [groups[i] for i in table.index], columns=names, index=table.index
     )
     table = pd.concat([labels, table], axis=1).reset_index(drop=True)
+    warnings = [
+        *_pooled_warning(comparison, pair_keys),
+        *exploded_warnings(comparison, keys, tuned=bool(ignore)),
+    ]
     return GroupStats(
-        table, keys, metric, comparison.higher_is_better, pair_keys, notes
+        table, keys, metric, comparison.higher_is_better, pair_keys, notes, warnings
     )
+
+
+def _pooled_warning(comparison: Comparison, pair_keys: Sequence[str]) -> list[str]:
+    """Groups that mix runs of other settings (lr 0.01 and 0.1) compare the mixes."""
+    pooled = [k for k in pair_keys if k != "seed"]
+    if not pooled:
+        return []
+    shown = "; ".join(
+        f"{comparison.names.get(k, k)} ({_values(comparison.flats, k)})" for k in pooled
+    )
+    return [
+        f"each group mixes runs that differ in {shown}: the means pool those "
+        "settings, and a setting that suits one group but not another decides the "
+        "ranking. To compare each group at its own best setting (chosen on "
+        "validation, reported on test), add --tune "
+        + " --tune ".join(comparison.names.get(k, k) for k in pooled)
+        + " (or --fair)."
+    ]
+
+
+def _values(flats: Sequence[dict[str, Any]], key: str) -> str:
+    values = dict.fromkeys(format_value(f.get(key, MISSING)) for f in flats)
+    return ", ".join(values)
+
+
+def exploded_warnings(
+    comparison: Comparison, keys: Sequence[str], *, tuned: bool = False
+) -> list[str]:
+    """Per group whose runs exploded: how many, how far, and at which optimiser
+    setting (the one setting that did not suit every group); ``tuned``: the setting
+    was the group's best of a grid, so the advice is to extend the grid."""
+    advice = (
+        "it is this group's best setting on validation, so every setting tried failed "
+        "it; extend the grid (smaller learning rates)."
+        if tuned
+        else "that setting does not suit this group, so the comparison says nothing "
+        "about the group itself; compare on a grid over the learning rate with "
+        "--tune lr (or --fair)."
+    )
+    table = comparison.table
+    if "exploded" not in table.columns:
+        return []
+    out = []
+    groups: dict[str, list[int]] = {}
+    for i, flat in enumerate(comparison.flats):
+        label = ", ".join(
+            f"{comparison.names.get(k, k)}={format_value(flat.get(k, MISSING))}"
+            for k in keys
+        )
+        groups.setdefault(label or "the runs", []).append(i)
+    for label, rows in groups.items():
+        ratios = table["exploded"].iloc[rows].dropna()
+        if ratios.empty:
+            continue
+        first = comparison.flats[int(ratios.index[0])]
+        optimiser = ", ".join(
+            format_value(first[k])
+            if k == "optimizer.name"
+            else f"{k.rpartition('.')[2]}={format_value(first[k])}"
+            for k in first
+            if k.startswith("optimizer.")
+            and all(comparison.flats[int(i)].get(k) == first[k] for i in ratios.index)
+        )
+        out.append(
+            f"{label}: {len(ratios)} of {len(rows)} runs exploded (train loss up to "
+            f"{explosion_text(float(ratios.max()))} its start, status still "
+            f"'completed') at optimizer {optimiser or 'settings that vary'}: " + advice
+        )
+    return out
 
 
 def _check_metric(comparison: Comparison, metric: str) -> None:
@@ -114,7 +197,15 @@ def _runs_frame(
         for flat in comparison.flats
     ]
     values = comparison.table[comparison.sort].astype(float).to_numpy()
-    return pd.DataFrame({"group": ids, "pair": pairs, "value": values}), groups
+    exploded = (
+        comparison.table["exploded"].notna().to_numpy()
+        if "exploded" in comparison.table.columns
+        else np.zeros(len(values), dtype=bool)
+    )
+    frame = pd.DataFrame(
+        {"group": ids, "pair": pairs, "value": values, "exploded": exploded}
+    )
+    return frame, groups
 
 
 def _describe(runs: pd.DataFrame, best_first: bool, bounded: bool) -> pd.DataFrame:

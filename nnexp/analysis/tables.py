@@ -16,19 +16,30 @@ from typing import Any
 
 import pandas as pd
 
+from nnexp.analysis.explode import explosion_text
 from nnexp.analysis.labels import format_value
 
 DASH = "—"
 #: Columns holding whole numbers.
-_INTEGER = ("epochs", "best_epoch", "n", "runs", "pairs")
+_INTEGER = ("epochs", "best_epoch", "n", "runs", "pairs", "exploded_runs")
 #: Columns of a group table that are in the unit of the compared metric.
-_IN_METRIC_UNIT = ("mean", "std", "ci95_low", "ci95_high", "diff")
+_IN_METRIC_UNIT = (
+    "mean",
+    "std",
+    "ci95_low",
+    "ci95_high",
+    "diff",
+    "val_mean",
+    "test_mean",
+)
 _WORDS = {
     "val": "val",
     "max_abs_error": "max |error|",
     "ci95_low": "95% CI low",
     "ci95_high": "95% CI high",
     "diff": "diff vs best",
+    "exploded": "exploded (loss)",
+    "exploded_runs": "exploded runs",
     "p": "p",
     "t": "t",
 }
@@ -62,6 +73,8 @@ def display_value(column: str, value: Any, metric: str | None = None) -> str:
         return format_value(value) if not isinstance(value, str) else value
     if column in _INTEGER:
         return str(int(value))
+    if column == "exploded":
+        return explosion_text(value)
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if column == "p":

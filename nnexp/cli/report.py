@@ -47,6 +47,20 @@ def report(
             help="Column or metric the comparison table is sorted by and the groups are compared on.",
         ),
     ] = None,
+    tune: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tune",
+            help="With --by: compare each group at its own best value of this setting (e.g. lr; repeatable), chosen on validation and reported on test.",
+        ),
+    ] = None,
+    fair: Annotated[
+        bool,
+        typer.Option(
+            "--fair",
+            help="With --by: tune every setting that varies except the --by keys and the seed.",
+        ),
+    ] = False,
 ) -> None:
     """Write an HTML report: differing settings, comparison table, replicate
     statistics, learning curves, the sweep heatmap and confusion matrices.
@@ -54,9 +68,15 @@ def report(
     Images are embedded and nothing is loaded from elsewhere: the file opens offline
     and can be mailed as it is.
 
+    With --by KEY --tune lr (or --fair), each group is shown at its own best lr,
+    chosen on validation and reported on test (see nnexp compare --help). Runs whose
+    loss exploded without becoming infinite are marked in the tables and figure
+    captions.
+
     Examples:
       nnexp report runs/sweeps/2026-11-23_11-00-00_activations -o report.html
       nnexp report "runs/*_mnist*" --title "MNIST: relu vs tanh"
+      nnexp report runs/sweeps/2026-11-23_12-00-00_act_lr --by activation --tune lr
     """
     output = output or default_output(paths, "report", ".html")
     if not output.parent.is_dir():
@@ -66,7 +86,9 @@ def report(
         )
     selection = select_runs(paths)
     report_skipped(selection.skipped)
-    text = build_report(selection, title=title, by=by or (), sort=sort)
+    text = build_report(
+        selection, title=title, by=by or (), sort=sort, tune=tune or (), fair=fair
+    )
     written = write_report(text, output)
     size = written.stat().st_size / 1e6
     console.print(

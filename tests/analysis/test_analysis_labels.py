@@ -159,3 +159,25 @@ def test_a_bare_name_keeps_its_place_among_the_keys():
         "activation=relu, optimizer=adam",
         "activation=tanh, optimizer=sgd",
     ]
+
+
+def test_defaults_of_components_only_some_runs_use_are_not_differences():
+    """leaky_relu's alpha 0.01 next to elu's 1.0 (and relu without one) are each
+    component's default: the runs differ in the activation, not in alpha."""
+    configs = [
+        make_config(model__activation={"name": "relu"}),
+        make_config(model__activation={"name": "leaky_relu", "alpha": 0.01}),
+        make_config(model__activation={"name": "elu", "alpha": 1.0}),
+    ]
+    assert differing_keys(flatten_configs(configs)) == ["model.activation.name"]
+    assert label_runs(configs) == [
+        "activation=relu",
+        "activation=leaky_relu",
+        "activation=elu",
+    ]
+    # two leaky_relu slopes do differ, and say so
+    configs.append(make_config(model__activation={"name": "leaky_relu", "alpha": 0.2}))
+    assert differing_keys(flatten_configs(configs)) == [
+        "model.activation.name",
+        "model.activation.alpha",
+    ]

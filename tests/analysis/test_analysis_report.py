@@ -149,3 +149,81 @@ def test_a_single_run_report_shows_its_whole_spec(runs_dir):
     assert "<h1>Run run0</h1>" in text and "<h2>Settings</h2>" in text
     assert "optimizer.lr" in text and "<details>" not in text
     assert "Replicates" not in text and "Sweep summary" not in text
+
+
+def _wide_runs(root, rng):
+    """Four runs differing in nine settings, written to a long runs_dir (a path with
+    no space to wrap at), one of them leaky_relu next to elu (defaults alpha)."""
+    long_dir = "/home/student/" + "/".join(["course-experiments-2026"] * 6)
+    settings = [
+        ("relu", "sgd", 0.01, 16, 0.0, [8], 0),
+        ("tanh", "adam", 0.1, 64, 0.001, [32, 32], 1),
+        ({"name": "leaky_relu", "alpha": 0.01}, "sgd", 0.1, 16, 0.001, [8], 2),
+        ({"name": "elu", "alpha": 1.0}, "adam", 0.01, 64, 0.0, [32, 32], 3),
+    ]
+    for i, (act, opt, lr, batch, lam, hidden, seed) in enumerate(settings):
+        activation = act if isinstance(act, dict) else {"name": act}
+        config = make_config(
+            model__activation=activation,
+            model__hidden=hidden,
+            optimizer={"name": opt, "lr": lr, "momentum": 0.9 * (i % 2)},
+            model__dropout=0.1 * (i // 2),
+            training__batch_size=batch,
+            regularizer__lam=lam,
+            seed=seed,
+            output__runs_dir=long_dir,
+        )
+        write_run(
+            root / f"2026-01-01_00-00-0{i}_a_rather_long_experiment_name_{i}",
+            config,
+            make_history(rng),
+            test={"loss": 0.2, "accuracy": 0.9},
+        )
+    return root
+
+
+def test_a_parameter_of_one_component_is_not_a_setting_that_differs(tmp_path, rng):
+    text = build_report(select_runs([_wide_runs(tmp_path / "runs", rng)]))
+    differ = text.split("<h2>Settings that differ</h2>")[1].split("<details>")[0]
+    assert "model.activation.name" in differ and "activation.alpha" not in differ
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a chromium browser")
+def test_every_table_fits_a_1400_pixel_window(tmp_path, rng):
+    """Measured by the browser: no table wider than its box, the page no wider than
+    the window (a probe script is added to a copy of the report; the report itself
+    has none)."""
+    text = build_report(select_runs([_wide_runs(tmp_path / "runs", rng)]))
+    probe = (
+        "<script>window.onload = function () { var out = [document.documentElement"
+        ".scrollWidth + ' ' + document.documentElement.clientWidth];"
+        "document.querySelectorAll('details').forEach(function (d) { d.open = true; });"
+        "document.querySelectorAll('table').forEach(function (t) {"
+        "out.push(t.scrollWidth + ' ' + t.parentElement.clientWidth); });"
+        "var p = document.createElement('pre'); p.id = 'probe';"
+        "p.textContent = out.join(';'); document.body.appendChild(p); };</script>"
+    )
+    page = tmp_path / "probe.html"
+    page.write_text(text.replace("</body>", probe + "</body>"))
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,1000",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        page.resolve().as_uri(),
+    ]
+    done = subprocess.run(command, timeout=120, capture_output=True, text=True)
+    found = re.search(r'<pre id="probe">([^<]*)</pre>', done.stdout)
+    assert found, done.stderr[-2000:]
+    widths = [tuple(map(int, pair.split())) for pair in found.group(1).split(";")]
+    (page_width, window), *tables = widths
+    assert page_width <= window
+    assert len(tables) >= 4
+    for needed, room in tables:
+        assert needed <= room

@@ -90,3 +90,44 @@ def test_bad_input(cli, run_a, run_b, tmp_path):
         assert result.exit_code == 2, result.output
         assert message in " ".join(result.output.split())
     assert cli("compare", run_a, "--format", "xml").exit_code == 2
+
+
+def test_grouped_and_run_tables_fit_a_100_column_terminal(cli, sweep, monkeypatch):
+    """No line wider than the terminal, no header word cut, the note column whole;
+    what was left out is said."""
+    import io as _io
+
+    from rich.console import Console
+
+    import nnexp.cli.compare as command
+
+    for args in (("--by", "activation"), ()):
+        buffer = _io.StringIO()
+        terminal = Console(
+            file=buffer, width=100, force_terminal=True, color_system=None
+        )
+        monkeypatch.setattr(command, "console", terminal)
+        result = cli("compare", sweep, *args)
+        assert result.exit_code == 0, result.output
+        lines = buffer.getvalue().splitlines()
+        table = [
+            line
+            for line in lines
+            if not line.startswith(("warning", "left out", "paired", "95%"))
+        ]
+        assert max(len(line) for line in table) <= 100
+        words = " ".join(table).split()
+        rows = [
+            line.split()
+            for line in table
+            if line.strip().startswith(("relu", "tanh", "abs"))
+        ]
+        if args:
+            # every header word whole, the best group's note readable
+            for word in ("activation", "mean", "pairs", "note", "runs"):
+                assert word in words
+            assert rows[0][0] == "relu" and rows[0][-1] == "best"
+        else:
+            for word in ("activation", "optimizer", "seed", "status", "accuracy"):
+                assert word in words
+            assert "left out to fit the terminal: folder" in buffer.getvalue()
