@@ -146,3 +146,21 @@ def test_differences_and_causes():
     labels = [d[0] for d in environment.differences(old, now)]
     assert labels[0] == "nnexp version" and "BLAS threads" in labels
     assert environment.likely_cause([]) is None
+
+
+def test_numpys_blas_is_recorded_when_scipy_brings_another(monkeypatch):
+    import threadpoolctl
+
+    numpy_libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    listed = [
+        {"user_api": "blas", "internal_api": "openblas", "version": "0.3.30",
+         "filepath": "/site-packages/scipy.libs/libscipy_openblas.so"},
+        {"user_api": "openmp", "internal_api": "openmp", "version": None,
+         "filepath": "/usr/lib/libgomp.so"},
+        {"user_api": "blas", "internal_api": "openblas", "version": "0.3.31",
+         "filepath": str(numpy_libs / "libscipy_openblas64_.so")},
+    ]  # fmt: skip
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: listed)
+    assert environment.blas_info()["version"] == "0.3.31"
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: listed[:2])
+    assert environment.blas_info()["version"] == "0.3.30"  # the only one there

@@ -17,6 +17,7 @@ import contextlib
 import os
 import platform
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,19 +39,27 @@ NUMBER_CHANGES = {
 
 
 def blas_info() -> dict[str, Any]:
-    """The BLAS library NumPy uses, as threadpoolctl reports it (empty if none)."""
+    """The BLAS library NumPy uses, as threadpoolctl reports it (empty if none).
+
+    SciPy's wheels bring an OpenBLAS of their own; once SciPy is imported both are
+    loaded, so NumPy's is told apart by its file: inside NumPy's folder (or its
+    wheel's ``numpy.libs``), else the only one, else the first listed."""
     from threadpoolctl import threadpool_info
 
-    for lib in threadpool_info():
-        if lib.get("user_api") == "blas":
-            return {
-                "library": lib.get("internal_api"),
-                "version": lib.get("version"),
-                "architecture": lib.get("architecture"),
-                "threading_layer": lib.get("threading_layer"),
-                "num_threads": lib.get("num_threads"),
-            }
-    return {}
+    libs = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    if not libs:
+        return {}
+    numpy_dir = Path(np.__file__).resolve().parent
+    homes = (str(numpy_dir), str(numpy_dir.parent / "numpy.libs"))
+    ours = [lib for lib in libs if str(lib.get("filepath", "")).startswith(homes)]
+    lib = (ours or libs)[0]
+    return {
+        "library": lib.get("internal_api"),
+        "version": lib.get("version"),
+        "architecture": lib.get("architecture"),
+        "threading_layer": lib.get("threading_layer"),
+        "num_threads": lib.get("num_threads"),
+    }
 
 
 @contextlib.contextmanager
