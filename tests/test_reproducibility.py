@@ -164,3 +164,22 @@ def test_numpys_blas_is_recorded_when_scipy_brings_another(monkeypatch):
     assert environment.blas_info()["version"] == "0.3.31"
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: listed[:2])
     assert environment.blas_info()["version"] == "0.3.30"  # the only one there
+
+
+def test_a_dask_cell_gives_the_numbers_of_nnexp_train(trained, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        swept = nnexp_cli(
+            "sweep", SPEC, *OVERRIDES, "--seeds", "1", "--runs-dir", tmp_path,
+            "--executor", "dask", "--scheduler", cluster.scheduler_address,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert swept.returncode == 0, swept.stderr + swept.stdout
+    (cell,) = [p.parent for p in tmp_path.rglob("model.npz")]
+    same_numbers(trained["train"], cell)
