@@ -201,7 +201,7 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
             checkpoint=spec.output.checkpoint,
         )
         writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
-        now = environment.current()
+        now = environment.current(spec_to_dict(spec))
         if environment.differences(environment.recorded(summary), now):
             writer.summary["environment_on_resume"] = now
         rows = writer.keep_rows_until(state.epoch)
@@ -299,7 +299,7 @@ def _start_summary(
         },
         "model": {"sizes": built.network.sizes, "parameters": built.network.n_params()},
         "epochs_planned": spec.training.epochs,
-        "environment": environment.current(),
+        "environment": environment.current(spec_to_dict(spec)),
     }
 
 

@@ -14,6 +14,7 @@ against the registry's protocol, and it is registered under that reference.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -168,6 +169,7 @@ class Registry(Generic[T]):
         self.required = required
         self._entries: dict[str, Entry[T]] = {}
         self._lookup: dict[str, str] = {}
+        self._versions: dict[str, str | None] = {}  # plugin ref → file sha256
 
     # registration -----------------------------------------------------------------
     def register(
@@ -296,7 +298,10 @@ class Registry(Generic[T]):
     ) -> Entry[T]:
         """Import ``file.py:Class`` (relative to ``base_dir``) or ``pkg.mod:Class``."""
         ref = canonical_plugin_ref(ref, base_dir)
-        if ref in self._entries:
+        # a plugin file edited since it was loaded is loaded again (a notebook, or
+        # `rerun --check` after an edit, must not train with the old code)
+        version = plugin_version(ref)
+        if ref in self._entries and self._versions.get(ref) == version:
             return self._entries[ref]
         factory = load_object(ref, base_dir=base_dir, key=key)
         missing = [m for m in self.required if not callable(getattr(factory, m, None))]
@@ -309,7 +314,18 @@ class Registry(Generic[T]):
             )
         entry = Entry(self.kind, ref, factory, (), summary(factory), source=ref)
         self._entries[ref] = entry
+        self._versions[ref] = version
         return entry
+
+
+def plugin_version(ref: str) -> str | None:
+    """The sha256 of a ``file.py:Class`` plugin's file (None for a module or a
+    missing file): what tells an edited plugin from the one already loaded."""
+    module_part = ref.rpartition(":")[0]
+    path = Path(module_part)
+    if not module_part.endswith(".py") or not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def canonical_plugin_ref(ref: str, base_dir: Path | None) -> str:
@@ -348,7 +364,8 @@ def load_object(
             raise PluginError(
                 f"{where}plugin file {path} does not exist (from {ref!r})"
             )
-        mod_name = f"nnexp_plugin_{abs(hash(str(path.resolve())))}"
+        version = plugin_version(f"{path}:{attr}") or ""
+        mod_name = f"nnexp_plugin_{abs(hash(str(path.resolve())))}_{version[:16]}"
         module = sys.modules.get(mod_name)
         if module is None:
             spec = importlib.util.spec_from_file_location(mod_name, path)

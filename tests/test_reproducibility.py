@@ -183,3 +183,49 @@ def test_a_dask_cell_gives_the_numbers_of_nnexp_train(trained, tmp_path):
     assert swept.returncode == 0, swept.stderr + swept.stdout
     (cell,) = [p.parent for p in tmp_path.rglob("model.npz")]
     same_numbers(trained["train"], cell)
+
+
+PLUGIN = """\
+import numpy as np
+
+
+class Scaled:
+    family = "sign"
+
+    def forward(self, z):
+        return SCALE * np.tanh(z)
+
+    def derivative(self, z, a):
+        return SCALE * (1.0 - np.tanh(z) ** 2)
+
+
+SCALE = {scale}
+"""
+
+
+def test_an_edited_plugin_is_named_as_the_likely_cause(tmp_path):
+    plugin = tmp_path / "acts.py"
+    plugin.write_text(PLUGIN.format(scale=1.0))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: plug\n"
+        "dataset: {name: blobs, n: 200}\n"
+        "model: {hidden: [8], activation: acts.py:Scaled, output_activation: softmax}\n"
+        "loss: cross_entropy\n"
+        "training: {epochs: 2, batch_size: 16}\n"
+        "output: {plots: false}\n"
+    )
+    run = nnexp.run(spec, runs_dir=tmp_path / "runs")
+    recorded = run.summary["environment"]["plugins"]
+    assert list(recorded) == ["acts.py"] and len(recorded["acts.py"]) == 64
+    assert check_rerun(run.path).matches
+    plugin.write_text(PLUGIN.format(scale=1.0001))
+    check = check_rerun(run.path)
+    assert not check.matches
+    assert [d[0] for d in check.environment_differences] == ["plugin file acts.py"]
+    assert "plugin file acts.py changed" in check.likely_cause
+
+
+def test_another_kernel_suggests_asking_openblas_for_the_original():
+    diffs = [("BLAS kernel architecture", "Haswell", "SkylakeX")]
+    assert "OPENBLAS_CORETYPE=Haswell" in environment.likely_cause(diffs)

@@ -10,10 +10,11 @@ the commands' parameters, so the command modules need not know about completion.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from click.shell_completion import CompletionItem
+from click.shell_completion import CompletionItem, split_arg_string
 
 Completer = Callable[[Any, Any, str], list[CompletionItem]]
 
@@ -45,18 +46,47 @@ def _value_candidates(text: str, *, many: bool) -> list[CompletionItem]:
     return _items([prefix + v for v in key_values(key.strip())], prefix + last)
 
 
+def _bash_split() -> tuple[str, str] | None:
+    """Bash splits ``model.activation=ta`` into ``model.activation``, ``=``, ``ta``:
+    ``(key, "")`` when the word being completed is a value after ``=`` (``(key,
+    "grid")`` after ``--grid``/``--zip``), ``("", "")`` when it is the ``=`` itself,
+    None otherwise (zsh and fish pass the whole word)."""
+    words = split_arg_string(os.environ.get("COMP_WORDS", ""))  # as Click reads it
+    try:
+        cword = int(os.environ.get("COMP_CWORD", ""))
+    except ValueError:
+        return None
+    if 0 < cword < len(words) and words[cword] == "=":
+        return ("", "")
+    if cword >= 2 and words[cword - 1] == "=":
+        grid = cword >= 3 and words[cword - 3] in ("--grid", "--zip")
+        return (words[cword - 2], "grid" if grid else "")
+    return None
+
+
+def _complete(incomplete: str, *, many: bool) -> list[CompletionItem]:
+    split = _bash_split()
+    if split is not None:
+        key = split[0]
+        if not key:  # the cursor is on "=": nothing sensible to put there
+            return []
+        # bash replaces only the value part: offer bare values
+        many = many or split[1] == "grid"  # Click took the value for an override
+        values = _value_candidates(f"{key}={incomplete}", many=many)
+        return [CompletionItem(v.value.partition("=")[2]) for v in values]
+    if "=" in incomplete:
+        return _value_candidates(incomplete, many=many)
+    return _key_candidates(incomplete)
+
+
 def complete_override(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
     """``optimizer.l`` → ``optimizer.lr``; ``model.activation=t`` → ``…=tanh``."""
-    if "=" in incomplete:
-        return _value_candidates(incomplete, many=False)
-    return _key_candidates(incomplete)
+    return _complete(incomplete, many=False)
 
 
 def complete_grid(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
     """``--grid model.activation=relu,t`` → ``…=relu,tanh``."""
-    if "=" in incomplete:
-        return _value_candidates(incomplete, many=True)
-    return _key_candidates(incomplete)
+    return _complete(incomplete, many=True)
 
 
 def complete_kind(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:

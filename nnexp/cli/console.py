@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -17,10 +18,16 @@ from nnexp.errors import NnexpError, SpecError
 
 def _console(stderr: bool = False) -> Console:
     """Rich wraps at 80 columns when output is not a terminal, which splits paths
-    in logs and pipes; there we allow long lines instead."""
+    in logs and pipes; there we allow long lines (200) instead, unless ``COLUMNS``
+    says how wide the output may be (``COLUMNS=100 nnexp runs | less``)."""
     probe = Console(stderr=stderr)
-    width = None if probe.is_terminal else 200
+    width = None if probe.is_terminal else _columns() or 200
     return Console(stderr=stderr, highlight=False, width=width)
+
+
+def _columns() -> int | None:
+    text = os.environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 console = _console()

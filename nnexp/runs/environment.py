@@ -14,9 +14,11 @@ match.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import platform
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +73,44 @@ def pinned_threads(threads: int) -> Iterator[None]:
         yield
 
 
-def current() -> dict[str, Any]:
+#: a plugin reference to a file: ``/abs/acts.py:Cube``
+PLUGIN = re.compile(r"^(?P<path>.+\.py):(?P<attr>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def plugin_files(config: Any) -> list[Path]:
+    """The plugin files (``/abs/acts.py:Cube``) a resolved config names."""
+    found: list[Path] = []
+    for text in _strings(config):
+        match = PLUGIN.match(text)
+        if match and Path(match["path"]).is_file() and Path(match["path"]) not in found:
+            found.append(Path(match["path"]))
+    return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def plugin_hashes(config: Any) -> dict[str, str]:
+    """``{file name: sha256}`` of the plugin files a config names: a rerun with an
+    edited plugin is told apart (keyed by name, as a Dask worker has its own copy)."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in plugin_files(config)
+    }
+
+
+def current(config: Any = None) -> dict[str, Any]:
     """This process's settings that decide a run's numbers (call it inside
-    :func:`pinned_threads` to record the thread count in force)."""
+    :func:`pinned_threads` to record the thread count in force); with the run's
+    resolved ``config``, the hashes of its plugin files too."""
     blas = blas_info()
     threads = blas.pop("num_threads", None)
     return {
@@ -85,6 +122,7 @@ def current() -> dict[str, Any]:
         "blas": blas,
         "blas_threads": threads,
         **{var.lower(): os.environ.get(var) for var in BLAS_VARIABLES},
+        "plugins": plugin_hashes(config) if config is not None else {},
     }
 
 
@@ -150,12 +188,30 @@ def differences(
         a, b = _get(original, path), _get(now, path)
         if a != b:
             out.append((label, a, b))
+    before, after = original.get("plugins"), now.get("plugins") or {}
+    if isinstance(before, dict):  # runs before 0.2.0 did not record their plugins
+        for name in sorted({*before, *after}):
+            a = before.get(name, NOT_RECORDED)
+            b = after.get(name, NOT_RECORDED)
+            if a != b:
+                out.append((f"plugin file {name}", _short(a), _short(b)))
     return out
+
+
+def _short(digest: str) -> str:
+    return digest if digest == NOT_RECORDED else f"sha256 {digest[:12]}…"
 
 
 def likely_cause(diffs: list[tuple[str, Any, Any]]) -> str | None:
     """One sentence on the most likely cause of a mismatch, from ``differences``."""
     by_label = {label: (a, b) for label, a, b in diffs}
+    plugins = [label for label in by_label if label.startswith("plugin file ")]
+    if plugins:
+        names = ", ".join(label.removeprefix("plugin file ") for label in plugins)
+        return (
+            f"the plugin file {names} changed since the run (its code decides the"
+            " numbers; nnexp records its sha256, not its text)"
+        )
     if "nnexp version" in by_label:
         a, b = by_label["nnexp version"]
         changes = [
@@ -177,14 +233,29 @@ def likely_cause(diffs: list[tuple[str, Any, Any]]) -> str | None:
             )
     for label in ("BLAS kernel architecture", "OPENBLAS_CORETYPE", "CPU"):
         if label in by_label:
+            kernel = _get(_original_of(diffs), ("blas", "architecture"))
+            hint = (
+                f"; OPENBLAS_CORETYPE={kernel} before starting Python asks OpenBLAS"
+                " for the original kernel, where this CPU has it"
+                if isinstance(kernel, str) and kernel != NOT_RECORDED
+                else ""
+            )
             return (
                 "another CPU or BLAS kernel: OpenBLAS picks its kernels by CPU, and"
-                " kernels round differently"
+                f" kernels round differently{hint}"
             )
     if diffs:
         label, a, b = diffs[0]
         return f"the {label} differs (original {a}, now {b})"
     return None
+
+
+def _original_of(diffs: list[tuple[str, Any, Any]]) -> dict[str, Any]:
+    """The original values of ``diffs`` as an environment dict (for hints)."""
+    for label, a, _ in diffs:
+        if label == "BLAS kernel architecture":
+            return {"blas": {"architecture": a}}
+    return {}
 
 
 def _version_tuple(text: Any) -> tuple[int, ...] | None:

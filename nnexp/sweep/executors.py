@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from nnexp.errors import NnexpError
+from nnexp.runs.environment import plugin_files
 from nnexp.sweep import remote
 from nnexp.sweep import worker as cellworker
 from nnexp.sweep.folder import PREVIOUS, STAGING, place
@@ -252,7 +253,7 @@ class DaskExecutor:
         self.folder = folder
 
     def submit(self, job: CellJob) -> None:
-        for path in remote.plugin_files(job.config):
+        for path in plugin_files(job.config):
             if path not in self.uploaded:
                 self.client.upload_file(str(path))
                 self.uploaded.add(path)

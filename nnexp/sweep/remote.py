@@ -7,20 +7,18 @@ finds them in its local directory and points the cell's plugin references there.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from threadpoolctl import threadpool_limits
 
+from nnexp.runs.environment import PLUGIN as _PLUGIN
 from nnexp.sweep.worker import CellJob, CellOutcome, train_cell, write_config
-
-_PLUGIN = re.compile(r"^(?P<path>.+\.py):(?P<attr>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 def pack(folder: Path) -> dict[str, bytes]:
@@ -45,27 +43,6 @@ def unpack(files: Mapping[str, bytes], folder: Path) -> None:
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(files[rel])
-
-
-def plugin_files(config: Any) -> list[Path]:
-    """The plugin files (``/abs/acts.py:Cube``) a resolved config names."""
-    found: list[Path] = []
-    for text in _strings(config):
-        match = _PLUGIN.match(text)
-        if match and Path(match["path"]).is_file() and Path(match["path"]) not in found:
-            found.append(Path(match["path"]))
-    return found
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _strings(v)
 
 
 def relocate_plugins(value: Any, folder: Path) -> Any:

@@ -111,3 +111,14 @@ def test_the_completion_script_can_be_shown():
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="nnexp")
     assert result.exit_code == 0
     assert "_NNEXP_COMPLETE=complete_bash" in result.stdout
+
+
+def test_bash_splits_at_the_equals_sign_and_gets_values_not_keys():
+    """Bash passes ``model.activation=ta`` as three words: the value is completed
+    (not a top-level key), and the ``=`` itself gets nothing."""
+    words = ["nnexp", "train", "spec.yaml", "model.activation", "=", "ta"]
+    assert complete("\n".join(words), 5) == ["tanh"]  # joined as Typer's script does
+    assert complete(" ".join(words), 5) == ["tanh"]
+    assert complete("\n".join(words[:5]), 4) == []
+    grid = ["nnexp", "sweep", "spec.yaml", "--grid", "model.activation", "="]
+    assert complete("\n".join([*grid, "relu,ta"]), 6) == ["relu,tanh"]

@@ -7,11 +7,11 @@ import sys
 import pytest
 
 from nnexp.errors import NnexpError
+from nnexp.runs.environment import plugin_files
 from nnexp.sweep.executors import DaskExecutor, make_executor
 from nnexp.sweep.remote import (
     ThrottledEvent,
     pack,
-    plugin_files,
     relocate_plugins,
     unpack,
 )
