@@ -158,3 +158,27 @@ def test_a_run_without_weights_says_so(parent, tmp_path):
     (copy / "model.npz").unlink()
     with pytest.raises(RunError, match="no model.npz"):
         _ = nnexp.load_run(copy).network
+
+
+def test_the_package_lists_its_lazy_api_and_a_network_says_what_it_is(parent):
+    assert {"run", "load_run", "continue_run", "fit", "build_network"} <= set(
+        dir(nnexp)
+    )
+    text = repr(nnexp.load_run(parent.path).network)
+    assert text.startswith("Network(784-16-10, relu → softmax")
+    assert "12,730 parameters" in text
+
+
+def test_predict_takes_images_as_the_data_sets_flatten_them(parent):
+    loaded = nnexp.load_run(parent.path)
+    images = np.random.default_rng(1).random((3, 28, 28))
+    assert np.array_equal(loaded.predict(images), loaded.predict(images.reshape(3, -1)))
+
+
+def test_continue_takes_a_run_name_as_the_other_commands_do(parent, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "nnexp", "train", "--continue", parent.path.name,
+         "--epochs", "3", "--runs-dir", str(parent.path.parent), "-q"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

@@ -66,12 +66,12 @@ def train(
         typer.Option(file_okay=False, help="Continue an interrupted run folder."),
     ] = None,
     continue_run: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--continue",
-            file_okay=False,
-            help="Train a completed run for more epochs (with its optimiser state),"
-            " into a new run folder that names it as parent; give --epochs.",
+            help="Train a completed run (a folder, or its name under --runs-dir) for"
+            " more epochs with its optimiser state, into a new run folder that names"
+            " it as parent; give --epochs.",
         ),
     ] = None,
     epochs: Annotated[
@@ -102,7 +102,10 @@ def train(
     if continue_run is not None:
         # every positional argument is an override of the parent's spec
         overrides = ([str(spec)] if spec is not None else []) + overrides
-        spec = _continuation(continue_run, epochs, resume, overrides, name, runs_dir)
+        from nnexp.cli.runs_cmd import find_run
+
+        parent = find_run(continue_run, runs_dir or Path("runs"))
+        spec = _continuation(parent, epochs, resume, overrides, name, runs_dir)
         overrides, name, runs_dir = [], None, None
     elif epochs is not None:
         raise NnexpError(

@@ -158,6 +158,14 @@ class Network:
                 d = layer.backward(d, caches[pos])
         return grads
 
+    def __repr__(self) -> str:
+        """``Network(784-100-10, relu → softmax, float32, 79,510 parameters)``."""
+        acts = " → ".join(describe_component(d.activation) for d in self.dense)
+        return (
+            f"Network({'-'.join(map(str, self.sizes))}, {acts}, {self.dtype},"
+            f" {self.n_params():,} parameters)"
+        )
+
     def summary_rows(self) -> list[dict[str, Any]]:
         """One row per layer for a model summary: kind, shape, parameters, activation."""
         rows, i = [], 0

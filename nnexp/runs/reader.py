@@ -49,7 +49,8 @@ class Run:
         self._network = value
 
     def predict(self, x: Any) -> Any:
-        """The trained network's output for ``x`` of shape (n, n_features): the
+        """The trained network's output for ``x`` of shape (n, n_features) (or images
+        (n, 28, 28), flattened row by row as the data sets flatten them): the
         output activation applied (class probabilities after softmax), dropout off,
         with the run's BLAS thread count. ``x`` must be prepared as the run's data set
         prepares its inputs (e.g. pixels scaled to [0, 1] by ``normalize: scale``)."""
@@ -59,6 +60,8 @@ class Run:
 
         network = self.network
         x = np.asarray(x, dtype=network.dtype)
+        if x.ndim > 2 and int(np.prod(x.shape[1:])) == network.sizes[0]:
+            x = x.reshape(len(x), -1)  # images (n, 28, 28): flattened as the data were
         if x.ndim != 2 or x.shape[1] != network.sizes[0]:
             raise RunError(
                 f"predict: expected inputs of shape (n, {network.sizes[0]}) for the"
