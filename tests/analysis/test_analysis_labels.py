@@ -181,3 +181,25 @@ def test_defaults_of_components_only_some_runs_use_are_not_differences():
         "model.activation.name",
         "model.activation.alpha",
     ]
+
+
+def test_labels_show_plugin_files_and_run_folders_by_their_names():
+    root = "/tmp/course/week3/runs"
+    configs = [
+        make_config(
+            model__activation__name="/home/ana/course/my_acts.py:Isru",
+            training__continue_from=f"{root}/2026-12-02_10-00-00_tanh",
+            training__init_from=f"{root}/2026-12-01_09-00-00_base/model.npz",
+        ),
+        make_config(
+            model__activation__name="pkg.acts:Cube",  # a module reference stays
+            training__continue_from=f"{root}/2026-12-02_11-00-00_relu/",
+            training__init_from=f"{root}/2026-12-01_09-30-00_wide/model.npz",
+        ),
+    ]
+    assert label_runs(configs) == [
+        "activation=my_acts.py:Isru, continue_from=2026-12-02_10-00-00_tanh, "
+        "init_from=2026-12-01_09-00-00_base/model.npz",
+        "activation=pkg.acts:Cube, continue_from=2026-12-02_11-00-00_relu, "
+        "init_from=2026-12-01_09-30-00_wide/model.npz",
+    ]
