@@ -240,6 +240,27 @@ def number_duplicates(labels: Sequence[str]) -> list[str]:
     return out
 
 
+def _close_names(key: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """Names close to a mistyped ``key`` that :func:`resolve_key` accepts, the short
+    ones first: ``activatoin`` → ``activation`` (the component), not
+    ``model.activation.k`` (one of its parameters)."""
+    keys_of: dict[str, set[str]] = {}
+    for full in known:
+        for name in _candidates(full):
+            keys_of.setdefault(name, set()).add(full)
+    # a short name two keys share (``k``) would be refused as ambiguous
+    names = [name for name, keys in keys_of.items() if len(keys) == 1 or name in known]
+    close = difflib.get_close_matches(key, names, n=3 * n, cutoff=0.6)
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in close:  # best first; one name per key, the first (shortest) found
+        full = min(keys_of[name]) if len(keys_of[name]) == 1 else name
+        if full not in seen:
+            seen.add(full)
+            out.append(name)
+    return out[:n]
+
+
 def resolve_key(key: str, flats: Sequence[Mapping[str, Any]]) -> str:
     """The dotted key that ``key`` names: itself, or a key it is the short name of.
 
@@ -268,7 +289,7 @@ def resolve_key(key: str, flats: Sequence[Mapping[str, Any]]) -> str:
             f"the key '{key}' is ambiguous: it could be {', '.join(matches)}; "
             "give the full dotted key."
         )
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    close = _close_names(key, known)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise RunError(
         f"no run has the setting '{key}'.{hint} Settings that differ between these "

@@ -203,3 +203,20 @@ def test_labels_show_plugin_files_and_run_folders_by_their_names():
         "activation=pkg.acts:Cube, continue_from=2026-12-02_11-00-00_relu, "
         "init_from=2026-12-01_09-30-00_wide/model.npz",
     ]
+
+
+def test_a_mistyped_key_is_answered_with_short_names_that_resolve():
+    flats = flatten_configs(
+        [
+            make_config(model__activation={"name": "elu", "k": 1.0}),
+            make_config(model__activation__name="relu", optimizer__momentum=0.5),
+        ]
+    )
+    with pytest.raises(RunError, match=r"Did you mean: activation, ") as err:
+        resolve_key("activatoin", flats)
+    hint = str(err.value).split("Did you mean: ")[1].split("?")[0].split(", ")
+    assert "model.activation.k" not in hint
+    for name in hint:  # every suggestion is accepted as it is written
+        resolve_key(name, flats)
+    with pytest.raises(RunError, match=r"Did you mean: momentum\?"):
+        resolve_key("momentm", flats)
