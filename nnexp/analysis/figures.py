@@ -19,6 +19,7 @@ from nnexp.analysis.labels import (
     flatten_configs,
     format_value,
     label_runs,
+    label_value,
     resolve_key,
     run_label,
     short_names,
@@ -73,7 +74,7 @@ def other_settings(runs: Sequence[Run], keys: Sequence[str]) -> list[dict[str, s
     flats = flatten_configs([r.config for r in runs])
     rest = [k for k in differing_keys(flats) if k not in keys and k != "seed"]
     names = short_names(rest)
-    return [{names[k]: format_value(f.get(k, MISSING)) for k in rest} for f in flats]
+    return [{names[k]: label_value(k, f.get(k, MISSING)) for k in rest} for f in flats]
 
 
 def curves_figure(

@@ -13,11 +13,13 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 
 import yaml
 
 from nnexp.errors import RunError
+from nnexp.spec.load import PATH_KEYS
 
 
 class _Missing:
@@ -176,14 +178,35 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def label_value(key: str, value: Any) -> str:
+    """A setting as a label shows it: as :func:`format_value` writes it, but a path
+    by its last part (``training.continue_from: /tmp/runs/2026-…_tanh`` →
+    ``2026-…_tanh``) and a plugin file by its file name (``/tmp/x/my_acts.py:Isru`` →
+    ``my_acts.py:Isru``), a weights file by its run folder and name
+    (``…/2026-…_tanh/model.npz`` → ``2026-…_tanh/model.npz``): the long folders
+    would fill the legend and tell the runs apart no better."""
+    if isinstance(value, str):
+        last = key.rpartition(".")[2]
+        module, _, attr = value.rpartition(":")
+        if last in PATH_KEYS or last.endswith("_path"):
+            path = PurePath(value)
+            if path.suffix == ".npz" and path.parent.name:  # a run's model.npz
+                return f"{path.parent.name}/{path.name}"
+            return path.name or value
+        if module.endswith(".py") and attr:
+            return f"{PurePath(module).name}:{attr}"
+    return format_value(value)
+
+
 def run_label(
     flat: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str]
 ) -> str:
-    """``"activation=tanh, optimizer=adam"``: the run's values of ``keys``.
+    """``"activation=tanh, optimizer=adam"``: the run's values of ``keys`` (each as
+    :func:`label_value` shows it).
 
     A key the run does not have (a parameter of another run's component) is skipped.
     """
-    return ", ".join(f"{names[k]}={format_value(flat[k])}" for k in keys if k in flat)
+    return ", ".join(f"{names[k]}={label_value(k, flat[k])}" for k in keys if k in flat)
 
 
 def label_runs(configs: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -217,6 +240,27 @@ def number_duplicates(labels: Sequence[str]) -> list[str]:
     return out
 
 
+def _close_names(key: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """Names close to a mistyped ``key`` that :func:`resolve_key` accepts, the short
+    ones first: ``activatoin`` → ``activation`` (the component), not
+    ``model.activation.k`` (one of its parameters)."""
+    keys_of: dict[str, set[str]] = {}
+    for full in known:
+        for name in _candidates(full):
+            keys_of.setdefault(name, set()).add(full)
+    # a short name two keys share (``k``) would be refused as ambiguous
+    names = [name for name, keys in keys_of.items() if len(keys) == 1 or name in known]
+    close = difflib.get_close_matches(key, names, n=3 * n, cutoff=0.6)
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in close:  # best first; one name per key, the first (shortest) found
+        full = min(keys_of[name]) if len(keys_of[name]) == 1 else name
+        if full not in seen:
+            seen.add(full)
+            out.append(name)
+    return out[:n]
+
+
 def resolve_key(key: str, flats: Sequence[Mapping[str, Any]]) -> str:
     """The dotted key that ``key`` names: itself, or a key it is the short name of.
 
@@ -245,7 +289,7 @@ def resolve_key(key: str, flats: Sequence[Mapping[str, Any]]) -> str:
             f"the key '{key}' is ambiguous: it could be {', '.join(matches)}; "
             "give the full dotted key."
         )
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    close = _close_names(key, known)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise RunError(
         f"no run has the setting '{key}'.{hint} Settings that differ between these "

@@ -32,6 +32,7 @@ from nnexp.analysis.labels import (
     flatten_configs,
     format_value,
     label_runs,
+    run_label,
     short_names,
 )
 from nnexp.analysis.select import Selection
@@ -321,10 +322,7 @@ def exploded_caption(comparison: Comparison, folders: set[str] | None = None) ->
     for i in np.flatnonzero(flagged.to_numpy()):
         flat = comparison.flats[int(i)]
         label = (
-            ", ".join(
-                f"{comparison.names[k]}={format_value(flat.get(k, MISSING))}"
-                for k in keys
-            )
+            run_label({k: flat.get(k, MISSING) for k in keys}, keys, comparison.names)
             or "the runs"
         )
         counts[label] = counts.get(label, 0) + 1

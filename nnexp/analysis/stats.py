@@ -23,7 +23,7 @@ from scipy import stats
 
 from nnexp.analysis.compare import Comparison, default_metric
 from nnexp.analysis.explode import explosion_text
-from nnexp.analysis.labels import MISSING, format_value, resolve_key
+from nnexp.analysis.labels import MISSING, format_value, resolve_key, run_label
 from nnexp.errors import RunError
 
 #: Below this many pairs there is no test (a t-test needs a spread of differences).
@@ -137,11 +137,9 @@ def exploded_warnings(
         return []
     out = []
     groups: dict[str, list[int]] = {}
+    names = {k: comparison.names.get(k, k) for k in keys}
     for i, flat in enumerate(comparison.flats):
-        label = ", ".join(
-            f"{comparison.names.get(k, k)}={format_value(flat.get(k, MISSING))}"
-            for k in keys
-        )
+        label = run_label({k: flat.get(k, MISSING) for k in keys}, keys, names)
         groups.setdefault(label or "the runs", []).append(i)
     for label, rows in groups.items():
         ratios = table["exploded"].iloc[rows].dropna()

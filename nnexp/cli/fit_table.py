@@ -3,11 +3,14 @@
 Each column needs at least its widest cell and its longest header word (the note
 column wraps, so its longest word); it gets its whole header on one line when there
 is room.  When even the narrowest layout is wider than the terminal, less important
-columns are left out (:data:`DROP_ORDER`) and a line under the table names them.
+columns are left out (:data:`DROP_ORDER`; see :func:`drop_to_fit`) and a line under
+the table names them.
 Output to a pipe or a file is not cut: every column at full width.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from rich import box
@@ -71,15 +74,16 @@ def print_fitted(
             highlight=False,
         )
     else:
+
+        def frame(drop: Sequence[str]) -> pd.DataFrame:
+            return display_frame(raw, metric=metric, folders="relative", drop=drop)
+
+        dropped = drop_to_fit(
+            [c for c in DROP_ORDER if c in raw.columns],
+            lambda drop: column_widths(frame(drop), out.width) is not None,
+        )
+        display = frame(dropped)
         widths = column_widths(display, out.width)
-        for column in (c for c in DROP_ORDER if c in raw.columns):
-            if widths is not None:
-                break
-            dropped.append(column)
-            display = display_frame(
-                raw, metric=metric, folders="relative", drop=dropped
-            )
-            widths = column_widths(display, out.width)
     out.print(rich_table(display, title, best_row=best_row, widths=widths))
     if dropped:
         shown = ", ".join(header(c, metric) for c in dropped)
@@ -88,6 +92,26 @@ def print_fitted(
             "or markdown for every column)[/]",
             soft_wrap=True,
         )
+
+
+def drop_to_fit(order: Sequence[str], fits: Callable[[list[str]], bool]) -> list[str]:
+    """The columns to leave out so that the table fits (``fits(dropped)``).
+
+    Columns are dropped in ``order`` until the rest fits; then those dropped are
+    taken back, the most important (the last in ``order``) first, wherever the table
+    still fits with them: one wide column dropped late must not cost the narrow
+    ones dropped before it.
+    """
+    dropped: list[str] = []
+    for column in order:
+        if fits(dropped):
+            break
+        dropped.append(column)
+    for column in reversed(list(dropped)):
+        fewer = [c for c in dropped if c != column]
+        if fits(fewer):
+            dropped = fewer
+    return dropped
 
 
 def _cells(display: pd.DataFrame, column: str) -> int:

@@ -30,6 +30,7 @@ from rich.text import Text
 from nnexp.analysis.labels import MISSING, flatten_configs, resolve_key
 from nnexp.analysis.select import is_sweep_dir
 from nnexp.cli.console import console
+from nnexp.cli.fit_table import drop_to_fit
 from nnexp.errors import NnexpError, RunError
 from nnexp.registry import normalize_name
 from nnexp.runs.reader import Run, discover_runs, load_run
@@ -260,7 +261,7 @@ def runs_table(
 
     Headers are never squashed: the name and folder wrap onto more lines, the other
     columns keep their width, and columns are dropped in :data:`DROP_ORDER` until
-    the rest fits.
+    the rest fits (then those that fit after all are taken back).
     """
     rows = [run_row(run, root) for run in runs]
     shown, dropped = fit_columns(rows, width)
@@ -284,19 +285,18 @@ def runs_table(
 def fit_columns(
     rows: list[list[str]], width: int | None
 ) -> tuple[list[str], list[str]]:
-    """The columns to show within ``width`` characters, and those dropped."""
-    shown, dropped = list(COLUMNS), []
+    """The columns to show within ``width`` characters, and those dropped
+    (:func:`~nnexp.cli.fit_table.drop_to_fit`: in :data:`DROP_ORDER`, and taken back
+    where they fit after all)."""
 
-    def needed() -> int:
+    def fits(dropped: list[str]) -> bool:
+        shown = [c for c in COLUMNS if c not in dropped]
         widths = [min(_natural_width(c, rows), FOLDING.get(c, 10**6)) for c in shown]
-        return sum(widths) + 3 * len(shown) + 1  # padding and borders
+        return width is None or sum(widths) + 3 * len(shown) + 1 <= width
 
-    for col in DROP_ORDER:
-        if width is None or needed() <= width:
-            break
-        shown.remove(col)
-        dropped.append(col)
-    return shown, dropped
+    dropped = drop_to_fit(DROP_ORDER, fits)
+    dropped.sort(key=DROP_ORDER.index)
+    return [c for c in COLUMNS if c not in dropped], dropped
 
 
 def _natural_width(col: str, rows: list[list[str]]) -> int:

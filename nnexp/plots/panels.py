@@ -136,7 +136,8 @@ def log_scale(metric: str, log: bool | None, values: np.ndarray) -> bool:
 def figure_legend(fig: Figure, handles: list[Line2D]) -> None:
     """A legend outside the panels, so it can never hide a curve: on the right for a
     few short entries, below the panels in columns for many or long ones (a legend of
-    27 runs on the right would squeeze the panels to nothing)."""
+    27 runs on the right would squeeze the panels to nothing), the figure widened
+    where the legend would be wider than it."""
     labels = [str(h.get_label()) for h in handles]
     longest = max((len(label) for label in labels), default=0)
     if len(handles) <= 10 and longest <= 45:
@@ -152,7 +153,12 @@ def figure_legend(fig: Figure, handles: list[Line2D]) -> None:
     ncols = max(1, int(fig.get_figwidth() * 72 / (5.5 * longest + 40)))
     rows = math.ceil(len(handles) / ncols)
     fig.set_figheight(fig.get_figheight() + 0.2 * rows + 0.3)
-    fig.legend(
+    legend = fig.legend(
         handles=handles, loc="outside lower center", ncols=ncols,
         fontsize="small", frameon=False,
     )  # fmt: skip
+    # a label longer than the figure is wide (runs differing in many settings next
+    # to one narrow panel) would be clipped on both sides: widen the figure to it
+    width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+    if width + 0.3 > fig.get_figwidth():
+        fig.set_figwidth(width + 0.3)

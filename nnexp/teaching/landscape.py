@@ -59,6 +59,9 @@ START_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 LINE_STYLES = ("-", "--", ":", "-.")
 #: at most this many arrows per trajectory; longer paths show every k-th step
 MAX_ARROWS = 60
+#: The contour plot is drawn to scale unless its window is more than this many
+#: times taller than wide, or wider than tall.
+MAX_ASPECT = 6.0
 
 Step = Callable[[Array, Array], Array]  # (w, g) → next w, both (2,)
 
@@ -337,10 +340,21 @@ def draw_trajectory(ax: Axes, t: Trajectory, color: str, marker: str) -> None:
 
 
 def contour_figure(result: LandscapeResult) -> Any:
-    """Contour plot of f with every trajectory; colours by method, markers by start."""
-    fig = new_figure(7.2, 6.0)
+    """Contour plot of f with every trajectory; colours by method, markers by start.
+
+    Drawn to scale (one unit of w₁ as long as one of w₂), so that angles are true:
+    the zig-zag of exact line search turns by right angles, and gradients cross the
+    contours at right angles.  A window more than :data:`MAX_ASPECT` times taller
+    than wide (or wider than tall) would leave a sliver of a panel: it is stretched.
+    """
+    (a, b), (c, d) = plot_window(result)
+    ratio = (d - c) / (b - a)
+    to_scale = 1 / MAX_ASPECT <= ratio <= MAX_ASPECT
+    fig = new_figure(*_contour_size(ratio if to_scale else 1.0))
     ax = fig.add_subplot()
     filled, label = draw_contours(ax, result)
+    if to_scale:
+        ax.set_aspect("equal", adjustable="box")
     bar = fig.colorbar(filled, ax=ax, label=label, shrink=0.9)
     # round ticks (decades on a log scale), not the odd values of the contour levels
     if isinstance(filled.norm, LogNorm):
@@ -357,6 +371,13 @@ def contour_figure(result: LandscapeResult) -> Any:
     ax.set_title(landscape_title(result))
     _figure_legend(fig, _handles(colors, markers))
     return fig
+
+
+def _contour_size(ratio: float) -> tuple[float, float]:
+    """Figure width and height (inches) around a panel of height/width ``ratio``:
+    its longer side 5 inches, plus room for the colour bar, labels and legend."""
+    width, height = (5.0, 5.0 * ratio) if ratio <= 1 else (5.0 / ratio, 5.0)
+    return max(width + 2.2, 6.0), max(height + 1.9, 3.6)
 
 
 def _start_markers(starts: Sequence[Sequence[float]]) -> dict[str, str]:

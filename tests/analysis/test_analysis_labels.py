@@ -181,3 +181,42 @@ def test_defaults_of_components_only_some_runs_use_are_not_differences():
         "model.activation.name",
         "model.activation.alpha",
     ]
+
+
+def test_labels_show_plugin_files_and_run_folders_by_their_names():
+    root = "/tmp/course/week3/runs"
+    configs = [
+        make_config(
+            model__activation__name="/home/ana/course/my_acts.py:Isru",
+            training__continue_from=f"{root}/2026-12-02_10-00-00_tanh",
+            training__init_from=f"{root}/2026-12-01_09-00-00_base/model.npz",
+        ),
+        make_config(
+            model__activation__name="pkg.acts:Cube",  # a module reference stays
+            training__continue_from=f"{root}/2026-12-02_11-00-00_relu/",
+            training__init_from=f"{root}/2026-12-01_09-30-00_wide/model.npz",
+        ),
+    ]
+    assert label_runs(configs) == [
+        "activation=my_acts.py:Isru, continue_from=2026-12-02_10-00-00_tanh, "
+        "init_from=2026-12-01_09-00-00_base/model.npz",
+        "activation=pkg.acts:Cube, continue_from=2026-12-02_11-00-00_relu, "
+        "init_from=2026-12-01_09-30-00_wide/model.npz",
+    ]
+
+
+def test_a_mistyped_key_is_answered_with_short_names_that_resolve():
+    flats = flatten_configs(
+        [
+            make_config(model__activation={"name": "elu", "k": 1.0}),
+            make_config(model__activation__name="relu", optimizer__momentum=0.5),
+        ]
+    )
+    with pytest.raises(RunError, match=r"Did you mean: activation, ") as err:
+        resolve_key("activatoin", flats)
+    hint = str(err.value).split("Did you mean: ")[1].split("?")[0].split(", ")
+    assert "model.activation.k" not in hint
+    for name in hint:  # every suggestion is accepted as it is written
+        resolve_key(name, flats)
+    with pytest.raises(RunError, match=r"Did you mean: momentum\?"):
+        resolve_key("momentm", flats)

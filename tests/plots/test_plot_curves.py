@@ -232,3 +232,27 @@ def test_grouped_curves_by_time(rng):
     line = curves(fig.axes[0])[0]
     expected = np.mean([np.cumsum(h["seconds"]) for _, h in runs], axis=0)
     assert_allclose(line.get_xdata(), expected)
+
+
+@pytest.mark.parametrize("n_panels", [1, 2, 3])
+def test_overlay_legend_of_long_labels_lies_inside_the_figure(rng, n_panels):
+    # runs differing in many settings: labels of well over 100 characters
+    labels = [
+        f"layers=[784, {w}, 10], activation={a}, initializer=randn_average, "
+        f"optimizer=sgd, lr={lr}, momentum=0.9, batch_size=32, schedule=constant, "
+        f"seed={i}"
+        for i, (w, a, lr) in enumerate(
+            [(100, "tanh", 0.1), (50, "relu", 0.05), (200, "logistic", 0.2)]
+        )
+    ]
+    history = classification_history(rng, 6)
+    metrics = ["loss", "accuracy", "train_seconds"][:n_panels]
+    fig = make_overlay([(label, history) for label in labels], metrics=metrics)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.legends[0].get_window_extent(renderer)
+    frame = fig.bbox
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+    assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+    for ax in fig.axes:  # the panels stay clear of the legend
+        assert not ax.get_window_extent(renderer).overlaps(box)

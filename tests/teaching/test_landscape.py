@@ -235,3 +235,33 @@ def test_contours_of_awkward_objectives_draw_without_warnings(objective, scale):
         warnings.simplefilter("error")
         contour_figure(result).canvas.draw()
         objective_figure(result).canvas.draw()
+
+
+@pytest.mark.parametrize("config", [QUADRATIC, E7])
+def test_contour_plot_is_drawn_to_scale(config):
+    # one unit of w1 as long as one of w2 on screen, so right angles look right
+    result = run_landscape(load_landscape_spec(config))
+    fig = contour_figure(result)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    (a, b), (c, d) = ax.get_xlim(), ax.get_ylim()
+    assert box.width / (b - a) == pytest.approx(box.height / (d - c), rel=0.01)
+    # the figure is shaped like the window: the panel is most of it, not a strip
+    assert box.width * box.height > 0.4 * fig.bbox.width * fig.bbox.height
+
+
+def test_exact_line_search_steps_are_orthogonal_on_the_plot():
+    result = run_landscape(load_landscape_spec(QUADRATIC))
+    fig = contour_figure(result)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    line_search = next(
+        t for t in result.trajectories if t.method.startswith("exact line search")
+    )
+    steps = np.diff(ax.transData.transform(line_search.points[:4]), axis=0)
+    cosines = [
+        u @ v / np.linalg.norm(u) / np.linalg.norm(v)
+        for u, v in zip(steps[:-1], steps[1:], strict=True)
+    ]
+    assert_allclose(cosines, 0.0, atol=0.01)
