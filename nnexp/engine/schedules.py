@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nnexp.engine.optimizers import check_number
+from nnexp import types as protocols
 from nnexp.registry import Registry
 
-SCHEDULES: Registry[Any] = Registry("schedule", "schedules", required=("lr",))
+SCHEDULES: Registry[Any] = Registry("schedule", "schedules", protocols.Schedule)
 
 Per = Literal["epoch", "step"]
 PER_VALUES: tuple[str, ...] = ("epoch", "step")
