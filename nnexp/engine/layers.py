@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nnexp.engine.activations import backprop
 from nnexp import types as protocols
+from nnexp.engine.activations import backprop
 from nnexp.registry import Registry
 from nnexp.types import Array
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from nnexp.engine.optimizers import check_number, is_weight
 from nnexp import types as protocols
+from nnexp.engine.optimizers import check_number, is_weight
 from nnexp.registry import Registry
 from nnexp.types import Array
 

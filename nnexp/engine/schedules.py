@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from nnexp.engine.optimizers import check_number
 from nnexp import types as protocols
+from nnexp.engine.optimizers import check_number
 from nnexp.registry import Registry
 
 SCHEDULES: Registry[Any] = Registry("schedule", "schedules", protocols.Schedule)
