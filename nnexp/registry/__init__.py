@@ -21,6 +21,9 @@ from nnexp.registry.core import Registry, Snapshot, normalize_name
 from nnexp.registry.entry import Entry, Problem, ValueCheck
 from nnexp.registry.kinds import (
     KINDS,
+    Kind,
+    kind_named,
+    kinds,
     plugins_forgotten_after,
     registries,
     registry_for,
@@ -44,6 +47,7 @@ from nnexp.registry.plugins import (
 __all__ = [
     "KINDS",
     "Entry",
+    "Kind",
     "Param",
     "Problem",
     "Registry",
@@ -53,6 +57,8 @@ __all__ = [
     "canonical_plugin_ref",
     "is_plugin_ref",
     "is_union",
+    "kind_named",
+    "kinds",
     "load_object",
     "normalize_name",
     "plugin_version",

@@ -10,6 +10,7 @@ and a plugin's instance is checked against its kind's Protocol.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -132,11 +133,16 @@ class Entry(Generic[T]):
         return obj
 
     def _build_problem(self, msg: str) -> Problem:
-        """Key a constructor's message by the parameter it starts with, if any.
+        """Key a constructor's message by the parameter it is about: the one it starts
+        with, else the only one it names.
 
         ``lr = -1 is out of range …`` → ``("lr", "lr = -1 is out of range …")``.
         """
-        for p in self.params:
-            if msg.startswith(p.name) and msg[len(p.name) :][:1] in (" ", ":", "="):
-                return p.name, msg
+        names = [p.name for p in self.params]
+        for name in names:
+            if msg.startswith(name) and msg[len(name) :][:1] in (" ", ":", "="):
+                return name, msg
+        named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", msg)]
+        if len(named) == 1:
+            return named[0], msg
         return "", f"{self.name}: {msg}"

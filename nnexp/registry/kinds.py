@@ -12,29 +12,59 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from nnexp.registry.core import Registry
+from nnexp.registry.core import Registry, normalize_name
 
-#: kind (the spec's word) → (module whose import registers the built-ins, attribute)
-_WHERE: dict[str, tuple[str, str]] = {
-    "activation": ("nnexp.engine.activations", "ACTIVATIONS"),
-    "initializer": ("nnexp.engine.initializers", "INITIALIZERS"),
-    "loss": ("nnexp.engine.losses", "LOSSES"),
-    "optimizer": ("nnexp.engine.optimizers", "OPTIMIZERS"),
-    "regularizer": ("nnexp.engine.regularizers", "REGULARIZERS"),
-    "schedule": ("nnexp.engine.schedules", "SCHEDULES"),
-    "dataset": ("nnexp.data", "DATASETS"),
-    "layer": ("nnexp.engine.layers", "LAYERS"),
-    "objective": ("nnexp.teaching.objectives", "OBJECTIVES"),
-}
-KINDS = tuple(_WHERE)
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of component: the spec's word, the word of ``nnexp list``, and the
+    module whose import registers the built-ins (with the registry's attribute)."""
+
+    key: str
+    plural: str
+    module: str
+    attr: str
+
+    @property
+    def registry(self) -> Registry[Any]:
+        return getattr(importlib.import_module(self.module), self.attr)
+
+
+_TABLE = (
+    Kind("activation", "activations", "nnexp.engine.activations", "ACTIVATIONS"),
+    Kind("initializer", "initializers", "nnexp.engine.initializers", "INITIALIZERS"),
+    Kind("loss", "losses", "nnexp.engine.losses", "LOSSES"),
+    Kind("optimizer", "optimizers", "nnexp.engine.optimizers", "OPTIMIZERS"),
+    Kind("regularizer", "regularizers", "nnexp.engine.regularizers", "REGULARIZERS"),
+    Kind("schedule", "schedules", "nnexp.engine.schedules", "SCHEDULES"),
+    Kind("dataset", "datasets", "nnexp.data", "DATASETS"),
+    Kind("layer", "layers", "nnexp.engine.layers", "LAYERS"),
+    Kind("objective", "objectives", "nnexp.teaching.objectives", "OBJECTIVES"),
+)
+_BY_KEY = {k.key: k for k in _TABLE}
+#: every kind, in the order of ``nnexp list``
+KINDS = tuple(_BY_KEY)
+
+
+def kinds() -> tuple[Kind, ...]:
+    return _TABLE
+
+
+def kind_named(text: str) -> Kind | None:
+    """The kind spelled ``text`` (``Activation``, ``activations``, ``data-sets``)."""
+    wanted = normalize_name(text)
+    for kind in _TABLE:
+        if wanted in {normalize_name(kind.key), normalize_name(kind.plural)}:
+            return kind
+    return None
 
 
 def registry_for(kind: str) -> Registry[Any]:
     """The registry of one kind of component (``"activation"``, …, ``"objective"``)."""
-    module, attr = _WHERE[kind]
-    return getattr(importlib.import_module(module), attr)
+    return _BY_KEY[kind].registry
 
 
 def registries() -> list[Registry[Any]]:

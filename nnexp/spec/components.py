@@ -112,7 +112,7 @@ class Component:
 
     def describe(self) -> str:
         """``sgd(lr=0.01, momentum=0.0, nesterov=False)`` for summaries."""
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        args = ", ".join(f"{k}={plain(v)!r}" for k, v in self.params.items())
         return f"{self.name}({args})" if args else self.name
 
 
