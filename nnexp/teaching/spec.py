@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -70,10 +70,6 @@ _GOAL_SPELLINGS = {
 # objective -----------------------------------------------------------------------------
 
 
-#: the objective as a spec holds it: a component of the ``objective`` kind
-ObjectiveRef = Component
-
-
 def parse_objective(value: Any) -> Component:
     """``"two_bump"``, ``{name: ..., **params}`` or ``{expression: ..., ...}`` (the
     ``expression`` objective without its name): a component of the registry, whose
@@ -88,6 +84,8 @@ def parse_objective(value: Any) -> Component:
         value = {"name": "expression", **value}
     comp = parse(value, "objective", name_key="name")
     built = comp.build()
+    if not is_dataclass(built):  # a plugin: its parameters as the spec gave them
+        return comp
     params = {f.name: getattr(built, f.name) for f in fields(built) if f.init}
     return Component("objective", comp.name, params)
 
@@ -297,7 +295,7 @@ class LandscapeSpec(_Frozen):
 
     name: str = "landscape"
     description: str = ""
-    objective: Annotated[ObjectiveRef, _Parsed(parse_objective)]
+    objective: Annotated[Component, _Parsed(parse_objective)]
     goal: Annotated[Literal["minimise", "maximise"], BeforeValidator(_goal)] = (
         "minimise"
     )

@@ -150,3 +150,14 @@ def test_nnexp_list_iterates_the_kinds():
     for kind in kinds():
         assert kind.registry.plural == kind.plural
         assert registry_for(kind.key) is kind.registry
+
+
+def test_a_plugin_objective_with_the_whole_protocol_is_accepted(tmp_path: Path):
+    (tmp_path / "flat.py").write_text(
+        NO_GRADIENT + "\n    def gradient(self, w):\n        return 0 * w\n"
+    )
+    spec = load_landscape_spec(
+        {"objective": f"{tmp_path}/flat.py:Flat", "starts": [[0, 0]], "methods": ["gd"]}
+    )
+    assert spec.objective.kind == "objective"
+    assert spec.objective.build().optimum("minimise") == 0.0
