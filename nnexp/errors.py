@@ -28,6 +28,21 @@ class RegistryError(NnexpError):
     """An unknown component name or parameter."""
 
 
+class ComponentError(RegistryError):
+    """A component reference with one or more problems, each as ``(sub-key, message)``
+    where the sub-key is a parameter name (``"lr"``) or ``""`` for the component."""
+
+    def __init__(self, problems: Iterable[tuple[str, str]], key: str | None = None):
+        self.problems = list(problems)
+        where = f"{key}." if key else ""
+        super().__init__(
+            "; ".join(
+                f"{where}{sub}: {msg}" if sub else (f"{key}: {msg}" if key else msg)
+                for sub, msg in self.problems
+            )
+        )
+
+
 class PluginError(NnexpError):
     """A user component that cannot be imported or does not fit its protocol."""
 

@@ -1,7 +1,10 @@
 """Shared type aliases, the activation families and the component protocols.
 
-The protocols say what each kind of component must provide; registries check user
-plugins against them (see :mod:`nnexp.registry`).
+The protocols say what each kind of component must provide; each registry is made
+with its kind's protocol and checks user plugins against it (see
+:mod:`nnexp.registry.plugins`): methods on the class when the plugin is imported, data
+members (an optimiser's ``lr``, a schedule's ``per``) on the instance built with the
+spec's parameters.
 """
 
 from __future__ import annotations
@@ -42,6 +45,15 @@ class Activation(Protocol):
     def derivative(self, z: Array, a: Array) -> Array: ...
 
 
+class Loss(Protocol):
+    """``value_and_grad(output, target) -> (loss, d loss / d output)``; ``value``
+    alone for evaluation."""
+
+    def value(self, output: Array, target: Array) -> float: ...
+
+    def value_and_grad(self, output: Array, target: Array) -> tuple[float, Array]: ...
+
+
 class Initializer(Protocol):
     def sample(
         self,
@@ -77,3 +89,28 @@ class Regularizer(Protocol):
     def add_grad(
         self, weights: Mapping[str, Array], grads: Mapping[str, Array]
     ) -> None: ...
+
+
+class Dataset(Protocol):
+    """A data set's loader: ``load(rng=..., dtype=..., ...) -> (Splits, DatasetInfo)``."""
+
+    def load(self, **kwargs: Any) -> Any: ...
+
+
+class Layer(Protocol):
+    def forward(self, x: Array, **kwargs: Any) -> Any: ...
+
+    def backward(self, grad: Array, cache: Any) -> Any: ...
+
+
+class Objective(Protocol):
+    """A 2-D landscape objective: ``f(w)``, ``value(w1, w2)`` on grids, ``gradient(w)``
+    and the closed-form ``optimum(goal)`` or None."""
+
+    def __call__(self, w: Array) -> float: ...
+
+    def value(self, w1: Array, w2: Array) -> Array: ...
+
+    def gradient(self, w: Array) -> Array: ...
+
+    def optimum(self, goal: str) -> float | None: ...

@@ -8,39 +8,28 @@ read from the registries, so a new component appears here by being registered.
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
-import types
-import typing
+from functools import partial
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from nnexp.cli.console import console
 from nnexp.errors import NnexpError
-from nnexp.registry import Entry, Param, Registry, normalize_name
+from nnexp.registry import Entry, Registry, kind_named, kinds, type_text
 
-#: ``nnexp list`` kind → (module, registry attribute), in the order shown
-KINDS: dict[str, tuple[str, str]] = {
-    "activations": ("nnexp.engine.activations", "ACTIVATIONS"),
-    "initializers": ("nnexp.engine.initializers", "INITIALIZERS"),
-    "losses": ("nnexp.engine.losses", "LOSSES"),
-    "optimizers": ("nnexp.engine.optimizers", "OPTIMIZERS"),
-    "regularizers": ("nnexp.engine.regularizers", "REGULARIZERS"),
-    "schedules": ("nnexp.engine.schedules", "SCHEDULES"),
-    "datasets": ("nnexp.data", "DATASETS"),
-    "layers": ("nnexp.engine.layers", "LAYERS"),
-    "objectives": ("nnexp.teaching.objectives", "OBJECTIVES"),
-}
+#: the kinds as ``nnexp list`` names them, in the order shown
+KINDS: tuple[str, ...] = tuple(k.plural for k in kinds())
+
+#: ``float``, ``int | None``, ``epoch|step``: the registry's type text, table style
+type_name = partial(type_text, style="table")
 
 
 def registry(kind: str) -> Registry[Any]:
-    """The registry listed under ``kind`` (a key of :data:`KINDS`)."""
-    module, attr = KINDS[kind]
-    return getattr(importlib.import_module(module), attr)
+    """The registry listed under ``kind`` (one of :data:`KINDS`)."""
+    return next(k.registry for k in kinds() if k.plural == kind)
 
 
 def resolve_kind(text: str) -> str:
@@ -48,43 +37,15 @@ def resolve_kind(text: str) -> str:
 
     Raises NnexpError with close matches for anything else.
     """
-    wanted = normalize_name(text)
-    for kind in KINDS:
-        canon = normalize_name(kind)
-        if wanted in (canon, canon.removesuffix("s"), canon.removesuffix("es")):
-            return kind
+    found = kind_named(text)
+    if found is not None:
+        return found.plural
     close = difflib.get_close_matches(text.lower(), list(KINDS), n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise NnexpError(
         f"unknown kind {text!r} for nnexp list.{hint}"
         f" Allowed kinds: {', '.join(KINDS)}."
     )
-
-
-def type_name(tp: Any) -> str:
-    """A short readable type: ``float``, ``int | None``, ``epoch|step`` for Literals."""
-    if tp is Any or tp is None:
-        return "any" if tp is Any else "None"
-    origin = typing.get_origin(tp)
-    if origin is typing.Literal:
-        return "|".join(str(v) for v in typing.get_args(tp))
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_name(a) for a in typing.get_args(tp))
-    if tp is np.ndarray or origin is np.ndarray:
-        return "array"  # NDArray[np.floating] spelled out is numpy's internals
-    if origin is not None:
-        args = ", ".join(type_name(a) for a in typing.get_args(tp) if a is not Ellipsis)
-        return f"{getattr(origin, '__name__', str(origin))}[{args}]"
-    if tp is type(None):
-        return "None"
-    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
-
-
-def param_text(p: Param) -> str:
-    """``k: float = 1.0`` or ``lam: float (required)``."""
-    if p.required:
-        return f"{p.name}: {type_name(p.type)} (required)"
-    return f"{p.name}: {type_name(p.type)} = {p.default!r}"
 
 
 def family_text(entry: Entry[Any]) -> str:
@@ -114,7 +75,7 @@ def kind_table(kind: str) -> Table:
         table.add_column("family (gain)", overflow="fold")
     table.add_column("description", overflow="fold", ratio=1)
     for entry in reg.entries():
-        params = "\n".join(param_text(p) for p in entry.params) or "-"
+        params = "\n".join(p.signature() for p in entry.params) or "-"
         row = [entry.name, ", ".join(entry.aliases) or "-", params]
         if is_act:
             row.append(family_text(entry))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 
-DATASETS: Registry[Any] = Registry("data set", "datasets", required=("load",))
+DATASETS: Registry[Any] = Registry("data set", "datasets", protocols.Dataset)

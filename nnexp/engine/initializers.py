@@ -24,11 +24,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 from nnexp.types import Array
 
 INITIALIZERS: Registry[Any] = Registry(
-    "initializer", "initializers", required=("sample",)
+    "initializer", "initializers", protocols.Initializer
 )
 
 

@@ -15,11 +15,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.engine.activations import backprop
 from nnexp.registry import Registry
 from nnexp.types import Array
 
-LAYERS: Registry[Any] = Registry("layer", "layers", required=("forward", "backward"))
+LAYERS: Registry[Any] = Registry("layer", "layers", protocols.Layer)
 
 
 class DenseCache(NamedTuple):

@@ -15,10 +15,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 from nnexp.types import Array
 
-LOSSES: Registry[Any] = Registry("loss", "losses", required=("value_and_grad",))
+LOSSES: Registry[Any] = Registry("loss", "losses", protocols.Loss)
 
 #: output activations each loss accepts; ``None`` means any (docs/maths.md §3)
 PAIRING = {

@@ -32,14 +32,13 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 from nnexp.types import Array
 
 Params = Mapping[str, Array]  # parameter name (W1, b1, …) → array
 
-OPTIMIZERS: Registry[Any] = Registry(
-    "optimizer", "optimizers", required=("step", "state_dict", "load_state_dict")
-)
+OPTIMIZERS: Registry[Any] = Registry("optimizer", "optimizers", protocols.Optimizer)
 
 
 def check_number(

@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.engine.optimizers import check_number, is_weight
 from nnexp.registry import Registry
 from nnexp.types import Array
 
 REGULARIZERS: Registry[Any] = Registry(
-    "regularizer", "regularizers", required=("penalty", "add_grad")
+    "regularizer", "regularizers", protocols.Regularizer
 )
 
 

@@ -17,10 +17,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nnexp import types as protocols
 from nnexp.engine.optimizers import check_number
 from nnexp.registry import Registry
 
-SCHEDULES: Registry[Any] = Registry("schedule", "schedules", required=("lr",))
+SCHEDULES: Registry[Any] = Registry("schedule", "schedules", protocols.Schedule)
 
 Per = Literal["epoch", "step"]
 PER_VALUES: tuple[str, ...] = ("epoch", "step")

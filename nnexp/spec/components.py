@@ -1,10 +1,13 @@
-"""Component references: a bare name or a name with flat parameters (DESIGN §3.5).
+"""Component references in a spec: the pydantic side of :mod:`nnexp.registry`.
 
 ``activation: relu`` and ``activation: {name: leaky_relu, alpha: 0.1}`` both become a
 :class:`Component`: the registry's canonical name and every parameter of the
-component's constructor, defaults filled in.  Parameters are validated against the
-types of the constructor's signature (``Entry.params``), and the component is built
-once so that its own checks (``lr must be > 0``) become spec problems at the right key.
+component's constructor, defaults filled in.  The registry validates
+(:meth:`nnexp.registry.Entry.validate`: every unknown, missing or ill-typed parameter,
+the component's own checks such as ``lr must be > 0`` keyed by parameter, a plugin's
+Protocol); this module adds what only a spec has: values typed by pydantic from the
+constructor's annotations, the spec's folder for relative paths, and the derivative
+check of plugin activations.
 
 A name ``file.py:Class`` loads a user plugin; the path is relative to the spec's folder
 and is stored absolute, so a run folder's ``config.yaml`` reruns from anywhere.  A
@@ -15,10 +18,6 @@ is not a parameter: it is kept in :attr:`Component.check` and written back to YA
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import importlib
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,33 +26,25 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from nnexp.errors import NnexpError, RegistryError, SpecError
-from nnexp.registry import Entry, Param, Registry, is_plugin_ref, normalize_name
+from nnexp.errors import ComponentError, NnexpError, SpecError
+from nnexp.registry import (
+    KINDS,
+    Entry,
+    Param,
+    article,
+    is_plugin_ref,
+    is_union,
+    normalize_name,
+    registry_for,
+    type_text,
+)
 from nnexp.spec.plugin_check import failed_check, refusal
 from nnexp.spec.problems import KEY, Problems, finish
 from nnexp.types import Family
 
-#: kind → (module, registry attribute); modules are imported on first use so that
-#: importing ``nnexp.spec`` does not import every data loader
-_REGISTRIES = {
-    "activation": ("nnexp.engine.activations", "ACTIVATIONS"),
-    "initializer": ("nnexp.engine.initializers", "INITIALIZERS"),
-    "loss": ("nnexp.engine.losses", "LOSSES"),
-    "optimizer": ("nnexp.engine.optimizers", "OPTIMIZERS"),
-    "regularizer": ("nnexp.engine.regularizers", "REGULARIZERS"),
-    "schedule": ("nnexp.engine.schedules", "SCHEDULES"),
-    "dataset": ("nnexp.data.registry", "DATASETS"),
-}
-KINDS = tuple(_REGISTRIES)
+__all__ = ["CHECK", "KINDS", "Component", "parse", "parse_component", "registry_for"]
+
 CHECK = "check"  # an activation's key that turns the plugin check off (not a parameter)
-
-
-def registry_for(kind: str) -> Registry[Any]:
-    """The registry of one kind of component (``"activation"``, …, ``"dataset"``)."""
-    module, attr = _REGISTRIES[kind]
-    if kind == "dataset":
-        importlib.import_module("nnexp.data")  # loader modules register on import
-    return getattr(importlib.import_module(module), attr)
 
 
 class FrozenParams(Mapping[str, Any]):
@@ -121,7 +112,7 @@ class Component:
 
     def describe(self) -> str:
         """``sgd(lr=0.01, momentum=0.0, nesterov=False)`` for summaries."""
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        args = ", ".join(f"{k}={plain(v)!r}" for k, v in self.params.items())
         return f"{self.name}({args})" if args else self.name
 
 
@@ -156,23 +147,31 @@ def parse_component(
 
 
 def parse(
-    value: Any, kind: str, *, base_dir: Path | None = None, hidden: bool = False
+    value: Any,
+    kind: str,
+    *,
+    base_dir: Path | None = None,
+    hidden: bool = False,
+    name_key: str = "",
 ) -> Component:
     """Like :func:`parse_component`, raising :class:`Problems` with relative sub-keys.
 
-    ``hidden=True`` refuses output-only activations (softmax) in a hidden layer.
+    ``hidden=True`` refuses output-only activations (softmax) in a hidden layer;
+    ``name_key`` is the sub-key of an unknown name's problem (``""``: the component).
     """
     if isinstance(value, Component) and value.kind == kind:
         name, raw = value.name, dict(value.params)
         raw.update({} if value.check else {CHECK: False})
     else:
         name, raw = _split(value, kind)
-    entry = _resolve(name, kind, base_dir)
+    entry = _resolve(name, kind, base_dir, name_key)
     check = _check_flag(entry, raw) if kind == "activation" else True
-    params = _validate_params(entry, raw)
+    try:
+        params, built = entry.validate(raw, _check_value)
+    except ComponentError as err:
+        raise Problems(err.problems) from None
     if kind == "dataset":
         params = _absolute_path_param(params, base_dir)
-    built = _try_build(entry, params)
     if hidden and _is_output_only(entry):
         raise Problems(
             [
@@ -216,7 +215,7 @@ def _check_flag(entry: Entry[Any], raw: dict[str, Any]) -> bool:
 
 def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
     """Name and raw parameters of ``"name"`` or ``{name: ..., **params}``."""
-    a_kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    a_kind = article(kind)
     example = f"{a_kind} name, or a mapping {{name: ..., <parameters>}}"
     if isinstance(value, str):
         if not value.strip():
@@ -237,25 +236,15 @@ def _split(value: Any, kind: str) -> tuple[str, dict[str, Any]]:
     raise Problems([("", f"expected {example}, got {value!r}")])
 
 
-def _resolve(name: str, kind: str, base_dir: Path | None) -> Entry[Any]:
-    registry = registry_for(kind)
+def _resolve(
+    name: str, kind: str, base_dir: Path | None, name_key: str = ""
+) -> Entry[Any]:
+    # a plugin's errors name its file, not the key: the key is added by `finish`
+    key = None if is_plugin_ref(name) else KEY
     try:
-        if is_plugin_ref(name):
-            return registry.resolve(absolute_plugin_ref(name, base_dir))
-        return registry.resolve(name, key=KEY)
+        return registry_for(kind).resolve(name, key=key, base_dir=base_dir)
     except NnexpError as err:  # RegistryError (unknown name) or PluginError
-        raise Problems([("", str(err))]) from None
-
-
-def absolute_plugin_ref(ref: str, base_dir: Path | None) -> str:
-    """``acts.py:Cube`` → ``/spec/folder/acts.py:Cube``; ``pkg.mod:Cube`` as is."""
-    module_part, _, attr = ref.rpartition(":")
-    if not (module_part.endswith(".py") or "/" in module_part or "\\" in module_part):
-        return ref
-    path = Path(module_part).expanduser()
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    return f"{path.resolve()}:{attr}"
+        raise Problems([(name_key, str(err))]) from None
 
 
 def _absolute_path_param(
@@ -277,7 +266,7 @@ def _absolute_path_param(
     return out
 
 
-# parameters ---------------------------------------------------------------------------
+# parameter values: pydantic reads the constructor's annotations ----------------------
 
 _ADAPTERS: dict[Any, TypeAdapter[Any] | None] = {}
 
@@ -303,10 +292,11 @@ def _new_adapter(tp: Any) -> TypeAdapter[Any] | None:
 
 
 def _check_value(p: Param, value: Any) -> tuple[Any, list[tuple[str, str]]]:
-    """Validated value and problems of one parameter value."""
+    """Validated value and problems of one parameter value (the registry's
+    :data:`~nnexp.registry.ValueCheck`)."""
     if isinstance(value, bool) and not _accepts_bool(p.type):
         # `lr: true` is a mistake, not the number 1 that pydantic would make of it
-        want = type_text(p.type, plain=True)
+        want = type_text(p.type, "plain")
         return value, [(p.name, f"Input should be {want}, not a boolean (got {value})")]
     adapter = _adapter(p.type)
     if adapter is None:
@@ -314,15 +304,11 @@ def _check_value(p: Param, value: Any) -> tuple[Any, list[tuple[str, str]]]:
     try:
         return adapter.validate_python(value), []
     except ValidationError as err:
-        if _is_union(p.type):
+        if is_union(p.type):
             # pydantic reports each branch of `float | Literal["auto"]` under its own
             # made-up key; one sentence reads better
-            return value, [
-                (
-                    p.name,
-                    f"Input should be {type_text(p.type, plain=True)} (got {value!r})",
-                )
-            ]
+            want = type_text(p.type, "plain")
+            return value, [(p.name, f"Input should be {want} (got {value!r})")]
         items = []
         for e in err.errors():
             sub = ".".join([p.name, *(str(x) for x in e["loc"])])
@@ -334,105 +320,12 @@ def _accepts_bool(tp: Any) -> bool:
     """Whether ``true``/``false`` is a legitimate value of a parameter of type ``tp``."""
     if tp is bool or tp is Any or tp is object:
         return True
-    if _is_union(tp):
+    if is_union(tp):
         return any(_accepts_bool(a) for a in typing.get_args(tp))
     if typing.get_origin(tp) is typing.Literal:
         return any(isinstance(a, bool) for a in typing.get_args(tp))
     # pydantic's lax mode reads true as 1 for numbers; nothing else takes a boolean
     return False
-
-
-def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (typing.Union, types.UnionType)
-
-
-_PLAIN = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
-
-
-def type_text(tp: Any, *, plain: bool = False) -> str:
-    """``float | Literal['auto']`` → ``float | 'auto'`` (plain: a number or 'auto')."""
-    sep = " or " if plain else " | "
-    if tp is type(None):
-        return "null"
-    if _is_union(tp):
-        return sep.join(type_text(a, plain=plain) for a in typing.get_args(tp))
-    if typing.get_origin(tp) is typing.Literal:
-        return sep.join(repr(a) for a in typing.get_args(tp))
-    if plain and tp in _PLAIN:
-        return _PLAIN[tp]
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
-
-
-def describe_param(p: Param) -> str:
-    """``alpha (float, default 0.01)``."""
-    if p.required:
-        return f"{p.name} ({type_text(p.type)}, required)"
-    default = (
-        ""
-        if p.default is dataclasses._HAS_DEFAULT_FACTORY
-        else f", default {p.default!r}"
-    )
-    return f"{p.name} ({type_text(p.type)}{default})"
-
-
-def _validate_params(entry: Entry[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Every parameter of ``entry``: given values validated, defaults filled in."""
-    params = entry.params
-    known = {p.name for p in params}
-    problems = [(k, _unknown_param(entry, k)) for k in raw if k not in known]
-    out: dict[str, Any] = {}
-    for p in params:
-        if p.name in raw:
-            out[p.name], found = _check_value(p, raw[p.name])
-            problems.extend(found)
-        elif p.required:
-            problems.append(
-                (p.name, f"missing required parameter of {entry.kind} {entry.name}")
-            )
-        elif p.default is not dataclasses._HAS_DEFAULT_FACTORY:
-            # defaults pass the same validator so a dumped spec shows 0.0, not 0
-            value, found = _check_value(p, p.default)
-            out[p.name] = p.default if found else value
-    if problems:
-        raise Problems(problems)
-    return out
-
-
-def _unknown_param(entry: Entry[Any], name: str) -> str:
-    if not entry.params:
-        return f"unknown parameter for {entry.name}; {entry.name} takes no parameters"
-    close = difflib.get_close_matches(name, [p.name for p in entry.params], n=3)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    allowed = ", ".join(describe_param(p) for p in entry.params)
-    return f"unknown parameter for {entry.name}; allowed: {allowed}.{hint}"
-
-
-def _try_build(entry: Entry[Any], params: dict[str, Any]) -> Any:
-    """Build once so the component's own checks (``lr must be > 0``) surface now."""
-    try:
-        return entry.build(**params)
-    except RegistryError as err:
-        cause = err.__cause__
-        raise Problems(
-            [_build_problem(entry, str(cause) if cause else str(err))]
-        ) from None
-    except NnexpError as err:
-        raise Problems([("", str(err))]) from None
-    except Exception as err:  # a plugin's constructor failing in its own way
-        raise Problems(
-            [("", f"{entry.name} cannot be built: {type(err).__name__}: {err}")]
-        ) from None
-
-
-def _build_problem(entry: Entry[Any], msg: str) -> tuple[str, str]:
-    """Key a constructor's message by the parameter it starts with, if any.
-
-    ``lr = -1 is out of range …`` → ``("lr", "lr = -1 is out of range …")``.
-    """
-    for p in entry.params:
-        if msg.startswith(p.name) and msg[len(p.name) :][:1] in (" ", ":", "="):
-            return p.name, msg
-    return "", f"{entry.name}: {msg}"
 
 
 def _is_output_only(entry: Entry[Any]) -> bool:

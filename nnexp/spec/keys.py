@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from nnexp.spec.components import registry_for
+from nnexp.registry import registry_for
 from nnexp.spec.fields import ComponentField
 from nnexp.spec.models import RunSpec
 from nnexp.spec.monitor import monitor_names

@@ -32,12 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 from nnexp.types import Array
 
-OBJECTIVES: Registry[Any] = Registry(
-    "objective", "objectives", required=("value", "gradient")
-)
+OBJECTIVES: Registry[Any] = Registry("objective", "objectives", protocols.Objective)
 
 GOALS = ("minimise", "maximise")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -70,82 +70,24 @@ _GOAL_SPELLINGS = {
 # objective -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ObjectiveRef:
-    """A validated objective: registry name and every parameter (defaults filled)."""
-
-    name: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def build(self) -> Any:
-        return OBJECTIVES.resolve(self.name).factory(**self.params)
-
-    def to_yaml(self) -> dict[str, Any]:
-        return {"name": self.name, **plain(dict(self.params))}
-
-    def describe(self) -> str:
-        args = ", ".join(f"{k}={plain(v)!r}" for k, v in self.params.items())
-        return f"{self.name}({args})" if args else self.name
-
-
-def _fail(key: str, msg: str) -> Problems:
-    return Problems([(key, msg)])
-
-
-def parse_objective(value: Any) -> ObjectiveRef:
-    """``"two_bump"``, ``{name: ..., **params}`` or ``{expression: ..., ...}``."""
-    if isinstance(value, ObjectiveRef):
+def parse_objective(value: Any) -> Component:
+    """``"two_bump"``, ``{name: ..., **params}`` or ``{expression: ..., ...}`` (the
+    ``expression`` objective without its name): a component of the registry, whose
+    parameters are kept as the objective normalised them (``Q`` as nested tuples)."""
+    if isinstance(value, Component):
         return value
-    names = _objective_names()
-    raw = {"name": value} if isinstance(value, str) else value
-    if not isinstance(raw, Mapping):
-        raise _fail(
-            "", f"expected an objective name ({names}) or a mapping, got {value!r}"
-        )
-    raw = dict(raw)
-    if "name" not in raw and "expression" not in raw:
-        raise _fail(
-            "", f"give name: one of {names}; or expression: a formula in w1, w2"
-        )
-    name = raw.pop("name", "expression")
-    if not isinstance(name, str) or name not in OBJECTIVES:
-        close = difflib.get_close_matches(
-            str(name), OBJECTIVES.names(), n=3, cutoff=0.5
-        )
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise _fail("name", f"unknown objective {name!r}.{hint} Allowed: {names}")
-    entry = OBJECTIVES.resolve(name)
-    known = {p.name for p in entry.params}
-    problems = _param_problems(entry, raw)
-    if problems:
-        raise Problems(problems)
-    try:
-        built = entry.factory(**raw)
-    except (TypeError, ValueError) as err:
-        raise _fail(_param_named_in(str(err), known), str(err)) from None
+    if isinstance(value, Mapping) and "name" not in value:
+        if "expression" not in value:
+            names = ", ".join(OBJECTIVES.names())
+            msg = f"give name: one of {names}; or expression: a formula in w1, w2"
+            raise Problems([("", msg)])
+        value = {"name": "expression", **value}
+    comp = parse(value, "objective", name_key="name")
+    built = comp.build()
+    if not is_dataclass(built):  # a plugin: its parameters as the spec gave them
+        return comp
     params = {f.name: getattr(built, f.name) for f in fields(built) if f.init}
-    return ObjectiveRef(entry.name, params)
-
-
-def _param_problems(entry: Any, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Unknown and missing parameters of an objective, keyed by parameter."""
-    known = {p.name for p in entry.params}
-    unknown = f"unknown parameter of objective {entry.name}; allowed: {entry.allowed()}"
-    out = [(k, unknown) for k in raw if k not in known]
-    missing = [p.name for p in entry.params if p.required and p.name not in raw]
-    return out + [(name, "required key is missing") for name in missing]
-
-
-def _objective_names() -> str:
-    return ", ".join(OBJECTIVES.names())
-
-
-def _param_named_in(message: str, known: set[str]) -> str:
-    # the objectives' messages start with the parameter they are about ("Q must ...")
-    first = message.split(" ", 1)[0]
-    if first in known:
-        return first
-    return "expression" if "expression" in known and "expression" in message else ""
+    return Component("objective", comp.name, params)
 
 
 # methods -------------------------------------------------------------------------------
@@ -353,7 +295,7 @@ class LandscapeSpec(_Frozen):
 
     name: str = "landscape"
     description: str = ""
-    objective: Annotated[ObjectiveRef, _Parsed(parse_objective)]
+    objective: Annotated[Component, _Parsed(parse_objective)]
     goal: Annotated[Literal["minimise", "maximise"], BeforeValidator(_goal)] = (
         "minimise"
     )

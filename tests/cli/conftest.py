@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from nnexp import api
 from nnexp.cli.app import app
 from nnexp.runs.reader import Run
-from nnexp.spec.components import KINDS, registry_for
 
 
 @pytest.fixture
@@ -31,16 +30,3 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One completed two-epoch run, shared read-only (copy it before changing it)."""
     runs_dir = tmp_path_factory.mktemp("shared_runs")
     return api.run(QUICKSTART, small(epochs=2), runs_dir=runs_dir)
-
-
-@pytest.fixture
-def forget_plugins():
-    """Plugins register globally: drop what a test loaded (others see built-ins)."""
-    registries = [registry_for(kind) for kind in KINDS]
-    saved = [(dict(r._entries), dict(r._lookup)) for r in registries]
-    yield
-    for r, (entries, lookup) in zip(registries, saved, strict=True):
-        r._entries.clear()
-        r._entries.update(entries)
-        r._lookup.clear()
-        r._lookup.update(lookup)

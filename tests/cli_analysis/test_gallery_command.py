@@ -23,17 +23,6 @@ class Cube:
 '''
 
 
-@pytest.fixture(autouse=True)
-def _forget_plugins():
-    """A plugin registers itself globally; drop it so other tests see the built-ins."""
-    entries, lookup = dict(ACTIVATIONS._entries), dict(ACTIVATIONS._lookup)
-    yield
-    ACTIVATIONS._entries.clear()
-    ACTIVATIONS._entries.update(entries)
-    ACTIVATIONS._lookup.clear()
-    ACTIVATIONS._lookup.update(lookup)
-
-
 def test_every_builtin_by_default(cli, tmp_path):
     result = cli("gallery")
     assert result.exit_code == 0, result.output

@@ -322,19 +322,9 @@ def _fixture_plugin(name: str):
     return ACTIVATIONS.resolve(f"{PLUGINS / 'ranges.py'}:{name}").factory
 
 
-@pytest.fixture
-def restore_registry():
-    entries, lookup = dict(ACTIVATIONS._entries), dict(ACTIVATIONS._lookup)
-    yield
-    ACTIVATIONS._entries.clear()
-    ACTIVATIONS._entries.update(entries)
-    ACTIVATIONS._lookup.clear()
-    ACTIVATIONS._lookup.update(lookup)
-
-
 @pytest.mark.parametrize("wrong", ["DoubleMidRange", "OnePercentOff"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_mistakes_only_at_moderate_x_fail_for_any_seed(wrong, dtype, restore_registry):
+def test_mistakes_only_at_moderate_x_fail_for_any_seed(wrong, dtype):
     """2x wrong only for 5 < |x| < 90, or 1 % off only for 4 < |x| < 100: no old row
     sampled there (random stops at 4, large starts at 100); the whole-range row does,
     with about 36 of its 200 points in (5, 90)."""
@@ -346,7 +336,7 @@ def test_mistakes_only_at_moderate_x_fail_for_any_seed(wrong, dtype, restore_reg
         assert "outside tolerance" in _rows(report)[WHOLE].message
 
 
-def test_an_undeclared_kink_fails_with_the_suggestion_to_declare_it(restore_registry):
+def test_an_undeclared_kink_fails_with_the_suggestion_to_declare_it():
     """A correct leaky ReLU without ``kinks``: only the small-|x| row fails, and says
     how to declare the kink; with ``kinks = (0.0,)`` it passes."""
     for dtype in ("float64", "float32"):

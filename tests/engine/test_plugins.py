@@ -37,18 +37,6 @@ PLUGINS = REPO / "tests" / "fixtures" / "plugins"
 CUBE = "tests/fixtures/plugins/cube.py"
 
 
-@pytest.fixture(autouse=True)
-def _restore_registry():
-    # the registry has no public "unregister"; restoring its two tables keeps the
-    # plugins loaded here out of every other test's view of ACTIVATIONS
-    entries, lookup = dict(ACTIVATIONS._entries), dict(ACTIVATIONS._lookup)
-    yield
-    ACTIVATIONS._entries.clear()
-    ACTIVATIONS._entries.update(entries)
-    ACTIVATIONS._lookup.clear()
-    ACTIVATIONS._lookup.update(lookup)
-
-
 def _failed(report) -> set[str]:
     return {row.region for row in report.failures}
 
@@ -277,7 +265,7 @@ def test_a_plugin_fixed_and_imported_again_is_checked_again(tmp_path, monkeypatc
     with pytest.raises(SpecError):
         validate(_spec("mine.py:Mine"), base_dir=tmp_path)
     path.write_text(source + "\n\nclass Mine(Softsign):\n    pass\n")
-    ACTIVATIONS._entries.pop(f"{path}:Mine")
+    ACTIVATIONS.forget_plugins()
     for name, module in list(sys.modules.items()):
         if getattr(module, "__file__", None) == str(path):
             monkeypatch.delitem(sys.modules, name)

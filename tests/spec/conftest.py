@@ -8,22 +8,6 @@ from pathlib import Path
 import pytest
 from spec_helpers import E3
 
-from nnexp.spec.components import KINDS, registry_for
-
-
-@pytest.fixture(autouse=True)
-def _forget_plugins():
-    """Plugins loaded by a test are registered globally; drop them afterwards so that
-    tests elsewhere that list a registry see only the built-in entries."""
-    registries = [registry_for(kind) for kind in KINDS]
-    saved = [(dict(r._entries), dict(r._lookup)) for r in registries]
-    yield
-    for r, (entries, lookup) in zip(registries, saved, strict=True):
-        r._entries.clear()
-        r._entries.update(entries)
-        r._lookup.clear()
-        r._lookup.update(lookup)
-
 
 @pytest.fixture
 def spec_dir(tmp_path: Path) -> Path:

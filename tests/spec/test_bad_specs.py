@@ -69,7 +69,7 @@ BAD_OVERRIDES = [
         ["model.activation={name: leaky_relu, alpah: 0.1}"],
         "model.activation.alpah",
         [
-            "unknown parameter for leaky_relu; allowed: alpha (float, default 0.01)",
+            "unknown parameter for activation leaky_relu; allowed: alpha (float, default 0.01)",
             "Did you mean: alpha?",
         ],
     ),
@@ -77,7 +77,7 @@ BAD_OVERRIDES = [
         "param-of-paramless",
         ["model.activation={name: relu, k: 2}"],
         "model.activation.k",
-        ["relu takes no parameters"],
+        ["unknown parameter for activation relu; relu takes no parameters"],
     ),
     (
         "missing-required-param",
@@ -160,7 +160,7 @@ BAD_OVERRIDES = [
         "name-adam-keeps-momentum",
         ["optimizer.momentum=0.9", "optimizer.name=adam"],
         "optimizer.momentum",
-        ["unknown parameter for adam", "lr (float, default 0.001)"],
+        ["unknown parameter for optimizer adam", "lr (float, default 0.001)"],
     ),
     ("dropout-one", ["model.dropout=1.0"], "model.dropout", ["must be in [0, 1)"]),
     (
@@ -351,7 +351,7 @@ def test_enough_bad_specs():
             "validation: 0.1",
             "validation: 0.1, nomalize: none",
             "dataset.nomalize",
-            ["unknown parameter for mnist", "Did you mean: normalize?"],
+            ["unknown parameter for data set mnist", "Did you mean: normalize?"],
             id="dataset-param-typo",
         ),
     ],

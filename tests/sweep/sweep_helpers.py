@@ -79,10 +79,9 @@ def dead_pid() -> int:
 
 def forget_loaded_plugins() -> None:
     """Drop imported plugin files, as a new process would not have them."""
-    from nnexp.spec.components import KINDS, registry_for
+    from nnexp.registry import registries
 
-    for registry in (registry_for(kind) for kind in KINDS):
-        for name in [n for n in registry._entries if ":" in n]:
-            del registry._entries[name]
+    for registry in registries():
+        registry.forget_plugins()
     for module in [m for m in sys.modules if m.startswith("nnexp_plugin_")]:
         del sys.modules[module]

@@ -29,12 +29,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnexp import types as protocols
 from nnexp.registry import Registry
 from nnexp.types import Array, Family
 
-ACTIVATIONS: Registry[Any] = Registry(
-    "activation", "activations", required=("forward", "derivative")
-)
+ACTIVATIONS: Registry[Any] = Registry("activation", "activations", protocols.Activation)
 
 
 class ActivationBase:
