@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
+from nnexp.cli.render import download_progress
 from nnexp.cli.runs_cmd import find_run
 from nnexp.cli.show import fmt
-from nnexp.cli.train import download_progress
 from nnexp.evaluate_run import SPLITS, evaluate_run
 
 

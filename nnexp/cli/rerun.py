@@ -11,14 +11,14 @@ from rich.table import Table
 
 from nnexp.cli.console import console
 from nnexp.cli.progress import TrainProgress
-from nnexp.cli.runs_cmd import find_run
-from nnexp.cli.train import (
+from nnexp.cli.render import (
     EXIT_CODES,
     ctrl_c_finishes_the_batch,
     download_progress,
     print_header,
     print_summary,
 )
+from nnexp.cli.runs_cmd import find_run
 from nnexp.rerun import RerunCheck, check_rerun, rerun
 
 SAME, DIFFER = "[green]match[/]", "[red]differ[/]"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import math
-import os
 import sys
 import threading
 import time
@@ -27,18 +26,14 @@ from rich.progress import (
 from rich.table import Table
 
 from nnexp.cli.console import console, first_ctrl_c_sets
-from nnexp.cli.train import download_progress
+from nnexp.cli.render import download_progress
 from nnexp.errors import NnexpError
-from nnexp.sweep.executors import make_executor
 from nnexp.sweep.folder import combination_summary
 from nnexp.sweep.plan import (
     RUN_ACTIONS,
     Sweep,
-    open_sweep,
-    plan_actions,
-    plan_sweep,
 )
-from nnexp.sweep.runner import SweepResult, run_sweep
+from nnexp.sweep.runner import SweepResult, execute, plan
 from nnexp.sweep.source import source_from_options
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
@@ -81,10 +76,8 @@ def sweep(
     """
     planning = (grid, zip_, seeds, sample, sample_seed, max_trials, name, runs_dir)
     _check_arguments(spec, resume, retry_failed, *planning, overrides)
-    strict = executor == Executor.local  # dask workers may have data this machine lacks
-    if resume is not None:
-        planned = open_sweep(resume, data_required=strict, progress=download_progress())
-    else:
+    source = None
+    if spec is not None:
         source = source_from_options(
             spec,
             grid=grid,
@@ -96,32 +89,31 @@ def sweep(
             name=name,
             overrides=overrides or [],
         )
-        planned = plan_sweep(
-            source,
-            runs_dir=runs_dir,
-            name=name,
-            data_required=strict,
-            progress=download_progress(),
-        )
-    actions = plan_actions(planned, retry_failed=retry_failed)
-    if dry_run:
-        return _print_plan(planned, actions)
-    todo = sum(a in RUN_ACTIONS for a in actions.values())
-    runner = make_executor(
-        executor.value, min(jobs or _cores(), max(todo, 1)), scheduler
+    planned = plan(
+        source,
+        resume=resume,
+        retry_failed=retry_failed,
+        runs_dir=runs_dir,
+        name=name,
+        executor=executor.value,
+        progress=download_progress(),
     )
+    if dry_run:
+        return _print_plan(planned.sweep, planned.actions)
     stop = threading.Event()
     with ctrl_c_stops_the_sweep(stop), SweepDisplay(console, quiet=quiet) as display:
-        result = run_sweep(
+        result = execute(
             planned,
-            runner,
+            jobs=jobs,
+            executor=executor.value,
+            scheduler=scheduler,
             fail_fast=fail_fast,
             retry_failed=retry_failed,
             stop=stop,
             on_event=display,
             command=_command(),
         )
-    _print_result(result, planned)
+    _print_result(result, planned.sweep)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -145,13 +137,6 @@ def _check_arguments(
 
 def _command() -> str:
     return " ".join(["nnexp", *sys.argv[1:]])
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def ctrl_c_stops_the_sweep(stop: threading.Event):

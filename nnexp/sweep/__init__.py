@@ -7,6 +7,8 @@
     result = sweep.run("configs/quickstart.yaml", grid=grid, seeds=3, jobs=2)
     result.frame          # results.csv as a DataFrame
     result.folder         # runs/sweeps/<time>_quickstart/
+    sweep.plan("configs/quickstart.yaml", grid=grid).actions   # the dry run
+    sweep.run(resume=result.folder)                               # --resume
 
 Modules: :mod:`~nnexp.sweep.spec` (the sweep spec), :mod:`~nnexp.sweep.source` (files
 and the command line), :mod:`~nnexp.sweep.expand` (cells), :mod:`~nnexp.sweep.naming`,
@@ -20,18 +22,21 @@ from __future__ import annotations
 
 from nnexp.sweep.executors import DaskExecutor, LocalExecutor, make_executor
 from nnexp.sweep.plan import Sweep, create_folder, open_sweep, plan_actions, plan_sweep
-from nnexp.sweep.runner import SweepResult, run, run_sweep
+from nnexp.sweep.runner import Planned, SweepResult, execute, plan, run, run_sweep
 from nnexp.sweep.source import build_source
 
 __all__ = [
     "DaskExecutor",
     "LocalExecutor",
+    "Planned",
     "Sweep",
     "SweepResult",
     "build_source",
     "create_folder",
+    "execute",
     "make_executor",
     "open_sweep",
+    "plan",
     "plan_actions",
     "plan_sweep",
     "run",

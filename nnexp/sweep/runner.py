@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from nnexp.errors import NnexpError
 from nnexp.runs.reader import FINAL
 from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.sweep import folder as sf
@@ -32,6 +33,7 @@ from nnexp.sweep.plan import (
     plan_actions,
     results_of,
 )
+from nnexp.sweep.source import SweepSource
 from nnexp.sweep.worker import CellJob, CellOutcome
 
 Event = dict[str, Any]
@@ -271,52 +273,142 @@ def _end_event(outcome: CellOutcome, row: Mapping[str, Any]) -> Event:
     }
 
 
-def run(
-    source: str | Path | Mapping[str, Any],
+@dataclass
+class Planned:
+    """A validated sweep and each cell's action (``start``, ``resume``, ``done`` …):
+    what ``--dry-run`` shows and :func:`execute` runs."""
+
+    sweep: Sweep
+    actions: dict[str, str]
+
+    @property
+    def todo(self) -> int:
+        return sum(a in RUN_ACTIONS for a in self.actions.values())
+
+
+def default_jobs() -> int:
+    """Cells at a time by default: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def plan(
+    source: str | Path | Mapping[str, Any] | SweepSource | None = None,
     *,
+    resume: str | Path | None = None,
+    retry_failed: bool = False,
     grid: Mapping[str, Any] | None = None,
     zip: Mapping[str, Any] | None = None,  # noqa: A002 (the spec's key)
     seeds: int | Sequence[int] | None = None,
     overrides: Sequence[str] = (),
     runs_dir: str | Path | None = None,
     name: str | None = None,
+    executor: str = "local",
+    progress: Callable[..., None] | None = None,
+    **sampling: Any,
+) -> Planned:
+    """Expand and validate a new sweep (``source``: a sweep file, a run spec file, a
+    mapping, or a :class:`SweepSource`), or open ``resume``'s folder, and decide each
+    cell's action; nothing runs (the dry run). Data sets are checked on this machine
+    unless the cells train elsewhere (``executor="dask"``)."""
+    from nnexp.sweep.plan import open_sweep, plan_sweep
+    from nnexp.sweep.source import build_source
+
+    if (source is None) == (resume is None):
+        raise NnexpError("give exactly one of a sweep source and a sweep to resume")
+    data_required = executor == "local"  # dask workers may have data this one lacks
+    if resume is not None:
+        sweep = open_sweep(resume, data_required=data_required, progress=progress)
+    else:
+        if not isinstance(source, SweepSource):
+            source = build_source(
+                source,
+                grid=grid,
+                zip=zip,
+                seeds=seeds,
+                name=name,
+                overrides=overrides,
+                **sampling,
+            )
+        sweep = plan_sweep(
+            source,
+            runs_dir=runs_dir,
+            name=name,
+            data_required=data_required,
+            progress=progress,
+        )
+    return Planned(sweep, plan_actions(sweep, retry_failed=retry_failed))
+
+
+def execute(
+    planned: Planned,
+    *,
     jobs: int | None = None,
     executor: str = "local",
     scheduler: str | None = None,
     fail_fast: bool = False,
+    retry_failed: bool = False,
+    stop: Any = None,
     on_event: Callable[[Event], None] | None = None,
-    **sampling: Any,
+    command: str = "",
 ) -> SweepResult:
-    """The sweep command for notebooks: plan, validate, run, record.
+    """Run a planned sweep on ``jobs`` workers (default: the cores) of ``executor``
+    (``local`` processes or ``dask`` at ``scheduler``)."""
+    from nnexp.sweep.executors import make_executor
+
+    workers = min(jobs or default_jobs(), max(planned.todo, 1))
+    return run_sweep(
+        planned.sweep,
+        make_executor(executor, workers, scheduler),
+        fail_fast=fail_fast,
+        retry_failed=retry_failed,
+        stop=stop,
+        on_event=on_event,
+        command=command,
+    )
+
+
+def run(
+    source: str | Path | Mapping[str, Any] | None = None,
+    *,
+    resume: str | Path | None = None,
+    retry_failed: bool = False,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    fail_fast: bool = False,
+    stop: Any = None,
+    on_event: Callable[[Event], None] | None = None,
+    **planning: Any,
+) -> SweepResult:
+    """The sweep command for notebooks: plan, validate, run, record (what ``nnexp
+    sweep`` does; :func:`plan` alone is its ``--dry-run``).
 
     ``source`` is a sweep file, a run spec file or a mapping; ``grid``, ``zip``,
-    ``seeds``, ``overrides`` and ``sampling`` (``sample``, ``sample_seed``,
-    ``max_trials``) are the command line's options as Python values::
+    ``seeds``, ``overrides``, ``runs_dir``, ``name`` and the sampling options
+    (``sample``, ``sample_seed``, ``max_trials``) are the command line's options as
+    Python values; ``resume`` continues a sweep folder instead::
 
         result = nnexp.sweep.run("configs/quickstart.yaml",
                                  grid={"model.activation": ["relu", "tanh"]}, seeds=3)
         result.frame  # results.csv
     """
-    from nnexp.sweep.executors import make_executor
-    from nnexp.sweep.plan import plan_sweep
-    from nnexp.sweep.source import build_source
-
-    spec = build_source(
+    planned = plan(
         source,
-        grid=grid,
-        zip=zip,
-        seeds=seeds,
-        name=name,
-        overrides=overrides,
-        **sampling,
+        resume=resume,
+        retry_failed=retry_failed,
+        executor=executor,
+        **planning,
     )
-    planned = plan_sweep(
-        spec, runs_dir=runs_dir, name=name, data_required=executor == "local"
-    )
-    workers = min(jobs or os.cpu_count() or 1, len(planned.cells))
-    return run_sweep(
+    return execute(
         planned,
-        make_executor(executor, workers, scheduler),
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
         fail_fast=fail_fast,
+        retry_failed=retry_failed,
+        stop=stop,
         on_event=on_event,
     )
