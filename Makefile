@@ -32,9 +32,10 @@ reproduce: $(STAMP)  ## every course experiment (E1-E8), about 12 minutes on 2 c
 	$(PYTHON) -m nnexp sweep configs/fashion_mnist_dense.yaml --name fashion_mnist_e8 --seeds 2 --runs-dir $(REPRO)
 	$(PYTHON) -m nnexp report $(REPRO)/sweeps/*_activations_mnist -o $(REPRO)/report_e4.html
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and mypy on the typed floors (pyproject's [tool.mypy] files)
 	$(PYTHON) -m ruff check nnexp tests benchmarks
 	$(PYTHON) -m ruff format --check nnexp tests benchmarks
+	$(PYTHON) -m mypy
 
 clean:
 	rm -rf $(STAMP) .pytest_cache .ruff_cache build *.egg-info

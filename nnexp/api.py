@@ -122,6 +122,7 @@ def run(
             progress=progress,
             on_start=on_start,
         )
+    assert spec is not None  # exactly one of spec and resume, checked above
     spec = resolve_spec(spec, overrides, seed=seed, name=name, runs_dir=runs_dir)
     with environment.pinned_threads(spec.training.blas_threads):
         parent = None

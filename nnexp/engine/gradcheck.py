@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -351,8 +351,14 @@ def _compare(
             )
             return CheckRow(region, s.where.size, None, None, False, msg)
         note = f"{int((~finite).sum())} points skipped where f overflows; "
-        fields = (s.where, s.analytic, s.numeric, s.size, s.rounding)
-        s = _Sample(*(arr[finite] for arr in fields), s.label)
+        s = _Sample(
+            s.where[finite],
+            s.analytic[finite],
+            s.numeric[finite],
+            s.size[finite],
+            s.rounding[finite],
+            s.label,
+        )
     if s.where.size == 0:
         return CheckRow(region, 0, None, None, True, note + "no points left")
     err = np.abs(s.analytic - s.numeric)
@@ -429,7 +435,7 @@ def _finite_row(act: Any, allow_overflow: bool) -> CheckRow:
         x = _extreme_points(dt)
         x = x if getattr(act, "elementwise", True) else x.reshape(-1, _WIDTH)
         count += x.size
-        over = "ignore" if allow_overflow else "raise"
+        over: Literal["ignore", "raise"] = "ignore" if allow_overflow else "raise"
         try:
             with np.errstate(
                 over=over, invalid="raise", divide="raise", under="ignore"
@@ -493,11 +499,11 @@ def _backprop_row(act: Any, x: np.ndarray, dt: np.dtype[Any], rng: Any) -> Check
         got = np.asarray(act.backprop(z.copy(), a.copy(), da.copy()), np.float64)
     except Exception as err:
         return _failed(BACKPROP, err)
-    err = np.abs(got - expected)
+    diff = np.abs(got - expected)
     bound = 16.0 * np.finfo(dt).eps * (np.abs(expected) + np.abs(da) * np.abs(d).max())
-    ok = bool(np.all(err <= bound))
-    note = "" if ok else f"{int((err > bound).sum())} of {err.size} points differ"
-    return CheckRow(BACKPROP, int(z.size), float(err.max(initial=0.0)), None, ok, note)
+    ok = bool(np.all(diff <= bound))
+    note = "" if ok else f"{int((diff > bound).sum())} of {diff.size} points differ"
+    return CheckRow(BACKPROP, int(z.size), float(diff.max(initial=0.0)), None, ok, note)
 
 
 def check_activation(

@@ -35,7 +35,9 @@ class Network:
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         # precomputed for the per-batch passes: (position, layer, is_dense, dense number)
-        self._plan = []
+        # (layers are typed Any here: the flag says which kind each is, without an
+        # isinstance per layer per batch)
+        self._plan: list[tuple[int, Any, bool, int]] = []
         k = 0
         for pos, layer in enumerate(self.layers):
             k += isinstance(layer, Dense)
@@ -142,7 +144,7 @@ class Network:
         ``grads_out`` optionally holds preallocated ``W{i}``/``b{i}`` buffers to fill.
         """
         grads: dict[str, Array] = {}
-        d: Array | None = d_out
+        d: Any = d_out  # None below the first dense layer (no dX is needed there)
         first = self._first_dense
         for pos, layer, dense, k in reversed(self._plan):
             if dense:

@@ -79,8 +79,8 @@ class Param:
     @property
     def has_default(self) -> bool:
         """A default value to show and fill in (not a dataclass default factory)."""
-        return (
-            not self.required and self.default is not dataclasses._HAS_DEFAULT_FACTORY
+        return not self.required and self.default is not getattr(
+            dataclasses, "_HAS_DEFAULT_FACTORY", None
         )
 
     def type_text(self, style: Style = "spec") -> str:

@@ -69,7 +69,7 @@ class RunWriter(Callback):
     def __init__(
         self,
         paths: RunPaths,
-        config_text: str,
+        config_text: str | None,
         summary: dict[str, Any],
         *,
         checkpoint: bool = True,

@@ -35,8 +35,8 @@ class Abs(ActivationBase):
     checks: ClassVar[dict[str, str]] = {"alpha": "nonneg"}
     family: ClassVar[Family] = Family.ABS
 
-    @property
-    def kinks(self) -> tuple[float, ...]:
+    @property  # a parameter decides it here, a constant elsewhere
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
         return _kinks_unless(self.alpha > 0.0)
 
     def _t(self, z: Array) -> Array | None:
