@@ -45,7 +45,8 @@ def per_layer(value: Any, item: Callable[[Any], Any]) -> Any:
     index)."""
     if not isinstance(value, list | tuple):
         return item(value)
-    out, problems = [], []
+    out: list[Any] = []
+    problems: list[tuple[str, str]] = []
     for i, v in enumerate(value):
         try:
             out.append(item(v))

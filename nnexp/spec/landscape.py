@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -38,14 +38,14 @@ from nnexp.spec.problems import Problems
 from nnexp.spec.yamlio import read_yaml_file
 
 #: method names that are not optimisers, with their spellings
-GRADIENT = "gradient"
-LINE_SEARCH = "exact_line_search"
+GRADIENT: Final = "gradient"
+LINE_SEARCH: Final = "exact_line_search"
 _METHOD_ALIASES = {
     GRADIENT: ("gradient", "gradient_ascent", "gradient_descent", "gd", "ga"),
     LINE_SEARCH: ("exact_line_search", "line_search", "steepest_descent"),
 }
 #: gradient spellings that fix the direction (plain ``gradient`` follows the goal)
-_DIRECTIONS = {
+_DIRECTIONS: dict[str, Literal["ascent", "descent"]] = {
     "gradientascent": "ascent",
     "ga": "ascent",
     "gradientdescent": "descent",

@@ -233,7 +233,8 @@ class SweepSpec(SpecModel):
 
 
 def _key_problems(spec: SweepSpec) -> list[tuple[str, str]]:
-    problems, seen = [], {}
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
     keys = [("grid", k) for k in spec.grid]
     keys += [
         (f"zip.{i}" if len(spec.zip) > 1 else "zip", k)
