@@ -70,7 +70,7 @@ def prepare(
     """Data, engine objects and named generators for ``spec`` (no files written)."""
     rngs = rngmod.streams(spec.seed)
     splits, info = load_dataset(
-        spec.dataset.to_yaml(),
+        spec.dataset.built,  # the loader the spec's validation built
         seed_rng=rngs["split"],
         dtype=spec.training.dtype,
         one_hot=one_hot_targets(spec),  # a single output unit trains on 0/1 labels

@@ -109,7 +109,7 @@ def evaluate_run(
     spec = run_spec(paths.root)
     summary = read_summary(paths.root)
     weights = _saved_weights(paths, str(summary.get("status", "unknown")))
-    ref = spec.dataset.to_yaml() if dataset is None else parse_dataset_ref(dataset)
+    ref = spec.dataset.built if dataset is None else parse_dataset_ref(dataset)
     # the run's seed and split stream: the same validation split training held out
     rngs = rngmod.streams(spec.seed)
     splits, info = load_dataset(

@@ -12,6 +12,7 @@ from rich.table import Table
 from nnexp.cli.console import console
 from nnexp.errors import RunError
 from nnexp.runs.layout import new_run_dir
+from nnexp.spec.landscape import load_landscape_spec
 from nnexp.teaching.landscape import (
     LandscapeResult,
     landscape_title,
@@ -19,7 +20,6 @@ from nnexp.teaching.landscape import (
     start_label,
     write_landscape,
 )
-from nnexp.teaching.spec import load_landscape_spec
 
 
 def output_folder(name: str, runs_dir: Path, out: Path | None) -> Path:

@@ -85,15 +85,27 @@ class Component:
         ``/abs/file.py:Class``
     params : every constructor parameter, defaults filled in
     check : False when a plugin activation skips the check on load (``check: false``)
+    instance : the instance that validation built (see :attr:`built`); not compared,
+        hashed or pickled, so a spec read from a file equals the same spec read from a
+        mapping, and a spec sent to a worker process carries only names and values
     """
 
     kind: str
     name: str
     params: Mapping[str, Any] = field(default_factory=FrozenParams)
     check: bool = True
+    instance: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", FrozenParams(self.params))
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.kind, self.name, self.params, self.check
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(("kind", "name", "params", "check"), state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "instance", None)
 
     @property
     def entry(self) -> Entry[Any]:
@@ -103,6 +115,15 @@ class Component:
     def build(self) -> Any:
         """A fresh instance: ``factory(**params)``."""
         return self.entry.build(**self.params)
+
+    @property
+    def built(self) -> Any:
+        """The one instance of this component: the one :func:`parse` built while
+        validating, else built now and kept.  For stateless components (a data set's
+        loader, an objective); a stateful one (an optimiser) needs :meth:`build`."""
+        if self.instance is None:
+            object.__setattr__(self, "instance", self.build())
+        return self.instance
 
     def to_yaml(self) -> dict[str, Any]:
         """The flat mapping of a spec: ``{"name": ..., **params}``, YAML-safe values
@@ -166,12 +187,12 @@ def parse(
         name, raw = _split(value, kind)
     entry = _resolve(name, kind, base_dir, name_key)
     check = _check_flag(entry, raw) if kind == "activation" else True
+    if kind == "dataset":  # before building: the instance is the run's loader
+        raw = _absolute_path_param(raw, base_dir)
     try:
         params, built = entry.validate(raw, _check_value)
     except ComponentError as err:
         raise Problems(err.problems) from None
-    if kind == "dataset":
-        params = _absolute_path_param(params, base_dir)
     if hidden and _is_output_only(entry):
         raise Problems(
             [
@@ -187,7 +208,7 @@ def parse(
         report = failed_check(entry.name, params, built)
         if report is not None:
             raise Problems([("", refusal(name, report))])
-    return Component(kind, entry.name, params, check)
+    return Component(kind, entry.name, params, check, built)
 
 
 def _check_flag(entry: Entry[Any], raw: dict[str, Any]) -> bool:

@@ -28,18 +28,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from nnexp.errors import SpecError
 from nnexp.registry import normalize_name
-from nnexp.spec.components import parse
 from nnexp.spec.models import (
-    DEFAULT_HIDDEN,
     RunSpec,
-    pairing_problems,
-    per_layer_problems,
 )
-from nnexp.spec.problems import Problems, dedupe, model_at, problems_from_error
+from nnexp.spec.problems import Problems, dedupe, model_at
 from nnexp.spec.yamlio import as_mapping, parse_yaml, read_yaml_file
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
@@ -331,49 +325,4 @@ def validate(
 ) -> RunSpec:
     """A raw mapping (no ``extends``) → :class:`RunSpec`, or :class:`SpecError`."""
     context = {"base_dir": Path(base_dir or Path.cwd())}
-    try:
-        return RunSpec.model_validate(dict(data), context=context)
-    except ValidationError as err:
-        problems = problems_from_error(err, RunSpec)
-        problems += _cross_checks_of_valid_parts(data, context["base_dir"])
-        raise SpecError(dedupe(problems), source=source) from None
-
-
-def _cross_checks_of_valid_parts(
-    data: Mapping[str, Any], base_dir: Path
-) -> list[tuple[str, str]]:
-    """The cross-field rules, applied to whichever parts are valid on their own.
-
-    Pydantic runs a model's own checks only when all its fields are valid; a bad
-    ``training.epochs`` must not hide a loss that does not fit the output activation.
-    """
-    model = data.get("model") or {}
-    if not isinstance(model, Mapping):
-        return []
-    out: list[tuple[str, str]] = []
-    sizes = _raw_sizes(model)
-    if sizes is not None:
-        n_dense, text = sizes
-        values = {k: model.get(k) for k in ("activation", "dropout")}
-        out += [(f"model.{k}", m) for k, m in per_layer_problems(values, n_dense, text)]
-        out += per_layer_problems({"optimizer": data.get("optimizer")}, n_dense, text)
-    try:
-        loss = parse(data.get("loss", "mse"), "loss", base_dir=base_dir)
-        act = parse(
-            model.get("output_activation", "identity"), "activation", base_dir=base_dir
-        )
-    except Problems:
-        return out
-    return out + pairing_problems(loss, act)
-
-
-def _raw_sizes(model: Mapping[str, Any]) -> tuple[int, str] | None:
-    """Number of dense layers and a description, from raw ``layers`` / ``hidden``."""
-    layers, hidden = model.get("layers"), model.get("hidden")
-    if isinstance(layers, list) and len(layers) >= 2 and hidden is None:
-        return len(layers) - 1, f"layers {layers}"
-    if isinstance(hidden, list) and layers is None:
-        return len(hidden) + 1, f"hidden {hidden}"
-    if layers is None and hidden is None:
-        return len(DEFAULT_HIDDEN) + 1, f"hidden {list(DEFAULT_HIDDEN)}"
-    return None
+    return RunSpec.from_mapping(data, source=source, context=context)

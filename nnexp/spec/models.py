@@ -25,22 +25,24 @@ Defaults, chosen so a minimal spec (name, dataset, training.epochs and batch_siz
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from nnexp.registry import normalize_name
-from nnexp.spec.components import Component
-from nnexp.spec.fields import ComponentField, base_dir_of, fraction, per_layer
+from nnexp.spec.base import SpecModel
+from nnexp.spec.components import Component, parse
+from nnexp.spec.fields import (
+    ComponentField,
+    Count,
+    FolderName,
+    NonNegativeInt,
+    base_dir_of,
+    fraction,
+    per_layer,
+)
 from nnexp.spec.monitor import monitor_problem
 from nnexp.spec.problems import Problems
 
@@ -52,18 +54,6 @@ _BOTH_SIZES = (
 )
 PLOT_NAMES = ("curves", "confusion", "samples", "fit", "layers")
 
-
-def _no_bool(value: Any) -> Any:
-    # pydantic's lax mode reads `epochs: true` as 1; that is a typo, not a count
-    if isinstance(value, bool):
-        raise ValueError(
-            f"Input should be a valid integer, not a boolean (got {value!r})"
-        )
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
-NonNegativeInt = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
 
 Activation = Annotated[Component, ComponentField("activation")]
 HiddenActivations = Annotated[
@@ -79,11 +69,7 @@ Regularizer = Annotated[Component | None, ComponentField("regularizer", optional
 Schedule = Annotated[Component, ComponentField("schedule")]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EarlyStoppingSpec(_Frozen):
+class EarlyStoppingSpec(SpecModel):
     """docs/maths.md §8: stop when ``monitor`` has not improved by more than ``min_delta`` for
     ``patience`` epochs (then restore the best weights if ``restore_best``)."""
 
@@ -111,7 +97,7 @@ class EarlyStoppingSpec(_Frozen):
         return value
 
 
-class TrainingSpec(_Frozen):
+class TrainingSpec(SpecModel):
     example: ClassVar[str] = "{epochs: 10, batch_size: 32}"
 
     epochs: Count
@@ -152,7 +138,7 @@ class TrainingSpec(_Frozen):
         return str(path.resolve())
 
 
-class OutputSpec(_Frozen):
+class OutputSpec(SpecModel):
     example: ClassVar[str] = "{runs_dir: runs, plots: true, checkpoint: true}"
     runs_dir: str = "runs"
     plots: bool | list[str] = True
@@ -173,7 +159,7 @@ class OutputSpec(_Frozen):
         return self.plots if isinstance(self.plots, bool) else name in self.plots
 
 
-class ModelSpec(_Frozen):
+class ModelSpec(SpecModel):
     example: ClassVar[str] = "{hidden: [100], activation: relu}"
     layers: list[Count] | None = None
     hidden: list[Count] | None = None
@@ -245,10 +231,10 @@ class ModelSpec(_Frozen):
         return list(d) if isinstance(d, list) else [d] * self.n_hidden
 
 
-class RunSpec(_Frozen):
+class RunSpec(SpecModel):
     """A whole run: the key names are the contract of issue 5 (see module docstring)."""
 
-    name: str
+    name: FolderName
     seed: NonNegativeInt = 0
     tags: list[str] = []
     description: str = ""
@@ -261,19 +247,6 @@ class RunSpec(_Frozen):
     training: TrainingSpec
     output: OutputSpec = Field(default_factory=OutputSpec)
 
-    @field_validator("name")
-    @classmethod
-    def _folder_safe_name(cls, value: str) -> str:
-        # the name becomes part of the run folder's name
-        if (
-            not value.strip()
-            or value in (".", "..")
-            or any(c in value for c in "/\\\0")
-        ):
-            msg = "must be a non-empty name usable in a folder name (no / or \\)"
-            raise ValueError(f"{msg}, got {value!r}")
-        return value
-
     @model_validator(mode="after")
     def _check_cross(self) -> RunSpec:
         problems = pairing_problems(self.loss, self.model.output_activation)
@@ -283,6 +256,38 @@ class RunSpec(_Frozen):
         if problems:
             raise Problems(problems)
         return self
+
+    @classmethod
+    def problems_of_parts(
+        cls, data: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """The cross-field rules, applied to whichever parts are valid on their own:
+        a bad ``training.epochs`` must not hide a loss that does not fit the output
+        activation."""
+        model = data.get("model") or {}
+        if not isinstance(model, Mapping):
+            return []
+        out: list[tuple[str, str]] = []
+        sizes = _raw_sizes(model)
+        if sizes is not None:
+            n_dense, text = sizes
+            values = {k: model.get(k) for k in ("activation", "dropout")}
+            problems = per_layer_problems(values, n_dense, text)
+            out += [(f"model.{k}", m) for k, m in problems]
+            out += per_layer_problems(
+                {"optimizer": data.get("optimizer")}, n_dense, text
+            )
+        base_dir = context.get("base_dir")
+        try:
+            loss = parse(data.get("loss", "mse"), "loss", base_dir=base_dir)
+            act = parse(
+                model.get("output_activation", "identity"),
+                "activation",
+                base_dir=base_dir,
+            )
+        except Problems:
+            return out
+        return out + pairing_problems(loss, act)
 
     @property
     def optimizers(self) -> list[Component]:
@@ -333,3 +338,15 @@ def per_layer_problems(
             )
             problems.append((key, msg))
     return problems
+
+
+def _raw_sizes(model: Mapping[str, Any]) -> tuple[int, str] | None:
+    """Number of dense layers and a description, from raw ``layers`` / ``hidden``."""
+    layers, hidden = model.get("layers"), model.get("hidden")
+    if isinstance(layers, list) and len(layers) >= 2 and hidden is None:
+        return len(layers) - 1, f"layers {layers}"
+    if isinstance(hidden, list) and layers is None:
+        return len(hidden) + 1, f"hidden {hidden}"
+    if layers is None and hidden is None:
+        return len(DEFAULT_HIDDEN) + 1, f"hidden {list(DEFAULT_HIDDEN)}"
+    return None

@@ -10,7 +10,7 @@
     sweep.plan("configs/quickstart.yaml", grid=grid).actions   # the dry run
     sweep.run(resume=result.folder)                               # --resume
 
-Modules: :mod:`~nnexp.sweep.spec` (the sweep spec), :mod:`~nnexp.sweep.source` (files
+Modules: :mod:`~nnexp.spec.sweep` (the sweep spec), :mod:`~nnexp.sweep.source` (files
 and the command line), :mod:`~nnexp.sweep.expand` (cells), :mod:`~nnexp.sweep.naming`,
 :mod:`~nnexp.sweep.plan` (validation, the folder, resume), :mod:`~nnexp.sweep.runner`,
 :mod:`~nnexp.sweep.executors` (local processes, Dask), :mod:`~nnexp.sweep.worker` and

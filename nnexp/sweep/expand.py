@@ -23,8 +23,8 @@ import numpy as np
 from nnexp.errors import SpecError
 from nnexp.spec.load import load_raw, load_spec
 from nnexp.spec.models import RunSpec
+from nnexp.spec.sweep import Choices, Distribution, SweepSource, SweepSpec
 from nnexp.sweep.naming import cell_names, short_keys, value_text, yaml_text
-from nnexp.sweep.spec import Choices, Distribution, SweepSource, SweepSpec
 
 
 @dataclass(frozen=True)

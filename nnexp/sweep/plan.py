@@ -22,6 +22,7 @@ from nnexp.errors import NnexpError, SpecError
 from nnexp.runs.layout import new_run_dir
 from nnexp.spec.check import data_problems
 from nnexp.spec.models import RunSpec
+from nnexp.spec.sweep import SweepSource, validate_sweep
 from nnexp.sweep import folder as sf
 from nnexp.sweep.expand import (
     Base,
@@ -32,7 +33,6 @@ from nnexp.sweep.expand import (
     load_base,
     validate_cells,
 )
-from nnexp.sweep.spec import SweepSource, validate_sweep
 
 #: what a resumed sweep does with a cell, by the state of its folder
 ACTIONS = {
@@ -149,7 +149,7 @@ def _dataset_info(spec: RunSpec, progress: Callable[..., None] | None) -> Any:
     from nnexp.engine.rng import streams
 
     _, info = load_dataset(
-        spec.dataset.to_yaml(),
+        spec.dataset.built,
         seed_rng=streams(spec.seed)["split"],
         dtype=spec.training.dtype,
         progress=progress,

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from nnexp.errors import SpecError
-from nnexp.spec.yamlio import parse_yaml
-from nnexp.sweep.spec import (
+from nnexp.spec.sweep import (
     KEY_PATTERN,
     SweepSource,
     is_sweep_mapping,
     read_source,
     validate_sweep,
 )
+from nnexp.spec.yamlio import parse_yaml
 
 _DIST_CALL = re.compile(r"^\s*(uniform|log_uniform|int|choice)\s*\((.*)\)\s*$", re.S)
 _OPEN, _CLOSE = "[{(", "]})"

@@ -1,6 +1,6 @@
 """Optimiser trajectories on a 2-D objective (docs/maths.md §6, §7 E7): run, plot, write.
 
-:func:`run_landscape` runs every method of a :class:`~nnexp.teaching.spec.LandscapeSpec`
+:func:`run_landscape` runs every method of a :class:`~nnexp.spec.landscape.LandscapeSpec`
 from every start point and returns the trajectories; :func:`write_landscape` writes
 them as a folder like a run folder::
 
@@ -42,8 +42,7 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
 from nnexp.plots.base import color_map, new_figure, save_figure
 from nnexp.runs.checkpoint import atomic_write_json
-from nnexp.teaching.objectives import Quadratic
-from nnexp.teaching.spec import (
+from nnexp.spec.landscape import (
     GRADIENT,
     LINE_SEARCH,
     LandscapeSpec,
@@ -51,6 +50,7 @@ from nnexp.teaching.spec import (
     StopSpec,
     spec_to_dict,
 )
+from nnexp.teaching.objectives import Quadratic
 from nnexp.types import Array
 
 #: marker of the n-th start point in every plot

@@ -24,7 +24,7 @@ from nnexp.registry import (
     type_text,
 )
 from nnexp.registry.plugins import lacking
-from nnexp.teaching.spec import load_landscape_spec
+from nnexp.spec.landscape import load_landscape_spec
 
 NO_GRADIENT = """\
 class Flat:

@@ -10,12 +10,12 @@ import pytest
 from sweep_helpers import TINY
 
 from nnexp.errors import SpecError
+from nnexp.spec.sweep import validate_sweep
 from nnexp.spec.yamlio import parse_yaml
 from nnexp.sweep.expand import expand, load_base, validate_cells
 from nnexp.sweep.naming import MAX_NAME, cell_names, short_keys, value_text, yaml_text
 from nnexp.sweep.plan import check_cells_data
 from nnexp.sweep.source import build_source, parse_option, parse_seeds, split_values
-from nnexp.sweep.spec import validate_sweep
 
 
 def sweep(**data):

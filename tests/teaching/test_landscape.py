@@ -12,6 +12,12 @@ import pytest
 import yaml
 from numpy.testing import assert_allclose
 
+from nnexp.spec.landscape import (
+    StopSpec,
+    load_landscape_spec,
+    parse_method,
+    spec_to_dict,
+)
 from nnexp.teaching.landscape import (
     contour_figure,
     make_step,
@@ -23,12 +29,6 @@ from nnexp.teaching.landscape import (
     write_landscape,
 )
 from nnexp.teaching.objectives import Quadratic, TwoBump
-from nnexp.teaching.spec import (
-    StopSpec,
-    load_landscape_spec,
-    parse_method,
-    spec_to_dict,
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 E7 = ROOT / "configs" / "landscape_e7.yaml"

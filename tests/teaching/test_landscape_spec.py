@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from nnexp.errors import SpecError
+from nnexp.spec.landscape import load_landscape_spec, spec_to_dict
 from nnexp.teaching.objectives import Expression, Quadratic
-from nnexp.teaching.spec import load_landscape_spec, spec_to_dict
 
 BASE = {
     "objective": "two_bump",

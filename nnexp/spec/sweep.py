@@ -31,22 +31,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import PlainValidator, field_validator, model_validator
 
-from nnexp.errors import SpecError
-from nnexp.spec.problems import Problems, problems_from_error
+from nnexp.spec.base import SpecModel
+from nnexp.spec.fields import Count, FolderName, NonNegativeInt
+from nnexp.spec.problems import Problems
 from nnexp.spec.yamlio import read_yaml_file
 
 DISTRIBUTIONS = ("uniform", "log_uniform", "int", "choice")
@@ -57,16 +49,6 @@ KEY_PATTERN = re.compile(
 )
 #: significant digits kept of a drawn float, so cell names stay readable
 SAMPLE_DIGITS = 4
-
-
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, not a boolean (got {value!r})")
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
-NonNegative = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
 
 
 @dataclass(frozen=True)
@@ -193,12 +175,12 @@ GridEntry = Annotated[Choices | Distribution, PlainValidator(_grid_entry)]
 ZipEntry = Annotated[Choices, PlainValidator(_zip_entry)]
 
 
-class SweepSpec(BaseModel):
+class SweepSpec(SpecModel):
     """A validated sweep (see the module docstring for the keys)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    noun: ClassVar[str] = "a sweep spec"
 
-    name: str | None = None
+    name: FolderName | None = None
     description: str = ""
     base: str | dict[str, Any]
     overrides: list[str] = []
@@ -206,24 +188,13 @@ class SweepSpec(BaseModel):
     zip: list[dict[str, ZipEntry]] = []
     seeds: Annotated[int | list[int] | None, PlainValidator(_seeds)] = None
     sample: Count | None = None
-    sample_seed: NonNegative = 0
+    sample_seed: NonNegativeInt = 0
     max_trials: Count | None = None
 
     @field_validator("zip", mode="before")
     @classmethod
     def _one_group(cls, value: Any) -> Any:
         return [value] if isinstance(value, Mapping) else value
-
-    @field_validator("name")
-    @classmethod
-    def _folder_safe(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value.strip() or any(c in value for c in "/\\\0")
-        ):
-            raise ValueError(
-                f"must be a non-empty name usable in a folder name, got {value!r}"
-            )
-        return value
 
     @model_validator(mode="after")
     def _check(self) -> SweepSpec:
@@ -262,7 +233,8 @@ class SweepSpec(BaseModel):
 
 
 def _key_problems(spec: SweepSpec) -> list[tuple[str, str]]:
-    problems, seen = [], {}
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
     keys = [("grid", k) for k in spec.grid]
     keys += [
         (f"zip.{i}" if len(spec.zip) > 1 else "zip", k)
@@ -344,14 +316,7 @@ def is_sweep_mapping(data: Mapping[str, Any]) -> bool:
 
 def validate_sweep(data: Mapping[str, Any], *, source: str | None = None) -> SweepSpec:
     """A raw mapping → :class:`SweepSpec`, or a SpecError with every problem."""
-    if not isinstance(data, Mapping):
-        raise SpecError(
-            [("", f"a sweep spec must be a mapping, got {type(data).__name__}")], source
-        )
-    try:
-        return SweepSpec.model_validate(dict(data))
-    except ValidationError as err:
-        raise SpecError(problems_from_error(err, SweepSpec), source=source) from None
+    return SweepSpec.from_mapping(data, source=source)
 
 
 def read_source(path: str | Path) -> tuple[dict[str, Any], bool]:

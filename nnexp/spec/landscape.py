@@ -26,36 +26,26 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    GetCoreSchemaHandler,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import core_schema
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from nnexp.errors import SpecError
-from nnexp.registry import normalize_name
+from nnexp.registry import normalize_name, registry_for
+from nnexp.spec.base import SpecModel
 from nnexp.spec.components import Component, parse, plain
-from nnexp.spec.problems import Problems, dedupe, problems_from_error
+from nnexp.spec.fields import Count, Finite, FolderName, Parsed, Tolerance
+from nnexp.spec.problems import Problems
 from nnexp.spec.yamlio import read_yaml_file
-from nnexp.teaching.objectives import OBJECTIVES, Quadratic
 
 #: method names that are not optimisers, with their spellings
-GRADIENT = "gradient"
-LINE_SEARCH = "exact_line_search"
+GRADIENT: Final = "gradient"
+LINE_SEARCH: Final = "exact_line_search"
 _METHOD_ALIASES = {
     GRADIENT: ("gradient", "gradient_ascent", "gradient_descent", "gd", "ga"),
     LINE_SEARCH: ("exact_line_search", "line_search", "steepest_descent"),
 }
 #: gradient spellings that fix the direction (plain ``gradient`` follows the goal)
-_DIRECTIONS = {
+_DIRECTIONS: dict[str, Literal["ascent", "descent"]] = {
     "gradientascent": "ascent",
     "ga": "ascent",
     "gradientdescent": "descent",
@@ -78,16 +68,16 @@ def parse_objective(value: Any) -> Component:
         return value
     if isinstance(value, Mapping) and "name" not in value:
         if "expression" not in value:
-            names = ", ".join(OBJECTIVES.names())
+            names = ", ".join(registry_for("objective").names())
             msg = f"give name: one of {names}; or expression: a formula in w1, w2"
             raise Problems([("", msg)])
         value = {"name": "expression", **value}
     comp = parse(value, "objective", name_key="name")
-    built = comp.build()
+    built = comp.built
     if not is_dataclass(built):  # a plugin: its parameters as the spec gave them
         return comp
     params = {f.name: getattr(built, f.name) for f in fields(built) if f.init}
-    return Component("objective", comp.name, params)
+    return Component("objective", comp.name, params, instance=built)
 
 
 # methods -------------------------------------------------------------------------------
@@ -192,9 +182,7 @@ def _gradient_method(name: str, raw: dict[str, Any], label: str | None) -> Metho
 
 
 def _optimizers() -> Any:
-    from nnexp.engine.optimizers import OPTIMIZERS
-
-    return OPTIMIZERS
+    return registry_for("optimizer")
 
 
 def _method_names() -> str:
@@ -214,24 +202,6 @@ def _optimizer_label(comp: Component) -> str:
     return f"{comp.name} ({', '.join(changed)})" if changed else comp.name
 
 
-class _Parsed:
-    """Annotation marker: validate a field with ``parser`` (raising Problems) and
-    serialise it with its ``to_yaml``."""
-
-    def __init__(self, parser: Any):
-        self.parser = parser
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> Any:
-        return core_schema.no_info_plain_validator_function(
-            self.parser,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda v: v.to_yaml()
-            ),
-        )
-
-
 # the spec ------------------------------------------------------------------------------
 
 
@@ -245,34 +215,16 @@ def _goal(value: Any) -> Any:
     )
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, not a boolean (got {value!r})")
-    if isinstance(value, int | float) and not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return value
-
-
-Finite = Annotated[float, BeforeValidator(_finite)]
-Tolerance = Annotated[float, BeforeValidator(_finite), Field(gt=0)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StopSpec(_Frozen):
+class StopSpec(SpecModel):
     """Stop when ‖∇f‖ < grad_norm, or ‖w_k+1 − w_k‖ < step_norm, or after
     max_iterations steps (null switches a tolerance off)."""
 
     grad_norm: Tolerance | None = 1e-6
     step_norm: Tolerance | None = None
-    max_iterations: Annotated[
-        int, BeforeValidator(_finite), Field(ge=1, le=1_000_000)
-    ] = 10_000
+    max_iterations: Annotated[Count, Field(le=1_000_000)] = 10_000
 
 
-class PlotSpec(_Frozen):
+class PlotSpec(SpecModel):
     """Contour plot window (default: around the trajectories), levels and scale."""
 
     w1: tuple[Finite, Finite] | None = None
@@ -290,34 +242,23 @@ class PlotSpec(_Frozen):
         return value
 
 
-class LandscapeSpec(_Frozen):
+class LandscapeSpec(SpecModel):
     """A landscape experiment: objective, goal, starts × methods, stopping rule, plot."""
 
-    name: str = "landscape"
+    noun: ClassVar[str] = "a landscape spec"
+
+    name: FolderName = "landscape"
     description: str = ""
-    objective: Annotated[Component, _Parsed(parse_objective)]
+    objective: Annotated[Component, Parsed(parse_objective)]
     goal: Annotated[Literal["minimise", "maximise"], BeforeValidator(_goal)] = (
         "minimise"
     )
     starts: Annotated[list[tuple[Finite, Finite]], Field(min_length=1)]
     methods: Annotated[
-        list[Annotated[MethodSpec, _Parsed(parse_method)]], Field(min_length=1)
+        list[Annotated[MethodSpec, Parsed(parse_method)]], Field(min_length=1)
     ]
     stop: StopSpec = Field(default_factory=StopSpec)
     plot: PlotSpec = Field(default_factory=PlotSpec)
-
-    @field_validator("name")
-    @classmethod
-    def _folder_safe(cls, value: str) -> str:
-        if (
-            not value.strip()
-            or any(c in value for c in "/\\\0")
-            or value in (".", "..")
-        ):
-            raise ValueError(
-                f"must be a non-empty name usable in a folder name (no / or \\), got {value!r}"
-            )
-        return value
 
     @property
     def labels(self) -> list[str]:
@@ -353,7 +294,9 @@ def _method_problems(method: MethodSpec, spec: LandscapeSpec) -> list[tuple[str,
         ]
     if method.kind != LINE_SEARCH:
         return []
-    objective = spec.objective.build()
+    from nnexp.teaching.objectives import Quadratic
+
+    objective = spec.objective.built
     if not isinstance(objective, Quadratic):
         return [
             (
@@ -380,12 +323,7 @@ def load_landscape_spec(source: str | Path | Mapping[str, Any]) -> LandscapeSpec
     """
     label = None if isinstance(source, Mapping) else str(source)
     data = dict(source) if isinstance(source, Mapping) else read_yaml_file(Path(source))
-    try:
-        return LandscapeSpec.model_validate(data)
-    except ValidationError as err:
-        raise SpecError(
-            dedupe(problems_from_error(err, LandscapeSpec)), source=label
-        ) from None
+    return LandscapeSpec.from_mapping(data, source=label)
 
 
 def spec_to_dict(spec: LandscapeSpec) -> dict[str, Any]:
