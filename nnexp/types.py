@@ -18,6 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[np.floating[Any]]
+#: class indices (labels, predictions) and per-unit flags
+IntArray = npt.NDArray[np.integer[Any]]
+BoolArray = npt.NDArray[np.bool_]
 DTypes = ("float32", "float64")
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnexp.types import Array
+from nnexp.types import Array, BoolArray, IntArray
 
 
-def predicted_labels(out: Array, *, logits: bool = False) -> Array:
+def predicted_labels(out: Array, *, logits: bool = False) -> IntArray:
     """(n,) class indices from (n, classes) outputs or logits: the argmax, or for a
     single output class 1 where it is ≥ ½ (≥ 0 for a logit; the same through σ)."""
     if out.shape[1] == 1:
@@ -17,12 +17,12 @@ def predicted_labels(out: Array, *, logits: bool = False) -> Array:
     return np.argmax(out, axis=1)
 
 
-def accuracy(pred: Array, labels: Array) -> float:
+def accuracy(pred: IntArray, labels: IntArray) -> float:
     """Fraction of ``pred == labels`` (both (n,) integer arrays)."""
     return float(np.mean(pred == labels)) if len(labels) else float("nan")
 
 
-def dead_units(z: Array, a: Array, activation: object) -> Array:
+def dead_units(z: Array, a: Array, activation: object) -> BoolArray:
     """(fan_out,) bool: units whose activation derivative is zero for every row of z.
 
     A non-elementwise activation (softmax) has no dead units by this definition.

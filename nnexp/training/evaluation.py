@@ -13,7 +13,7 @@ import numpy as np
 from nnexp.engine import metrics
 from nnexp.engine.layers import Dense
 from nnexp.engine.network import Network
-from nnexp.types import Array
+from nnexp.types import Array, IntArray
 
 CHUNK = 4096
 
@@ -31,7 +31,7 @@ def evaluate(
     loss: Any,
     X: Array,
     Y: Array,
-    labels: Array | None,
+    labels: IntArray | None,
     *,
     dead: bool = False,
     chunk: int = CHUNK,
@@ -71,7 +71,7 @@ def evaluate(
             if alive is not None:
                 _mark_alive(network, caches, alive, fused)
     result: dict[str, Any] = {"loss": total / n if n else float("nan")}
-    if labels is not None:
+    if labels is not None and preds is not None:
         result["accuracy"] = metrics.accuracy(preds, labels)
     else:
         result["mse"] = sq_err / Y.size if Y.size else float("nan")
@@ -83,7 +83,7 @@ def evaluate(
 
 
 def _mark_alive(
-    network: Network, caches: list[Any], alive: list[Array], fused: bool
+    network: Network, caches: list[Any], alive: list[np.ndarray], fused: bool
 ) -> None:
     k = 0
     last = len(network.layers) - 1

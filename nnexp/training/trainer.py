@@ -189,7 +189,7 @@ class Trainer:
                     last = self.snapshot()
                     for cb in self.callbacks:
                         cb.on_epoch_end(row, lambda state=last: state)
-                    if stopped_early:
+                    if stopped_early and self.early is not None:
                         message = (
                             f"early stopping after epoch {self.epoch}: "
                             f"{self.early.monitor} last improved in epoch "
@@ -306,8 +306,8 @@ class Trainer:
                 reg.add_grad(params, grads)
             if bi % norm_every == 0:
                 for w in wnames:
-                    g = grads[w]
-                    gsq[w] += math.sqrt(float(np.vdot(g, g)))
+                    gw = grads[w]
+                    gsq[w] += math.sqrt(float(np.vdot(gw, gw)))
             for gi, (opt, p, g) in enumerate(groups):
                 lr = self._lr(opt, self.step, total_steps) if per_step else lr_epoch[gi]
                 opt.step(p, g, lr)
