@@ -69,6 +69,20 @@ def prepare(
 ) -> tuple[Any, Any, Any, dict]:
     """Data, engine objects and named generators for ``spec`` (no files written)."""
     rngs = rngmod.streams(spec.seed)
+    splits, info = load_data(spec, progress, rngs=rngs)
+    built = build_run(spec, info, rngs["init"])
+    return splits, info, built, rngs
+
+
+def load_data(
+    spec: RunSpec,
+    progress: Callable[..., None] | None = None,
+    *,
+    rngs: dict[str, Any] | None = None,
+) -> tuple[Any, Any]:
+    """The splits and data-set info of ``spec`` as its run saw them (the same seed,
+    so the same validation split), checked against the spec's layer sizes."""
+    rngs = rngs if rngs is not None else rngmod.streams(spec.seed)
     splits, info = load_dataset(
         spec.dataset.built,  # the loader the spec's validation built
         seed_rng=rngs["split"],
@@ -77,8 +91,7 @@ def prepare(
         progress=progress,
     )
     check_against_data(spec, info)
-    built = build_run(spec, info, rngs["init"])
-    return splits, info, built, rngs
+    return splits, info
 
 
 def run(

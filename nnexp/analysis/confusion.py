@@ -40,16 +40,12 @@ def recompute_confusion(run: Run) -> Any:
     Imports the training side of the library lazily: only a run without its own
     ``plots/confusion.png`` needs the data set and the engine.
     """
-    from nnexp.api import prepare
+    from nnexp.api import load_data
     from nnexp.engine.metrics import predicted_labels
-    from nnexp.runs.checkpoint import load_weights
-    from nnexp.spec.load import load_spec
+    from nnexp.runs.reader import run_spec
 
-    spec = load_spec(run.paths.config)
-    splits, info, built, _ = prepare(spec)
-    network = built.network
-    expected = {name: value.shape for name, value in network.params.items()}
-    network.set_weights(load_weights(run.paths.model, expected))
+    splits, info = load_data(run_spec(run.path))
+    network = run.network  # config.yaml + model.npz, whatever init_from said
     split, which = _evaluation_split(splits)
     with np.errstate(all="ignore"):  # a diverged network predicts NaN: count it as is
         scores = network.predict(split.x)
