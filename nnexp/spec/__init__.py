@@ -12,7 +12,6 @@ from nnexp.spec.components import Component, parse_component, registry_for
 from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.spec.load import load_raw, load_spec, parse_override, validate
 from nnexp.spec.models import (
-    PLOT_NAMES,
     EarlyStoppingSpec,
     ModelSpec,
     OutputSpec,
@@ -21,7 +20,6 @@ from nnexp.spec.models import (
 )
 
 __all__ = [
-    "PLOT_NAMES",
     "Component",
     "EarlyStoppingSpec",
     "ModelSpec",
