@@ -22,6 +22,7 @@ from nnexp.analysis.labels import (
     label_value,
     resolve_key,
     run_label,
+    shared_loss,
     short_names,
 )
 from nnexp.analysis.select import Selection
@@ -40,11 +41,7 @@ from nnexp.runs.reader import Run
 
 def loss_name(runs: Sequence[Run]) -> str | None:
     """The loss all runs share (for the axis label), or None when they differ."""
-    names = set()
-    for run in runs:
-        loss = run.config.get("loss")
-        names.add(loss.get("name") if isinstance(loss, dict) else loss)
-    return str(names.pop()) if len(names) == 1 and None not in names else None
+    return shared_loss([run.config for run in runs])
 
 
 def check_metrics(runs: Sequence[Run], metrics: Sequence[str]) -> None:
