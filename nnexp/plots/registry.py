@@ -80,14 +80,18 @@ class Table(Generic[T]):
         return name in self._entries
 
 
-#: What a per-run figure can need, and how to tell whether a run has it.
-NEEDS: dict[str, Callable[[RunFigureInput], bool]] = {
-    "history": lambda run: len(run.history) > 0,
-    "predictions": lambda run: True,
-    "labels": lambda run: run.task == "classification" and run.split.labels is not None,
-    "images": lambda run: run.is_image,
-    "one feature": lambda run: (
-        run.task == "regression" and int(run.info.n_features) == 1
+#: What a per-run figure can need: how to say it, and how to tell whether a run has it.
+NEEDS: dict[str, tuple[str, Callable[[RunFigureInput], bool]]] = {
+    "history": ("at least one epoch in metrics.csv", lambda run: len(run.history) > 0),
+    "predictions": ("the trained network", lambda run: True),
+    "labels": (
+        "a classification data set",
+        lambda run: run.task == "classification" and run.split.labels is not None,
+    ),
+    "images": ("image inputs", lambda run: run.is_image),
+    "one feature": (
+        "a regression with one input",
+        lambda run: run.task == "regression" and int(run.info.n_features) == 1,
     ),
 }
 
@@ -120,9 +124,18 @@ class RunPlot:
         """Drawn from metrics.csv alone (no data set, no network)."""
         return set(self.needs) <= {"history"}
 
+    def missing(self, run: RunFigureInput) -> list[str]:
+        """What this figure needs that ``run`` lacks, in words (checked in order: a
+        run without history is not asked for its data)."""
+        for need in self.needs:
+            text, check = NEEDS[need]
+            if not check(run):
+                return [text]
+        return []
+
     def applies(self, run: RunFigureInput) -> bool:
         """Whether ``run`` has everything this figure needs."""
-        return all(NEEDS[need](run) for need in self.needs)
+        return not self.missing(run)
 
 
 @dataclass(frozen=True)
