@@ -168,11 +168,10 @@ def run_plot_names() -> list[str]:
     return RUN_PLOTS.names()
 
 
-# the per-run figures, in drawing order: one line each ----------------------------------
+# the per-run figures, in drawing order (and as errors list them): one line each ----------------------------------
 from nnexp.plots import classification, curves, layers, regression  # noqa: E402
 
 RUN_PLOTS.add(RunPlot("curves", curves.draw_run, help="learning curves"))
-RUN_PLOTS.add(RunPlot("layers", layers.draw_run, help="per-layer diagnostics"))
 RUN_PLOTS.add(
     RunPlot(
         "confusion",
@@ -198,3 +197,4 @@ RUN_PLOTS.add(
         report="Fits",
     )
 )
+RUN_PLOTS.add(RunPlot("layers", layers.draw_run, help="per-layer diagnostics"))

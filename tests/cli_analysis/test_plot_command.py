@@ -121,7 +121,7 @@ def test_kind_layers_draws_one_run_from_its_metrics(cli, run_a, tmp_path):
 def test_bad_kinds(cli, run_a, run_b, sweep):
     message = bad(cli, "plot", run_a, "--kind", "weights")
     assert "unknown plot kind 'weights'" in message
-    assert "curves, summary, layers, confusion, samples, fit" in message
+    assert "curves, summary, confusion, samples, fit, layers" in message
     assert "draws one run; 2 were selected" in bad(
         cli, "plot", run_a, run_b, "--kind", "layers"
     )

@@ -54,7 +54,7 @@ def dummy():
 
 
 def test_the_builtin_kinds_in_drawing_order():
-    assert run_plot_names() == ["curves", "layers", "confusion", "samples", "fit"]
+    assert run_plot_names() == ["curves", "confusion", "samples", "fit", "layers"]
     assert [k.file for k in RUN_PLOTS] == [f"{n}.png" for n in run_plot_names()]
     assert [k.name for k in RUN_PLOTS if k.report] == ["fit"]
     import nnexp.sweep.plots  # noqa: F401  registers the sweep figures
@@ -76,7 +76,7 @@ def test_an_unregistered_kind_is_refused_with_the_registered_ones(dummy):
     finally:
         RUN_PLOTS.add(dummy)
     assert "output.plots" in str(err.value)
-    assert "curves, layers, confusion, samples, fit" in str(err.value)
+    assert "curves, confusion, samples, fit, layers" in str(err.value)
 
 
 def test_a_registered_kind_is_drawn_in_the_run_folder_and_shown_in_the_report(
