@@ -22,6 +22,7 @@ from nnexp.analysis.labels import (
     label_value,
     resolve_key,
     run_label,
+    shared_loss,
     short_names,
 )
 from nnexp.analysis.select import Selection
@@ -34,17 +35,15 @@ from nnexp.plots import (
 )
 from nnexp.plots.base import metric_label
 from nnexp.plots.facets import arrange_groups
+from nnexp.plots.registry import RUN_PLOTS, RunPlot
+from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import X_LABELS, metric_columns
 from nnexp.runs.reader import Run
 
 
 def loss_name(runs: Sequence[Run]) -> str | None:
     """The loss all runs share (for the axis label), or None when they differ."""
-    names = set()
-    for run in runs:
-        loss = run.config.get("loss")
-        names.add(loss.get("name") if isinstance(loss, dict) else loss)
-    return str(names.pop()) if len(names) == 1 and None not in names else None
+    return shared_loss([run.config for run in runs])
 
 
 def check_metrics(runs: Sequence[Run], metrics: Sequence[str]) -> None:
@@ -227,3 +226,75 @@ def sweep_figure(
         text = metric_label(metric)
         title = f"{text[:1].upper()}{text[1:]} by {shown[0]}: mean ± std"
     return make_sweep_figure(cells, shown, metric, title=title)
+
+
+#: ``nnexp plot --kind`` beyond the per-run plot kinds: figures of many runs
+MANY_RUN_KINDS = ("curves", "summary")
+
+
+def figure_kinds() -> list[str]:
+    """The choices of ``nnexp plot --kind``: the learning curves of any runs, the
+    sweep summary, and every per-run plot kind (of one run)."""
+    return list(dict.fromkeys([*MANY_RUN_KINDS, *RUN_PLOTS.names()]))
+
+
+def kind_figure(selection: Selection, kind: str) -> Figure:
+    """The figure ``kind`` (not ``curves``: see :func:`curves_figure`) of the
+    selected runs.
+
+    Raises
+    ------
+    RunError
+        For an unknown kind (the kinds are listed), a summary of runs that do not
+        vary in one or two settings, a per-run kind of several runs or of a run that
+        cannot draw it.
+    """
+    if kind not in figure_kinds():
+        raise RunError(
+            f"unknown plot kind '{kind}'; allowed: {', '.join(figure_kinds())}."
+        )
+    if kind == "summary":
+        from nnexp.analysis.compare import compare
+
+        comparison = compare(selection.runs)
+        fig = sweep_figure(selection, comparison.table, comparison.sort)
+        if fig is None:
+            raise RunError(
+                "--kind summary needs runs that differ in one or two settings besides "
+                f"the seed; these differ in {len(sweep_keys(selection))}."
+            )
+        return fig
+    if len(selection.runs) != 1:
+        raise RunError(
+            f"--kind {kind} draws one run; {len(selection.runs)} were selected "
+            "(give one run folder)."
+        )
+    return draw_run_kind(selection.runs[0], RUN_PLOTS.get(kind))
+
+
+def draw_run_kind(run: Run, kind: RunPlot) -> Figure:
+    """The per-run figure ``kind`` of a run folder; the data set is loaded, and the
+    trained network rebuilt, only for a kind that needs predictions."""
+    figure_input = RunFigureInput(
+        name=run.name,
+        history=run.history,
+        loss_name=loss_name([run]),
+        data=lambda: _run_data(run),
+        predict=run.predict,
+    )
+    missing = kind.missing(figure_input)
+    if missing:
+        raise RunError(
+            f"cannot draw '{kind.name}' for the run {run.path}: it needs "
+            f"{', '.join(missing)}."
+        )
+    return kind.draw(figure_input)
+
+
+def _run_data(run: Run) -> tuple[Any, Any]:
+    """The run's data splits and their description, loaded as the run loaded them."""
+    from nnexp.api import prepare
+    from nnexp.runs.reader import run_spec
+
+    splits, info, _, _ = prepare(run_spec(run.path))
+    return splits, info

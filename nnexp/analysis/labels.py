@@ -198,6 +198,39 @@ def label_value(key: str, value: Any) -> str:
     return format_value(value)
 
 
+def value_labels(key: str, values: Sequence[Any]) -> list[str]:
+    """How each of ``values`` of the setting ``key`` reads in a label, the setting's
+    own name left out: by what differs between them, as :func:`label_runs` tells runs
+    apart.  A component (a sweep's ``model.activation: [tanh, {name:
+    my_acts.py:Isru, a: 0.5}]``) reads as its name (``my_acts.py:Isru``), followed by
+    its parameters where they differ between values of one component
+    (``my_acts.py:Isru, a=0.5``)."""
+    flats = flatten_configs([{key: v} for v in values])
+    keys = differing_keys(flats) or list(dict.fromkeys(k for f in flats for k in f))
+    own = {key, f"{key}.name"}
+    if set(keys) - own and f"{key}.name" not in keys:  # a parameter: say whose
+        keys.insert(0, f"{key}.name")
+    rest = short_names([k for k in keys if k not in own])
+    return [
+        ", ".join(
+            label_value(k, f[k]) if k in own else f"{rest[k]}={label_value(k, f[k])}"
+            for k in keys
+            if k in f
+        )
+        for f in flats
+    ]
+
+
+def shared_loss(configs: Sequence[Mapping[str, Any]]) -> str | None:
+    """The loss every config trains with, for the loss axis's label
+    (``loss (cross-entropy)``), or None when they differ."""
+    names = set()
+    for config in configs:
+        loss = config.get("loss")
+        names.add(loss.get("name") if isinstance(loss, Mapping) else loss)
+    return str(names.pop()) if len(names) == 1 and None not in names else None
+
+
 def run_label(
     flat: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str]
 ) -> str:

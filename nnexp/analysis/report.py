@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from nnexp.analysis import html
 from nnexp.analysis.compare import Comparison, compare, higher_is_better
 from nnexp.analysis.confusion import confusion_png
 from nnexp.analysis.explode import EXPLODE_FACTOR, RULE
-from nnexp.analysis.fair import fair_stats, tune_option
+from nnexp.analysis.fair import FairComparison, fair_stats, tune_option
 from nnexp.analysis.fair_report import fair_section
 from nnexp.analysis.figures import curves_figure, sweep_figure, sweep_keys
 from nnexp.analysis.labels import (
@@ -39,6 +40,7 @@ from nnexp.analysis.select import Selection
 from nnexp.analysis.stats import GroupStats, group_stats
 from nnexp.analysis.tables import display_frame, header
 from nnexp.errors import RunError
+from nnexp.plots.registry import REPORT_SECTIONS, RUN_PLOTS, ReportSection
 from nnexp.runs.reader import Run
 
 #: Above this many runs the overlay of every run is left out (the groups remain).
@@ -67,33 +69,36 @@ def build_report(
         keys (``fair``: of every other varying key but the seed), chosen on
         validation and reported on test (see :mod:`nnexp.analysis.fair`)
     """
-    runs = selection.runs
     tuned = tune_option(by, tune, fair)
-    comparison = compare(runs, sort=sort)
+    comparison = compare(selection.runs, sort=sort)
     by = list(by) or _replicate_keys(comparison)
     title = title or _default_title(selection)
-    body = [_header(selection, title)]
-    if selection.skipped:
-        body.append(html.note(["Left out: " + s for s in selection.skipped]))
-    body.append(_settings_section(selection))
-    body.append(_comparison_section(comparison))
-    chosen = runs
-    if tuned is not False:
-        view = fair_stats(comparison, by, tuned)
-        body.append(fair_section(view))
-        chosen = [r for r in runs if str(r.path) in set(view.folders)]
-    elif by or _has_seeds(comparison):
-        body.append(_stats_section(group_stats(comparison, by), comparison))
-    exploded = exploded_caption(comparison)
-    body.append(_curves_section(selection, by, chosen, comparison))
-    body.append(_sweep_section(selection, comparison, exploded))
-    body.append(_confusion_section(selection))
-    body.append(_fit_section(selection))
+    view = fair_stats(comparison, by, tuned) if tuned is not False else None
+    chosen = (
+        [r for r in selection.runs if str(r.path) in set(view.folders)]
+        if view is not None
+        else selection.runs
+    )
+    context = ReportContext(selection, title, comparison, by, view, chosen)
+    body = [section.render(context) for section in REPORT_SECTIONS]
     body.append(
         f"<footer>Made with nnexp {html.esc(__version__)} on "
         f"{html.esc(time.strftime('%Y-%m-%d %H:%M'))}.</footer>"
     )
     return html.page(title, [part for part in body if part])
+
+
+@dataclass
+class ReportContext:
+    """What the report's sections draw from: the runs, their comparison, the ``by``
+    groups, the fair comparison's view (or None) and the runs it chose."""
+
+    selection: Selection
+    title: str
+    comparison: Comparison
+    by: list[str]
+    fair: FairComparison | None
+    chosen: Sequence[Run]
 
 
 def write_report(text: str, path: str | Path) -> Path:
@@ -389,14 +394,63 @@ def _confusion_section(selection: Selection) -> str:
     return html.section("Confusion matrices", *parts, anchor="confusion")
 
 
-def _fit_section(selection: Selection) -> str:
-    """The fits a 1-D regression run drew at its end (``plots/fit.png``), if any."""
-    if selection.task != "regression":
-        return ""
+def _header_section(context: ReportContext) -> str:
+    selection = context.selection
+    parts = [_header(selection, context.title)]
+    if selection.skipped:
+        parts.append(html.note(["Left out: " + s for s in selection.skipped]))
+    return "".join(parts)
+
+
+def _groups_section(context: ReportContext) -> str:
+    """The fair comparison, or the replicate statistics of the ``by`` groups (or of
+    the seeds)."""
+    if context.fair is not None:
+        return fair_section(context.fair)
+    comparison = context.comparison
+    if context.by or _has_seeds(comparison):
+        return _stats_section(group_stats(comparison, context.by), comparison)
+    return ""
+
+
+def _run_plot_sections(context: ReportContext) -> str:
+    """For each plot kind with a report heading, the file every run drew (the fit of
+    a 1-D regression, ``plots/fit.png``), when there is one."""
+    selection = context.selection
     labels = label_runs([r.config for r in selection.runs])
-    items = [
-        html.image((run.paths.plots / "fit.png").read_bytes(), f"fit of {label}", label)
-        for label, run in zip(labels, selection.runs, strict=True)
-        if (run.paths.plots / "fit.png").is_file()
-    ]
-    return html.section("Fits", html.grid(items), anchor="fits") if items else ""
+    parts = []
+    for kind in RUN_PLOTS:
+        if kind.report is None:
+            continue
+        items = [
+            html.image(
+                (run.paths.plots / kind.file).read_bytes(),
+                f"{kind.name} of {label}",
+                label,
+            )
+            for label, run in zip(labels, selection.runs, strict=True)
+            if (run.paths.plots / kind.file).is_file()
+        ]
+        if items:
+            anchor = "fits" if kind.name == "fit" else kind.name
+            parts.append(html.section(kind.report, html.grid(items), anchor=anchor))
+    return "".join(parts)
+
+
+# the sections, in page order: one line each ----------------------------------------
+for _name, _render in [
+    ("header", _header_section),
+    ("settings", lambda c: _settings_section(c.selection)),
+    ("comparison", lambda c: _comparison_section(c.comparison)),
+    ("groups", _groups_section),
+    ("curves", lambda c: _curves_section(c.selection, c.by, c.chosen, c.comparison)),
+    (
+        "sweep",
+        lambda c: _sweep_section(
+            c.selection, c.comparison, exploded_caption(c.comparison)
+        ),
+    ),
+    ("confusion", lambda c: _confusion_section(c.selection)),
+    ("run plots", _run_plot_sections),
+]:
+    REPORT_SECTIONS.add(ReportSection(_name, _render))

@@ -1,4 +1,5 @@
-"""``nnexp plot``: overlaid or grouped learning curves of runs and sweeps."""
+"""``nnexp plot``: overlaid or grouped learning curves of runs and sweeps, the sweep
+summary, or any per-run plot kind of one run (``--kind``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from typing import Annotated
 
 import typer
 
-from nnexp.analysis.figures import curves_figure
+from nnexp.analysis.figures import (
+    MANY_RUN_KINDS,
+    curves_figure,
+    figure_kinds,
+    kind_figure,
+)
 from nnexp.analysis.select import select_runs
 from nnexp.cli.console import console, err_console
 from nnexp.errors import RunError
@@ -54,6 +60,17 @@ def plot(
             help="Run folders, sweep folders, folders of runs or glob patterns.",
         ),
     ],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Which figure: curves (of any runs), summary (the metric per varied setting: heatmap or mean ± std), or a plot kind of one run: "
+            + ", ".join(k for k in figure_kinds() if k not in MANY_RUN_KINDS)
+            + ".",
+            autocompletion=lambda: figure_kinds(),
+        ),
+    ] = "curves",
     metric: Annotated[
         list[str] | None,
         typer.Option(
@@ -110,25 +127,51 @@ def plot(
     with a ×, a one-epoch run is a dot (● validation, ○ train).  With --by, a band
     pools only seeds unless --pool is given.
 
+    --kind chooses another figure: summary (heatmap or mean ± std of the sweep's
+    metric), or a plot kind of one run (layers, confusion, samples, fit; the data set
+    is loaded again for those that show predictions).
+
     Examples:
       nnexp plot runs/2026-11-23_10-00-00_quickstart
+      nnexp plot runs/2026-11-23_10-00-00_quickstart --kind confusion
+      nnexp plot runs/sweeps/2026-11-23_12-00-00_act_lr --kind summary
       nnexp plot runs/sweeps/2026-11-23_11-00-00_activations --by activation
       nnexp plot runs/sweeps/2026-11-23_11-00-00_activations --by activation --pool
       nnexp plot "runs/*_mnist*" --metric accuracy --smooth 3 -o curves.pdf
     """
-    kind = "curves_by_" + safe_name("_".join(by)) if by else "curves"
-    output = check_output(output or default_output(paths, kind))
+    if kind not in figure_kinds():
+        raise RunError(
+            f"unknown plot kind '{kind}' (--kind); allowed: {', '.join(figure_kinds())}."
+        )
+    curves_only = {
+        "--metric": metric,
+        "--by": by,
+        "--pool": pool,
+        "--smooth": smooth > 1,
+    }
+    given = [option for option, value in curves_only.items() if value]
+    if kind != "curves" and given:
+        raise RunError(
+            f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} to "
+            f"--kind curves, not to --kind {kind}."
+        )
+    stem = "curves_by_" + safe_name("_".join(by)) if by else kind
+    output = check_output(output or default_output(paths, stem))
     selection = select_runs(paths)
     report_skipped(selection.skipped)
-    fig = curves_figure(
-        selection.runs,
-        metrics=metric or None,
-        by=by or (),
-        pool=pool,
-        x=x.value,
-        log=log,
-        smooth=smooth,
-        title=title,
+    fig = (
+        kind_figure(selection, kind)
+        if kind != "curves"
+        else curves_figure(
+            selection.runs,
+            metrics=metric or None,
+            by=by or (),
+            pool=pool,
+            x=x.value,
+            log=log,
+            smooth=smooth,
+            title=title,
+        )
     )
     written = save_figure(fig, output)
     console.print(

@@ -5,6 +5,9 @@ that compose their own figures, and ``make_*(...) -> Figure`` builders; write a 
 with :func:`save_figure` (PNG, SVG or PDF by extension) or encode it with
 :func:`figure_bytes`.  Input problems a user can cause raise
 :class:`nnexp.errors.RunError`.
+
+:mod:`nnexp.plots.registry` names every figure nnexp draws: the per-run plot kinds
+(``output.plots``, ``nnexp plot --kind``), the sweep figures and the report's sections.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from nnexp.errors import RunError
 from nnexp.plots.base import new_figure
+from nnexp.plots.run_input import RunFigureInput
 
 #: Colour of a misclassified sample's title and frame (the course marks errors red).
 ERROR_COLOR = "#d62728"
@@ -273,3 +274,24 @@ def make_sample_grid(
         title or f"Test samples: label → guess ({errors} of {n} wrong, in red)"
     )
     return fig
+
+
+def draw_confusion(run: RunFigureInput) -> Figure:
+    """The ``confusion`` plot kind: the confusion matrix on the evaluation split."""
+    return make_confusion(
+        run.split.labels,
+        run.guesses,
+        class_names=run.info.class_names,
+        title=f"{run.name}: confusion matrix ({run.split_name})",
+    )
+
+
+def draw_samples(run: RunFigureInput) -> Figure:
+    """The ``samples`` plot kind: images of the evaluation split with their guesses."""
+    return make_sample_grid(
+        run.split.x,
+        run.split.labels,
+        run.guesses,
+        class_names=run.info.class_names,
+        rng=np.random.default_rng(0),
+    )

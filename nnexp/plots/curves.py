@@ -40,6 +40,7 @@ from nnexp.plots.panels import (
     panels,
     style_handles,
 )
+from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import (
     aggregate,
     check_history,
@@ -446,3 +447,10 @@ def _band_handle(log_axes: bool) -> Patch:
 def _one_point(histories: Iterable[pd.DataFrame]) -> bool:
     """True when some run's curves are a single point (one trusted epoch)."""
     return any(len(trusted_rows(h)) < 2 for h in histories)
+
+
+def draw_run(run: RunFigureInput) -> Figure:
+    """The ``curves`` plot kind: one run's learning curves."""
+    return make_learning_curves(
+        run.history, title=f"{run.name}: learning curves", loss_name=run.loss_name
+    )

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from nnexp.errors import RunError
 from nnexp.plots.base import color_map, finite_or_nan, metric_scale
 from nnexp.plots.panels import color_handles, decorate, figure_legend, panels
+from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import check_history, x_values
 
 _LAYER_RE = re.compile(r"^layer(\d+)_(weight_norm|grad_norm|dead_fraction)$")
@@ -91,3 +92,10 @@ def make_layer_diagnostics(
     figure_legend(fig, color_handles(color_map(f"layer {i}" for i in layers)))
     fig.suptitle(title or "Per-layer diagnostics")
     return fig
+
+
+def draw_run(run: RunFigureInput) -> Figure:
+    """The ``layers`` plot kind: one run's per-layer diagnostics."""
+    return make_layer_diagnostics(
+        run.history, title=f"{run.name}: per-layer diagnostics"
+    )

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 
 from nnexp.errors import RunError
 from nnexp.plots.base import color_map, new_figure
+from nnexp.plots.run_input import RunFigureInput
 
 #: At most this many data markers per output, so the fitted line stays visible.
 MAX_MARKERS = 120
@@ -182,3 +183,15 @@ def make_fit(
     fig.legend(handles=outputs + kinds, loc="outside right upper", frameon=False)
     fig.suptitle(title or "1-D regression fit")
     return fig
+
+
+def draw_run(run: RunFigureInput) -> Figure:
+    """The ``fit`` plot kind: a 1-D regression's fit, inputs in increasing order."""
+    x = run.split.x
+    order = np.argsort(x[:, 0])
+    return make_fit(
+        x[order, 0],
+        run.split.y[order],
+        run.predictions[order],
+        title=f"{run.name}: fit on the {run.split_name} set",
+    )

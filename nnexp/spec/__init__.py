@@ -22,7 +22,6 @@ from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.spec.landscape import LandscapeSpec, load_landscape_spec
 from nnexp.spec.load import load_raw, load_spec, parse_override, validate
 from nnexp.spec.models import (
-    PLOT_NAMES,
     EarlyStoppingSpec,
     ModelSpec,
     OutputSpec,
@@ -32,7 +31,6 @@ from nnexp.spec.models import (
 from nnexp.spec.sweep import SweepSpec, validate_sweep
 
 __all__ = [
-    "PLOT_NAMES",
     "Component",
     "EarlyStoppingSpec",
     "LandscapeSpec",

@@ -19,8 +19,8 @@ Defaults, chosen so a minimal spec (name, dataset, training.epochs and batch_siz
 * ``training``: ``shuffle: true``, ``dtype: float64``, ``early_stopping: null``
   (``true`` gives the docs/maths.md §8 defaults), ``init_from: null`` (a weights file, relative
   to the spec's folder, stored absolute).
-* ``output``: ``runs_dir: runs``, ``plots: true`` (or a list of plot names, see
-  :data:`PLOT_NAMES`), ``checkpoint: true``.
+* ``output``: ``runs_dir: runs``, ``plots: true`` (or a list of plot kinds, see
+  :data:`nnexp.plots.registry.RUN_PLOTS`), ``checkpoint: true``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ _BOTH_SIZES = (
     " (hidden sizes only; input and output come from the data), not both. In an"
     " override or an extending spec, set the other to null (model.layers=null)"
 )
-PLOT_NAMES = ("curves", "confusion", "samples", "fit", "layers")
 
 
 Activation = Annotated[Component, ComponentField("activation")]
@@ -149,13 +148,15 @@ class OutputSpec(SpecModel):
     def _plots(cls, value: Any) -> bool | list[str]:
         if isinstance(value, bool):
             return value
-        if isinstance(value, list) and all(v in PLOT_NAMES for v in value):
+        from nnexp.plots.registry import run_plot_names  # matplotlib: only for a list
+
+        if isinstance(value, list) and all(v in run_plot_names() for v in value):
             return list(value)
-        names = ", ".join(PLOT_NAMES)
+        names = ", ".join(run_plot_names())
         raise ValueError(f"expected true, false or a list from {names}; got {value!r}")
 
     def wants_plot(self, name: str) -> bool:
-        """Whether the plot ``name`` (one of :data:`PLOT_NAMES`) should be drawn."""
+        """Whether the plot kind ``name`` should be drawn."""
         return self.plots if isinstance(self.plots, bool) else name in self.plots
 
 

@@ -5,6 +5,10 @@ part of each dotted key, the full key where two last parts clash, and characters
 are unsafe in file names replaced by ``_``.  Values are written compactly in names
 (``784-32-10``) and as one line of YAML in overrides (read back by the spec loader to
 the same value).
+
+This spelling is for folders only, and stays as it is so that existing sweeps resume:
+what users read in figures and tables is labelled by :mod:`nnexp.analysis.labels`
+(``optimizer.name`` → ``optimizer``, a plugin by its file name).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ def safe_part(text: str) -> str:
 
 
 def short_keys(keys: Sequence[str]) -> dict[str, str]:
-    """The last part of each dotted key, or the full key where last parts clash (a
+    """For cell folder names: the last part of each dotted key, or the full key where last parts clash (a
     numeric last part, a list index, keeps its parent: ``model.dropout.1`` →
     ``dropout.1``)."""
 

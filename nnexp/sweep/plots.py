@@ -9,21 +9,33 @@
   varied keys give rows of panels (or join the labels when they have too many
   combinations), values drawn by a random search are pooled and the title says so.
 
-Keys that vary together (a zip group) count once, by their first key.  Only cells
+Keys that vary together (a zip group) count once, by their first key.  Settings are
+labelled as every figure and table labels them (:mod:`nnexp.analysis.labels`:
+``optimizer.name`` → ``optimizer``, a plugin by its file name), a value by the label
+the sweep spec gave it, if any; the cell folders keep their own names
+(:mod:`nnexp.sweep.naming`).  The figure kinds are registered in
+:data:`nnexp.plots.registry.SWEEP_FIGURES`.  Only cells
 that completed or diverged are drawn; a diverged cell's non-finite metric is left out
 of the statistics and counted as such by the plots.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from nnexp.runs.reader import FINAL, read_history
+from nnexp.analysis.labels import shared_loss, short_names, value_labels
+from nnexp.plots.registry import SWEEP_FIGURES, SweepFigure
+from nnexp.runs.reader import FINAL, Run, load_run
 from nnexp.sweep.expand import Expansion
 from nnexp.sweep.folder import summary_metric
-from nnexp.sweep.naming import safe_part, short_keys
+from nnexp.sweep.naming import safe_part, value_text
+
+Plan = list[tuple[str, Callable[[], object]]]
 
 
 def plot_keys(expansion: Expansion, frame: pd.DataFrame) -> list[str]:
@@ -56,9 +68,7 @@ def render_sweep_plots(
     return written, errors
 
 
-def plot_plan(
-    folder: Path, expansion: Expansion, results: pd.DataFrame
-) -> list[tuple[str, object]]:
+def plot_plan(folder: Path, expansion: Expansion, results: pd.DataFrame) -> Plan:
     """(file name, figure maker) of every summary plot for ``results`` (results.csv):
     the cells that completed or diverged, their keys as labels."""
     frame = _labelled(results[results["status"].isin(FINAL)], expansion)
@@ -66,166 +76,218 @@ def plot_plan(
 
 
 def _labelled(frame: pd.DataFrame, expansion: Expansion) -> pd.DataFrame:
-    """Key columns as the cells' labels (text, in grid order)."""
+    """Key columns as the cells' labels (text, in grid order): the label the sweep
+    spec gave a value, else the value as every label shows it
+    (:func:`nnexp.analysis.labels.value_labels`)."""
     frame = frame.copy()
-    labels = {c.name: c.labels for c in expansion.cells}
+    cells = {c.name: c for c in expansion.cells}
     for key in expansion.keys:
         if key != "seed" and key in frame:
-            frame[key] = [labels[name][key] for name in frame["cell"]]
+            chosen = [cells[name] for name in frame["cell"]]
+            shown = value_labels(key, [c.values[key] for c in chosen])
+            frame[key] = [
+                text if c.labels[key] == value_text(c.values[key]) else c.labels[key]
+                for c, text in zip(chosen, shown, strict=True)
+            ]
     return frame
 
 
-def sweep_figures(
-    folder: Path, expansion: Expansion, frame: pd.DataFrame
-) -> list[tuple[str, object]]:
-    """(file name, figure maker) for every plot that fits this sweep; ``frame`` holds
-    the cells that completed or diverged, their keys as labels."""
-    keys = plot_keys(expansion, frame)
-    short = short_keys(keys)
-    metric = summary_metric(frame)
-    numeric = [
-        k for k in keys if k in expansion.sampled and _numbers(frame[k]).notna().all()
-    ]
-    grouped = [k for k in keys if k not in numeric]
-    figures: list[tuple[str, object]] = []
-    if metric is not None:
-        figures += _summaries(frame, grouped, metric, short)
-        figures += [
-            (f"by_{safe_part(short[k])}.png", lambda k=k: _scatter(frame, k, metric))
-            for k in numeric
+@dataclass
+class SweepPlotInput:
+    """What the sweep figures draw from: ``frame`` holds the cells that completed or
+    diverged (their keys as labels); ``keys`` the varied keys, ``short`` their
+    labels, ``numeric`` the sampled numbers, ``grouped`` the others."""
+
+    folder: Path
+    expansion: Expansion
+    frame: pd.DataFrame
+
+    @cached_property
+    def keys(self) -> list[str]:
+        return plot_keys(self.expansion, self.frame)
+
+    @cached_property
+    def short(self) -> dict[str, str]:
+        return short_names(self.keys)
+
+    @cached_property
+    def metric(self) -> str | None:
+        return summary_metric(self.frame)
+
+    @cached_property
+    def numeric(self) -> list[str]:
+        return [
+            k
+            for k in self.keys
+            if k in self.expansion.sampled and _numbers(self.frame[k]).notna().all()
         ]
-    histories = _histories(folder, frame)
-    if histories and numeric and not grouped:
-        # random search over numbers: every cell is its own setting, not a replicate
-        figures.append(
-            ("curves.png", lambda: _overlay(frame, histories, numeric, short))
-        )
-    elif histories:
-        for key in grouped or [None]:
-            name = f"curves_by_{safe_part(short[key])}.png" if key else "curves.png"
-            figures.append(
-                (
-                    name,
-                    lambda key=key: _grouped(
-                        frame, histories, key, short, keys, numeric
-                    ),
-                )
-            )
-    return figures
+
+    @cached_property
+    def grouped(self) -> list[str]:
+        return [k for k in self.keys if k not in self.numeric]
+
+    @cached_property
+    def runs(self) -> dict[str, Run]:
+        """Each cell's run; a run that diverged in its first epoch (no value at all)
+        has no curve to draw and is left out."""
+        out = {}
+        for name in self.frame["cell"]:
+            run = load_run(self.folder / name)
+            history = run.history
+            if "train_loss" in history and history["train_loss"].notna().any():
+                out[name] = run
+        return out
+
+    def table(self, keys: list[str]) -> pd.DataFrame:
+        """``keys`` and the metric, the keys' columns named by their labels."""
+        columns = [*keys, str(self.metric)]
+        return self.frame[columns].rename(columns=self.short)
 
 
-def _summaries(
-    frame: pd.DataFrame, keys: list[str], metric: str, short: dict[str, str]
-) -> list[tuple[str, object]]:
+def sweep_figures(folder: Path, expansion: Expansion, frame: pd.DataFrame) -> Plan:
+    """(file name, figure maker) for every plot that fits this sweep, kind by kind;
+    ``frame`` holds the cells that completed or diverged, their keys as labels."""
+    sweep = SweepPlotInput(folder, expansion, frame)
+    return [item for kind in SWEEP_FIGURES for item in kind.plan(sweep)]
+
+
+def _file(prefix: str, sweep: SweepPlotInput, key: str) -> str:
+    return f"{prefix}{safe_part(sweep.short[key])}.png"
+
+
+def _summaries(sweep: SweepPlotInput) -> Plan:
     """A heatmap for two keys; a mean ± std chart per key otherwise."""
     from nnexp.plots.sweep import make_errorbars, make_heatmap
 
+    keys, metric, short = sweep.grouped, sweep.metric, sweep.short
+    if metric is None:
+        return []
     if len(keys) == 2:
-        return [("heatmap.png", lambda: make_heatmap(frame, keys[0], keys[1], metric))]
-    out = []
+        rows, cols = short[keys[0]], short[keys[1]]
+        table = sweep.table(keys)
+        return [("heatmap.png", lambda: make_heatmap(table, rows, cols, metric))]
+    out: Plan = []
     for key in keys:
         title = (
             None
             if len(keys) == 1
-            else (f"{metric} by {key} (mean ± std over the other keys and seeds)")
+            else f"{metric} by {short[key]} (mean ± std over the other keys and seeds)"
         )
         out.append(
             (
-                f"by_{safe_part(short[key])}.png",
+                _file("by_", sweep, key),
                 lambda key=key, title=title: make_errorbars(
-                    frame, key, metric, title=title
+                    sweep.table([key]), short[key], metric, title=title
                 ),
             )
         )
     return out
 
 
+def _scatters(sweep: SweepPlotInput) -> Plan:
+    if sweep.metric is None:
+        return []
+    return [
+        (_file("by_", sweep, k), lambda k=k: _scatter(sweep, k)) for k in sweep.numeric
+    ]
+
+
 def _numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def _scatter(frame: pd.DataFrame, key: str, metric: str) -> object:
+def _scatter(sweep: SweepPlotInput, key: str) -> object:
     """Random search over a number: the metric of each run against the drawn value
     (log axis for values spanning more than a decade and a half)."""
     from nnexp.plots.base import finite_or_nan, metric_label, metric_scale, new_figure
 
+    frame, metric, shown = sweep.frame, str(sweep.metric), sweep.short[key]
     fig = new_figure(6.5, 4.5)
     ax = fig.add_subplot()
     x = _numbers(frame[key]).to_numpy(dtype=float)
     ax.scatter(x, finite_or_nan(frame[metric]) * metric_scale(metric), s=28, alpha=0.8)
     if (x > 0).all() and x.max() / x.min() > 30:
         ax.set_xscale("log")
-    ax.set_xlabel(key)
+    ax.set_xlabel(shown)
     ax.set_ylabel(metric_label(metric))
     ax.grid(True, alpha=0.3)
     label = metric_label(metric)
     fig.suptitle(
-        f"{label[:1].upper()}{label[1:]} by {key}: random search, {len(frame)} runs"
+        f"{label[:1].upper()}{label[1:]} by {shown}: random search, {len(frame)} runs"
     )
     return fig
 
 
-def _histories(folder: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each cell's metrics.csv; a run that diverged in its first epoch (no value at
-    all) has no curve to draw and is left out."""
-    out = {}
-    for name in frame["cell"]:
-        history = read_history(folder / name)
-        if "train_loss" in history and history["train_loss"].notna().any():
-            out[name] = history
-    return out
+def _curves(sweep: SweepPlotInput) -> Plan:
+    """Grouped curves per varied key (one file for a sweep over seeds only), or one
+    overlay of every cell for a random search over numbers."""
+    if not sweep.runs:
+        return []
+    if sweep.numeric and not sweep.grouped:
+        # random search over numbers: every cell is its own setting, not a replicate
+        return [("curves.png", lambda: _overlay(sweep))]
+    return [
+        (
+            _file("curves_by_", sweep, key) if key else "curves.png",
+            lambda key=key: _grouped(sweep, key),
+        )
+        for key in sweep.grouped or [None]
+    ]
 
 
-def _grouped(
-    frame: pd.DataFrame,
-    histories: dict[str, pd.DataFrame],
-    key: str | None,
-    short: dict[str, str],
-    keys: list[str],
-    sampled: list[str],
-) -> object:
+def _loss_name(sweep: SweepPlotInput) -> str | None:
+    return shared_loss([run.config for run in sweep.runs.values()])
+
+
+def _grouped(sweep: SweepPlotInput, key: str | None) -> object:
     """Curves by ``key``: one band per value over seeds; the other varied keys as
-    rows of panels, the ``sampled`` numbers pooled (and said so)."""
+    rows of panels, the sampled numbers pooled (and said so)."""
     from nnexp.plots.curves import make_grouped_curves
     from nnexp.plots.facets import arrange_groups
 
-    rows = [row for _, row in frame.iterrows() if row["cell"] in histories]
+    short = sweep.short
+    rows = [row for _, row in sweep.frame.iterrows() if row["cell"] in sweep.runs]
     labels = [f"{short[key]}={row[key]}" if key else "all seeds" for row in rows]
     others = [
-        {short[k]: str(row[k]) for k in keys if k not in (key, "seed")} for row in rows
+        {short[k]: str(row[k]) for k in sweep.keys if k not in (key, "seed")}
+        for row in rows
     ]
-    plan = arrange_groups(labels, others, pool=[short[k] for k in sampled])
+    plan = arrange_groups(labels, others, pool=[short[k] for k in sweep.numeric])
     title = (
-        f"Learning curves by {key}: mean ± std over seeds"
+        f"Learning curves by {short[key]}: mean ± std over seeds"
         if key
         else "Learning curves: mean ± std over seeds"
     )
+    histories = [sweep.runs[row["cell"]].history for row in rows]
     return make_grouped_curves(
-        list(zip(plan.labels, [histories[row["cell"]] for row in rows], strict=True)),
+        list(zip(plan.labels, histories, strict=True)),
         title=title,
         facets=plan.facets,
         note=plan.note,
+        loss_name=_loss_name(sweep),
     )
 
 
-def _overlay(
-    frame: pd.DataFrame,
-    histories: dict[str, pd.DataFrame],
-    keys: list[str],
-    short: dict[str, str],
-) -> object:
+def _overlay(sweep: SweepPlotInput) -> object:
     """One curve per cell, labelled by its sampled values (no mean over settings)."""
     from nnexp.plots.curves import make_overlay
 
+    short = sweep.short
     runs = []
-    for _, row in frame.iterrows():
-        if row["cell"] in histories:
-            values = [row[k] for k in keys]
+    for _, row in sweep.frame.iterrows():
+        if row["cell"] in sweep.runs:
             parts = [
                 f"{short[k]}={v:.3g}" if isinstance(v, float) else f"{short[k]}={v}"
-                for k, v in zip(keys, values, strict=True)
+                for k, v in ((k, row[k]) for k in sweep.numeric)
             ]
             if "seed" in row:
                 parts.append(f"seed={row['seed']}")
-            runs.append((", ".join(parts), histories[row["cell"]]))
-    return make_overlay(runs, title="Learning curves of the sampled cells")
+            runs.append((", ".join(parts), sweep.runs[row["cell"]].history))
+    return make_overlay(
+        runs, title="Learning curves of the sampled cells", loss_name=_loss_name(sweep)
+    )
+
+
+SWEEP_FIGURES.add(SweepFigure("summary", _summaries, "the metric per value"))
+SWEEP_FIGURES.add(SweepFigure("scatter", _scatters, "the metric per sampled number"))
+SWEEP_FIGURES.add(SweepFigure("curves", _curves, "learning curves by value"))

@@ -12,7 +12,9 @@ from nnexp.analysis.labels import (
     format_value,
     label_runs,
     resolve_key,
+    shared_loss,
     short_names,
+    value_labels,
 )
 from nnexp.errors import RunError
 
@@ -220,3 +222,30 @@ def test_a_mistyped_key_is_answered_with_short_names_that_resolve():
         resolve_key(name, flats)
     with pytest.raises(RunError, match=r"Did you mean: momentum\?"):
         resolve_key("momentm", flats)
+
+
+def test_value_labels_show_a_component_by_what_differs():
+    plugin = {"name": "/home/me/my_acts.py:Isru", "a": 0.5}
+    assert value_labels("model.activation", ["tanh", plugin]) == [
+        "tanh",
+        "my_acts.py:Isru",
+    ]
+    same_plugin = [plugin, {**plugin, "a": 1.0}]
+    assert value_labels("model.activation", same_plugin) == [
+        "my_acts.py:Isru, a=0.5",
+        "my_acts.py:Isru, a=1.0",
+    ]
+    mixed = [*same_plugin, "relu"]
+    assert value_labels("model.activation", mixed) == [
+        "my_acts.py:Isru, a=0.5",
+        "my_acts.py:Isru, a=1.0",
+        "relu",
+    ]
+    assert value_labels("model.hidden", [[32], [64, 64]]) == ["[32]", "[64, 64]"]
+    assert value_labels("optimizer.lr", [0.1, 0.1]) == ["0.1", "0.1"]
+
+
+def test_shared_loss_names_the_loss_only_when_all_share_it():
+    assert shared_loss([{"loss": "mse"}, {"loss": {"name": "mse"}}]) == "mse"
+    assert shared_loss([{"loss": "mse"}, {"loss": "huber"}]) is None
+    assert shared_loss([{}]) is None

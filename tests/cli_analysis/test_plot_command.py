@@ -104,3 +104,30 @@ def test_bad_options(cli, run_a, run_b):
     bad(cli, "plot", run_a, "--smooth", "0")
     bad(cli, "plot", run_a, "--x", "step")
     bad(cli, "plot")
+
+
+def test_kind_summary_draws_the_sweep_heatmap(cli, sweep, tmp_path):
+    result = cli("plot", sweep, "--kind", "summary")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / f"{sweep.name}_summary.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_kind_layers_draws_one_run_from_its_metrics(cli, run_a, tmp_path):
+    result = cli("plot", run_a, "--kind", "layers", "-o", tmp_path / "l.svg")
+    assert result.exit_code == 0, result.output
+    assert "per-layer diagnostics" in (tmp_path / "l.svg").read_text()
+
+
+def test_bad_kinds(cli, run_a, run_b, sweep):
+    message = bad(cli, "plot", run_a, "--kind", "weights")
+    assert "unknown plot kind 'weights'" in message
+    assert "curves, summary, confusion, samples, fit, layers" in message
+    assert "draws one run; 2 were selected" in bad(
+        cli, "plot", run_a, run_b, "--kind", "layers"
+    )
+    assert "--by only applies to --kind curves" in bad(
+        cli, "plot", sweep, "--kind", "summary", "--by", "activation"
+    )
+    assert "it needs a regression with one input" in bad(
+        cli, "plot", run_a, "--kind", "fit"
+    )

@@ -14,7 +14,7 @@ from nnexp.analysis.figures import curves_figure
 from nnexp.plots.curves import make_grouped_curves
 from nnexp.plots.facets import arrange_groups
 from nnexp.runs.reader import Run
-from nnexp.sweep.plots import _grouped
+from nnexp.sweep.plots import SweepPlotInput, _grouped
 
 LABELS = ["activation=relu"] * 4 + ["activation=tanh"] * 4
 
@@ -111,14 +111,25 @@ def test_sweep_curves_by_a_key_put_the_other_key_in_rows(rng):
             for act in ("relu", "tanh") for lr in ("0.05", "1.0") for seed in (0, 1)
         ]
     )  # fmt: skip
-    histories = {c: classification_history(rng, 4) for c in frame["cell"]}
-    keys = ["model.activation", "optimizer.lr"]
-    short = {"model.activation": "activation", "optimizer.lr": "lr"}
-    fig = _grouped(frame, histories, "model.activation", short, keys, [])
+    runs = {
+        c: Run(Path(c), {"loss": "cross_entropy"}, {}, classification_history(rng, 4))
+        for c in frame["cell"]
+    }
+
+    def sweep(sampled):
+        inputs = SweepPlotInput(Path("sweep"), None, frame)  # type: ignore[arg-type]
+        inputs.__dict__.update(
+            runs=runs,
+            keys=["model.activation", "optimizer.lr"],
+            short={"model.activation": "activation", "optimizer.lr": "lr"},
+            numeric=sampled,
+        )
+        return inputs
+
+    fig = _grouped(sweep([]), "model.activation")
     assert [ax.get_title() for ax in fig.axes] == [
         "Loss: lr=0.05", "Accuracy: lr=0.05", "Loss: lr=1.0", "Accuracy: lr=1.0",
     ]  # fmt: skip
-    sampled = _grouped(
-        frame, histories, "model.activation", short, keys, ["optimizer.lr"]
-    )
+    assert fig.axes[0].get_ylabel() == "loss (cross-entropy)"
+    sampled = _grouped(sweep(["optimizer.lr"]), "model.activation")
     assert len(sampled.axes) == 2 and "pools lr (2 values)" in sampled.get_suptitle()
