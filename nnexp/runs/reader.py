@@ -76,6 +76,13 @@ class Run:
         return RunPaths(self.path)
 
     @property
+    def record(self) -> Any:
+        """The summary typed (:class:`nnexp.runs.summary.Summary`)."""
+        from nnexp.runs.summary import parse_summary
+
+        return parse_summary(self.summary)
+
+    @property
     def status(self) -> str:
         return effective_status(self.summary)
 
