@@ -58,3 +58,16 @@ def test_a_summary_of_an_older_version_reads():
 def test_a_wrong_type_is_refused_with_its_key():
     with pytest.raises(pydantic.ValidationError, match="best_epoch"):
         parse_summary({"status": "completed", "best_epoch": "four"})
+
+
+def test_a_damaged_summary_is_a_run_error_naming_the_file(tmp_path):
+    import json
+
+    from nnexp.errors import RunError
+
+    run = nnexp.run(SPEC, [*SMALL, "training.epochs=1"], runs_dir=tmp_path)
+    summary = json.loads((run.path / "summary.json").read_text())
+    summary["wall_seconds"] = "a while"
+    (run.path / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(RunError, match=r"summary.json does not read .* wall_seconds"):
+        _ = nnexp.load_run(run.path).record

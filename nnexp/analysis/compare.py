@@ -87,7 +87,7 @@ def run_metrics(run: Run, task: str) -> dict[str, Any]:
         split = "val" if _has(history, f"val_{metric}") else "train"
         out[f"best_{split}_{metric}"] = _value(best, f"{split}_{metric}")
     out["best_epoch"] = int(best["epoch"]) if best is not None else None
-    test = run.summary.get("test") or {}
+    test = run.record.test
     for metric in metrics:
         value = test.get(metric)
         out[f"test_{metric}"] = float(value) if value is not None else math.nan
@@ -106,7 +106,7 @@ def _value(row: pd.Series | None, column: str) -> float:
 
 
 def _seconds(run: Run) -> float:
-    wall = run.summary.get("wall_seconds")
+    wall = run.record.wall_seconds
     if wall is not None:
         return float(wall)
     if "seconds" in run.history.columns:  # a run still going: the epochs so far
@@ -119,7 +119,7 @@ def best_row(run: Run, task: str) -> pd.Series | None:
     the rule of :func:`nnexp.training.history.best_epoch` (ties in validation
     accuracy broken by validation loss)."""
     history = run.history
-    recorded = run.summary.get("best_epoch")
+    recorded = run.record.best_epoch
     if recorded is not None:
         rows = history[history["epoch"] == recorded]
         if len(rows):

@@ -30,7 +30,7 @@ def chance_loss(run: Run) -> float | None:
     """The loss of a network that guesses uniformly, for the cross-entropies."""
     loss = run.config.get("loss")
     name = loss.get("name") if isinstance(loss, dict) else loss
-    outputs = (run.summary.get("dataset") or {}).get("n_outputs")
+    outputs = run.record.dataset.n_outputs if run.record.dataset else None
     if not isinstance(outputs, int) or outputs < 1:
         return None
     if name == "cross_entropy" and outputs >= 2:

@@ -168,7 +168,7 @@ def _no_epochs_message(run: Run) -> str:
     status = run.status
     why = {
         "running": "it is running but has not finished its first epoch yet",
-        "failed": f"it failed before its first epoch ({run.summary.get('error', 'no error recorded')})",
+        "failed": f"it failed before its first epoch ({run.record.error or 'no error recorded'})",
         "interrupted": "it was interrupted before its first epoch",
     }.get(status, f"its status is '{status}'")
     return f"{run.path} has no metrics yet (metrics.csv has no epoch): {why}"

@@ -77,10 +77,25 @@ class Run:
 
     @property
     def record(self) -> Any:
-        """The summary typed (:class:`nnexp.runs.summary.Summary`)."""
-        from nnexp.runs.summary import parse_summary
+        """The summary typed (:class:`nnexp.runs.summary.Summary`), parsed once;
+        RunError naming the file when a value has the wrong type."""
+        cached = self.extra.get("_record")
+        if cached is None or cached[0] is not self.summary:
+            import pydantic
 
-        return parse_summary(self.summary)
+            from nnexp.runs.summary import parse_summary
+
+            try:
+                cached = (self.summary, parse_summary(self.summary))
+            except pydantic.ValidationError as err:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                )
+                raise RunError(
+                    f"{self.paths.summary} does not read as a run summary: {problems}"
+                ) from None
+            self.extra["_record"] = cached
+        return cached[1]
 
     @property
     def status(self) -> str:
@@ -96,7 +111,7 @@ class Run:
 
     @property
     def task(self) -> str | None:
-        return self.summary.get("dataset", {}).get("task")
+        return self.record.dataset.task if self.record.dataset else None
 
 
 def run_spec(path: str | Path) -> Any:
