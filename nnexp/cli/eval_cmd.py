@@ -10,9 +10,9 @@ from rich.table import Table
 
 from nnexp.cli.console import console
 from nnexp.cli.render import download_progress
-from nnexp.cli.runs_cmd import find_run
 from nnexp.cli.show import fmt
 from nnexp.evaluate_run import SPLITS, evaluate_run
+from nnexp.runs.find import find_run
 
 
 def eval_run(

@@ -10,34 +10,8 @@ from rich import box
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.errors import RunError
-from nnexp.runs.layout import new_run_dir
-from nnexp.spec.landscape import load_landscape_spec
-from nnexp.teaching.landscape import (
-    LandscapeResult,
-    landscape_title,
-    run_landscape,
-    start_label,
-    write_landscape,
-)
-
-
-def output_folder(name: str, runs_dir: Path, out: Path | None) -> Path:
-    """``out`` (created; an existing one must be empty), else a fresh run folder
-    ``<runs_dir>/<stamp>_<name>``."""
-    if out is None:
-        return new_run_dir(runs_dir, name)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise RunError(
-            f"-o {out}: exists and is not an empty folder; choose a new folder or leave -o out"
-        )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise RunError(
-            f"-o {out}: cannot create the folder: {err.strerror or err}"
-        ) from err
-    return out
+from nnexp.teaching.landscape import LandscapeResult, landscape_title, start_label
+from nnexp.teaching.landscape import landscape as landscape_library
 
 
 def landscape(
@@ -69,17 +43,14 @@ def landscape(
       nnexp landscape configs/landscape_e7.yaml
       nnexp landscape configs/landscape_quadratic.yaml -o quadratic_run
     """
-    resolved = load_landscape_spec(spec)
-    result = run_landscape(resolved)
-    folder = output_folder(resolved.name, runs_dir, out)
-    write_landscape(result, folder)
+    result = landscape_library(spec, runs_dir=runs_dir, out=out)
     console.print(
         landscape_title(result).replace("\n", " "), style="bold", markup=False
     )
     for label in result.spec.labels:
         console.print(_table(result, label))
     console.print(
-        f"folder: [bold]{folder}[/] (config.yaml, trajectories.csv, summary.json, plots/)"
+        f"folder: [bold]{result.folder}[/] (config.yaml, trajectories.csv, summary.json, plots/)"
     )
 
 

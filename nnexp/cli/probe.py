@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,19 +9,10 @@ import typer
 import yaml
 
 from nnexp.cli.console import console
-from nnexp.engine.rng import stream
-from nnexp.errors import NnexpError
 from nnexp.plots.base import save_figure
 from nnexp.runs.layout import safe_name
-from nnexp.teaching.probe import (
-    ProbeRow,
-    probe_figure,
-    probe_networks,
-    same_activation_rows,
-)
-
-_SIZES = re.compile(r"^\s*\d+(\s*[,x-]\s*\d+)+\s*$")
-DEFAULT_ACTIVATIONS = "tanh,relu,identity"
+from nnexp.teaching.probe import DEFAULT_ACTIVATIONS
+from nnexp.teaching.probe import probe as probe_library
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -46,46 +36,6 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def model_from_spec(
-    path: Path, activations: str | None, seed: int
-) -> tuple[list[int], list[ProbeRow], Any, str]:
-    """Sizes, grid rows, initialiser and a name from a run spec's model section.
-
-    Without ``--activations`` the grid has one row: the spec's own activations.  With
-    it, each named activation replaces the hidden ones while the spec's output
-    activation stays.  Sizes given as ``hidden`` take input and output sizes from
-    the data set, which is then loaded.
-    """
-    from nnexp import api
-    from nnexp.data import load_dataset
-    from nnexp.spec.check import layer_sizes
-
-    spec = api.resolve_spec(path)
-    model, info = spec.model, None
-    if model.layers is None:
-        _, info = load_dataset(
-            spec.dataset.to_yaml(), seed_rng=stream(seed, "split"), dtype="float64"
-        )
-    sizes = layer_sizes(spec, info)
-    output = model.output_activation.build()
-    if activations is None:
-        hidden = tuple(c.build() for c in model.hidden_activations)
-        label = (
-            ", ".join(c.describe() for c in model.hidden_activations)
-            or "no hidden layer"
-        )
-        rows = [
-            ProbeRow(f"{label} → {model.output_activation.describe()}", hidden, output)
-        ]
-    else:
-        out_name = model.output_activation.describe()
-        rows = [
-            ProbeRow(f"{a} → {out_name}", (a,) * model.n_hidden, output)
-            for a in _names(activations)
-        ]
-    return sizes, rows, model.initializer.build(), spec.name
-
-
 def parse_initializer(text: str) -> Any:
     """A name (``he_normal``) or a YAML mapping (``{name: randn_average, gain: 3}``)."""
     if not text.lstrip().startswith("{"):
@@ -99,24 +49,6 @@ def parse_initializer(text: str) -> Any:
     return value
 
 
-def _model(
-    spec_or_sizes: str, activations: str | None, seed: int
-) -> tuple[list[int], list[ProbeRow], Any, str]:
-    """Sizes, rows, initialiser and a name for the output file, from either form."""
-    if _SIZES.match(spec_or_sizes):
-        sizes = [int(s) for s in re.split(r"[,x-]", spec_or_sizes.replace(" ", ""))]
-        acts = _names(activations or DEFAULT_ACTIVATIONS)
-        rows = same_activation_rows(acts, len(sizes) - 2)
-        return sizes, rows, "randn_average", "-".join(map(str, sizes))
-    path = Path(spec_or_sizes)
-    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
-        return model_from_spec(path, activations, seed)
-    raise NnexpError(
-        "SPEC_OR_SIZES must be a run spec file (.yaml) or layer sizes such as"
-        f" 5,5,5,5; got {spec_or_sizes!r}"
-    )
-
-
 def probe(
     spec_or_sizes: Annotated[
         str,
@@ -128,7 +60,7 @@ def probe(
     activations: Annotated[
         str | None,
         typer.Option(
-            help=f"Activations, one grid row each, used in every layer including the output (default {DEFAULT_ACTIVATIONS}). With a spec they replace its hidden activations; default: the spec's own."
+            help=f"Activations, one grid row each, used in every layer including the output (default {','.join(DEFAULT_ACTIVATIONS)}). With a spec they replace its hidden activations; default: the spec's own."
         ),
     ] = None,
     draws: Annotated[
@@ -179,17 +111,16 @@ def probe(
       nnexp probe configs/mnist_relu.yaml --input 400 --output 3 --draws 4
     """
     lo, hi = parse_range(x_range)
-    sizes, rows, init, name = _model(spec_or_sizes, activations, seed)
-    if initializer is not None:
-        init = parse_initializer(initializer)
-    result = probe_networks(
-        sizes, rows, rng=stream(seed, "probe"), draws=draws, x_index=input_,
-        y_index=output, x_range=(lo, hi), initializer=init,
+    acts = None if activations is None else _names(activations)
+    init = None if initializer is None else parse_initializer(initializer)
+    result = probe_library(
+        spec_or_sizes, activations=acts, draws=draws, input=input_, output=output,
+        x_range=(lo, hi), initializer=init, seed=seed,
     )  # fmt: skip
-    path = out or Path(f"probe_{safe_name(name)}.png")
-    save_figure(probe_figure(result), path)
+    path = out or Path(f"probe_{safe_name(result.name)}.png")
+    save_figure(result.figure(), path)
     console.print(
-        f"probe grid ({len(rows)} × {draws} panels) written to [bold]{path}[/]"
+        f"probe grid ({len(result.labels)} × {draws} panels) written to [bold]{path}[/]"
     )
 
 

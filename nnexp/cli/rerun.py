@@ -18,8 +18,8 @@ from nnexp.cli.render import (
     print_header,
     print_summary,
 )
-from nnexp.cli.runs_cmd import find_run
 from nnexp.rerun import RerunCheck, check_rerun, rerun
+from nnexp.runs.find import find_run
 
 SAME, DIFFER = "[green]match[/]", "[red]differ[/]"
 

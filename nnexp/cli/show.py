@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from nnexp.cli.console import console
-from nnexp.cli.runs_cmd import find_run, run_date
+from nnexp.runs.find import find_run, run_date
 from nnexp.runs.reader import Run, load_run
 
 #: summary fields shown first, in this order (the rest follow as they come)

@@ -82,7 +82,7 @@ def train(
     if continue_run is not None:
         # every positional argument is an override of the parent's spec
         overrides = ([str(spec)] if spec is not None else []) + overrides
-        from nnexp.cli.runs_cmd import find_run
+        from nnexp.runs.find import find_run
 
         parent = find_run(continue_run, runs_dir or Path("runs"))
         spec = _continuation(parent, epochs, resume, overrides, name, runs_dir)

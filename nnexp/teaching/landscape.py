@@ -27,8 +27,8 @@ non-finite point, value or gradient ("diverged", the last finite iterate is kept
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,17 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
+from nnexp.errors import RunError
 from nnexp.plots.base import color_map, new_figure, save_figure
 from nnexp.runs.checkpoint import atomic_write_json
+from nnexp.runs.layout import new_run_dir
 from nnexp.spec.landscape import (
     GRADIENT,
     LINE_SEARCH,
     LandscapeSpec,
     MethodSpec,
     StopSpec,
+    load_landscape_spec,
     spec_to_dict,
 )
 from nnexp.teaching.objectives import Quadratic
@@ -100,6 +103,7 @@ class LandscapeResult:
     spec: LandscapeSpec
     objective: Any
     trajectories: list[Trajectory]
+    folder: Path | None = None  # where :func:`landscape` wrote it
 
     @property
     def optimum(self) -> float | None:
@@ -181,7 +185,7 @@ def _evaluate(objective: Any, w: Array) -> tuple[float, Array | None]:
 def run_landscape(spec: LandscapeSpec) -> LandscapeResult:
     """Every method from every start: ``len(methods) × len(starts)`` trajectories,
     method by method."""
-    objective = spec.objective.build()
+    objective = spec.objective.built  # the instance the spec's validation built
     out = []
     for method, label in zip(spec.methods, spec.labels, strict=True):
         for start in spec.starts:
@@ -491,3 +495,40 @@ def write_landscape(result: LandscapeResult, folder: Path) -> dict[str, Path]:
     save_figure(contour_figure(result), paths["contour"])
     save_figure(objective_figure(result), paths["objective"])
     return paths
+
+
+def landscape(
+    spec: str | Path | Mapping[str, Any] | LandscapeSpec,
+    *,
+    runs_dir: str | Path = "runs",
+    out: str | Path | None = None,
+) -> LandscapeResult:
+    """``nnexp landscape`` as a function: run ``spec`` (a YAML path, a mapping or a
+    :class:`LandscapeSpec`) and write its folder, ``out`` (new or empty) or else a
+    fresh ``<runs_dir>/<stamp>_<name>``; the result's ``folder`` says which."""
+    if not isinstance(spec, LandscapeSpec):
+        spec = load_landscape_spec(spec)
+    result = run_landscape(spec)
+    folder = output_folder(
+        spec.name, Path(runs_dir), None if out is None else Path(out)
+    )
+    write_landscape(result, folder)
+    return replace(result, folder=folder)
+
+
+def output_folder(name: str, runs_dir: Path, out: Path | None) -> Path:
+    """``out`` (created; an existing one must be empty), else a fresh run folder
+    ``<runs_dir>/<stamp>_<name>``."""
+    if out is None:
+        return new_run_dir(runs_dir, name)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RunError(
+            f"-o {out}: exists and is not an empty folder; choose a new folder or leave -o out"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunError(
+            f"-o {out}: cannot create the folder: {err.strerror or err}"
+        ) from err
+    return out

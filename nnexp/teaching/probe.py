@@ -13,17 +13,28 @@ gain, docs/maths.md §2): differences along a column come from the activation al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nnexp.data import load_dataset
 from nnexp.engine.initializers import INITIALIZERS
 from nnexp.engine.network import build_network, describe_component
+from nnexp.engine.rng import stream
 from nnexp.errors import NnexpError
 from nnexp.plots.base import color_map, new_figure
+from nnexp.spec.check import layer_sizes
+from nnexp.spec.load import load_spec
+from nnexp.spec.models import RunSpec
 from nnexp.types import Array
+
+#: the activations of a probe given by layer sizes, one grid row each
+DEFAULT_ACTIVATIONS = ("tanh", "relu", "identity")
+_SIZES = re.compile(r"^\s*\d+(\s*[,x-]\s*\d+)+\s*$")
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -81,6 +92,7 @@ class ProbeResult:
     x_index, y_index : 1-based indices of the probed input and the plotted output
     curves : (rows, draws, points), y_o along x
     initializer : description of the initialiser
+    name : the sizes (``5-5-5-5``) or the spec's name, for a file name
     """
 
     sizes: list[int]
@@ -91,6 +103,11 @@ class ProbeResult:
     y_index: int
     curves: Array
     initializer: str
+    name: str = ""
+
+    def figure(self) -> Any:
+        """The grid of curves (see :func:`probe_figure`)."""
+        return probe_figure(self)
 
     def design_matrix(self) -> Array:
         """The network inputs, (points, n_inputs) (see :func:`design_matrix`)."""
@@ -174,6 +191,97 @@ def probe_networks(
     init = _label(initializer)
     labels = [r.label for r in rows]
     return ProbeResult(sizes, labels, x, inputs, x_index, y_index, curves, init)
+
+
+def probe(
+    model: str | Path | Sequence[int] | RunSpec,
+    *,
+    activations: Sequence[Any] | None = None,
+    draws: int = 3,
+    input: int = 1,
+    output: int = 1,
+    x_range: Sequence[float] = (-10.0, 10.0),
+    initializer: Any = None,
+    seed: int = 0,
+) -> ProbeResult:
+    """``nnexp probe`` as a function: the curves of random networks (see ``.figure()``).
+
+    Parameters
+    ----------
+    model : layer sizes (``[5, 5, 5, 5]`` or ``"5,5,5,5"``), or a run spec (a YAML
+        path or a :class:`RunSpec`) whose model section is used
+    activations : one grid row each, used in every layer including the output
+        (default :data:`DEFAULT_ACTIVATIONS`); with a spec they replace its hidden
+        activations (default: the spec's own, one row)
+    draws : random networks per row (grid columns)
+    input, output : 1-based indices of the probed input and the plotted output
+    x_range : (low, high) of the probed input
+    initializer : a name or ``{name: ..., gain: ...}``; default the spec's, else
+        ``randn_average``
+    seed : seed of the fixed inputs and the weights
+    """
+    sizes, rows, init, name = probe_model(model, activations, seed)
+    result = probe_networks(
+        sizes, rows, rng=stream(seed, "probe"), draws=draws, x_index=input,
+        y_index=output, x_range=x_range,
+        initializer=init if initializer is None else initializer,
+    )  # fmt: skip
+    return replace(result, name=name)
+
+
+def probe_model(
+    model: str | Path | Sequence[int] | RunSpec,
+    activations: Sequence[Any] | None,
+    seed: int,
+) -> tuple[list[int], list[ProbeRow], Any, str]:
+    """Sizes, grid rows, initialiser and a name, from layer sizes or a run spec."""
+    if isinstance(model, str) and _SIZES.match(model):
+        model = [int(s) for s in re.split(r"[,x-]", model.replace(" ", ""))]
+    if not isinstance(model, str | Path | RunSpec):
+        sizes = [int(s) for s in model]
+        rows = same_activation_rows(activations or DEFAULT_ACTIVATIONS, len(sizes) - 2)
+        return sizes, rows, "randn_average", "-".join(map(str, sizes))
+    if isinstance(model, RunSpec):
+        return spec_model(model, activations, seed)
+    path = Path(model)
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        return spec_model(load_spec(path), activations, seed)
+    raise NnexpError(
+        "SPEC_OR_SIZES must be a run spec file (.yaml) or layer sizes such as"
+        f" 5,5,5,5; got {str(model)!r}"
+    )
+
+
+def spec_model(
+    spec: RunSpec, activations: Sequence[Any] | None, seed: int
+) -> tuple[list[int], list[ProbeRow], Any, str]:
+    """Sizes, grid rows, initialiser and a name from a run spec's model section.
+
+    Without ``activations`` the grid has one row: the spec's own activations.  With
+    them, each replaces the hidden ones while the spec's output activation stays.
+    Sizes given as ``hidden`` take input and output sizes from the data set, which
+    is then loaded (the loader the spec's validation built).
+    """
+    model, info = spec.model, None
+    if model.layers is None:
+        _, info = load_dataset(
+            spec.dataset.built, seed_rng=stream(seed, "split"), dtype="float64"
+        )
+    output = model.output_activation.build()
+    out_name = model.output_activation.describe()
+    if activations is None:
+        hidden = tuple(c.build() for c in model.hidden_activations)
+        label = (
+            ", ".join(c.describe() for c in model.hidden_activations)
+            or "no hidden layer"
+        )
+        rows = [ProbeRow(f"{label} → {out_name}", hidden, output)]
+    else:
+        rows = [
+            ProbeRow(f"{_label(a)} → {out_name}", (a,) * model.n_hidden, output)
+            for a in activations
+        ]
+    return layer_sizes(spec, info), rows, model.initializer.build(), spec.name
 
 
 def probe_figure(result: ProbeResult) -> Any:

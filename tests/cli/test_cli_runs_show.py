@@ -17,16 +17,10 @@ from cli_helpers import QUICKSTART, small
 from rich.console import Console
 
 from nnexp import api
-from nnexp.cli.runs_cmd import (
-    _load_all,
-    find_run,
-    folder_date,
-    lookup,
-    matches,
-    parse_filters,
-    runs_table,
-)
+from nnexp.analysis.filters import lookup, matches, parse_filters
+from nnexp.cli.runs_cmd import _load_all, runs_table
 from nnexp.errors import NnexpError, RunError
+from nnexp.runs.find import find_run, folder_date
 
 
 def _set_status(folder: Path, status: str, pid: int) -> None:
