@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -202,3 +203,18 @@ def test_val_with_a_splits_object_is_refused():
     with pytest.raises(FitError, match="splits object"):
         fit(net3(), data, val=(x, labels), loss="ce", optimizer="sgd", epochs=1,
             batch_size=8)  # fmt: skip
+
+
+def test_the_readme_fit_example_runs():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Python API", 1)[1].split("```", 2)[1]
+    example = section[section.index("from nnexp import build_network, fit") :]
+    x, labels = blobs(300)
+    names = {
+        "x": x[:200], "labels": labels[:200], "x_val": x[200:250],
+        "labels_val": labels[200:250], "x_test": x[250:], "labels_test": labels[250:],
+    }  # fmt: skip
+    exec(example, names)
+    result = names["result"]
+    assert result.status == "completed" and set(result.test) == {"loss", "accuracy"}
+    assert len(result.frame) == result.epochs >= 1
