@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 STAMP := .make-installed
 
-.PHONY: install demo test bench lint reproduce clean
+.PHONY: install demo test bench lint reproduce clean mutate
 
 $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[dev]'
@@ -32,10 +32,14 @@ reproduce: $(STAMP)  ## every course experiment (E1-E8), about 12 minutes on 2 c
 	$(PYTHON) -m nnexp sweep configs/fashion_mnist_dense.yaml --name fashion_mnist_e8 --seeds 2 --runs-dir $(REPRO)
 	$(PYTHON) -m nnexp report $(REPRO)/sweeps/*_activations_mnist -o $(REPRO)/report_e4.html
 
+mutate: $(STAMP)  ## mutation testing of engine/ and training/ (about an hour on 2 cores; not in CI); see benchmarks/MUTATION.md
+	$(PYTHON) -m mutmut run --max-children 2
+	$(PYTHON) -m mutmut results
+
 lint: $(STAMP)  ## ruff, and mypy on the typed floors (pyproject's [tool.mypy] files)
 	$(PYTHON) -m ruff check nnexp tests benchmarks
 	$(PYTHON) -m ruff format --check nnexp tests benchmarks
 	$(PYTHON) -m mypy
 
 clean:
-	rm -rf $(STAMP) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(STAMP) .pytest_cache .ruff_cache build *.egg-info mutants

@@ -11,6 +11,7 @@ Validation, dead units and weight norms are computed once per epoch, outside the
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -21,8 +22,10 @@ import numpy as np
 
 from nnexp.engine import rng as rngmod
 from nnexp.engine.network import Network
-from nnexp.engine.regularizers import is_active
+from nnexp.engine.optimizers import OPTIMIZERS
+from nnexp.engine.regularizers import REGULARIZERS, is_active
 from nnexp.engine.schedules import SCHEDULES
+from nnexp.training import inputs
 from nnexp.training.callbacks import Callback, EarlyStopping
 from nnexp.training.evaluation import evaluate
 from nnexp.training.history import History
@@ -363,31 +366,91 @@ class Trainer:
 
 def fit(
     network: Network,
-    splits: Any,
+    data: Any,
     *,
+    loss: Any,
+    optimizer: Any,
+    epochs: int,
+    batch_size: int,
+    val: Any = None,
+    test: Any = None,
+    schedule: Any = None,
+    regularizer: Any = None,
+    early_stopping: EarlyStopping | Mapping[str, Any] | None = None,
+    shuffle: bool = True,
+    rngs: Mapping[str, np.random.Generator] | int = 0,
+    callbacks: Sequence[Callback] = (),
+    stop: Any = None,
     state: TrainState | None = None,
     rows: list[dict[str, Any]] | None = None,
-    **kwargs: Any,
 ) -> FitResult:
-    """Train ``network`` on ``splits`` and return a :class:`FitResult`.
+    """Train ``network`` on ``data`` and return a :class:`FitResult`.
+
+    Example
+    -------
+    >>> net = build_network([2, 8, 3], activation="tanh", output_activation="softmax")
+    >>> result = fit(net, (x, labels), val=(x_val, labels_val), loss="cross_entropy",
+    ...              optimizer={"name": "adam", "lr": 1e-3}, epochs=10, batch_size=32)
+    >>> result.frame  # one row per epoch: the columns of metrics.csv
 
     Parameters
     ----------
     network : the network to train (its weights are updated in place)
-    splits : an object with ``train``, ``val`` and ``test`` splits, each with ``x``
-        (n, inputs), ``y`` (n, outputs) and ``labels`` ((n,) ints or None); ``val`` and
-        ``test`` may be None
+    data : ``(x, y)`` arrays, x of shape (n, inputs); or an object with ``train``,
+        ``val`` and ``test`` splits (such as :class:`nnexp.data.base.Splits`)
+    val, test : optional ``(x, y)`` validation and test arrays (with ``(x, y)`` data)
     loss, optimizer (one, or a list with one per dense layer), schedule, regularizer :
-        engine objects (see the registries)
+        a name (``"mse"``, ``"sgd"``), a mapping (``{"name": "adam", "lr": 1e-3}``) or
+        an engine object; ``nnexp list losses`` (optimizers, …) shows the names
     epochs, batch_size, shuffle : the loop
     rngs : a seed or the named generators of :mod:`nnexp.engine.rng`
     callbacks : :class:`~nnexp.training.callbacks.Callback` objects
-    early_stopping : an :class:`EarlyStopping` or None
+    early_stopping : None, an :class:`EarlyStopping`, or a mapping of its fields
+        (``{"monitor": "val_loss", "patience": 5}``); the caller's object is not changed
     stop : an object with ``is_set()`` (a ``threading.Event``); when set, the loop ends
         after the current batch with status "interrupted"
     state, rows : resume from a :class:`TrainState` and the history rows before it
+
+    The task follows ``y``: integer (or boolean) class labels of shape (n,) or (n, 1),
+    or one-hot rows (two or more columns, each row zeros and a single one), mean
+    classification (accuracy is reported); labels become one-hot rows, or a 0/1 column
+    for a network with one output unit. Any other ``y`` is a regression target (a 1-D
+    ``y`` becomes a column); pass ``y.astype(float)`` to regress on integers.
+
+    Raises
+    ------
+    FitError (a :class:`nnexp.errors.NnexpError`) for arrays of the wrong shape and other
+    bad arguments; RegistryError for an unknown component name or parameter.
     """
-    trainer = Trainer(network, splits, **kwargs)
+    splits = inputs.splits_of(network, data, val, test)
+    opt = (
+        [
+            inputs.component(OPTIMIZERS, o, f"optimizer[{i}]")
+            for i, o in enumerate(optimizer)
+        ]
+        if isinstance(optimizer, list | tuple)
+        else inputs.component(OPTIMIZERS, optimizer, "optimizer")
+    )
+    early = inputs.early_stopping_of(early_stopping)
+    trainer = Trainer(
+        network,
+        splits,
+        loss=inputs.loss_for(network, loss),
+        optimizer=opt,
+        schedule=None
+        if schedule is None
+        else inputs.component(SCHEDULES, schedule, "schedule"),
+        regularizer=None
+        if regularizer is None
+        else inputs.component(REGULARIZERS, regularizer, "regularizer"),
+        epochs=inputs.positive_int(epochs, "epochs"),
+        batch_size=inputs.positive_int(batch_size, "batch_size"),
+        shuffle=shuffle,
+        rngs=rngs,
+        callbacks=callbacks,
+        early_stopping=None if early is None else copy.copy(early),
+        stop=stop,
+    )
     if state is not None:
         trainer.restore(state, rows)
     return trainer.run()

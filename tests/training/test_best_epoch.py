@@ -43,3 +43,11 @@ def test_non_finite_values_never_win():
     f = frame(train_loss=[1.0, inf], val_loss=[0.5, -inf], val_accuracy=[0.1, inf])
     assert best_epoch(f) == 1
     assert best_epoch(frame(train_loss=[])) is None
+
+
+def test_training_loss_does_not_break_a_tie_in_validation():
+    # validation cannot tell epochs 1 and 2 apart: the earlier one wins, whatever
+    # the training loss says
+    f = frame(train_loss=[1.0, 0.1], val_loss=[0.3, 0.3], val_accuracy=[0.5, 0.5])
+    assert best_epoch(f) == 1
+    assert best_epoch(frame(train_loss=[1.0, 0.1], val_loss=[0.3, 0.3])) == 1
