@@ -55,19 +55,18 @@ def print_header(folder: Path, resolved: Any, network: Any, info: Any) -> None:
 
 
 def print_summary(run: Any) -> None:
-    s = run.summary
+    s = run.record  # the typed summary.json
     table = Table(show_header=False, show_edge=False, box=None)
-    status = s.get("status")
+    status = s.status
     colour = {"completed": "green", "diverged": "red", "interrupted": "yellow"}.get(
         status, "red"
     )
     table.add_row(
         "status",
-        f"[{colour}]{status}[/]" + (f" — {s['message']}" if s.get("message") else ""),
+        f"[{colour}]{status}[/]" + (f" — {s.message}" if s.message else ""),
     )
-    table.add_row("epochs", f"{s.get('epochs')} (best {s.get('best_epoch')})")
-    for section in ("final", "best", "test"):
-        metrics = s.get(section) or {}
+    table.add_row("epochs", f"{s.epochs} (best {s.best_epoch})")
+    for name, metrics in (("final", s.final), ("best", s.best), ("test", s.test)):
         shown = ", ".join(
             f"{k} {_fmt(v, k)}"
             for k, v in metrics.items()
@@ -76,11 +75,11 @@ def print_summary(run: Any) -> None:
             and not (k == "penalty" and v == 0)
         )
         if shown:
-            table.add_row(section, shown)
-    if s.get("samples_per_second"):
+            table.add_row(name, shown)
+    if s.samples_per_second:
         table.add_row(
             "speed",
-            f"{s['samples_per_second']:,.0f} samples/s, {s.get('wall_seconds', 0):.1f}s wall",
+            f"{s.samples_per_second:,.0f} samples/s, {s.wall_seconds or 0:.1f}s wall",
         )
     table.add_row("folder", str(run.path))
     if status == "interrupted":

@@ -138,7 +138,7 @@ def rerun_cmd(
         header = None if quiet else print_header
         new = rerun(folder, runs_dir=runs_dir, on_start=header, **common)
     print_summary(new)
-    code = EXIT_CODES.get(new.summary.get("status"), 1)
+    code = EXIT_CODES.get(new.record.status, 1)
     if code:
         raise typer.Exit(code)
 

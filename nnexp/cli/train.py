@@ -153,7 +153,7 @@ def train(
         )  # fmt: skip
         raise typer.Exit(1) from None
     print_summary(run)
-    code = EXIT_CODES.get(run.summary.get("status"), 1)
+    code = EXIT_CODES.get(run.record.status, 1)
     if code:
         raise typer.Exit(code)
 

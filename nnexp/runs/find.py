@@ -50,7 +50,7 @@ def run_date(run: Run) -> str:
     """The date in the folder name, else when the run started (a sweep cell's
     folder is named by its values): ``2026-11-23 10:00:05``, or ``-``."""
     date = folder_date(run.path)
-    started = run.summary.get("started")
+    started = run.record.started
     if date == "-" and isinstance(started, str) and len(started) >= 19:
         return started[:19].replace("T", " ")
     return date

@@ -120,7 +120,7 @@ def train_cell(
     error = None
     try:
         run = _run(job, folder, staging, stop, [Reporter(job.name, report)])
-        folder, status = run.path, str(run.summary.get("status"))
+        folder, status = run.path, run.record.status
     except Exception as err:  # one failing cell must not stop the sweep
         status, error = "failed", f"{type(err).__name__}: {err}"
         folder = folder if job.resume else _created(staging)
