@@ -28,6 +28,17 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+#: the help of --tune and --fair, shared with `nnexp report`
+TUNE_HELP = (
+    "With --by: compare each group at its own best value of this setting (e.g. lr;"
+    " repeatable), chosen on validation and reported on test."
+)
+FAIR_HELP = (
+    "With --by: tune every setting that varies except the --by keys and the seed"
+    " (like --tune for each)."
+)
+
+
 def _format_for(output: Path | None, chosen: Format | None) -> Format:
     """The format asked for, else the one the output file's extension suggests."""
     if chosen is not None:
@@ -74,14 +85,14 @@ def compare_cmd(
         list[str] | None,
         typer.Option(
             "--tune",
-            help="With --by: compare each group at its own best value of this setting (e.g. lr; repeatable), chosen on validation and reported on test.",
+            help=TUNE_HELP,
         ),
     ] = None,
     fair: Annotated[
         bool,
         typer.Option(
             "--fair",
-            help="With --by: tune every setting that varies except the --by keys and the seed (like --tune for each).",
+            help=FAIR_HELP,
         ),
     ] = False,
     output: Annotated[

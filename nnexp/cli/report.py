@@ -9,6 +9,7 @@ import typer
 
 from nnexp.analysis.report import build_report, write_report
 from nnexp.analysis.select import select_runs
+from nnexp.cli.compare import FAIR_HELP, TUNE_HELP
 from nnexp.cli.console import console
 from nnexp.cli.plot import default_output, report_skipped
 from nnexp.errors import RunError
@@ -51,14 +52,14 @@ def report(
         list[str] | None,
         typer.Option(
             "--tune",
-            help="With --by: compare each group at its own best value of this setting (e.g. lr; repeatable), chosen on validation and reported on test.",
+            help=TUNE_HELP,
         ),
     ] = None,
     fair: Annotated[
         bool,
         typer.Option(
             "--fair",
-            help="With --by: tune every setting that varies except the --by keys and the seed.",
+            help=FAIR_HELP,
         ),
     ] = False,
 ) -> None:
