@@ -71,3 +71,13 @@ def test_a_damaged_summary_is_a_run_error_naming_the_file(tmp_path):
     (run.path / "summary.json").write_text(json.dumps(summary))
     with pytest.raises(RunError, match=r"summary.json does not read .* wall_seconds"):
         _ = nnexp.load_run(run.path).record
+
+
+def test_a_run_has_its_typed_spec(tmp_path):
+    from nnexp.spec.models import RunSpec
+
+    run = nnexp.run(SPEC, [*SMALL, "training.epochs=1"], runs_dir=tmp_path)
+    loaded = nnexp.load_run(run.path)
+    assert isinstance(loaded.spec, RunSpec)
+    assert loaded.spec.training.epochs == 1 == loaded.config["training"]["epochs"]
+    assert loaded.spec is loaded.spec  # loaded once

@@ -76,6 +76,13 @@ class Run:
         return RunPaths(self.path)
 
     @property
+    def spec(self) -> Any:
+        """The run's validated spec (a ``RunSpec`` from config.yaml), loaded once."""
+        if "_spec" not in self.extra:
+            self.extra["_spec"] = run_spec(self.path)
+        return self.extra["_spec"]
+
+    @property
     def record(self) -> Any:
         """The summary typed (:class:`nnexp.runs.summary.Summary`), parsed once;
         RunError naming the file when a value has the wrong type."""
