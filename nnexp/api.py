@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nnexp.build import build_run
 from nnexp.continuation import continuation_spec, parent_state
@@ -141,7 +141,8 @@ def run(
         parent = None
         if spec.training.continue_from is not None:
             parent = parent_state(spec)  # checked before a folder is made
-        splits, info, built, rngs = prepare(spec, progress)
+        prepared = prepare(spec, progress)
+        _, info, built, _ = prepared
         folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
         summary = _start_summary(spec, info, built, overrides)
         state = rows = None
@@ -156,19 +157,8 @@ def run(
         )
         if rows:
             writer.write_rows(rows)
-        return _train(
-            spec,
-            splits,
-            info,
-            built,
-            rngs,
-            writer,
-            callbacks,
-            stop,
-            on_start,
-            state=state,
-            rows=rows,
-        )
+        hooks = _Hooks(callbacks, stop, on_start)
+        return _train(spec, prepared, writer, hooks, state=state, rows=rows)
 
 
 def continue_run(
@@ -206,7 +196,7 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         )
     spec = load_spec(paths.config)
     with environment.pinned_threads(spec.training.blas_threads):
-        splits, info, built, rngs = prepare(spec, progress)
+        prepared = prepare(spec, progress)
         state = load_checkpoint(paths.checkpoint)
         writer = RunWriter(
             paths,
@@ -219,34 +209,29 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         if environment.differences(environment.recorded(summary), now):
             writer.summary["environment_on_resume"] = now
         rows = writer.keep_rows_until(state.epoch)
-        return _train(
-            spec,
-            splits,
-            info,
-            built,
-            rngs,
-            writer,
-            callbacks,
-            stop,
-            on_start,
-            state=state,
-            rows=rows,
-        )
+        hooks = _Hooks(callbacks, stop, on_start)
+        return _train(spec, prepared, writer, hooks, state=state, rows=rows)
+
+
+class _Hooks(NamedTuple):
+    """What the caller of :func:`run` hooks into a training: progress callbacks, a
+    stop event, and a call once the folder exists."""
+
+    callbacks: Sequence[Callback]
+    stop: Any
+    on_start: Callable[[Path, RunSpec, Any, Any], None] | None
 
 
 def _train(
-    spec,
-    splits,
-    info,
-    built,
-    rngs,
-    writer,
-    callbacks,
-    stop,
-    on_start,
-    state=None,
-    rows=None,
+    spec: RunSpec,
+    prepared: tuple[Any, Any, Any, dict],
+    writer: RunWriter,
+    hooks: _Hooks,
+    state: Any = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> Run:
+    splits, info, built, rngs = prepared
+    callbacks, stop, on_start = hooks
     folder = writer.paths.root
     trainer = Trainer(
         built.network,

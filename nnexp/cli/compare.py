@@ -28,7 +28,7 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
-#: the help of --tune and --fair, shared with `nnexp report`
+#: --tune and --fair, shared with `nnexp report`
 TUNE_HELP = (
     "With --by: compare each group at its own best value of this setting (e.g. lr;"
     " repeatable), chosen on validation and reported on test."
@@ -37,6 +37,8 @@ FAIR_HELP = (
     "With --by: tune every setting that varies except the --by keys and the seed"
     " (like --tune for each)."
 )
+TuneOption = Annotated[list[str] | None, typer.Option("--tune", help=TUNE_HELP)]
+FairOption = Annotated[bool, typer.Option("--fair", help=FAIR_HELP)]
 
 
 def _format_for(output: Path | None, chosen: Format | None) -> Format:
@@ -81,20 +83,8 @@ def compare_cmd(
             help="Treat runs as replicates grouped by a setting (e.g. activation; repeat for several): mean, std, 95% CI, n, and a paired t-test of the best group against each other.",
         ),
     ] = None,
-    tune: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tune",
-            help=TUNE_HELP,
-        ),
-    ] = None,
-    fair: Annotated[
-        bool,
-        typer.Option(
-            "--fair",
-            help=FAIR_HELP,
-        ),
-    ] = False,
+    tune: TuneOption = None,
+    fair: FairOption = False,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -9,7 +9,7 @@ import typer
 
 from nnexp.analysis.report import build_report, write_report
 from nnexp.analysis.select import select_runs
-from nnexp.cli.compare import FAIR_HELP, TUNE_HELP
+from nnexp.cli.compare import FairOption, TuneOption
 from nnexp.cli.console import console
 from nnexp.cli.plot import default_output, report_skipped
 from nnexp.errors import RunError
@@ -48,20 +48,8 @@ def report(
             help="Column or metric the comparison table is sorted by and the groups are compared on.",
         ),
     ] = None,
-    tune: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tune",
-            help=TUNE_HELP,
-        ),
-    ] = None,
-    fair: Annotated[
-        bool,
-        typer.Option(
-            "--fair",
-            help=FAIR_HELP,
-        ),
-    ] = False,
+    tune: TuneOption = None,
+    fair: FairOption = False,
 ) -> None:
     """Write an HTML report: differing settings, comparison table, replicate
     statistics, learning curves, the sweep heatmap and confusion matrices.

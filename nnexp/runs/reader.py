@@ -6,6 +6,7 @@ pid not alive) is reported as ``interrupted``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -75,34 +76,28 @@ class Run:
     def paths(self) -> RunPaths:
         return RunPaths(self.path)
 
-    @property
+    @functools.cached_property
     def spec(self) -> Any:
         """The run's validated spec (a ``RunSpec`` from config.yaml), loaded once."""
-        if "_spec" not in self.extra:
-            self.extra["_spec"] = run_spec(self.path)
-        return self.extra["_spec"]
+        return run_spec(self.path)
 
-    @property
+    @functools.cached_property
     def record(self) -> Any:
         """The summary typed (:class:`nnexp.runs.summary.Summary`), parsed once;
         RunError naming the file when a value has the wrong type."""
-        cached = self.extra.get("_record")
-        if cached is None or cached[0] is not self.summary:
-            import pydantic
+        import pydantic
 
-            from nnexp.runs.summary import parse_summary
+        from nnexp.runs.summary import parse_summary
 
-            try:
-                cached = (self.summary, parse_summary(self.summary))
-            except pydantic.ValidationError as err:
-                problems = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
-                )
-                raise RunError(
-                    f"{self.paths.summary} does not read as a run summary: {problems}"
-                ) from None
-            self.extra["_record"] = cached
-        return cached[1]
+        try:
+            return parse_summary(self.summary)
+        except pydantic.ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+            )
+            raise RunError(
+                f"{self.paths.summary} does not read as a run summary: {problems}"
+            ) from None
 
     @property
     def status(self) -> str:
