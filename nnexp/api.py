@@ -21,15 +21,15 @@ from nnexp.errors import RunError
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
-from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_summary
-from nnexp.runs.writer import RunWriter, clean
+from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_record
+from nnexp.runs.record import end_record, start_record
+from nnexp.runs.writer import RunWriter
 from nnexp.spec.check import check_against_data, one_hot_targets
 from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.spec.load import load_spec
 from nnexp.spec.models import RunSpec
 from nnexp.training.callbacks import Callback
-from nnexp.training.history import best_epoch as best_epoch_of
-from nnexp.training.trainer import FitResult, Trainer
+from nnexp.training.trainer import Trainer
 
 __all__ = ["run", "continue_run", "load_run", "resolve_spec", "prepare"]
 
@@ -144,11 +144,13 @@ def run(
         prepared = prepare(spec, progress)
         _, info, built, _ = prepared
         folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
-        summary = _start_summary(spec, info, built, overrides)
+        summary = start_record(spec, info, built.network, overrides)
         state = rows = None
         if parent is not None:
             state, rows, parent_dir = parent
-            summary["continued_from"] = {"run": str(parent_dir), "epoch": state.epoch}
+            summary = summary.updated(
+                continued_from={"run": str(parent_dir), "epoch": state.epoch}
+            )
         writer = RunWriter(
             RunPaths(folder),
             dump_spec(spec),
@@ -178,8 +180,8 @@ def continue_run(
 
 def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
     paths = RunPaths(folder)
-    summary = read_summary(folder)
-    if not summary:
+    summary = read_record(folder)
+    if summary is None:
         raise RunError(f"{folder} is not a run folder (no summary.json)")
     status = effective_status(summary)
     if status in FINAL:
@@ -188,7 +190,7 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         )
     if status == "running":
         raise RunError(
-            f"{folder} is still running (pid {summary.get('pid')} on {summary.get('host')})"
+            f"{folder} is still running (pid {summary.pid} on {summary.host})"
         )
     if not paths.checkpoint.is_file():
         raise RunError(
@@ -201,13 +203,14 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         writer = RunWriter(
             paths,
             None,
-            {**summary, "resumed_from_epoch": state.epoch},
+            summary.updated(resumed_from_epoch=state.epoch),
             checkpoint=spec.output.checkpoint,
         )
-        writer.summary["wall_seconds_before"] = summary.get("wall_seconds") or 0.0
+        before = summary.wall_seconds or 0.0
+        writer.record = writer.record.updated(wall_seconds_before=before)
         now = environment.current(spec_to_dict(spec))
         if environment.differences(environment.recorded(summary), now):
-            writer.summary["environment_on_resume"] = now
+            writer.record = writer.record.updated(environment_on_resume=now)
         rows = writer.keep_rows_until(state.epoch)
         hooks = _Hooks(callbacks, stop, on_start)
         return _train(spec, prepared, writer, hooks, state=state, rows=rows)
@@ -257,9 +260,11 @@ def _train(
     except BaseException as err:  # failed or killed: the folder says so, then re-raise
         status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
         writer.finish(
-            status=status,
-            error=f"{type(err).__name__}: {err}",
-            epochs=len(trainer.history.rows),  # completed epochs, in metrics.csv
+            writer.record.updated(
+                status=status,
+                error=f"{type(err).__name__}: {err}",
+                epochs=len(trainer.history.rows),  # completed epochs, in metrics.csv
+            )
         )
         raise
     writer.save_model(built.network.get_weights())
@@ -267,70 +272,15 @@ def _train(
         from nnexp.runs.figures import render_run_plots  # matplotlib: only when drawing
 
         try:
-            writer.summary["plots"] = render_run_plots(
+            plots = render_run_plots(
                 writer.paths, spec, info, splits, built.network, built.loss, result
             )
+            writer.record = writer.record.updated(plots=plots)
         except Exception as err:  # a plot must never lose a finished run
-            writer.summary["plot_error"] = f"{type(err).__name__}: {err}"
-    writer.finish(**_end_summary(result, splits, info))
+            plot_error = f"{type(err).__name__}: {err}"
+            writer.record = writer.record.updated(plot_error=plot_error)
+    writer.finish(end_record(writer.record, result, n_train=len(splits.train.x)))
     run_obj = load_run(folder)
     run_obj.network = built.network
-    run_obj.extra["result"] = result
+    run_obj.result = result
     return run_obj
-
-
-def _start_summary(
-    spec: RunSpec, info: Any, built: Any, overrides: Sequence[str]
-) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "seed": spec.seed,
-        "tags": list(spec.tags),
-        "overrides": list(overrides),
-        "dataset": {
-            "name": info.name,
-            "task": info.task,
-            "sizes": dict(info.sizes),
-            "source": str(info.source),
-            "notes": list(info.notes),
-            "n_features": info.n_features,
-            "n_outputs": info.n_outputs,
-        },
-        "model": {"sizes": built.network.sizes, "parameters": built.network.n_params()},
-        "epochs_planned": spec.training.epochs,
-        "environment": environment.current(spec_to_dict(spec)),
-    }
-
-
-def _end_summary(result: FitResult, splits: Any, info: Any) -> dict[str, Any]:
-    frame = result.frame
-    done = frame[frame["epoch"] <= result.epochs] if len(frame) else frame
-    final = done.iloc[-1].to_dict() if len(done) else {}
-    best_epoch = result.best_epoch or best_epoch_of(done)
-    best = done[done["epoch"] == best_epoch].iloc[0].to_dict() if best_epoch else {}
-    train_seconds = float(done["train_seconds"].sum()) if len(done) else 0.0
-    n_train = len(splits.train.x)
-    fields = {
-        "status": result.status,
-        "message": result.message,
-        "epochs": result.epochs,
-        "best_epoch": best_epoch,
-        "stopped_early": result.stopped_early,
-        "final": clean(_metrics_only(final)),
-        "best": clean(_metrics_only(best)),
-        "test": clean(result.test),
-        "train_seconds": train_seconds,
-        "samples_per_second": (n_train * len(done) / train_seconds)
-        if train_seconds > 0
-        else None,
-    }
-    return fields
-
-
-def _metrics_only(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("epoch", "train_", "val_", "lr", "penalty")
-    return {
-        k: (int(v) if k == "epoch" else v)
-        for k, v in row.items()
-        if k.startswith(keep) and k != "train_seconds"
-    }

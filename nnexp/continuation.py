@@ -25,7 +25,7 @@ from typing import Any
 from nnexp.errors import RunError, SpecError
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import effective_status, read_summary, run_spec
+from nnexp.runs.reader import effective_status, read_record, run_spec
 from nnexp.runs.writer import read_rows
 from nnexp.spec.dump import spec_to_dict
 from nnexp.spec.load import load_spec
@@ -91,8 +91,8 @@ def parent_state(spec: RunSpec) -> tuple[TrainState, list[dict[str, Any]], Path]
     parent = Path(str(spec.training.continue_from))
     key = "training.continue_from"
     paths = RunPaths(parent)
-    summary = read_summary(parent) if parent.is_dir() else {}
-    if not summary:
+    summary = read_record(parent) if parent.is_dir() else None
+    if summary is None:
         raise RunError(f"{key}: {parent} is not a run folder (no summary.json)")
     status = effective_status(summary)
     if status != "completed":

@@ -20,7 +20,7 @@ from nnexp.errors import DataError, RunError
 from nnexp.runs.checkpoint import load_weights
 from nnexp.runs.environment import pinned_threads
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import read_summary, run_spec
+from nnexp.runs.reader import read_record, run_spec
 from nnexp.spec.check import one_hot_targets, output_fits
 from nnexp.spec.load import parse_yaml
 from nnexp.training.evaluation import evaluate
@@ -107,8 +107,9 @@ def evaluate_run(
         raise RunError(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     paths = RunPaths(Path(run_dir))
     spec = run_spec(paths.root)
-    summary = read_summary(paths.root)
-    weights = _saved_weights(paths, str(summary.get("status", "unknown")))
+    summary = read_record(paths.root)
+    status = summary.status if summary is not None else "unknown"
+    weights = _saved_weights(paths, status)
     ref = spec.dataset.built if dataset is None else parse_dataset_ref(dataset)
     # the run's seed and split stream: the same validation split training held out
     rngs = rngmod.streams(spec.seed)
@@ -119,7 +120,7 @@ def evaluate_run(
         one_hot=one_hot_targets(spec),
         progress=progress,
     )
-    task = (summary.get("dataset") or {}).get("task")
+    task = summary.dataset.task if summary is not None and summary.dataset else None
     _check_shape(
         weights,
         info,

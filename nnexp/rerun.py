@@ -26,7 +26,7 @@ from nnexp.errors import RunError
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import Run, effective_status, load_run, read_summary, run_spec
+from nnexp.runs.reader import Run, effective_status, load_run, read_record, run_spec
 
 #: metrics columns that measure the machine, not the training
 TIME_COLUMNS = ("train_seconds", "seconds")
@@ -147,8 +147,8 @@ def compare_weights(
 
 
 def _checkable(run_dir: Path) -> str:
-    summary = read_summary(run_dir)
-    status = effective_status(summary) if summary else "unknown"
+    summary = read_record(run_dir)
+    status = effective_status(summary) if summary is not None else "unknown"
     if status not in CHECKABLE:
         hint = (
             " (resume it first: nnexp train --resume RUN)"
@@ -229,10 +229,8 @@ def _outcome(
         if new is not None and new.paths.model.is_file()
         else {}
     )
-    now = (
-        new.summary.get("environment", {}) if new is not None else environment.current()
-    )
-    diffs = environment.differences(environment.recorded(original.summary), now)
+    now = environment.recorded(new.record) if new is not None else environment.current()
+    diffs = environment.differences(environment.recorded(original.record), now)
     return RerunCheck(
         original=run_dir,
         rerun=new.path if new is not None else None,

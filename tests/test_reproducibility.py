@@ -22,6 +22,7 @@ import nnexp
 from nnexp.rerun import check_rerun
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
+from nnexp.runs.summary import parse_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "configs" / "quickstart.yaml"
@@ -142,7 +143,8 @@ def test_differences_and_causes():
     assert [d[0] for d in diffs] == ["BLAS kernel architecture"]
     assert "CPU or BLAS kernel" in environment.likely_cause(diffs)
     # a run written before the environment was recorded: its versions only
-    old = environment.recorded({"versions": {"nnexp": "0.1.0", "numpy": "2.4.6"}})
+    versions = {"versions": {"nnexp": "0.1.0", "numpy": "2.4.6"}}
+    old = environment.recorded(parse_summary(versions))
     labels = [d[0] for d in environment.differences(old, now)]
     assert labels[0] == "nnexp version" and "BLAS threads" in labels
     assert environment.likely_cause([]) is None

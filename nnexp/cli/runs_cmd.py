@@ -88,14 +88,14 @@ def _metric(metrics: dict[str, Any] | None, prefix: str = "") -> str:
 
 def run_row(run: Run, root: Path) -> list[str]:
     """The table cells of one run."""
-    c, s = run.config, run.summary
+    c, record = run.config, run.record
     opt = c.get("optimizer")
     lrs = [
         o.get("lr")
         for o in (opt if isinstance(opt, list) else [opt])
         if isinstance(o, dict)
     ]
-    done, planned = s.get("epochs"), (c.get("training") or {}).get("epochs")
+    done, planned = record.epochs, (c.get("training") or {}).get("epochs")
     done = done if done is not None else len(run.history)
     epochs = f"{done}/{planned if planned else '?'}"
     status = run.status
@@ -112,8 +112,8 @@ def run_row(run: Run, root: Path) -> list[str]:
         _name(opt),
         ",".join(f"{lr:g}" for lr in lrs if isinstance(lr, int | float)) or "-",
         epochs,
-        _metric(s.get("final"), "val_"),
-        _metric(s.get("test")),
+        _metric(record.final, "val_"),
+        _metric(record.test),
         folder,
     ]
 
@@ -177,7 +177,9 @@ def _load_all(root: Path) -> list[Run]:
     refresh_results(p.parent for p in paths)  # sweeps' results.csv after a kill -9
     for path in paths:
         try:
-            runs.append(load_run(path))
+            run = load_run(path)
+            _ = run.record  # a summary with a wrong type is damaged too
+            runs.append(run)
         except RunError:  # a damaged folder is shown, not fatal to the listing
             runs.append(
                 Run(

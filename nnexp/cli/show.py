@@ -54,7 +54,8 @@ def _plain(value: Any) -> str:
 
 def summary_table(run: Run) -> Table:
     """Key/value rows of summary.json: status first, metrics sections, then the rest."""
-    s = dict(run.summary)
+    record = run.record
+    s = record.model_dump(exclude_unset=True)  # every key the file has, in its order
     table = Table(
         title=f"run {run.path}", title_justify="left", show_header=False, box=None
     )
@@ -62,7 +63,7 @@ def summary_table(run: Run) -> Table:
     table.add_column(overflow="fold")
     table.add_row("date", run_date(run))
     s["status"] = run.status + (
-        " (process gone)" if run.status != s.get("status") else ""
+        " (process gone)" if run.status != record.status else ""
     )
     for key in _FIRST:
         if s.get(key) not in (None, ""):

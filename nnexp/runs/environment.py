@@ -20,11 +20,14 @@ import platform
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnexp import __version__
+
+if TYPE_CHECKING:
+    from nnexp.runs.summary import Summary
 
 #: environment variables read by OpenBLAS when it loads: they choose its kernels
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -138,16 +141,15 @@ def cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def recorded(summary: dict[str, Any]) -> dict[str, Any]:
-    """A summary's environment; runs written before 0.2.0 have only ``versions``."""
-    env = summary.get("environment")
-    if isinstance(env, dict):
-        return env
-    versions = summary.get("versions") or {}
+def recorded(record: Summary) -> dict[str, Any]:
+    """A run's environment as its summary recorded it (a setting it did not record
+    is absent, not None); runs written before 0.2.0 have only ``versions``."""
+    if record.environment is not None:
+        return record.environment.model_dump(exclude_unset=True)
     return {
-        key: versions.get(key)
+        key: record.versions[key]
         for key in ("nnexp", "numpy", "python")
-        if key in versions
+        if key in record.versions
     }
 
 

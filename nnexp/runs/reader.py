@@ -12,13 +12,18 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pydantic
 import yaml
 
 from nnexp.errors import RunError
 from nnexp.runs.layout import RunPaths
+from nnexp.runs.summary import Summary, parse_summary
+
+if TYPE_CHECKING:
+    from nnexp.training.trainer import FitResult
 
 FINAL = ("completed", "diverged")
 
@@ -27,16 +32,18 @@ FINAL = ("completed", "diverged")
 class Run:
     """A run folder as read from disk.
 
-    ``network`` is the trained network, rebuilt from ``config.yaml`` and ``model.npz``
-    when first asked for (``api.run`` hands over the one it trained); ``predict(x)``
-    is its output on inputs prepared as the run's data set prepares them.
+    ``summary`` is summary.json's data and ``record`` the same typed; ``network`` is
+    the trained network, rebuilt from ``config.yaml`` and ``model.npz`` when first
+    asked for (``api.run`` hands over the one it trained, with the trainer's
+    ``result``); ``predict(x)`` is its output on inputs prepared as the run's data set
+    prepares them.
     """
 
     path: Path
     config: dict[str, Any]
     summary: dict[str, Any]
     history: pd.DataFrame
-    extra: dict[str, Any] = field(default_factory=dict)
+    result: FitResult | None = None
     _network: Any = field(default=None, repr=False)
 
     @property
@@ -82,26 +89,14 @@ class Run:
         return run_spec(self.path)
 
     @functools.cached_property
-    def record(self) -> Any:
+    def record(self) -> Summary:
         """The summary typed (:class:`nnexp.runs.summary.Summary`), parsed once;
         RunError naming the file when a value has the wrong type."""
-        import pydantic
-
-        from nnexp.runs.summary import parse_summary
-
-        try:
-            return parse_summary(self.summary)
-        except pydantic.ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
-            )
-            raise RunError(
-                f"{self.paths.summary} does not read as a run summary: {problems}"
-            ) from None
+        return typed_summary(self.summary, self.paths.summary)
 
     @property
     def status(self) -> str:
-        return effective_status(self.summary)
+        return effective_status(self.record)
 
     @property
     def name(self) -> str:
@@ -136,11 +131,8 @@ def load_network(path: str | Path) -> Any:
     paths = RunPaths(Path(path))
     spec = run_spec(paths.root)
     if not paths.model.is_file():
-        status = (
-            effective_status(read_summary(paths.root))
-            if paths.summary.is_file()
-            else "unknown"
-        )
+        record = read_record(paths.root)
+        status = effective_status(record) if record is not None else "unknown"
         raise RunError(
             f"{paths.root} has no model.npz (status: {status}): only a run that ended"
             " has saved weights"
@@ -158,14 +150,14 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def effective_status(summary: dict[str, Any]) -> str:
-    status = summary.get("status", "unknown")
-    if status == "running":
-        same_host = summary.get("host") == socket.gethostname()
-        pid = summary.get("pid")
-        if same_host and isinstance(pid, int) and not pid_alive(pid):
+def effective_status(record: Summary) -> str:
+    """The summary's status, ``interrupted`` for a ``running`` one whose process is
+    gone (same host, pid not alive)."""
+    if record.status == "running":
+        same_host = record.host == socket.gethostname()
+        if same_host and record.pid is not None and not pid_alive(record.pid):
             return "interrupted"
-    return status
+    return record.status
 
 
 def is_run_dir(path: Path) -> bool:
@@ -175,13 +167,36 @@ def is_run_dir(path: Path) -> bool:
 
 
 def read_summary(path: Path) -> dict[str, Any]:
+    """A run folder's summary.json as data ({} when there is none)."""
     paths = RunPaths(Path(path))
     if not paths.summary.is_file():
         return {}
     try:
-        return json.loads(paths.summary.read_text())
+        data = json.loads(paths.summary.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise RunError(f"{paths.summary} is not readable JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise RunError(f"{paths.summary} holds {type(data).__name__}, not a summary")
+    return data
+
+
+def read_record(path: Path) -> Summary | None:
+    """A run folder's summary typed (None when it has no summary.json); RunError
+    naming the file when it is not readable or a value has the wrong type."""
+    summary = RunPaths(Path(path)).summary
+    return typed_summary(read_summary(path), summary) if summary.is_file() else None
+
+
+def typed_summary(data: dict[str, Any], file: Path) -> Summary:
+    """``data`` read from ``file`` as a :class:`Summary`; RunError naming the file
+    and each wrong key otherwise."""
+    try:
+        return parse_summary(data)
+    except pydantic.ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+        )
+        raise RunError(f"{file} does not read as a run summary: {problems}") from None
 
 
 def read_history(path: Path) -> pd.DataFrame:

@@ -1,22 +1,67 @@
 """The typed form of ``summary.json``: what a run folder says about its run.
 
-The writer assembles the summary as plain data and writes it as JSON (its keys are a
-file format: old folders must go on reading); :class:`Summary` is the same data typed,
-for readers (``Run.record``). Keys this version does not know (a newer or older
-nnexp's) are kept in ``model_extra``, never refused, so a reader of an old folder does
-not fail; a training run's summary written by this version has none (a test checks it;
-a landscape run's summary has keys of its own).
+:class:`Summary` is both what the writer assembles (``nnexp.runs.record``) and what
+readers get (``Run.record``). Its keys are a file format, so old folders must go on
+reading and a summary is written back as it was read:
+
+- keys this version does not know (a newer or older nnexp's) are kept, never refused
+  (a training run's summary written by this version has none: a test checks it; a
+  landscape run's summary has keys of its own);
+- a key missing from the file stays missing (``model_dump(exclude_unset=True)``): an
+  old folder rewritten (a resume, a sweep noting its cell) gains no keys it never had;
+- keys keep the order they came in, as in a dict: the file's order when read, the
+  order of the keyword arguments when built, and a key added by :meth:`updated` last.
+
+Records are frozen: :meth:`~_Record.updated` returns a changed copy.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from pathlib import Path
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidatorFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+from nnexp.runs.checkpoint import atomic_write_json
 
 
 class _Record(BaseModel):
+    """A frozen record that keeps unknown keys and the order of its keys."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
+    _keys: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_order(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        record = handler(data)
+        if isinstance(data, dict):
+            record._keys = tuple(data)
+        return record
+
+    @model_serializer(mode="wrap")
+    def _in_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        keys = [k for k in self._keys if k in data]
+        keys += [k for k in data if k not in self._keys]
+        return {k: data[k] for k in keys}
+
+    def updated(self, **fields: Any) -> Self:
+        """A copy with ``fields`` set (validated; a new key goes last, as in a dict)."""
+        values = type(self).model_validate(fields)
+        copy = self.model_copy(update={k: getattr(values, k) for k in fields})
+        copy._keys = (*self._keys, *(k for k in fields if k not in self._keys))
+        return copy
 
 
 class DatasetRecord(_Record):
@@ -61,6 +106,16 @@ class ContinuedFrom(_Record):
     epoch: int
 
 
+class SweepCell(_Record):
+    """A sweep cell's run: its sweep folder's name, the cell, its values (as labels)
+    and every override it was trained with."""
+
+    sweep: str
+    cell: str
+    values: dict[str, Any] = {}
+    overrides: list[str] = []
+
+
 #: metric name → value (a per-layer metric such as dead_fraction is a list)
 Metrics = dict[str, Any]
 
@@ -100,9 +155,31 @@ class Summary(_Record):
     finished: str | None = None
     wall_seconds: float | None = None
     wall_seconds_before: float | None = None
-    sweep: dict[str, Any] | None = None
+    sweep: SweepCell | None = None
 
 
 def parse_summary(data: dict[str, Any]) -> Summary:
     """The typed summary of a ``summary.json``'s data (any nnexp version's)."""
     return Summary.model_validate(data)
+
+
+def summary_data(record: Summary) -> dict[str, Any]:
+    """What ``summary.json`` holds for ``record``: the keys it was given, in their
+    order, NaN and ±inf as null (JSON has no such numbers)."""
+    return clean(record.model_dump(exclude_unset=True))
+
+
+def write_summary(path: Path, record: Summary) -> None:
+    """Replace ``summary.json`` at ``path`` with ``record``, atomically."""
+    atomic_write_json(path, summary_data(record))
+
+
+def clean(value: Any) -> Any:
+    """JSON-friendly floats (NaN and ±inf become None)."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value

@@ -22,13 +22,10 @@ from typing import Any
 import numpy as np
 
 from nnexp import __version__
-from nnexp.runs.checkpoint import (
-    atomic_write_bytes,
-    atomic_write_json,
-    save_checkpoint,
-    save_weights,
-)
+from nnexp.runs import summary as summary_file
+from nnexp.runs.checkpoint import atomic_write_bytes, save_checkpoint, save_weights
 from nnexp.runs.layout import RunPaths
+from nnexp.runs.summary import Summary
 from nnexp.training.callbacks import Callback
 
 #: minimum wall time between two epoch checkpoints
@@ -52,37 +49,27 @@ def command_line() -> str:
     return " ".join([prog, *sys.argv[1:]])
 
 
-def clean(value: Any) -> Any:
-    """JSON-friendly floats (NaN and ±inf become None)."""
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    return value
-
-
 class RunWriter(Callback):
-    """Writes one run folder; ``summary`` holds the fields known before training."""
+    """Writes one run folder; ``record`` is its summary, written at the start (with
+    status ``running``, pid and host) and by :meth:`finish`.  Change it with
+    ``writer.record = writer.record.updated(...)``."""
 
     def __init__(
         self,
         paths: RunPaths,
         config_text: str | None,
-        summary: dict[str, Any],
+        record: Summary,
         *,
         checkpoint: bool = True,
     ):
         self.paths = paths
         self.checkpoint = checkpoint
-        self.summary = dict(summary)
         self.columns: list[str] | None = None
         self.started = time.time()
         self._last_checkpoint = -math.inf
         if config_text is not None:
             atomic_write_bytes(paths.config, config_text.encode())
-        self.summary.update(
+        self.record = record.updated(
             status="running",
             pid=os.getpid(),
             host=socket.gethostname(),
@@ -93,7 +80,7 @@ class RunWriter(Callback):
         self.write_summary()
 
     def write_summary(self) -> None:
-        atomic_write_json(self.paths.summary, clean(self.summary))
+        summary_file.write_summary(self.paths.summary, self.record)
 
     def keep_rows_until(self, epoch: int) -> list[dict[str, Any]]:
         """On resume: drop metrics rows after ``epoch`` (written after the checkpoint)
@@ -148,11 +135,13 @@ class RunWriter(Callback):
     def save_model(self, weights: dict[str, np.ndarray]) -> None:
         save_weights(self.paths.model, weights)
 
-    def finish(self, **fields: Any) -> None:
-        self.summary.update(fields)
-        self.summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        self.summary["wall_seconds"] = (
-            self.summary.get("wall_seconds_before", 0.0) + time.time() - self.started
+    def finish(self, record: Summary) -> None:
+        """Write ``record`` as the final summary, with when the run finished and its
+        wall time (with the time before a resume, ``wall_seconds_before``)."""
+        before = record.wall_seconds_before or 0.0
+        self.record = record.updated(
+            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            wall_seconds=before + time.time() - self.started,
         )
         self.write_summary()
 

@@ -32,9 +32,10 @@ import pandas as pd
 import yaml
 
 from nnexp.errors import RunError
-from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
+from nnexp.runs.checkpoint import atomic_write_bytes
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import FINAL
+from nnexp.runs.summary import Summary, parse_summary, write_summary
 from nnexp.sweep.expand import Cell
 from nnexp.sweep.naming import value_text, yaml_text
 
@@ -133,13 +134,13 @@ def set_aside(folder: Path, previous: Path, name: str | None = None) -> Path:
 # cell folders -------------------------------------------------------------------------
 
 
-def read_cell_summary(path: Path) -> dict[str, Any] | None:
-    """The cell's summary, or None when it is missing or half-written."""
+def read_cell_summary(path: Path) -> Summary | None:
+    """The cell's summary, or None when it is missing, half-written or no summary."""
     try:
-        data = json.loads((path / "summary.json").read_text())
-    except (OSError, ValueError):
+        data = json.loads(RunPaths(path).summary.read_text())
+        return parse_summary(data) if isinstance(data, dict) else None
+    except (OSError, ValueError):  # a pydantic ValidationError is a ValueError
         return None
-    return data if isinstance(data, dict) else None
 
 
 def cell_state(path: Path) -> str:
@@ -155,9 +156,9 @@ def cell_state(path: Path) -> str:
     summary = read_cell_summary(path)
     if summary is None:
         return "half-written"
-    status = summary.get("status")
+    status = summary.status
     if status in SETTLED:
-        return str(status)
+        return status
     if status in ("interrupted", "running"):
         paths = RunPaths(path)
         return (
@@ -170,13 +171,13 @@ def cell_state(path: Path) -> str:
 
 def mark_interrupted(path: Path) -> None:
     """A ``running`` summary left by a killed process becomes ``interrupted``."""
-    summary = read_cell_summary(path) or {}
-    if summary.get("status") == "running":
-        summary["status"] = "interrupted"
-        summary["message"] = (
-            "the process training this cell ended without finishing (killed?)"
+    summary = read_cell_summary(path)
+    if summary is not None and summary.status == "running":
+        message = "the process training this cell ended without finishing (killed?)"
+        write_summary(
+            RunPaths(path).summary,
+            summary.updated(status="interrupted", message=message),
         )
-        atomic_write_json(RunPaths(path).summary, summary)
 
 
 def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
@@ -219,28 +220,28 @@ def csv_value(cell: Cell, key: str) -> Any:
 
 
 def cell_row(
-    cell: Cell, keys: Sequence[str], summary: Mapping[str, Any] | None, state: str
+    cell: Cell, keys: Sequence[str], summary: Summary | None, state: str
 ) -> dict[str, Any]:
     """One row of results.csv for ``cell`` (``summary`` None when it has not run)."""
     row: dict[str, Any] = {"cell": cell.name}
     row.update({k: csv_value(cell, k) for k in keys if k != "seed"})
-    s = summary or {}
-    row["seed"] = cell.seed if cell.seed is not None else s.get("seed")
+    s = summary or Summary()
+    row["seed"] = cell.seed if cell.seed is not None else s.seed
     row["status"] = (
         state
         if state in (*SETTLED, "interrupted")
         else ("interrupted" if state in ("resumable", "stale") else "not run")
     )
-    row["epochs"] = s.get("epochs")
-    row["best_epoch"] = s.get("best_epoch")
-    for section in ("final", "best", "test"):
-        for name, value in (s.get(section) or {}).items():
+    row["epochs"] = s.epochs
+    row["best_epoch"] = s.best_epoch
+    for section, metrics in (("final", s.final), ("best", s.best), ("test", s.test)):
+        for name, value in metrics.items():
             if name not in _SKIP and not name.endswith("seconds"):
                 row[f"{section}_{name}"] = value
-    row["wall_seconds"] = s.get("wall_seconds")
+    row["wall_seconds"] = s.wall_seconds
     row["run_folder"] = cell.name
-    row["error"] = s.get("error") or ""
-    row["message"] = s.get("message") or ""
+    row["error"] = s.error or ""
+    row["message"] = s.message or ""
     return row
 
 

@@ -240,10 +240,8 @@ def _settle(sweep: Sweep, job: CellJob, outcome: CellOutcome) -> None:
         if path.exists():
             sf.set_aside(path, previous)
         cellworker.failed_folder(path, job)
-    if (
-        sf.read_cell_summary(path) is None
-        or sf.read_cell_summary(path).get("status") != "failed"
-    ):
+    summary = sf.read_cell_summary(path)
+    if summary is None or summary.status != "failed":
         cellworker.record_cell(path, job, "failed", outcome.error)
     if staged.is_dir():
         import shutil

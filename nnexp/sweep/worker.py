@@ -30,9 +30,10 @@ from threadpoolctl import threadpool_limits
 
 from nnexp import api
 from nnexp.errors import RunError
-from nnexp.runs.checkpoint import atomic_write_bytes, atomic_write_json
+from nnexp.runs.checkpoint import atomic_write_bytes
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import read_summary
+from nnexp.runs.reader import read_record
+from nnexp.runs.summary import Summary, SweepCell, write_summary
 from nnexp.sweep.folder import place
 from nnexp.training.callbacks import Callback
 
@@ -168,16 +169,16 @@ def failed_folder(path: Path, job: CellJob) -> Path:
     """A run folder for a cell that failed before ``api.run`` created one."""
     path.mkdir(parents=True, exist_ok=True)
     write_config(path, job.config_text)
-    atomic_write_json(
+    write_summary(
         RunPaths(path).summary,
-        {
-            "name": job.config.get("name"),
-            "seed": job.config.get("seed"),
-            "status": "failed",
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        },
+        Summary(
+            name=job.config.get("name"),
+            seed=job.config.get("seed"),
+            status="failed",
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        ),
     )
     return path
 
@@ -190,15 +191,14 @@ def _debug_log(folder: Path, err: BaseException) -> None:
 def record_cell(folder: Path, job: CellJob, status: str, error: str | None) -> None:
     """Note the sweep cell in summary.json; a failure keeps its error there."""
     try:
-        summary = read_summary(folder)
+        summary = read_record(folder) or Summary()
     except RunError:  # half-written: start again from what we know
-        summary = {}
-    summary["sweep"] = dict(job.record)
-    summary["overrides"] = list(job.record.get("overrides", []))
+        summary = Summary()
+    cell = SweepCell.model_validate(job.record)
+    summary = summary.updated(sweep=cell, overrides=cell.overrides)
     if status == "failed":
-        summary["status"] = "failed"
-        summary["error"] = summary.get("error") or error
-    atomic_write_json(RunPaths(folder).summary, summary)
+        summary = summary.updated(status="failed", error=summary.error or error)
+    write_summary(RunPaths(folder).summary, summary)
 
 
 # local worker processes --------------------------------------------------------------

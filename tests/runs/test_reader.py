@@ -17,8 +17,10 @@ from nnexp.runs.reader import (
     load_network,
     load_run,
     read_history,
+    read_record,
     read_summary,
 )
+from nnexp.runs.summary import Summary
 
 
 def dead_pid() -> int:
@@ -31,23 +33,25 @@ def running(pid, host=None):
     return {"status": "running", "pid": pid, "host": host or socket.gethostname()}
 
 
+def status_of(summary):
+    return effective_status(Summary.model_validate(summary))
+
+
 def test_a_running_summary_of_a_dead_process_is_interrupted():
-    assert effective_status(running(dead_pid())) == "interrupted"
+    assert status_of(running(dead_pid())) == "interrupted"
 
 
 def test_a_live_process_or_another_host_stays_running():
-    assert effective_status(running(os.getpid())) == "running"
+    assert status_of(running(os.getpid())) == "running"
     # another machine's pid says nothing about this machine's processes
-    assert effective_status(running(dead_pid(), host="elsewhere")) == "running"
-    assert effective_status({"status": "running", "host": socket.gethostname()}) == (
-        "running"
-    )
+    assert status_of(running(dead_pid(), host="elsewhere")) == "running"
+    assert status_of({"status": "running", "host": socket.gethostname()}) == "running"
 
 
 @pytest.mark.parametrize("status", ["completed", "diverged", "interrupted"])
 def test_final_statuses_are_kept(status):
-    assert effective_status({"status": status, "pid": dead_pid()}) == status
-    assert effective_status({}) == "unknown"
+    assert status_of({"status": status, "pid": dead_pid()}) == status
+    assert status_of({}) == "unknown"
 
 
 def write_run(folder, summary=None, metrics="epoch,train_loss\n1,0.5\n", config=None):
@@ -91,7 +95,7 @@ def test_missing_folders_and_files(tmp_path):
     folder = write_run(tmp_path / "r")
     (folder / "metrics.csv").write_text("")  # a run killed before its first epoch
     assert read_history(folder).empty
-    assert read_summary(tmp_path) == {}
+    assert read_summary(tmp_path) == {} and read_record(tmp_path) is None
     with pytest.raises(RunError, match="no model.npz"):
         load_network(write_run(tmp_path / "s", config=_SPEC))
 

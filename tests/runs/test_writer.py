@@ -14,6 +14,7 @@ from nnexp.runs import writer as writer_module
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_history
+from nnexp.runs.summary import Summary
 from nnexp.runs.writer import RunWriter, read_rows
 from nnexp.training.state import TrainState
 
@@ -41,7 +42,7 @@ def row(epoch, **values):
 
 def new_writer(tmp_path, **kw):
     paths = RunPaths(tmp_path)
-    return paths, RunWriter(paths, "name: demo\n", {"name": "demo"}, **kw)
+    return paths, RunWriter(paths, "name: demo\n", Summary(name="demo"), **kw)
 
 
 def test_config_and_a_running_summary_come_before_any_epoch(tmp_path):
@@ -143,7 +144,7 @@ def test_a_failed_summary_write_keeps_the_old_summary_and_no_temp_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    w.summary["status"] = "completed"
+    w.record = w.record.updated(status="completed")
     with pytest.raises(OSError, match="disk full"):
         w.write_summary()
     assert paths.summary.read_text() == before
@@ -152,9 +153,16 @@ def test_a_failed_summary_write_keeps_the_old_summary_and_no_temp_file(
 
 def test_finish_writes_the_final_summary_with_json_safe_numbers(tmp_path):
     paths, w = new_writer(tmp_path)
-    w.summary["wall_seconds_before"] = 100.0
-    w.finish(status="completed", final={"val_loss": math.nan, "x": np.float32(0.5)})
+    final = {"val_loss": math.nan, "x": np.float32(0.5)}
+    w.finish(
+        w.record.updated(wall_seconds_before=100.0, status="completed", final=final)
+    )
     summary = json.loads(paths.summary.read_text())
     assert summary["status"] == "completed" and "finished" in summary
     assert summary["final"] == {"val_loss": None, "x": 0.5}
     assert summary["wall_seconds"] >= 100.0
+    assert w.record.finished == summary["finished"]
+    assert list(summary) == [
+        "name", "status", "pid", "host", "started", "versions", "command",
+        "wall_seconds_before", "final", "finished", "wall_seconds",
+    ]  # fmt: skip
