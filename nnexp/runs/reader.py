@@ -176,7 +176,10 @@ def read_summary(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as err:
         raise RunError(f"{paths.summary} is not readable JSON: {err}") from err
     if not isinstance(data, dict):
-        raise RunError(f"{paths.summary} holds {type(data).__name__}, not a summary")
+        raise RunError(
+            f"{paths.summary} is not a run summary: it holds a JSON"
+            f" {type(data).__name__}, not an object of keys"
+        )
     return data
 
 

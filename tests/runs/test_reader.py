@@ -72,6 +72,7 @@ def test_a_run_folder_loads(tmp_path):
     ("file", "text", "words"),
     [
         ("summary.json", '{"status": "comp', "summary.json is not readable JSON"),
+        ("summary.json", "[1, 2]", "summary.json is not a run summary: .* list"),
         (
             "metrics.csv",
             "epoch,a\n1,2\n3,4,5,6\n",
