@@ -22,7 +22,7 @@ ALLOWED = {
     "plots": BASE,
     "build": LOW | {"spec", "training", "runs"},  # runs: it reads a weights file
     "runs": LOW | {"spec", "training", "plots"},
-    "runner": LOW | {"spec", "training", "plots", "runs", "build"},
+    "runner": LOW | {"spec", "training", "runs", "build"},
     "analysis": LOW | {"spec", "training", "plots", "runs"},
     # sweep figures use the one label rule, which lives in analysis/labels.py
     "sweep": LOW | {"spec", "training", "plots", "runs", "build", "runner", "analysis"},
