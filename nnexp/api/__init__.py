@@ -36,7 +36,7 @@ import pandas or matplotlib.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 #: module of :mod:`nnexp.api` → the names it holds (its ``__all__``)
 MODULES: dict[str, tuple[str, ...]] = {
@@ -154,88 +154,6 @@ ACTIONS: tuple[str, ...] = (
 
 _WHERE = {name: module for module, names in MODULES.items() for name in names}
 __all__ = ["ACTIONS", "MODULES", *_WHERE]
-
-if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
-    from nnexp.api.analysis import (  # noqa: F401
-        EXPLOSION_RULE,
-        MANY_RUN_KINDS,
-        RUN_STATUSES,
-        Comparison,
-        FairComparison,
-        GroupStats,
-        Selection,
-        compare,
-        display_frame,
-        figure_kinds,
-        filter_runs,
-        header,
-        is_sweep_dir,
-        list_runs,
-        load_runs,
-        plot,
-        report,
-        select_runs,
-        to_csv,
-        to_markdown,
-        tune_option,
-    )
-    from nnexp.api.arrays import build_network, fit  # noqa: F401
-    from nnexp.api.figures import (  # noqa: F401
-        activation_gallery,
-        check_output,
-        default_output,
-        safe_name,
-        save_figure,
-    )
-    from nnexp.api.registries import (  # noqa: F401
-        COMPONENT_KINDS,
-        ActivationReport,
-        Entry,
-        Registry,
-        activation_family,
-        check_activation,
-        component_kind,
-        components,
-        error_text,
-        is_plugin_ref,
-        type_text,
-    )
-    from nnexp.api.runs import STAMP, Run, find_run, load_run, load_trained, run_date  # noqa: F401
-    from nnexp.api.specs import CHECK, key_values, spec_keys  # noqa: F401
-    from nnexp.api.sweeps import (  # noqa: F401
-        RUN_ACTIONS,
-        Planned,
-        SweepResult,
-        plan_sweep,
-        run_sweep,
-        sweep_source,
-    )
-    from nnexp.api.teaching import (  # noqa: F401
-        DEFAULT_ACTIVATIONS,
-        LandscapeResult,
-        ProbeResult,
-        landscape,
-        landscape_title,
-        probe,
-        start_label,
-    )
-    from nnexp.api.training import (  # noqa: F401
-        EVAL_SPLITS,
-        Callback,
-        RerunCheck,
-        check_rerun,
-        continuation_spec,
-        continue_run,
-        dump_spec,
-        evaluate,
-        load_data,
-        prepare,
-        rerun,
-        resolve_spec,
-        resume,
-        run,
-        train,
-    )
 
 
 def __dir__() -> list[str]:

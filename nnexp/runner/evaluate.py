@@ -2,9 +2,10 @@
 
 The network is rebuilt from the run's ``config.yaml`` and ``model.npz``
 (:func:`~nnexp.runner.trained.load_trained`), and one evaluation pass (dropout off)
-gives the loss and the task's metrics on a split.  The data set is the run's own by default, loaded with
-the run's seed so that its validation split is the one training held out; another data
-set may be given if it has the same shape (input features, outputs) and task.
+gives the loss and the task's metrics on a split.  The data set is the run's own by
+default, loaded with the run's seed so that its validation split is the one training
+held out; another data set may be given if it has the same shape (input features,
+outputs) and task.
 """
 
 from __future__ import annotations

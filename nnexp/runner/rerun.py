@@ -177,7 +177,8 @@ def check_rerun(
     ----------
     run_dir : a completed or diverged run folder
     keep : keep the rerun's folder (its path is in the result); otherwise it is deleted
-    run_kwargs : passed to :func:`~nnexp.runner.train.train` (``callbacks``, ``stop``, ``progress``)
+    run_kwargs : passed to :func:`~nnexp.runner.train.train` (``callbacks``, ``stop``,
+        ``progress``)
 
     Returns
     -------
