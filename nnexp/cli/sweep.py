@@ -91,7 +91,7 @@ def sweep(
             name=name,
             overrides=overrides or [],
         )
-    planning: dict[str, Any] = {
+    options: dict[str, Any] = {
         "resume": resume,
         "retry_failed": retry_failed,
         "runs_dir": runs_dir,
@@ -100,7 +100,7 @@ def sweep(
         "progress": download_progress(),
     }
     if dry_run:
-        return _print_plan(plan_sweep(source, **planning))
+        return _print_plan(plan_sweep(source, **options))
     stop = threading.Event()
     with ExitStack() as ctrl_c, SweepDisplay(console, quiet=quiet) as display:
 
@@ -111,7 +111,7 @@ def sweep(
 
         result = run_sweep(
             source,
-            **planning,
+            **options,
             jobs=jobs,
             scheduler=scheduler,
             fail_fast=fail_fast,
