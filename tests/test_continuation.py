@@ -16,7 +16,7 @@ import pytest
 
 import nnexp
 from nnexp.errors import RunError, SpecError
-from nnexp.rerun import check_rerun
+from nnexp.runner.rerun import check_rerun
 from nnexp.runs.checkpoint import load_npz
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,3 +34,31 @@ def test_every_maths_reference_names_a_section_that_exists():
     }
     assert cited, "the code cites docs/maths.md"
     assert {(f, n) for f, n in cited if n not in sections} == set()
+
+
+def python_api_block() -> str:
+    """The code of the README's "Python API" section."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```python\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_readme_python_api_runs_as_written(tmp_path):
+    """Every line of the README's Python API block, in a fresh process, from a
+    folder that has the repository's configs/ (as the README's own folder has)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "configs").symlink_to(ROOT / "configs")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, "-c", python_api_block()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "activations.html").is_file()
+    assert len(list((tmp_path / "runs" / "sweeps").iterdir())) == 1

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import nnexp
-from nnexp.rerun import check_rerun
+from nnexp.runner.rerun import check_rerun
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
 from nnexp.runs.summary import parse_summary

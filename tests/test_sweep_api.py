@@ -50,3 +50,39 @@ def test_the_default_worker_count_is_the_cores_this_process_may_use():
 
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     assert default_jobs() == (expected or os.cpu_count())
+
+
+def test_the_front_door_runs_the_sweep_the_command_line_runs(tmp_path):
+    """``nnexp.run_sweep`` is the sweep of ``nnexp sweep``: the plan is validated
+    before anything is written ("planned" comes first, no folder yet), the command is
+    recorded, and the result knows its varied keys."""
+    import yaml
+
+    import nnexp
+
+    events = []
+
+    def on_event(event):
+        if event["kind"] == "planned":
+            assert not (tmp_path / "sweeps").exists()
+        events.append(event["kind"])
+
+    dry = nnexp.plan_sweep(TINY, grid=GRID, seeds=2, runs_dir=tmp_path)
+    assert dry.todo == 4 and dry.sweep.folder is None
+    result = nnexp.run_sweep(
+        TINY, grid=GRID, seeds=2, runs_dir=tmp_path, jobs=1,
+        on_event=on_event, command="nnexp sweep tiny.yaml",
+    )  # fmt: skip
+    assert events[0] == "planned" and events.index("plan") == 1
+    assert events.count("end") == 4 and result.status == "completed"
+    assert result.keys == ["model.activation", "seed"]
+    recorded = yaml.safe_load((result.folder / "sweep.yaml").read_text())
+    assert recorded["command"] == "nnexp sweep tiny.yaml"
+    table = result.combinations()
+    assert sorted(table["model.activation"]) == ["relu", "tanh"]
+    assert list(table["count"]) == [2, 2]
+    frame = result.frame
+    for _, row in table.iterrows():
+        cells = frame[frame["model.activation"] == row["model.activation"]]
+        metric = table.attrs["metric"]
+        assert row["mean"] == pytest.approx(cells[metric].mean(), rel=1e-12)

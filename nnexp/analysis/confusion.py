@@ -40,8 +40,8 @@ def recompute_confusion(run: Run) -> Any:
     Imports the training side of the library lazily: only a run without its own
     ``plots/confusion.png`` needs the data set and the engine.
     """
-    from nnexp.api import load_data
     from nnexp.engine.metrics import predicted_labels
+    from nnexp.runner.train import load_data
     from nnexp.runs.reader import run_spec
 
     splits, info = load_data(run_spec(run.path))

@@ -293,7 +293,7 @@ def draw_run_kind(run: Run, kind: RunPlot) -> Figure:
 
 def _run_data(run: Run) -> tuple[Any, Any]:
     """The run's data splits and their description, loaded as the run loaded them."""
-    from nnexp.api import prepare
+    from nnexp.runner.train import prepare
     from nnexp.runs.reader import run_spec
 
     splits, info, _, _ = prepare(run_spec(run.path))

@@ -15,10 +15,8 @@ from typing import Any
 
 import yaml
 
-from nnexp.engine.activations import ACTIVATIONS
+from nnexp.api import CHECK, Entry, components, is_plugin_ref
 from nnexp.errors import NnexpError, PluginError, RegistryError
-from nnexp.registry import Entry, is_plugin_ref
-from nnexp.spec.components import CHECK
 
 
 def read_activation(text: str, key: str) -> tuple[str, dict[str, Any]]:
@@ -51,7 +49,7 @@ def build_activation(
     that cannot be imported or built.
     """
     name, params = read_activation(text, key)
-    entry = ACTIVATIONS.resolve(name, key=key, base_dir=Path.cwd())
+    entry = components("activations").resolve(name, key=key, base_dir=Path.cwd())
     params.update(extra or {})
     if entry.param(CHECK) is None:
         params.pop(CHECK, None)

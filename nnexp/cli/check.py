@@ -5,7 +5,7 @@ A built-in name (any spelling, ``nnexp list activations``), a plugin
 or a spec's mapping ``"{name: acts.py:ISRU, a: 0.5}"`` (read by
 :mod:`nnexp.cli.activation_arg`, as ``nnexp gallery`` does) is built with its
 ``--param`` values and checked by
-:func:`nnexp.engine.gradcheck.check_activation`: the derivative against central
+:func:`nnexp.api.check_activation`: the derivative against central
 differences region by region, finiteness at extreme inputs, and the array contract.
 Exit 0 when every row passes, 1 when one fails, 2 for an unknown name or a bad plugin.
 """
@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 import yaml
 from rich.markup import escape
 from rich.table import Table
 
+from nnexp.api import ActivationReport, check_activation, error_text
 from nnexp.cli.activation_arg import build_activation, label
 from nnexp.cli.console import console
-from nnexp.engine.gradcheck import ActivationReport, check_activation, error_text
 from nnexp.errors import NnexpError
 
 DTYPES = ("float64", "float32")
@@ -124,9 +123,7 @@ def check(
     extra = parse_params(param or [])
     entry, params, act = build_activation(activation, "ACTIVATION", extra)
     name = escape(label(activation, entry, params))
-    report = check_activation(
-        act, rng=np.random.default_rng(seed), dtype=dtype, name=name
-    )
+    report = check_activation(act, dtype=dtype, seed=seed, name=name)
     console.print(report_table(report))
     if report.passed:
         console.print(f"[green]{name} passed every check[/]")

@@ -10,15 +10,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nnexp.analysis.compare import Comparison, compare
-from nnexp.analysis.explode import RULE
-from nnexp.analysis.fair import FairComparison, fair_stats, tune_option
-from nnexp.analysis.select import select_runs
-from nnexp.analysis.stats import GroupStats, group_stats
-from nnexp.analysis.tables import display_frame, header, to_csv, to_markdown
+from nnexp.api import (
+    EXPLOSION_RULE,
+    Comparison,
+    FairComparison,
+    GroupStats,
+    compare,
+    display_frame,
+    header,
+    select_runs,
+    to_csv,
+    to_markdown,
+    tune_option,
+)
 from nnexp.cli.console import console
 from nnexp.cli.fit_table import escape, print_fitted
-from nnexp.cli.plot import report_skipped
+from nnexp.cli.options import FairOption, TuneOption
+from nnexp.cli.render import report_skipped
 from nnexp.errors import RunError
 
 
@@ -26,19 +34,6 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     markdown = "markdown"
-
-
-#: --tune and --fair, shared with `nnexp report`
-TUNE_HELP = (
-    "With --by: compare each group at its own best value of this setting (e.g. lr;"
-    " repeatable), chosen on validation and reported on test."
-)
-FAIR_HELP = (
-    "With --by: tune every setting that varies except the --by keys and the seed"
-    " (like --tune for each)."
-)
-TuneOption = Annotated[list[str] | None, typer.Option("--tune", help=TUNE_HELP)]
-FairOption = Annotated[bool, typer.Option("--fair", help=FAIR_HELP)]
 
 
 def _format_for(output: Path | None, chosen: Format | None) -> Format:
@@ -118,16 +113,11 @@ def compare_cmd(
             f"cannot write {output}: the folder {output.parent} does not exist; "
             "create it first or choose another output path."
         )
-    tuned = tune_option(by or [], tune or [], fair)
+    tune_option(by or [], tune or [], fair)  # the options checked before any work
     chosen = _format_for(output, fmt)
-    selection = select_runs(paths)
+    selection = select_runs(paths)  # the arguments: run and sweep folders, patterns
     report_skipped(selection.skipped)
-    comparison = compare(selection.runs, sort=sort)
-    view: Comparison | GroupStats | FairComparison = comparison
-    if by and tuned is not False:
-        view = fair_stats(comparison, by, tuned)
-    elif by:
-        view = group_stats(comparison, by)
+    view = compare(selection, sort=sort, by=by or (), tune=tune or (), fair=fair)
     text = _render(view, chosen, to_file=output is not None)
     if output is None:
         if chosen is Format.table:
@@ -166,13 +156,13 @@ def _notes(view: Comparison | GroupStats | FairComparison) -> list[str]:
     """Notes and warnings under the table (warnings first, marked)."""
     if isinstance(view, Comparison):
         notes: list[str] = []
-        warnings = [RULE] if "exploded" in view.table.columns else []
+        warnings = [EXPLOSION_RULE] if "exploded" in view.table.columns else []
     else:
         notes, warnings = list(view.notes), list(view.warnings)
         if isinstance(view, GroupStats) and "exploded_runs" in view.table.columns:
-            notes.append(RULE)
+            notes.append(EXPLOSION_RULE)
         if isinstance(view, FairComparison) and view.grid["exploded_runs"].any():
-            notes.append(RULE)
+            notes.append(EXPLOSION_RULE)
     return [f"warning: {w}" for w in warnings] + notes
 
 

@@ -26,7 +26,7 @@ def _items(values: list[str], incomplete: str) -> list[CompletionItem]:
 def _key_candidates(incomplete: str) -> list[CompletionItem]:
     """Dotted keys starting with ``incomplete``: one level at a time (``model.`` then
     ``model.activation``), so a long list of parameters does not flood the shell."""
-    from nnexp.spec.keys import spec_keys
+    from nnexp.api import spec_keys
 
     depth = incomplete.count(".")
     out = []
@@ -38,7 +38,7 @@ def _key_candidates(incomplete: str) -> list[CompletionItem]:
 
 def _value_candidates(text: str, *, many: bool) -> list[CompletionItem]:
     """``key=value`` completed on its value (after the last comma when ``many``)."""
-    from nnexp.spec.keys import key_values
+    from nnexp.api import key_values
 
     key, _, value = text.partition("=")
     head, _, last = value.rpartition(",") if many else ("", "", value)
@@ -91,16 +91,16 @@ def complete_grid(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]
 
 def complete_kind(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
     """The kinds of ``nnexp list``."""
-    from nnexp.cli.list_cmd import KINDS
+    from nnexp.api import COMPONENT_KINDS
 
-    return _items(list(KINDS), incomplete)
+    return _items(list(COMPONENT_KINDS), incomplete)
 
 
 def complete_activation(ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
     """Built-in activation names (a plugin path is completed by the shell)."""
-    from nnexp.spec.components import registry_for
+    from nnexp.api import components
 
-    return _items(registry_for("activation").names(), incomplete)
+    return _items(components("activations").names(), incomplete)
 
 
 #: (command, parameter name) → its completer

@@ -8,11 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from nnexp.api import EVAL_SPLITS, evaluate, find_run
 from nnexp.cli.console import console
-from nnexp.cli.render import download_progress
-from nnexp.cli.show import fmt
-from nnexp.evaluate_run import SPLITS, evaluate_run
-from nnexp.runs.find import find_run
+from nnexp.cli.render import download_progress, fmt
 
 
 def eval_run(
@@ -30,7 +28,7 @@ def eval_run(
         ),
     ] = None,
     split: Annotated[
-        str, typer.Option(help=f"Which split: {', '.join(SPLITS)}.")
+        str, typer.Option(help=f"Which split: {', '.join(EVAL_SPLITS)}.")
     ] = "test",
     runs_dir: Annotated[
         Path, typer.Option("--runs-dir", help="Where to look for RUN by name.")
@@ -43,7 +41,7 @@ def eval_run(
       nnexp eval quickstart --split val
       nnexp eval quickstart --dataset '{name: mnist_10k, validation: 0.2}'
     """
-    result = evaluate_run(
+    result = evaluate(
         find_run(run, runs_dir), dataset, split, progress=download_progress()
     )
     table = Table(

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from nnexp.analysis.tables import display_frame, header
+from nnexp.api import display_frame, header
 
 STATUS_STYLE = {
     "completed": "green",

@@ -8,11 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from nnexp.api import activation_gallery, check_output, components, save_figure
 from nnexp.cli.activation_arg import build_activation, label
 from nnexp.cli.console import console
-from nnexp.cli.plot import check_output
-from nnexp.engine.activations import ACTIVATIONS
-from nnexp.plots import make_activation_gallery, save_figure
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -79,9 +77,11 @@ def gallery(
     """
     bounds = parse_range(x_range)
     output = check_output(output or Path("activations.png"))
-    chosen = names or [e.name for e in ACTIVATIONS.entries() if e.source == "builtin"]
-    acts = list(dict(activation(n) for n in chosen).items())
-    fig = make_activation_gallery(acts, x_range=bounds)
+    builtin = [
+        e.name for e in components("activations").entries() if e.source == "builtin"
+    ]
+    acts = list(dict(activation(n) for n in names or builtin).items())
+    fig = activation_gallery(acts, x_range=bounds)
     written = save_figure(fig, output)
     console.print(
         f"wrote {written} ({len(acts)} activation{'s' if len(acts) != 1 else ''})",

@@ -9,9 +9,9 @@ import typer
 from rich import box
 from rich.table import Table
 
+from nnexp import api
+from nnexp.api import LandscapeResult, landscape_title, start_label
 from nnexp.cli.console import console
-from nnexp.teaching.landscape import LandscapeResult, landscape_title, start_label
-from nnexp.teaching.landscape import landscape as landscape_library
 
 
 def landscape(
@@ -43,7 +43,7 @@ def landscape(
       nnexp landscape configs/landscape_e7.yaml
       nnexp landscape configs/landscape_quadratic.yaml -o quadratic_run
     """
-    result = landscape_library(spec, runs_dir=runs_dir, out=out)
+    result = api.landscape(spec, runs_dir=runs_dir, out=out)
     console.print(
         landscape_title(result).replace("\n", " "), style="bold", markup=False
     )

@@ -7,7 +7,6 @@ read from the registries, so a new component appears here by being registered.
 
 from __future__ import annotations
 
-import difflib
 import math
 from functools import partial
 from typing import Annotated, Any
@@ -16,44 +15,20 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from nnexp.api import COMPONENT_KINDS as KINDS
+from nnexp.api import Entry, activation_family, type_text
+from nnexp.api import component_kind as resolve_kind
+from nnexp.api import components as registry
 from nnexp.cli.console import console
-from nnexp.errors import NnexpError
-from nnexp.registry import Entry, Registry, kind_named, kinds, type_text
-
-#: the kinds as ``nnexp list`` names them, in the order shown
-KINDS: tuple[str, ...] = tuple(k.plural for k in kinds())
 
 #: ``float``, ``int | None``, ``epoch|step``: the registry's type text, table style
 type_name = partial(type_text, style="table")
 
 
-def registry(kind: str) -> Registry[Any]:
-    """The registry listed under ``kind`` (one of :data:`KINDS`)."""
-    return next(k.registry for k in kinds() if k.plural == kind)
-
-
-def resolve_kind(text: str) -> str:
-    """``Activation``, ``activations``, ``data-sets`` … → the canonical kind.
-
-    Raises NnexpError with close matches for anything else.
-    """
-    found = kind_named(text)
-    if found is not None:
-        return found.plural
-    close = difflib.get_close_matches(text.lower(), list(KINDS), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise NnexpError(
-        f"unknown kind {text!r} for nnexp list.{hint}"
-        f" Allowed kinds: {', '.join(KINDS)}."
-    )
-
-
 def family_text(entry: Entry[Any]) -> str:
     """An activation's family and default gain, e.g. ``relu (gain 1.414)``."""
-    from nnexp.engine.activations import family_of
-
     try:
-        fam = family_of(entry.factory)
+        fam = activation_family(entry.factory)
     except ValueError:
         return "?"
     gain = "√2" if abs(fam.gain - math.sqrt(2.0)) < 1e-12 else f"{fam.gain:g}"

@@ -9,17 +9,19 @@ from typing import Annotated
 
 import typer
 
-from nnexp.analysis.figures import (
+from nnexp.api import (
     MANY_RUN_KINDS,
-    curves_figure,
+    check_output,
+    default_output,
     figure_kinds,
-    kind_figure,
+    plot,
+    safe_name,
+    save_figure,
+    select_runs,
 )
-from nnexp.analysis.select import select_runs
-from nnexp.cli.console import console, err_console
+from nnexp.cli.console import console
+from nnexp.cli.render import report_skipped
 from nnexp.errors import RunError
-from nnexp.plots.base import output_format, save_figure
-from nnexp.runs.layout import safe_name
 
 
 class XAxis(StrEnum):
@@ -27,32 +29,7 @@ class XAxis(StrEnum):
     time = "time"
 
 
-def check_output(path: Path) -> Path:
-    """Fail before any work when the output cannot be written (exit 2)."""
-    output_format(path)
-    if not path.parent.is_dir():
-        raise RunError(
-            f"cannot write {path}: the folder {path.parent} does not exist; create it "
-            "first or choose another output path."
-        )
-    return path
-
-
-def default_output(inputs: list[str], kind: str, suffix: str = ".png") -> Path:
-    """``<input folder name>_<kind>.png`` in the current folder for one input (a run
-    or a sweep), ``<kind>.png`` for several."""
-    if len(inputs) == 1 and not any(c in inputs[0] for c in "*?["):
-        stem = safe_name(Path(inputs[0]).resolve().name)
-        return Path(f"{stem}_{kind}{suffix}")
-    return Path(f"{kind}{suffix}")
-
-
-def report_skipped(skipped: list[str]) -> None:
-    for note in skipped:
-        err_console.print(f"[yellow]left out:[/] {note}", soft_wrap=True)
-
-
-def plot(
+def plot_cmd(
     paths: Annotated[
         list[str],
         typer.Argument(
@@ -157,21 +134,18 @@ def plot(
         )
     stem = "curves_by_" + safe_name("_".join(by)) if by else kind
     output = check_output(output or default_output(paths, stem))
-    selection = select_runs(paths)
+    selection = select_runs(paths)  # the arguments: run and sweep folders, patterns
     report_skipped(selection.skipped)
-    fig = (
-        kind_figure(selection, kind)
-        if kind != "curves"
-        else curves_figure(
-            selection.runs,
-            metrics=metric or None,
-            by=by or (),
-            pool=pool,
-            x=x.value,
-            log=log,
-            smooth=smooth,
-            title=title,
-        )
+    fig = plot(
+        selection,
+        kind,
+        metrics=metric or None,
+        by=by or (),
+        pool=pool,
+        x=x.value,
+        log=log,
+        smooth=smooth,
+        title=title,
     )
     written = save_figure(fig, output)
     console.print(
@@ -182,4 +156,4 @@ def plot(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(plot)
+    app.command("plot")(plot_cmd)

@@ -8,11 +8,9 @@ from typing import Annotated, Any
 import typer
 import yaml
 
+from nnexp import api
+from nnexp.api import DEFAULT_ACTIVATIONS, safe_name, save_figure
 from nnexp.cli.console import console
-from nnexp.plots.base import save_figure
-from nnexp.runs.layout import safe_name
-from nnexp.teaching.probe import DEFAULT_ACTIVATIONS
-from nnexp.teaching.probe import probe as probe_library
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -113,7 +111,7 @@ def probe(
     lo, hi = parse_range(x_range)
     acts = None if activations is None else _names(activations)
     init = None if initializer is None else parse_initializer(initializer)
-    result = probe_library(
+    result = api.probe(
         spec_or_sizes, activations=acts, draws=draws, input=input_, output=output,
         x_range=(lo, hi), initializer=init, seed=seed,
     )  # fmt: skip

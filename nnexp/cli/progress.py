@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from nnexp.training.callbacks import Callback
+from nnexp.api import Callback
 
 
 def fmt(value: Any, pct: bool = False) -> str:

@@ -1,8 +1,10 @@
-"""What the run commands print: headers, summaries, progress of downloads, and what
-Ctrl-C does (shared by ``train``, ``rerun``, ``eval`` and ``sweep``)."""
+"""What more than one command prints: run headers and summaries, values, progress of
+downloads, runs left out of a selection, and what Ctrl-C does (shared by ``train``,
+``rerun``, ``eval``, ``show``, ``sweep``, ``plot``, ``compare`` and ``report``)."""
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,23 @@ def print_summary(run: Any) -> None:
     if status == "interrupted":
         table.add_row("resume", f"nnexp train --resume {run.path}")
     console.print(table)
+
+
+def fmt(value: Any, key: str = "") -> str:
+    """Accuracies as percentages, floats to 4 significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if "accuracy" in key:
+        return f"{100 * value:.2f}%"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def report_skipped(skipped: list[str]) -> None:
+    """The runs a selection left out, one ``left out:`` line each on stderr."""
+    for note in skipped:
+        err_console.print(f"[yellow]left out:[/] {note}", soft_wrap=True)
 
 
 def _fmt(value: Any, key: str) -> str:

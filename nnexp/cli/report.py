@@ -7,15 +7,14 @@ from typing import Annotated
 
 import typer
 
-from nnexp.analysis.report import build_report, write_report
-from nnexp.analysis.select import select_runs
-from nnexp.cli.compare import FairOption, TuneOption
+from nnexp.api import default_output, report, select_runs
 from nnexp.cli.console import console
-from nnexp.cli.plot import default_output, report_skipped
+from nnexp.cli.options import FairOption, TuneOption
+from nnexp.cli.render import report_skipped
 from nnexp.errors import RunError
 
 
-def report(
+def report_cmd(
     paths: Annotated[
         list[str],
         typer.Argument(
@@ -73,12 +72,17 @@ def report(
             f"cannot write the report to {output}: the folder {output.parent} "
             "does not exist; create it first or choose another output path."
         )
-    selection = select_runs(paths)
+    selection = select_runs(paths)  # the arguments: run and sweep folders, patterns
     report_skipped(selection.skipped)
-    text = build_report(
-        selection, title=title, by=by or (), sort=sort, tune=tune or (), fair=fair
+    written = report(
+        selection,
+        output,
+        title=title,
+        by=by or (),
+        sort=sort,
+        tune=tune or (),
+        fair=fair,
     )
-    written = write_report(text, output)
     size = written.stat().st_size / 1e6
     console.print(
         f"wrote {written} ({len(selection.runs)} run{'s' if len(selection.runs) != 1 else ''}, "
@@ -89,4 +93,4 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
+    app.command("report")(report_cmd)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from nnexp.api import RerunCheck, check_rerun, find_run, rerun
 from nnexp.cli.console import console
 from nnexp.cli.progress import TrainProgress
 from nnexp.cli.render import (
@@ -18,8 +19,6 @@ from nnexp.cli.render import (
     print_header,
     print_summary,
 )
-from nnexp.rerun import RerunCheck, check_rerun, rerun
-from nnexp.runs.find import find_run
 
 SAME, DIFFER = "[green]match[/]", "[red]differ[/]"
 

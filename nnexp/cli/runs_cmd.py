@@ -9,8 +9,8 @@ folder first) and says which.  ``--filter key=value`` keeps runs whose
 for as in ``compare --by`` (``activation``, ``lr``); a component matches by its name
 (``--filter optimizer=adam``); ``--status`` keeps one status.
 
-The filters are :func:`nnexp.analysis.filters.filter_runs`; a RUN argument of ``show``,
-``eval`` and ``rerun`` is found by :func:`nnexp.runs.find.find_run`.
+The runs are :func:`nnexp.api.list_runs`; a RUN argument of ``show``, ``eval`` and
+``rerun`` is found by :func:`nnexp.api.find_run`.
 """
 
 from __future__ import annotations
@@ -19,18 +19,13 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from nnexp.analysis.filters import STATUSES, check_status, filter_runs
-from nnexp.analysis.select import is_sweep_dir
+from nnexp.api import RUN_STATUSES, STAMP, Run, is_sweep_dir, list_runs, run_date
 from nnexp.cli.console import console
 from nnexp.cli.fit_table import drop_to_fit
-from nnexp.errors import RunError
-from nnexp.runs.find import STAMP, run_date
-from nnexp.runs.reader import Run, discover_runs, load_run
 
 COLOURS = {
     "completed": "green",
@@ -170,28 +165,6 @@ def _natural_width(col: str, rows: list[list[str]]) -> int:
     return max([len(col), *cells])
 
 
-def _load_all(root: Path) -> list[Run]:
-    from nnexp.sweep.folder import refresh_results
-
-    runs, paths = [], discover_runs(root)
-    refresh_results(p.parent for p in paths)  # sweeps' results.csv after a kill -9
-    for path in paths:
-        try:
-            run = load_run(path)
-            _ = run.record  # a summary with a wrong type is damaged too
-            runs.append(run)
-        except RunError:  # a damaged folder is shown, not fatal to the listing
-            runs.append(
-                Run(
-                    path=path,
-                    config={},
-                    summary={"status": "unreadable"},
-                    history=pd.DataFrame(),
-                )
-            )
-    return runs
-
-
 def runs(
     runs_dir: Annotated[
         Path, typer.Option("--runs-dir", help="Where to look for run folders.")
@@ -205,7 +178,7 @@ def runs(
     ] = None,
     status: Annotated[
         str | None,
-        typer.Option(help=f"Keep runs with this status: {', '.join(STATUSES)}."),
+        typer.Option(help=f"Keep runs with this status: {', '.join(RUN_STATUSES)}."),
     ] = None,
 ) -> None:
     """List the runs under a runs directory with their settings and final metrics.
@@ -215,13 +188,7 @@ def runs(
       nnexp runs --filter model.activation=relu --filter optimizer=sgd
       nnexp runs --runs-dir runs/sweeps --status interrupted
     """
-    check_status(status)  # before the folder: a typo is named first
-    if not runs_dir.is_dir():
-        raise RunError(
-            f"runs directory {runs_dir} does not exist"
-            " (train a run first: nnexp train SPEC)"
-        )
-    selected = filter_runs(_load_all(runs_dir), filters or [], status)
+    selected = list_runs(runs_dir, filters or [], status)
     if not selected:
         console.print(
             f"no runs in {runs_dir} match"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from nnexp.api import Run, find_run, load_run, run_date
 from nnexp.cli.console import console
-from nnexp.runs.find import find_run, run_date
-from nnexp.runs.reader import Run, load_run
+from nnexp.cli.render import fmt
 
 #: summary fields shown first, in this order (the rest follow as they come)
 _FIRST = (
@@ -31,17 +30,6 @@ _FIRST = (
 )
 _SECTIONS = ("final", "best", "test")
 _HIDDEN = ("pid", "host", "plots", "wall_seconds_before", "train_seconds")
-
-
-def fmt(value: Any, key: str = "") -> str:
-    """Accuracies as percentages, floats to 4 significant digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if "accuracy" in key:
-        return f"{100 * value:.2f}%"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _plain(value: Any) -> str:

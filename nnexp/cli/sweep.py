@@ -7,6 +7,7 @@ import math
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,16 +26,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from nnexp.api import (
+    RUN_ACTIONS,
+    Planned,
+    SweepResult,
+    plan_sweep,
+    run_sweep,
+    sweep_source,
+)
 from nnexp.cli.console import console, first_ctrl_c_sets
 from nnexp.cli.render import download_progress
 from nnexp.errors import NnexpError
-from nnexp.sweep.folder import combination_summary
-from nnexp.sweep.plan import (
-    RUN_ACTIONS,
-    Sweep,
-)
-from nnexp.sweep.runner import SweepResult, execute, plan
-from nnexp.sweep.source import source_from_options
 
 METRIC_ORDER = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 STATUS_COLOURS = {"completed": "green", "diverged": "red", "interrupted": "yellow"}
@@ -77,8 +79,8 @@ def sweep(
     planning = (grid, zip_, seeds, sample, sample_seed, max_trials, name, runs_dir)
     _check_arguments(spec, resume, retry_failed, *planning, overrides)
     source = None
-    if spec is not None:
-        source = source_from_options(
+    if spec is not None:  # the command line's option strings, read
+        source = sweep_source(
             spec,
             grid=grid,
             zip=zip_,
@@ -89,31 +91,35 @@ def sweep(
             name=name,
             overrides=overrides or [],
         )
-    planned = plan(
-        source,
-        resume=resume,
-        retry_failed=retry_failed,
-        runs_dir=runs_dir,
-        name=name,
-        executor=executor.value,
-        progress=download_progress(),
-    )
+    options: dict[str, Any] = {
+        "resume": resume,
+        "retry_failed": retry_failed,
+        "runs_dir": runs_dir,
+        "name": name,
+        "executor": executor.value,
+        "progress": download_progress(),
+    }
     if dry_run:
-        return _print_plan(planned.sweep, planned.actions)
+        return _print_plan(plan_sweep(source, **options))
     stop = threading.Event()
-    with ctrl_c_stops_the_sweep(stop), SweepDisplay(console, quiet=quiet) as display:
-        result = execute(
-            planned,
+    with ExitStack() as ctrl_c, SweepDisplay(console, quiet=quiet) as display:
+
+        def on_event(event: dict[str, Any]) -> None:
+            if event["kind"] == "planned":  # Ctrl-C stops cells from here on
+                ctrl_c.enter_context(ctrl_c_stops_the_sweep(stop))
+            display(event)
+
+        result = run_sweep(
+            source,
+            **options,
             jobs=jobs,
-            executor=executor.value,
             scheduler=scheduler,
             fail_fast=fail_fast,
-            retry_failed=retry_failed,
             stop=stop,
-            on_event=display,
+            on_event=on_event,
             command=_command(),
         )
-    _print_result(result, planned.sweep)
+    _print_result(result)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -152,7 +158,8 @@ def ctrl_c_stops_the_sweep(stop: threading.Event):
 # the dry run --------------------------------------------------------------------------
 
 
-def _print_plan(planned: Sweep, actions: dict[str, str]) -> None:
+def _print_plan(plan: Planned) -> None:
+    planned, actions = plan.sweep, plan.actions
     table = Table(show_edge=False, box=None, pad_edge=False)
     for column in ("#", "cell", "action" if planned.folder else None, "overrides"):
         if column:
@@ -343,11 +350,11 @@ class SweepDisplay:
 # the end ------------------------------------------------------------------------------
 
 
-def _print_result(result: SweepResult, planned: Sweep) -> None:
+def _print_result(result: SweepResult) -> None:
     frame = result.frame
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items())
     console.print(f"\n{len(frame)} cells: {counts}", highlight=False)
-    best = _best_table(frame, planned)
+    best = _best_table(result)
     if best is not None:
         console.print(best)
     failed = frame[frame["status"] == "failed"]
@@ -390,10 +397,10 @@ def _print_result(result: SweepResult, planned: Sweep) -> None:
         )
 
 
-def _best_table(frame: pd.DataFrame, planned: Sweep) -> Table | None:
+def _best_table(result: SweepResult) -> Table | None:
     """Mean ± std of the summary metric per combination, best first (top 10)."""
-    keys = [k for k in planned.expansion.keys if k != "seed"]
-    summary = combination_summary(frame, keys)
+    keys = [k for k in result.keys if k != "seed"]
+    summary = result.combinations()
     if summary.empty:
         return None
     metric = summary.attrs["metric"]

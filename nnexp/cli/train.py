@@ -19,7 +19,6 @@ from nnexp.cli.render import (
     print_summary,
 )
 from nnexp.errors import NnexpError
-from nnexp.spec.dump import dump_spec
 
 
 def train(
@@ -82,9 +81,7 @@ def train(
     if continue_run is not None:
         # every positional argument is an override of the parent's spec
         overrides = ([str(spec)] if spec is not None else []) + overrides
-        from nnexp.runs.find import find_run
-
-        parent = find_run(continue_run, runs_dir or Path("runs"))
+        parent = api.find_run(continue_run, runs_dir or Path("runs"))
         spec = _continuation(parent, epochs, resume, overrides, name, runs_dir)
         overrides, name, runs_dir = [], None, None
     elif epochs is not None:
@@ -115,7 +112,7 @@ def train(
         resolved = api.resolve_spec(
             spec, overrides, seed=seed, name=name, runs_dir=runs_dir
         )
-        console.print(dump_spec(resolved), end="", markup=False, highlight=False)
+        console.print(api.dump_spec(resolved), end="", markup=False, highlight=False)
         return
     stop = threading.Event()
     callbacks = [] if quiet else [TrainProgress(console)]
@@ -128,7 +125,7 @@ def train(
 
     try:
         with ctrl_c_finishes_the_batch(stop):
-            run = api.run(
+            run = api.train(
                 spec,
                 overrides,
                 runs_dir=runs_dir,
@@ -176,9 +173,9 @@ def _continuation(
         raise NnexpError(
             f"--continue {parent}: give --epochs N, the new total number of epochs"
         )
-    from nnexp.continuation import continuation_spec
-
-    return continuation_spec(parent, epochs, overrides, name=name, runs_dir=runs_dir)
+    return api.continuation_spec(
+        parent, epochs, overrides, name=name, runs_dir=runs_dir
+    )
 
 
 def register(app: typer.Typer) -> None:

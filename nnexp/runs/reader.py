@@ -34,9 +34,9 @@ class Run:
 
     ``summary`` is summary.json's data and ``record`` the same typed; ``network`` is
     the trained network, rebuilt from ``config.yaml`` and ``model.npz`` when first
-    asked for (``api.run`` hands over the one it trained, with the trainer's
-    ``result``); ``predict(x)`` is its output on inputs prepared as the run's data set
-    prepares them.
+    asked for (:func:`nnexp.runner.trained.load_trained`; ``train`` hands over the one
+    it trained, with the trainer's ``result``); ``predict(x)`` is its output on inputs
+    prepared as the run's data set prepares them.
     """
 
     path: Path
@@ -49,7 +49,10 @@ class Run:
     @property
     def network(self) -> Any:
         if self._network is None:
-            self._network = load_network(self.path)
+            # the runner floor builds networks: a reader needs it only on demand
+            from nnexp.runner.trained import load_trained
+
+            self._network = load_trained(self.path)
         return self._network
 
     @network.setter
@@ -121,23 +124,6 @@ def run_spec(path: str | Path) -> Any:
     if not paths.config.is_file():
         raise RunError(f"{paths.root} is not a run folder: it has no config.yaml")
     return load_spec(paths.config)
-
-
-def load_network(path: str | Path) -> Any:
-    """The trained network of a run folder (``config.yaml`` + ``model.npz``)."""
-    from nnexp.build import build_trained
-    from nnexp.runs.checkpoint import load_weights
-
-    paths = RunPaths(Path(path))
-    spec = run_spec(paths.root)
-    if not paths.model.is_file():
-        record = read_record(paths.root)
-        status = effective_status(record) if record is not None else "unknown"
-        raise RunError(
-            f"{paths.root} has no model.npz (status: {status}): only a run that ended"
-            " has saved weights"
-        )
-    return build_trained(spec, load_weights(paths.model))
 
 
 def pid_alive(pid: int) -> bool:

@@ -105,7 +105,7 @@ class TrainingSpec(SpecModel):
     dtype: Literal["float32", "float64"] = "float64"
     early_stopping: EarlyStoppingSpec | None = None
     init_from: str | None = None
-    #: a completed run folder whose training this run continues (nnexp.continuation)
+    #: a completed run folder whose training this run continues (nnexp.runner.continuation)
     continue_from: str | None = None
     #: BLAS threads for every product of the run: part of the spec because the
     #: thread count changes the rounding (see nnexp.runs.environment)

@@ -1,6 +1,8 @@
 """Sweeps: grids and random searches of runs, in parallel, resumable (issue 6).
 
-``nnexp sweep`` on the command line; from Python::
+``nnexp sweep`` on the command line; from Python, ``nnexp.run_sweep`` and
+``nnexp.plan_sweep`` (the front door, :mod:`nnexp.api`) are :func:`run` and
+:func:`plan` here::
 
     from nnexp import sweep
     grid = {"model.activation": ["relu", "tanh"]}

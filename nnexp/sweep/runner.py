@@ -4,8 +4,9 @@ After :func:`~nnexp.sweep.plan.plan_sweep` (or ``open_sweep`` for ``--resume``) 
 validated every cell, :func:`run_sweep` runs the cells that are not done,
 isolates failures (``fail_fast`` stops at the first), writes ``results.csv`` as cells
 end and the summary plots at the end.  Progress goes to ``on_event`` as plain dicts
-(``kind``: ``plan``, ``start``, ``train``, ``epoch``, ``end``, ``stopping``), so the
-library never prints.
+(``kind``: ``planned`` (from :func:`run`, once every cell is validated, before any
+worker starts), ``plan``, ``start``, ``train``, ``epoch``, ``end``, ``stopping``), so
+the library never prints.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from nnexp.spec.dump import dump_spec, spec_to_dict
 from nnexp.sweep import folder as sf
 from nnexp.sweep import worker as cellworker
 from nnexp.sweep.expand import Cell
+from nnexp.sweep.folder import combination_summary
 from nnexp.sweep.plan import (
     RUN_ACTIONS,
     Sweep,
@@ -41,13 +43,20 @@ Event = dict[str, Any]
 
 @dataclass
 class SweepResult:
-    """How a sweep ended; ``frame`` is results.csv."""
+    """How a sweep ended; ``frame`` is results.csv, ``keys`` the varied spec keys."""
 
     folder: Path
     frame: pd.DataFrame
     stopped: str | None = None  # "interrupted", "fail-fast" or "aborted"
     plots: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+    def combinations(self) -> pd.DataFrame:
+        """Mean ± std of the summary metric per combination of the varied keys (the
+        seed pooled), best first; ``attrs["metric"]`` names the metric (see
+        :func:`~nnexp.sweep.folder.combination_summary`)."""
+        return combination_summary(self.frame, [k for k in self.keys if k != "seed"])
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,7 +112,8 @@ def run_sweep(
             )
     finally:
         executor.close()
-    result = SweepResult(sweep.folder, frame, stopped, notes=notes)
+    keys = list(sweep.expansion.keys)
+    result = SweepResult(sweep.folder, frame, stopped, notes=notes, keys=keys)
     if plots and stopped is None:
         from nnexp.sweep.plots import render_sweep_plots
 
@@ -369,7 +379,7 @@ def execute(
 
 
 def run(
-    source: str | Path | Mapping[str, Any] | None = None,
+    source: str | Path | Mapping[str, Any] | SweepSource | None = None,
     *,
     resume: str | Path | None = None,
     retry_failed: bool = False,
@@ -379,15 +389,19 @@ def run(
     fail_fast: bool = False,
     stop: Any = None,
     on_event: Callable[[Event], None] | None = None,
+    command: str = "",
     **planning: Any,
 ) -> SweepResult:
     """The sweep command for notebooks: plan, validate, run, record (what ``nnexp
     sweep`` does; :func:`plan` alone is its ``--dry-run``).
 
-    ``source`` is a sweep file, a run spec file or a mapping; ``grid``, ``zip``,
+    ``source`` is a sweep file, a run spec file, a mapping or a :class:`SweepSource`
+    (the command line's, :func:`~nnexp.sweep.source.source_from_options`); ``grid``, ``zip``,
     ``seeds``, ``overrides``, ``runs_dir``, ``name`` and the sampling options
     (``sample``, ``sample_seed``, ``max_trials``) are the command line's options as
-    Python values; ``resume`` continues a sweep folder instead::
+    Python values; ``resume`` continues a sweep folder instead; ``command`` is
+    recorded in a new sweep's folder; ``on_event`` gets ``{"kind": "planned"}`` once
+    every cell is validated, before anything is written or started::
 
         result = nnexp.sweep.run("configs/quickstart.yaml",
                                  grid={"model.activation": ["relu", "tanh"]}, seeds=3)
@@ -400,6 +414,10 @@ def run(
         executor=executor,
         **planning,
     )
+    if on_event is not None:
+        on_event(
+            {"kind": "planned", "total": len(planned.actions), "todo": planned.todo}
+        )
     return execute(
         planned,
         jobs=jobs,
@@ -409,4 +427,5 @@ def run(
         retry_failed=retry_failed,
         stop=stop,
         on_event=on_event,
+        command=command,
     )

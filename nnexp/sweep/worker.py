@@ -1,6 +1,6 @@
 """Training one sweep cell, in whatever process or machine an executor chose.
 
-A new cell trains into a fresh run folder under a private staging folder (``api.run``
+A new cell trains into a fresh run folder under a private staging folder (``train``
 names folders by time; the sweep names them by cell), which is then moved into its
 place in one ``rename``; an interrupted cell continues in place from its checkpoint.
 Every outcome leaves a run folder: a cell that fails before training gets one holding
@@ -28,8 +28,8 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-from nnexp import api
 from nnexp.errors import RunError
+from nnexp.runner.train import train
 from nnexp.runs.checkpoint import atomic_write_bytes
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_record
@@ -137,15 +137,15 @@ def train_cell(
 def _run(
     job: CellJob, folder: Path | None, staging: Path, stop: Any, callbacks: list
 ) -> Any:
-    """``api.run``: continue ``folder``, or train anew into a folder under ``staging``
+    """``train``: continue ``folder``, or train anew into a folder under ``staging``
     whose config.yaml is then ``job.config_text``."""
     with threadpool_limits(limits=1):
         if job.resume:
-            return api.run(resume=folder, callbacks=callbacks, stop=stop)
+            return train(resume=folder, callbacks=callbacks, stop=stop)
         staging.mkdir(parents=True, exist_ok=True)
         # the staging folder goes into the data, not through an override string
         output = {**job.config.get("output", {}), "runs_dir": str(staging)}
-        return api.run(
+        return train(
             {**job.config, "output": output},
             callbacks=callbacks,
             stop=stop,
@@ -158,7 +158,7 @@ def write_config(folder: Path, text: str) -> None:
 
 
 def _created(staging: Path) -> Path | None:
-    """The run folder ``api.run`` created in ``staging`` before it failed, if any."""
+    """The run folder ``train`` created in ``staging`` before it failed, if any."""
     found = (
         sorted(p for p in staging.glob("*") if p.is_dir()) if staging.is_dir() else []
     )
@@ -166,7 +166,7 @@ def _created(staging: Path) -> Path | None:
 
 
 def failed_folder(path: Path, job: CellJob) -> Path:
-    """A run folder for a cell that failed before ``api.run`` created one."""
+    """A run folder for a cell that failed before ``train`` created one."""
     path.mkdir(parents=True, exist_ok=True)
     write_config(path, job.config_text)
     write_summary(

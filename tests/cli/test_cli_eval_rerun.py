@@ -1,4 +1,4 @@
-"""``nnexp eval`` / :func:`evaluate_run` and ``nnexp rerun`` / :mod:`nnexp.rerun`."""
+"""``nnexp eval`` / :func:`evaluate_run` and ``nnexp rerun`` / :mod:`nnexp.runner.rerun`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from cli_helpers import QUICKSTART, small
 
 from nnexp import api
 from nnexp.errors import DataError, RunError
-from nnexp.evaluate_run import evaluate_run, parse_dataset_ref
-from nnexp.rerun import check_rerun, compare_metrics, compare_weights
+from nnexp.runner.evaluate import evaluate_run, parse_dataset_ref
+from nnexp.runner.rerun import check_rerun, compare_metrics, compare_weights
 from nnexp.runs.reader import load_run
 
 

@@ -18,7 +18,8 @@ from rich.console import Console
 
 from nnexp import api
 from nnexp.analysis.filters import lookup, matches, parse_filters
-from nnexp.cli.runs_cmd import _load_all, runs_table
+from nnexp.api import load_runs
+from nnexp.cli.runs_cmd import runs_table
 from nnexp.errors import NnexpError, RunError
 from nnexp.runs.find import find_run, folder_date
 
@@ -250,7 +251,7 @@ def test_a_damaged_run_folder_is_listed_as_unreadable(cli: Callable, tmp_path: P
 def test_runs_table_fits_a_100_column_terminal_and_says_what_it_left_out(
     runs_dir: Path,
 ):
-    runs = _load_all(runs_dir)
+    runs = load_runs(runs_dir)
     table, dropped = runs_table(runs, runs_dir, width=100)
     out = Console(width=100, record=True, color_system=None)
     out.print(table)

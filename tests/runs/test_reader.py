@@ -11,10 +11,10 @@ import sys
 import pytest
 
 from nnexp.errors import RunError
+from nnexp.runner.trained import load_trained
 from nnexp.runs.reader import (
     discover_runs,
     effective_status,
-    load_network,
     load_run,
     read_history,
     read_record,
@@ -98,7 +98,7 @@ def test_missing_folders_and_files(tmp_path):
     assert read_history(folder).empty
     assert read_summary(tmp_path) == {} and read_record(tmp_path) is None
     with pytest.raises(RunError, match="no model.npz"):
-        load_network(write_run(tmp_path / "s", config=_SPEC))
+        load_trained(write_run(tmp_path / "s", config=_SPEC))
 
 
 _SPEC = """\

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnexp import api
-from nnexp.evaluate_run import evaluate_run
+from nnexp.runner.evaluate import evaluate_run
 from nnexp.spec import Component, load_landscape_spec, load_spec
 from nnexp.teaching.objectives import TwoBump
 

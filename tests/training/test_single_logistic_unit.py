@@ -19,7 +19,7 @@ from nnexp.engine.losses import LOSSES
 from nnexp.engine.network import build_network
 from nnexp.engine.rng import streams
 from nnexp.errors import SpecError
-from nnexp.evaluate_run import evaluate_run
+from nnexp.runner.evaluate import evaluate_run
 from nnexp.runs.checkpoint import load_weights
 from nnexp.spec import check_against_data, load_spec
 from nnexp.spec.check import one_hot_targets

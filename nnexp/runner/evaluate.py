@@ -1,10 +1,11 @@
 """Evaluate the saved weights of a run folder (``nnexp eval``).
 
-The network is rebuilt from the run's ``config.yaml`` exactly as training built it,
-its ``model.npz`` is loaded, and one evaluation pass (dropout off) gives the loss and
-the task's metrics on a split.  The data set is the run's own by default, loaded with
-the run's seed so that its validation split is the one training held out; another data
-set may be given if it has the same shape (input features, outputs) and task.
+The network is rebuilt from the run's ``config.yaml`` and ``model.npz``
+(:func:`~nnexp.runner.trained.load_trained`), and one evaluation pass (dropout off)
+gives the loss and the task's metrics on a split.  The data set is the run's own by
+default, loaded with the run's seed so that its validation split is the one training
+held out; another data set may be given if it has the same shape (input features,
+outputs) and task.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nnexp.build import build_trained
 from nnexp.data import load_dataset
 from nnexp.engine import rng as rngmod
 from nnexp.errors import DataError, RunError
-from nnexp.runs.checkpoint import load_weights
+from nnexp.runner.trained import load_trained
 from nnexp.runs.environment import pinned_threads
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_record, run_spec
@@ -45,21 +45,11 @@ def parse_dataset_ref(text: str | Mapping[str, Any]) -> str | dict[str, Any]:
     )
 
 
-def _saved_weights(paths: RunPaths, status: str) -> dict[str, Any]:
-    if not paths.model.is_file():
-        raise RunError(
-            f"{paths.root} has no model.npz (run status: {status}); only a run that"
-            " ended (completed, diverged or interrupted) has saved weights"
-        )
-    return load_weights(paths.model)
-
-
 def _check_shape(
-    weights: Mapping[str, Any], info: Any, task: str | None, ref: Any, loss: str
+    network: Any, info: Any, task: str | None, ref: Any, loss: str
 ) -> None:
     """The data set must fit the saved network: same inputs, outputs and task."""
-    n_dense = sum(1 for k in weights if k.startswith("W"))
-    n_in, n_out = weights["W1"].shape[0], weights[f"W{n_dense}"].shape[1]
+    n_in, n_out = network.sizes[0], network.sizes[-1]
     problems = []
     if info.n_features != n_in:
         problems.append(f"{info.n_features} input features (the network takes {n_in})")
@@ -108,8 +98,7 @@ def evaluate_run(
     paths = RunPaths(Path(run_dir))
     spec = run_spec(paths.root)
     summary = read_record(paths.root)
-    status = summary.status if summary is not None else "unknown"
-    weights = _saved_weights(paths, status)
+    network = load_trained(paths.root, spec=spec)
     ref = spec.dataset.built if dataset is None else parse_dataset_ref(dataset)
     # the run's seed and split stream: the same validation split training held out
     rngs = rngmod.streams(spec.seed)
@@ -122,13 +111,12 @@ def evaluate_run(
     )
     task = summary.dataset.task if summary is not None and summary.dataset else None
     _check_shape(
-        weights,
+        network,
         info,
         task,
         ref if dataset is not None else spec.dataset.name,
         spec.loss.name,
     )
-    network = build_trained(spec, weights)
     part = getattr(splits, split)
     if part is None or len(part) == 0:
         raise DataError(

@@ -1,9 +1,12 @@
-"""The library's front door: ``run`` a spec into a run folder, ``load_run`` one back.
+"""One run from a spec to its folder: ``train`` a spec into a new run folder (or
+``resume`` an interrupted one, or ``continue_run`` a completed one), and the data and
+engine objects a spec makes (``resolve_spec``, ``prepare``, ``load_data``).
 
-The CLI's ``nnexp train`` and a notebook call the same function::
+The front door (:mod:`nnexp.api`, ``nnexp train``) and every sweep cell call
+:func:`train`::
 
     import nnexp
-    run = nnexp.run("configs/quickstart.yaml", overrides=["training.epochs=2"])
+    run = nnexp.train("configs/quickstart.yaml", overrides=["training.epochs=2"])
     run.history.plot(x="epoch", y=["train_loss", "val_loss"])
 """
 
@@ -14,10 +17,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nnexp.build import build_run
-from nnexp.continuation import continuation_spec, parent_state
 from nnexp.data import load_dataset
 from nnexp.engine import rng as rngmod
 from nnexp.errors import RunError
+from nnexp.runner.continuation import continuation_spec, parent_state
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
@@ -31,7 +34,14 @@ from nnexp.spec.models import RunSpec
 from nnexp.training.callbacks import Callback
 from nnexp.training.trainer import Trainer
 
-__all__ = ["run", "continue_run", "load_run", "resolve_spec", "prepare"]
+__all__ = [
+    "continue_run",
+    "load_data",
+    "prepare",
+    "resolve_spec",
+    "resume",
+    "train",
+]
 
 
 def resolve_spec(
@@ -94,7 +104,7 @@ def load_data(
     return splits, info
 
 
-def run(
+def train(
     spec: str | Path | dict | RunSpec | None = None,
     overrides: Sequence[str] = (),
     *,
@@ -173,9 +183,29 @@ def continue_run(
     **run_kwargs: Any,
 ) -> Run:
     """Train the completed run ``parent`` on to ``epochs`` epochs in all, in a new
-    run folder (see :mod:`nnexp.continuation`); ``run_kwargs`` go to :func:`run`."""
+    run folder (see :mod:`nnexp.runner.continuation`); ``run_kwargs`` go to
+    :func:`train`."""
     spec = continuation_spec(parent, epochs, overrides, name=name, runs_dir=runs_dir)
-    return run(spec, **run_kwargs)
+    return train(spec, **run_kwargs)
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    callbacks: Sequence[Callback] = (),
+    stop: Any = None,
+    progress: Callable[..., None] | None = None,
+    on_start: Callable[[Path, RunSpec, Any, Any], None] | None = None,
+) -> Run:
+    """Continue the interrupted run ``run_dir`` in its own folder from its last
+    completed epoch (``nnexp train --resume``); the hooks are :func:`train`'s."""
+    return train(
+        resume=run_dir,
+        callbacks=callbacks,
+        stop=stop,
+        progress=progress,
+        on_start=on_start,
+    )
 
 
 def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
@@ -217,7 +247,7 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
 
 
 class _Hooks(NamedTuple):
-    """What the caller of :func:`run` hooks into a training: progress callbacks, a
+    """What the caller of :func:`train` hooks into a training: progress callbacks, a
     stop event, and a call once the folder exists."""
 
     callbacks: Sequence[Callback]

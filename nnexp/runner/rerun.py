@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nnexp import api
 from nnexp.errors import RunError
+from nnexp.runner.train import resolve_spec, train
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
 from nnexp.runs.layout import RunPaths
@@ -91,8 +91,8 @@ def rerun(
 ) -> Run:
     """Train a new run from ``run_dir``'s config.yaml (into ``runs_dir`` if given,
     else the config's ``output.runs_dir``); ``run_kwargs`` go to
-    :func:`nnexp.api.run`."""
-    return api.run(run_spec(run_dir), runs_dir=runs_dir, **run_kwargs)
+    :func:`~nnexp.runner.train.train`."""
+    return train(run_spec(run_dir), runs_dir=runs_dir, **run_kwargs)
 
 
 def compare_metrics(
@@ -177,7 +177,8 @@ def check_rerun(
     ----------
     run_dir : a completed or diverged run folder
     keep : keep the rerun's folder (its path is in the result); otherwise it is deleted
-    run_kwargs : passed to :func:`nnexp.api.run` (``callbacks``, ``stop``, ``progress``)
+    run_kwargs : passed to :func:`~nnexp.runner.train.train` (``callbacks``, ``stop``,
+        ``progress``)
 
     Returns
     -------
@@ -216,7 +217,7 @@ def _check(run_dir: Path, tmp: Path, run_kwargs: dict[str, Any]) -> RerunCheck:
         if parent.rerun_status != "completed":
             return _outcome(run_dir, status, original, None, parent)
         overrides.append(f"training.continue_from={parent.rerun}")
-    new = api.run(api.resolve_spec(spec, overrides, runs_dir=tmp), **run_kwargs)
+    new = train(resolve_spec(spec, overrides, runs_dir=tmp), **run_kwargs)
     return _outcome(run_dir, status, original, new, parent)
 
 
