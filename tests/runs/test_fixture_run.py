@@ -14,7 +14,7 @@ from nnexp.runs.checkpoint import load_checkpoint, load_weights
 from nnexp.training.history import columns
 
 FIXTURE = (
-    Path(__file__).resolve().parents[1] / "fixtures" / "runs" / "v0.2.0_fixture_blobs"
+    Path(__file__).resolve().parent / "fixtures" / "v0.2.0_fixture_blobs"
 )
 
 #: summary.json keys that readers (show, runs, compare, report, rerun) rely on

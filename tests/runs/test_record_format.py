@@ -22,7 +22,7 @@ from nnexp.runs.summary import Summary, parse_summary, summary_data, write_summa
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
-BLOBS = ROOT / "tests" / "fixtures" / "runs" / "v0.2.0_fixture_blobs"
+BLOBS = FIXTURES / "v0.2.0_fixture_blobs"
 QUICKSTART = ROOT / "configs" / "quickstart.yaml"
 #: fixture folders, each holding one run folder (see fixtures/README.md)
 VERSIONS = ("v0.2.0_quickstart", "v0.1.0_quickstart")
