@@ -45,6 +45,8 @@ def is_stacked(value: Any) -> bool:
 def power(base: Any, exponent: Any) -> Any:
     """``base ** exponent`` with Python's ``**`` (C ``pow``), member by member when
     either is a per-member array; a Python float when both are scalars."""
+    if base.__class__ is float and exponent.__class__ is int:  # a single run's
+        return base**exponent
     if not (is_stacked(base) or is_stacked(exponent)):
         return base**exponent
     b, e = np.broadcast_arrays(np.asarray(base, dtype=np.float64), exponent)
@@ -55,6 +57,8 @@ def power(base: Any, exponent: Any) -> Any:
 def sqrt(value: Any) -> Any:
     """``math.sqrt`` for a float, ``np.sqrt`` for per-member values (both correctly
     rounded, so they agree)."""
+    if value.__class__ is float:  # a single run's
+        return math.sqrt(value)
     return np.sqrt(value) if is_stacked(value) else math.sqrt(value)
 
 
@@ -67,6 +71,8 @@ def above(floor: Any, value: Any) -> Any:
 
 def as_float(value: Any) -> Any:
     """``float(value)``, or the per-member float64 array unchanged."""
+    if value.__class__ is float:  # a single run's
+        return value
     return np.asarray(value, dtype=np.float64) if is_stacked(value) else float(value)
 
 
