@@ -102,6 +102,30 @@ def sq_norms(a: Array) -> Array:
     return (flat @ flat.mT)[:, 0, 0]
 
 
+def norm(a: Array) -> Any:
+    """‖a‖ as ``math.sqrt(float(np.vdot(a, a)))`` (a gradient norm); for a stack (3-D)
+    each member's, (P,) float64."""
+    if a.ndim < 3:
+        return math.sqrt(float(np.vdot(a, a)))
+    return np.sqrt(sq_norms(a).astype(np.float64))
+
+
+def norm_in_dtype(a: Array) -> Any:
+    """‖a‖ with the root taken in ``a``'s dtype, as ``float(np.sqrt(np.vdot(a, a)))``
+    (a weight norm); for a stack (3-D) each member's, (P,) float64."""
+    if a.ndim < 3:
+        return float(np.sqrt(np.vdot(a, a)))
+    return np.sqrt(sq_norms(a)).astype(np.float64)
+
+
+def max_so_far(current: Any, a: Array) -> Any:
+    """Python's ``max(current, float(a.max()))`` (a running maximum); for a stack
+    (3-D) each member's, (P,) float64."""
+    if a.ndim < 3:
+        return max(current, float(a.max()))
+    return above(current, a.reshape(len(a), -1).max(axis=-1).astype(np.float64))
+
+
 def total(a: Array, dtype: Any = None) -> Any:
     """``float(a.sum(dtype=dtype))`` for one run's array (up to 2-D); for a stack (3-D)
     each member's flat sum, (P,) float64, equal to its own bit for bit."""

@@ -210,6 +210,15 @@ class OptimizerBase:
             setattr(self, slot, arrays)
 
 
+def member_state(state: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """Member ``i``'s part of a population optimiser's :meth:`~OptimizerBase.state_dict`
+    (``{"t": …, "<slot>/<param>": stacked array}``), in its single run's shapes."""
+    return {
+        key: value if key == "t" else member_param(key.partition("/")[2], value, i)
+        for key, value in state.items()
+    }
+
+
 def stack_optimizers(members: Sequence[Any]) -> Any:
     """One optimiser for a population: the members' class, each hyper-parameter shared
     or per member, and their states (if they have stepped) stacked."""
