@@ -6,6 +6,11 @@
 cross-entropy and the logistic with binary cross-entropy have the simple, stable
 gradient ``(p − y) / B`` at the logits; ``fused_with`` names the output activation
 they absorb, and the network then skips that activation's backward pass.
+
+A population's outputs and targets are (P, batch, outputs): the loss is then one value
+per member, a (P,) float64 array equal bit for bit to each member's own float (the
+batch axis is ``-2`` and every sum is taken as in a single run, see
+:mod:`nnexp.engine.members`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnexp import types as protocols
+from nnexp.engine.members import sq_norm, total
 from nnexp.registry import Registry
 from nnexp.types import Array
 
@@ -27,6 +33,11 @@ PAIRING = {
     "cross_entropy": ("softmax",),
     "binary_cross_entropy": ("logistic",),
 }
+
+
+def _batch(out: Array) -> int:
+    """The batch size B of one run's (B, outputs) or a population's (P, B, outputs)."""
+    return out.shape[-2]
 
 
 def _same_shape(out: Array, y: Array) -> None:
@@ -46,27 +57,28 @@ class MSE:
 
     fused_with: ClassVar[str | None] = None
 
-    def value(self, a: Array, y: Array) -> float:
+    def value(self, a: Array, y: Array) -> Any:
         _same_shape(a, y)
         d = a - y
-        return 0.5 * float(np.vdot(d, d)) / a.shape[0]
+        return 0.5 * sq_norm(d) / _batch(a)
 
-    def value_and_grad(self, a: Array, y: Array) -> tuple[float, Array]:
+    def value_and_grad(self, a: Array, y: Array) -> tuple[Any, Array]:
         """
         Parameters
         ----------
-        a : (batch, outputs) network output
-        y : (batch, outputs) targets
+        a : (batch, outputs) network output ((P, batch, outputs) for a population)
+        y : targets, shaped like ``a``
 
         Returns
         -------
-        loss : float
-        da : (batch, outputs), (a − y) / B
+        loss : float (one per member, (P,), for a population)
+        da : like ``a``, (a − y) / B
         """
         _same_shape(a, y)
         d = a - y
-        loss = 0.5 * float(np.vdot(d, d)) / a.shape[0]
-        d *= 1.0 / a.shape[0]
+        B = _batch(a)
+        loss = 0.5 * sq_norm(d) / B
+        d *= 1.0 / B
         return loss, d
 
 
@@ -79,31 +91,33 @@ class CrossEntropy:
 
     fused_with: ClassVar[str | None] = "softmax"
 
-    def value(self, logits: Array, y: Array) -> float:
+    def value(self, logits: Array, y: Array) -> Any:
         _same_shape(logits, y)
-        m = logits.max(axis=1, keepdims=True)
-        s = np.exp(logits - m).sum(axis=1, keepdims=True)
+        m = logits.max(axis=-1, keepdims=True)
+        s = np.exp(logits - m).sum(axis=-1, keepdims=True)
         return _mean_row_loss(m, s, _row_dot(logits, y))
 
-    def value_and_grad(self, logits: Array, y: Array) -> tuple[float, Array]:
+    def value_and_grad(self, logits: Array, y: Array) -> tuple[Any, Array]:
         """
         Parameters
         ----------
-        logits : (batch, classes), overwritten (it becomes the gradient)
-        y : (batch, classes), one-hot (rows summing to 1)
+        logits : (batch, classes), overwritten (it becomes the gradient);
+            (P, batch, classes) for a population
+        y : one-hot rows (summing to 1), shaped like ``logits``
 
         Returns
         -------
-        loss : float, log-sum-exp form: no overflow for large logits
-        dlogits : (batch, classes), (softmax(logits) − y) / B
+        loss : float, log-sum-exp form: no overflow for large logits; (P,) for a
+            population
+        dlogits : like ``logits``, (softmax(logits) − y) / B
         """
         _same_shape(logits, y)
-        B = logits.shape[0]
-        m = logits.max(axis=1, keepdims=True)
+        B = _batch(logits)
+        m = logits.max(axis=-1, keepdims=True)
         ylogit = _row_dot(logits, y)  # before the in-place exp
         logits -= m
         np.exp(logits, out=logits)
-        s = logits.sum(axis=1, keepdims=True)
+        s = logits.sum(axis=-1, keepdims=True)
         loss = _mean_row_loss(m, s, ylogit)
         logits /= s
         logits -= y
@@ -112,11 +126,11 @@ class CrossEntropy:
 
 
 def _row_dot(logits: Array, y: Array) -> Array:
-    """(batch,) Σ_j y_bj logits_bj, without a (batch, classes) temporary."""
-    return np.einsum("ij,ij->i", logits, y)
+    """([P,] batch) Σ_j y_bj logits_bj, without a (batch, classes) temporary."""
+    return np.einsum("...j,...j->...", logits, y)
 
 
-def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> float:
+def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> Any:
     """(1/B) Σ_b [(m_b − y_b·z_b) + log s_b], each row's loss formed before the mean.
 
     With rows of y summing to 1, a row's −Σ_j y_j log p_j is m + log s − y·z (m the row
@@ -124,9 +138,12 @@ def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> float:
     logit there; summing m and y·z over the batch first would let one row's 1e15
     swallow every other row's loss.
     """
-    rows = m[:, 0] - ylogit
-    rows += np.log(s[:, 0])
-    return float(np.sum(rows, dtype=np.float64)) / len(rows)
+    rows = m[..., 0] - ylogit
+    rows += np.log(s[..., 0])
+    if rows.ndim == 1:
+        return float(np.sum(rows, dtype=np.float64)) / len(rows)
+    # a population: each member's batch sum, (P,)
+    return np.sum(rows, axis=-1, dtype=np.float64) / rows.shape[-1]
 
 
 @LOSSES.register(
@@ -149,29 +166,29 @@ class BinaryCrossEntropy:
 
     fused_with: ClassVar[str | None] = "logistic"
 
-    def value(self, logits: Array, y: Array) -> float:
+    def value(self, logits: Array, y: Array) -> Any:
         _same_shape(logits, y)
         # log(1 + e^z) − y z, written with |z| so neither term overflows
         softplus = np.maximum(logits, 0) + np.log1p(np.exp(-np.abs(logits)))
-        return float((softplus - y * logits).sum()) / logits.shape[0]
+        return total(softplus - y * logits) / _batch(logits)
 
-    def value_and_grad(self, logits: Array, y: Array) -> tuple[float, Array]:
+    def value_and_grad(self, logits: Array, y: Array) -> tuple[Any, Array]:
         """
         Parameters
         ----------
-        logits : (batch, outputs)
-        y : (batch, outputs) in [0, 1]; (batch, 1) class indices for one unit
+        logits : (batch, outputs); (P, batch, outputs) for a population
+        y : like ``logits``, in [0, 1]; (batch, 1) class indices for one unit
 
         Returns
         -------
-        loss : float
-        dlogits : (batch, outputs), (σ(logits) − y) / B
+        loss : float ((P,) for a population)
+        dlogits : like ``logits``, (σ(logits) − y) / B
         """
         loss = self.value(logits, y)
         e = np.exp(-np.abs(logits))
         p = np.where(logits >= 0, 1 / (1 + e), e / (1 + e))
         p -= y
-        p *= 1.0 / logits.shape[0]
+        p *= 1.0 / _batch(logits)
         return loss, p.astype(logits.dtype, copy=False)
 
 

@@ -3,6 +3,10 @@
 Dense layers are numbered from 1 whatever sits between them, and their parameters are
 named ``W1, b1, W2, b2, …``: the same names as in the weights file and in optimiser
 state, so saving, loading and resuming are dictionary copies.
+
+A population (P same-shape networks trained as one computation, docs/architecture.md)
+is a ``Network`` of stacked layers: :func:`stack_networks` makes it from P ordinary
+networks and :meth:`Network.member` gives member i back as an ordinary network.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import numpy as np
 
 from nnexp.engine.activations import ACTIVATIONS, family_of
 from nnexp.engine.initializers import INITIALIZERS
-from nnexp.engine.layers import Dense, Dropout
+from nnexp.engine.layers import Dense, Dropout, Rngs
+from nnexp.engine.members import member_param, stack_param
 from nnexp.registry import signature_params
 from nnexp.types import Array
 
@@ -47,7 +52,7 @@ class Network:
             k: (f"W{k}", f"b{k}") for k in range(1, len(self.dense) + 1)
         }
         for prev, nxt in zip(self.dense, self.dense[1:], strict=False):
-            if prev.fan_out != nxt.fan_in:
+            if prev.fan_out != nxt.fan_in or prev.W.shape[:-2] != nxt.W.shape[:-2]:
                 raise ValueError(
                     f"layer sizes do not chain: {prev.W.shape} then {nxt.W.shape}"
                 )
@@ -94,8 +99,37 @@ class Network:
     def output_activation(self) -> Any:
         return self.dense[-1].activation
 
+    @property
+    def population(self) -> int | None:
+        """P for a population (stacked layers, a leading member axis), else None."""
+        first = self.dense[0]
+        return first.W.shape[0] if first.stacked else None
+
     def n_params(self) -> int:
-        return sum(v.size for v in self.params.values())
+        """Parameters of one network (of one member, for a population)."""
+        return sum(v.size for v in self.params.values()) // (self.population or 1)
+
+    def member(self, i: int) -> Network:
+        """Member ``i`` of a population as an ordinary network, with copies of its
+        weights; a dropout layer whose rate is 0 for this member is left out, as
+        :func:`build_network` leaves it out of a single run."""
+        P = self.population
+        if P is None or not -P <= i < P:
+            raise IndexError(
+                f"member {i} of a network that is not a population"
+                if P is None
+                else f"member {i} of a population of {P}"
+            )
+        layers: list[Dense | Dropout] = []
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                W, b = member_param("W", layer.W, i), member_param("b", layer.b, i)
+                layers.append(Dense(W, b, layer.activation))
+            elif not isinstance(layer.rate, np.ndarray):
+                layers.append(Dropout(layer.rate))
+            elif layer.member_rate(i) > 0.0:
+                layers.append(Dropout(layer.member_rate(i)))
+        return Network(layers)
 
     # passes -------------------------------------------------------------------------
     def forward(
@@ -103,18 +137,20 @@ class Network:
         X: Array,
         *,
         train: bool = False,
-        rng: np.random.Generator | None = None,
+        rng: Rngs | None = None,
         logits: bool = False,
     ) -> tuple[Array, list[Any]]:
         """Output and per-layer caches. ``logits=True`` stops before the last activation.
 
         Parameters
         ----------
-        X : (batch, n_inputs)
+        X : (batch, n_inputs); for a population (P, batch, n_inputs), or one
+            (batch, n_inputs) input shared by every member
+        rng : the dropout generator; for a population one per member
 
         Returns
         -------
-        out : (batch, n_outputs)
+        out : (batch, n_outputs); (P, batch, n_outputs) for a population
         caches : one per layer, for :meth:`backward`
         """
         caches: list[Any] = []
@@ -161,10 +197,12 @@ class Network:
         return grads
 
     def __repr__(self) -> str:
-        """``Network(784-100-10, relu → softmax, float32, 79,510 parameters)``."""
+        """``Network(784-100-10, relu → softmax, float32, 79,510 parameters)``; a
+        population says ``Network(8 × 784-100-10, …)``."""
         acts = " → ".join(describe_component(d.activation) for d in self.dense)
+        members = f"{self.population} × " if self.population else ""
         return (
-            f"Network({'-'.join(map(str, self.sizes))}, {acts}, {self.dtype},"
+            f"Network({members}{'-'.join(map(str, self.sizes))}, {acts}, {self.dtype},"
             f" {self.n_params():,} parameters)"
         )
 
@@ -179,7 +217,7 @@ class Network:
                     {
                         "layer": f"dense {i}",
                         "shape": f"{layer.fan_in} → {layer.fan_out}",
-                        "params": layer.W.size + layer.b.size,
+                        "params": layer.fan_in * layer.fan_out + layer.fan_out,
                         "activation": describe_component(act),
                     }
                 )
@@ -202,6 +240,67 @@ def describe_component(obj: Any) -> str:
     names = [p.name for p in signature_params(type(obj)) if hasattr(obj, p.name)]
     args = ", ".join(f"{f}={getattr(obj, f)!r}" for f in names if not f.startswith("_"))
     return f"{name}({args})" if args else name
+
+
+def stack_networks(networks: Sequence[Network]) -> Network:
+    """A population of ``networks`` (same sizes, activations and dtype): member p's
+    weights are copies of network p's, stacked along a new leading axis.
+
+    Dropout may differ: its rate after each dense layer becomes one rate per member,
+    0 for a member without a dropout layer there.
+    """
+    if not networks:
+        raise ValueError("a population needs at least one network")
+    first = networks[0]
+    for k, net in enumerate(networks):
+        if net.population is not None:
+            raise ValueError(f"network {k} is already a population")
+        if net.sizes != first.sizes or net.dtype != first.dtype:
+            raise ValueError(
+                "every member of a population needs the same layer sizes and dtype:"
+                f" network 0 is {'-'.join(map(str, first.sizes))} {first.dtype},"
+                f" network {k} {'-'.join(map(str, net.sizes))} {net.dtype}"
+            )
+        for i, (ours, theirs) in enumerate(
+            zip(first.dense, net.dense, strict=True), start=1
+        ):
+            act, other = ours.activation, theirs.activation
+            if act is not other and act != other:
+                raise ValueError(
+                    "every member of a population needs the same activations: dense"
+                    f" layer {i} has {describe_component(act)} in network 0"
+                    f" and {describe_component(other)} in network {k}"
+                )
+    gaps = [_dropout_gaps(net) for net in networks]
+    layers: list[Dense | Dropout] = []
+    for pos, dense in enumerate(first.dense):
+        rates = [gap[pos] for gap in gaps]
+        depth = max(len(r) for r in rates)
+        if any(0 < len(r) < depth for r in rates):
+            raise ValueError(
+                f"the members have different numbers of dropout layers before dense"
+                f" layer {pos + 1}; a population needs the same layers"
+            )
+        for j in range(depth):
+            column = [r[j] if r else 0.0 for r in rates]
+            same = all(x == column[0] for x in column)
+            layers.append(Dropout(column[0] if same else np.array(column)))
+        W = stack_param("W", [net.dense[pos].W for net in networks])
+        b = stack_param("b", [net.dense[pos].b for net in networks])
+        layers.append(Dense(W, b, dense.activation))
+    return Network(layers)
+
+
+def _dropout_gaps(net: Network) -> list[list[float]]:
+    """The dropout rates in front of each dense layer."""
+    gaps: list[list[float]] = [[] for _ in net.dense]
+    k = 0
+    for layer in net.layers:
+        if isinstance(layer, Dense):
+            k += 1
+        else:
+            gaps[k].append(float(layer.rate))
+    return gaps
 
 
 def _resolve(registry: Any, ref: Any) -> Any:

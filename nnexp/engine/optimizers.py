@@ -20,19 +20,39 @@ The step counter ``t`` is per optimiser, so one optimiser may serve a single lay
 ``step`` runs every minibatch, so each update is a short fixed sequence of in-place
 ufunc calls; where a formula needs a temporary, it goes into a scratch buffer that is
 allocated once per (shape, dtype) and reused, never into a fresh array.
+
+Populations: :func:`stack_optimizers` makes one optimiser of the same class for P
+members' stacked parameters; each hyper-parameter the members do not share becomes a
+(P,) array, and ``step`` takes one learning rate per member.  The same ``step`` code
+runs: per-step coefficients (Adam's bias corrections, 1 − β) are formed exactly as a
+single run forms its Python floats and then cast to the parameters' dtype
+(:mod:`nnexp.engine.members`), so member p's parameters and state equal its single
+run's bit for bit.  :meth:`OptimizerBase.member` gives member p back.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from nnexp import types as protocols
+from nnexp.engine.members import (
+    as_float,
+    coefs,
+    member_param,
+    member_value,
+    power,
+    same_for_all,
+    sqrt,
+    stack_param,
+    stacked_fields,
+)
 from nnexp.registry import Registry
 from nnexp.types import Array
 
@@ -81,22 +101,54 @@ def is_weight(name: str) -> bool:
     return name.startswith("W")
 
 
+def _dtype(params: Params) -> np.dtype:
+    return next(iter(params.values())).dtype
+
+
 @dataclass(eq=False, slots=True)
 class OptimizerBase:
     """Shared state handling: the step counter, scratch buffers, ``state_dict``.
 
     Subclasses list their per-parameter state dicts in ``state_names`` (e.g. ``("m",
-    "v")``); each is a ``dict[str, Array]`` field keyed by parameter name.
+    "v")``); each is a ``dict[str, Array]`` field keyed by parameter name.  Their
+    numeric parameters, which may differ between the members of a population, are
+    listed in ``hyperparameters``; every other parameter, and :meth:`structure`, must
+    be the same for all members.
     """
 
     t: int = field(init=False, default=0)
     _scratch: dict[tuple[Any, ...], Array] = field(
         init=False, default_factory=dict, repr=False
     )
+    #: P for a population's optimiser (stacked parameters), 0 for a single run's
+    _members: int = field(init=False, default=0, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ()
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr",)
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         raise NotImplementedError
+
+    def structure(self) -> dict[str, Any]:
+        """What must be equal across a population: the non-numeric parameters."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.init and f.name not in self.hyperparameters
+        }
+
+    def member(self, i: int) -> OptimizerBase:
+        """Member ``i`` of a population's optimiser: its own parameters and a copy of
+        its state, as its single run would have them."""
+        if not self._members:
+            raise IndexError("member() of an optimizer that is not a population's")
+        out = copy.copy(self)
+        for name in self.hyperparameters:
+            setattr(out, name, member_value(getattr(self, name), i))
+        out._members, out._scratch = 0, {}
+        for slot in self.state_names:
+            stacked = getattr(self, slot)
+            setattr(out, slot, {k: member_param(k, v, i) for k, v in stacked.items()})
+        return out
 
     def _state(self, slot: dict[str, Array], name: str, p: Array) -> Array:
         """The state array of ``name`` in ``slot``: zeros like ``p`` on first use."""
@@ -158,6 +210,47 @@ class OptimizerBase:
             setattr(self, slot, arrays)
 
 
+def member_state(state: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """Member ``i``'s part of a population optimiser's :meth:`~OptimizerBase.state_dict`
+    (``{"t": …, "<slot>/<param>": stacked array}``), in its single run's shapes."""
+    return {
+        key: value if key == "t" else member_param(key.partition("/")[2], value, i)
+        for key, value in state.items()
+    }
+
+
+def stack_optimizers(members: Sequence[Any]) -> Any:
+    """One optimiser for a population: the members' class, each hyper-parameter shared
+    or per member, and their states (if they have stepped) stacked."""
+    first = members[0] if members else None
+    if not isinstance(first, OptimizerBase):
+        raise ValueError(
+            f"optimizer {type(first).__name__} cannot train a population: only the"
+            " built-in optimizers (subclasses of OptimizerBase) can"
+        )
+    values = stacked_fields("optimizer", members, first.hyperparameters)
+    same_for_all(
+        f"optimizer {type(first).__name__}",
+        members,
+        lambda m: m.structure(),
+        ", ".join(first.structure()) or "structure",
+    )
+    same_for_all("optimizer", members, lambda m: m.t, "step count t")
+    out = copy.copy(first)
+    for name, value in values.items():
+        setattr(out, name, value)
+    out._members, out._scratch = len(members), {}
+    for slot in first.state_names:
+        keys = [sorted(getattr(m, slot)) for m in members]
+        same_for_all("optimizer", keys, lambda k: k, f"{slot} state")
+        stacked = {
+            k: stack_param(k, [getattr(m, slot)[k] for m in members])
+            for k in getattr(first, slot)
+        }
+        setattr(out, slot, stacked)
+    return out
+
+
 @OPTIMIZERS.register(
     "sgd",
     aliases=("SGD",),
@@ -184,6 +277,11 @@ class SGD(OptimizerBase):
     nesterov: bool = False
     v: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ("v",)
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "momentum")
+
+    def structure(self) -> dict[str, Any]:
+        """Plain SGD keeps no state: it cannot share a population with momentum."""
+        return {"nesterov": self.nesterov, "momentum > 0": self.momentum != 0.0}
 
     def __post_init__(self) -> None:
         self.lr = check_number("lr", self.lr, low=0, low_open=True)
@@ -198,12 +296,17 @@ class SGD(OptimizerBase):
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
-        lr = float(lr)  # a NumPy float64 scalar would upcast float32 work
         gamma = self.momentum
+        if self._members:  # per-member values cast to the parameters' dtype
+            lr, gamma = coefs(_dtype(params), as_float(lr), gamma)
+            plain = isinstance(gamma, float) and gamma == 0.0
+        else:
+            lr = float(lr)  # a NumPy float64 scalar would upcast float32 work
+            plain = gamma == 0.0
         self.t += 1
         for name, p in params.items():
             g = grads[name]
-            if gamma == 0.0:
+            if plain:
                 g *= lr
                 p -= g
                 continue
@@ -270,6 +373,7 @@ class Adam(OptimizerBase):
     m: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     v: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ("m", "v")
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "beta1", "beta2", "eps")
 
     def __post_init__(self) -> None:
         self._check_adam()
@@ -289,17 +393,22 @@ class Adam(OptimizerBase):
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
         self.t += 1
-        self._adam_update(params, grads, float(lr))
+        self._adam_update(params, grads, as_float(lr))
 
-    def _adam_update(self, params: Params, grads: Params, lr: float) -> None:
+    def _adam_update(self, params: Params, grads: Params, lr: Any) -> None:
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.t
-        bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t  # the bias corrections
+        bc1, bc2 = 1.0 - power(b1, t), 1.0 - power(b2, t)  # the bias corrections
         torch_form = self.eps_form == "torch"
+        root_bc2 = 1.0
         if torch_form:  # p ← p − (η/bc1) m/(√v/√bc2 + ε), in torch's order
-            lr_t, root_bc2 = lr / bc1, math.sqrt(bc2)
+            lr_t, root_bc2 = lr / bc1, sqrt(bc2)
         else:  # p ← p − η_t m/(√v + ε), η_t = η √bc2/bc1
-            lr_t = lr * math.sqrt(bc2) / bc1
+            lr_t = lr * sqrt(bc2) / bc1
         c1, c2 = 1.0 - b1, 1.0 - b2
+        if self._members:
+            b1, b2, eps, lr_t, root_bc2, c1, c2 = coefs(
+                _dtype(params), b1, b2, eps, lr_t, root_bc2, c1, c2
+            )
         for name, p in params.items():
             g = grads[name]
             m = self._state(self.m, name, p)
@@ -351,6 +460,13 @@ class AdamW(Adam):
 
     weight_decay: float = 0.01
     decay_biases: bool = False
+    hyperparameters: ClassVar[tuple[str, ...]] = (
+        "lr",
+        "beta1",
+        "beta2",
+        "eps",
+        "weight_decay",
+    )
 
     def __post_init__(self) -> None:
         self._check_adam()
@@ -363,10 +479,14 @@ class AdamW(Adam):
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Decay the weights, then the Adam update; ``grads`` is used as scratch."""
-        lr = float(lr)
+        lr = as_float(lr)
         self.t += 1
-        if self.weight_decay != 0.0:
-            shrink = 1.0 - lr * self.weight_decay
+        decay = self.weight_decay
+        if isinstance(decay, np.ndarray) or decay != 0.0:
+            # a member with λ = 0 among others shrinks by exactly 1: unchanged
+            shrink = 1.0 - lr * decay
+            if self._members:
+                (shrink,) = coefs(_dtype(params), shrink)
             for name, p in params.items():
                 if self.decay_biases or is_weight(name):
                     p *= shrink
@@ -395,6 +515,7 @@ class RMSprop(OptimizerBase):
     eps: float = 1e-8
     s: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ("s",)
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "rho", "eps")
 
     def __post_init__(self) -> None:
         self.lr = check_number("lr", self.lr, low=0, low_open=True)
@@ -403,8 +524,10 @@ class RMSprop(OptimizerBase):
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
-        lr = float(lr)
+        lr = as_float(lr)
         rho, c, eps = self.rho, 1.0 - self.rho, self.eps
+        if self._members:
+            lr, rho, c, eps = coefs(_dtype(params), lr, rho, c, eps)
         self.t += 1
         for name, p in params.items():
             g = grads[name]
@@ -440,6 +563,7 @@ class Adagrad(OptimizerBase):
     eps: float = 1e-8
     s: dict[str, Array] = field(init=False, default_factory=dict, repr=False)
     state_names: ClassVar[tuple[str, ...]] = ("s",)
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "eps")
 
     def __post_init__(self) -> None:
         self.lr = check_number("lr", self.lr, low=0, low_open=True)
@@ -447,7 +571,9 @@ class Adagrad(OptimizerBase):
 
     def step(self, params: Params, grads: Params, lr: float) -> None:
         """Update ``params`` in place; ``grads`` is used as scratch (docs/maths.md §4)."""
-        lr, eps = float(lr), self.eps
+        lr, eps = as_float(lr), self.eps
+        if self._members:
+            lr, eps = coefs(_dtype(params), lr, eps)
         self.t += 1
         for name, p in params.items():
             g = grads[name]

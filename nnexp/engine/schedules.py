@@ -6,6 +6,11 @@ number of epochs (or steps) and only :class:`Cosine` uses it.  ``base_lr`` is th
 optimiser's own ``lr``, so per-layer optimisers share one schedule.  ``lr`` returns a
 Python float, which keeps float32 updates in float32 (NumPy 2 weak scalars).
 
+A population's schedule (:func:`stack_schedules`) has the members' class and ``per``;
+a parameter the members do not share is a (P,) array, ``base_lr`` is one rate per
+member, and ``lr`` returns each member's rate, (P,) float64, computed with the same
+operations as its single run's float (powers with ``**``, member by member).
+
 Parameters without a default in docs/maths.md §5 are required: ``time_based.decay``,
 ``exponential.rate`` and ``linear_to_floor.slope`` (no value suits every run length).
 ``linear_to_floor.floor`` defaults to 0 like ``cosine.floor``.
@@ -13,11 +18,14 @@ Parameters without a default in docs/maths.md §5 are required: ``time_based.dec
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from nnexp import types as protocols
+from nnexp.engine.members import above, as_float, power, same_for_all, stacked_fields
 from nnexp.engine.optimizers import check_number
 from nnexp.registry import Registry
 
@@ -54,13 +62,30 @@ class ScheduleBase:
         raise NotImplementedError
 
 
+def stack_schedules(members: Sequence[Any]) -> Any:
+    """One schedule for a population: the members' class and ``per``, each numeric
+    parameter shared or per member."""
+    first = members[0] if members else None
+    if not isinstance(first, ScheduleBase):
+        raise ValueError(
+            f"schedule {type(first).__name__} cannot train a population: only the"
+            " built-in schedules can"
+        )
+    same_for_all("schedule", members, lambda m: m.per, "per")
+    names = [f.name for f in fields(first) if f.name != "per"]
+    out = copy.copy(first)
+    for name, value in stacked_fields("schedule", members, names).items():
+        out._set(name, value)
+    return out
+
+
 @SCHEDULES.register("constant", aliases=("fixed",), description="η_t = η₀")
 @dataclass(frozen=True, slots=True)
 class Constant(ScheduleBase):
     """η_t = η₀ for every t."""
 
     def lr(self, base_lr: float, t: int, total: int) -> float:
-        return float(base_lr)
+        return as_float(base_lr)
 
 
 @SCHEDULES.register(
@@ -84,7 +109,7 @@ class TimeBased(ScheduleBase):
         self._set("decay", check_number("decay", self.decay, low=0))
 
     def lr(self, base_lr: float, t: int, total: int) -> float:
-        return float(base_lr / (1.0 + self.decay * t))
+        return as_float(base_lr / (1.0 + self.decay * t))
 
 
 @SCHEDULES.register(
@@ -117,7 +142,7 @@ class Step(ScheduleBase):
         self._set("every", int(every))
 
     def lr(self, base_lr: float, t: int, total: int) -> float:
-        return float(base_lr * self.factor ** (t // self.every))
+        return as_float(base_lr * power(self.factor, t // self.every))
 
 
 @SCHEDULES.register(
@@ -139,7 +164,7 @@ class Exponential(ScheduleBase):
         self._set("rate", check_number("rate", self.rate, low=0, low_open=True, high=1))
 
     def lr(self, base_lr: float, t: int, total: int) -> float:
-        return float(base_lr * self.rate**t)
+        return as_float(base_lr * power(self.rate, t))
 
 
 @SCHEDULES.register(
@@ -170,7 +195,7 @@ class Cosine(ScheduleBase):
         frac = (
             min(t, total) / total
         )  # past the end: stay at the floor, never rise again
-        return float(
+        return as_float(
             self.floor + (base_lr - self.floor) * 0.5 * (1.0 + math.cos(math.pi * frac))
         )
 
@@ -200,4 +225,4 @@ class LinearToFloor(ScheduleBase):
         self._set("floor", check_number("floor", self.floor, low=0))
 
     def lr(self, base_lr: float, t: int, total: int) -> float:
-        return float(max(self.floor, base_lr - self.slope * t))
+        return as_float(above(self.floor, base_lr - self.slope * t))

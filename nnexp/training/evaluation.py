@@ -1,7 +1,8 @@
 """One evaluation pass over a data split: loss, task metrics and dead units.
 
 The pass runs in chunks (evaluation mode: dropout off), so a 60,000-sample split needs
-no 60,000-row intermediate arrays.
+no 60,000-row intermediate arrays.  A population (stacked networks) is evaluated on the
+same split in one pass, each value then being one per member, equal to the member's own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnexp.engine import members as per_member
 from nnexp.engine import metrics
 from nnexp.engine.layers import Dense
 from nnexp.engine.network import Network
@@ -48,25 +50,37 @@ def evaluate(
     -------
     {"loss": float, "accuracy": float} for classification, or
     {"loss", "mse", "max_abs_error"} for regression; plus "dead_fraction" if asked.
+    For a population each value is a (P,) array, one per member.
     """
     fused = getattr(loss, "fused_with", None) is not None
     n = len(X)
+    lead = () if network.population is None else (network.population,)
     total = 0.0
-    preds = np.empty(n, dtype=np.int64) if labels is not None else None
+    preds = np.empty(lead + (n,), dtype=np.int64) if labels is not None else None
     sq_err, max_err = 0.0, 0.0
-    alive = [np.zeros(d.fan_out, dtype=bool) for d in network.dense] if dead else None
+    alive = (
+        [np.zeros(lead + (d.fan_out,), dtype=bool) for d in network.dense]
+        if dead
+        else None
+    )
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start, stop, out, caches in network_outputs(
             network, X, fused=fused, chunk=chunk
         ):
             yb = Y[start:stop]
+            if lead:  # every member's targets: the same rows
+                yb = np.broadcast_to(yb, out.shape)
             if preds is not None:
-                preds[start:stop] = metrics.predicted_labels(out, logits=fused)
+                preds[..., start:stop] = metrics.predicted_labels(out, logits=fused)
             if labels is None:
                 pred = out if not fused else network.output_activation.forward(out)
                 d = pred - yb
-                sq_err += float(np.vdot(d, d))
-                max_err = max(max_err, float(np.max(np.abs(d))) if d.size else 0.0)
+                sq_err += per_member.sq_norm(d)
+                max_err = (
+                    per_member.max_so_far(max_err, np.abs(d))
+                    if d.size
+                    else max(max_err, 0.0)
+                )
             total += loss.value(out, yb) * (stop - start)
             if alive is not None:
                 _mark_alive(network, caches, alive, fused)
@@ -77,8 +91,11 @@ def evaluate(
         result["mse"] = sq_err / Y.size if Y.size else float("nan")
         result["max_abs_error"] = max_err
     if alive is not None:
-        # a count over a count, so 7 of 100 units is exactly 0.07
-        result["dead_fraction"] = [int((~a).sum()) / a.size for a in alive]
+        # a count over a count, so 7 of 100 units is exactly 0.07 (per member too)
+        result["dead_fraction"] = [
+            int((~a).sum()) / a.size if a.ndim == 1 else (~a).sum(-1) / a.shape[-1]
+            for a in alive
+        ]
     return result
 
 

@@ -7,6 +7,11 @@ fused at the logits, and the per-batch extras are one scalar finiteness check, o
 argmax into a preallocated array, and on up to 64 evenly spaced batches per epoch one
 dot product per layer for the gradient norm.
 Validation, dead units and weight norms are computed once per epoch, outside the loop.
+
+The loop also trains a population (:mod:`nnexp.training.population`): with stacked
+networks and components every per-run value in it becomes one value per member, and
+:class:`~nnexp.training.population.PopulationTrainer` overrides the few hooks where a
+single run stops (a non-finite loss or weights) to stop only that member.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from nnexp.engine import members as per_member
+from nnexp.engine import metrics
 from nnexp.engine import rng as rngmod
 from nnexp.engine.network import Network
 from nnexp.engine.optimizers import OPTIMIZERS
@@ -161,14 +168,7 @@ class Trainer:
 
     # the loop --------------------------------------------------------------------------
     def run(self) -> FitResult:
-        info = {
-            "task": self.task,
-            "epochs": self.epochs,
-            "n_batches": self.n_batches,
-            "start_epoch": self.epoch + 1,
-        }
-        for cb in self.callbacks:
-            cb.on_train_begin(info)
+        self._begin()
         # the state at the end of the last completed epoch: a diverged or interrupted
         # run goes back to it, so its weights are finite and a resume is exact
         last = self.snapshot()
@@ -178,34 +178,56 @@ class Trainer:
         ):
             try:
                 while self.epoch < self.epochs:
-                    self.history.append(self._epoch())
-                    row = self.history.rows[-1]  # in metrics.csv's column order
-                    value = (
-                        row.get(self.early.monitor, math.nan)
-                        if self.early
-                        else math.nan
-                    )
-                    stopped_early = bool(
-                        self.early
-                        and self.early.update(self.epoch, value, self.net.get_weights)
+                    row, stopped_early = self._record(
+                        self._epoch(), self.net.get_weights
                     )
                     last = self.snapshot()
                     for cb in self.callbacks:
                         cb.on_epoch_end(row, lambda state=last: state)
-                    if stopped_early and self.early is not None:
-                        message = (
-                            f"early stopping after epoch {self.epoch}: "
-                            f"{self.early.monitor} last improved in epoch "
-                            f"{self.early.best_epoch}"
-                        )
+                    if stopped_early:
+                        message = self._early_message()
                         break
             except _Stop as stop:
                 status, message = stop.status, stop.message
-                if (
-                    stop.row is not None
-                ):  # the failing epoch, for the record and the plots
-                    self.history.append(stop.row)
-                self.restore(last)
+                self._stopped(stop, last)
+        return self._finish(status, message, stopped_early)
+
+    # the steps of run, shared with the population trainer (one per member) ------------
+    def _begin(self) -> None:
+        info = {
+            "task": self.task,
+            "epochs": self.epochs,
+            "n_batches": self.n_batches,
+            "start_epoch": self.epoch + 1,
+        }
+        for cb in self.callbacks:
+            cb.on_train_begin(info)
+
+    def _record(self, row: dict[str, Any], weights: Any) -> tuple[dict[str, Any], bool]:
+        """Append the epoch's row; returns it (in metrics.csv's column order) and
+        whether early stopping ends the run (``weights()`` gives the current weights,
+        kept when the monitored value improved)."""
+        self.history.append(row)
+        row = self.history.rows[-1]
+        if self.early is None:
+            return row, False
+        value = row.get(self.early.monitor, math.nan)
+        return row, bool(self.early.update(self.epoch, value, weights))
+
+    def _early_message(self) -> str:
+        assert self.early is not None
+        return (
+            f"early stopping after epoch {self.epoch}: {self.early.monitor} last"
+            f" improved in epoch {self.early.best_epoch}"
+        )
+
+    def _stopped(self, stop: _Stop, last: TrainState) -> None:
+        """A run that diverged or was interrupted goes back to ``last``."""
+        if stop.row is not None:  # the failing epoch, for the record and the plots
+            self.history.append(stop.row)
+        self.restore(last)
+
+    def _finish(self, status: str, message: str, stopped_early: bool) -> FitResult:
         best_epoch = self._finish_best(status)
         result = FitResult(
             status, self.history, self.epoch, best_epoch, stopped_early, {}, message
@@ -251,7 +273,7 @@ class Trainer:
         )
         self._validation(row)
         for i, layer in enumerate(self.net.dense, start=1):
-            row[f"layer{i}_weight_norm"] = float(np.sqrt(np.vdot(layer.W, layer.W)))
+            row[f"layer{i}_weight_norm"] = per_member.norm_in_dtype(layer.W)
         row["train_seconds"] = t1 - t0
         row["seconds"] = time.perf_counter() - t0
         return row
@@ -259,14 +281,24 @@ class Trainer:
     def _lr(self, opt: Any, t: int, total: int) -> float:
         return self.schedule.lr(opt.lr, t, total)
 
+    def _order(self, n: int) -> Any:
+        """The epoch's visiting order of the n training samples."""
+        return self.rngs["shuffle"].permutation(n) if self.shuffle else np.arange(n)
+
+    def _check_loss(self, value: Any, batch: int) -> None:
+        """Called with a loss value that is not a finite Python float."""
+        if not math.isfinite(value):
+            msg = f"non-finite loss ({value}) at epoch {self.epoch}, batch {batch}"
+            raise _Stop("diverged", msg, {"epoch": self.epoch, "train_loss": value})
+
     def _minibatches(self, lr_epoch: list[float]) -> dict[str, float]:
         """One pass over the shuffled training data; returns the epoch's training
         metrics: train_loss, train_accuracy (or train_mse and train_max_abs_error),
         and layer{i}_grad_norm (means over the batches)."""
         tr = self.splits.train
         X, Y, n, B = tr.x, tr.y, len(tr.x), self.batch_size
-        order = self.rngs["shuffle"].permutation(n) if self.shuffle else np.arange(n)
-        preds = np.empty(n, dtype=np.int64) if tr.labels is not None else None
+        order = self._order(n)  # (n,), or (P, n): one order per member
+        preds = np.empty(order.shape, dtype=np.int64) if tr.labels is not None else None
         binary = tr.labels is not None and Y.shape[1] == 1
         net, loss, fused, groups, grads = (
             self.net,
@@ -285,32 +317,29 @@ class Trainer:
         every = [cb for cb in self.callbacks if cb.batch_every > 0]
         norm_every = self.norm_every
         for bi, start in enumerate(range(0, n, B)):
-            idx = order[start : start + B]
+            idx = order[..., start : start + B]
+            stop_at = start + idx.shape[-1]
             Xb, Yb = X[idx], Y[idx]
             out, caches = net.forward(Xb, train=True, rng=drop_rng, logits=fused)
             if preds is not None:
                 if binary:
-                    preds[start : start + len(idx)] = out[:, 0] >= (
-                        0.0 if fused else 0.5
-                    )
+                    preds[..., start:stop_at] = out[..., 0] >= (0.0 if fused else 0.5)
                 else:
-                    np.argmax(out, axis=1, out=preds[start : start + len(idx)])
+                    np.argmax(out, axis=-1, out=preds[..., start:stop_at])
             elif not fused:
                 d = out - Yb
-                sq_err += float(np.vdot(d, d))
-                max_err = max(max_err, float(np.abs(d).max()))
+                sq_err += per_member.sq_norm(d)
+                max_err = per_member.max_so_far(max_err, np.abs(d))
             value, d_out = loss.value_and_grad(out, Yb)
-            if not math.isfinite(value):
-                msg = f"non-finite loss ({value}) at epoch {self.epoch}, batch {bi + 1}"
-                raise _Stop("diverged", msg, {"epoch": self.epoch, "train_loss": value})
-            loss_sum += value * len(idx)
+            if value.__class__ is not float or not math.isfinite(value):
+                self._check_loss(value, bi + 1)  # a single run stops here
+            loss_sum += value * (stop_at - start)
             net.backward(d_out, caches, grads)
             if reg is not None:
                 reg.add_grad(params, grads)
             if bi % norm_every == 0:
                 for w in wnames:
-                    gw = grads[w]
-                    gsq[w] += math.sqrt(float(np.vdot(gw, gw)))
+                    gsq[w] += per_member.norm(grads[w])
             for gi, (opt, p, g) in enumerate(groups):
                 lr = self._lr(opt, self.step, total_steps) if per_step else lr_epoch[gi]
                 opt.step(p, g, lr)
@@ -320,14 +349,11 @@ class Trainer:
             for cb in every:
                 if (bi + 1) % cb.batch_every == 0:
                     cb.on_batch_end(
-                        self.epoch,
-                        bi + 1,
-                        self.n_batches,
-                        loss_sum / (start + len(idx)),
+                        self.epoch, bi + 1, self.n_batches, loss_sum / stop_at
                     )
         result = {"train_loss": loss_sum / n}
         if preds is not None:  # preds are in visiting order
-            result["train_accuracy"] = float(np.mean(preds == tr.labels[order]))
+            result["train_accuracy"] = metrics.accuracy(preds, tr.labels[order])
         else:
             result["train_mse"], result["train_max_abs_error"] = (
                 sq_err / Y.size,
