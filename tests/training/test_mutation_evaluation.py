@@ -82,6 +82,21 @@ def test_regression_through_a_fused_loss_measures_the_probabilities():
     )
 
 
+def test_regression_without_a_fused_loss_measures_the_outputs():
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(5, 2)), rng.uniform(size=(5, 1))
+    got = evaluate(logistic_unit(), LOSSES.build("mse"), X, Y, None)
+    d = sigmoid(X @ np.array([[0.4], [-0.3]]) + 0.1) - Y
+    assert got == pytest.approx(
+        {
+            "loss": 0.5 * np.mean(d * d),
+            "mse": np.mean(d * d),
+            "max_abs_error": np.abs(d).max(),
+        },
+        rel=1e-12,
+    )
+
+
 def test_one_logit_between_0_and_one_half_is_class_1():
     """Logits 0.2: σ = 0.55, class 1; read as a probability 0.2 it would be class 0."""
     net = logistic_unit(w=(0.0, 0.0), b=0.2)

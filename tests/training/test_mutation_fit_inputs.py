@@ -53,6 +53,14 @@ def test_a_float_vector_of_zeros_and_ones_is_a_regression_target():
     assert s.labels is None and s.y.shape == (12, 1)
 
 
+def test_integer_inputs_and_integer_targets_that_are_not_labels_are_numbers():
+    x = np.arange(8).reshape(4, 2)
+    y = np.array([[2, 5], [0, 3], [4, 4], [1, 0]])
+    s = split_of(net(2, "identity"), (x, y), "data")
+    assert s.labels is None and (s.x == x).all() and (s.y == y).all()
+    assert s.x.dtype == s.y.dtype == np.float64
+
+
 def test_a_single_sample_is_enough():
     x, labels = xy(n=1)
     s = split_of(net(), (x, labels), "data")

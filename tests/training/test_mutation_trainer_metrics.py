@@ -215,6 +215,7 @@ def test_every_column_equals_the_loop_written_out(case):
     assert result.status == "completed" and result.epochs == case["epochs"]
     assert result.state.step == steps and result.state.epoch == case["epochs"]
     assert not result.stopped_early and result.best_epoch is None
+    assert result.message == ""
 
     nb = math.ceil(case["n"] / case["B"])
     info = {
