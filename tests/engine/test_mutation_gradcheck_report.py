@@ -360,6 +360,18 @@ def test_the_scale_is_the_largest_slope_on_the_random_region_or_1(slope, scale):
     assert report.passed and report.scale == pytest.approx(scale, rel=1e-8)
 
 
+def test_no_finite_slope_on_the_random_region_gives_the_scale_1():
+    class Nan:
+        def forward(self, z):
+            return np.full_like(z, np.nan)
+
+        def derivative(self, z, a):
+            return np.full_like(z, np.nan)
+
+    report = check_activation(Nan())
+    assert report.scale == 1.0 and not report.passed
+
+
 # --- rows of 5 --------------------------------------------------------------------------
 
 
