@@ -108,6 +108,7 @@ def test_build_network_defaults():
     ],
 )
 def test_build_network_names_what_is_wrong(kw, message):
+    kw = dict(kw)  # the parameter itself is shared between runs of the test
     sizes = kw.pop("sizes", [2, 3, 1])
     with pytest.raises(ValueError) as info:
         build_network(sizes, **kw)
