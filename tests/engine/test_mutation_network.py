@@ -63,6 +63,14 @@ def test_dense_backward_gives_dx_unless_told_not_to():
     assert dX is None
 
 
+def test_dense_forward_applies_the_activation_unless_told_not_to():
+    layer = Dense(np.array([[2.0]]), np.array([0.5]), ACTIVATIONS.build("tanh"))
+    a, cache = layer.forward(np.array([[1.0]]))
+    assert a[0, 0] == np.tanh(2.5) and cache.a is a
+    z, cache = layer.forward(np.array([[1.0]]), activate=False)
+    assert z[0, 0] == 2.5 and cache.a is None
+
+
 def test_a_dense_layer_needs_a_matrix_and_a_bias_per_column():
     with pytest.raises(ValueError, match="W must be"):
         Dense(np.zeros((2, 3)), np.zeros(2), ACTIVATIONS.build("identity"))
