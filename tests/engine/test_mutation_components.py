@@ -146,6 +146,9 @@ def test_optimizer_state_keys_split_at_the_first_slash():
         "unknown SGD state key 'v/'; expected 't' and keys of the form 'v/<param>'"
     )
     with pytest.raises(ValueError) as info:
+        OPTIMIZERS.build("adam").load_state_dict({"t": 0, "x/W1": np.ones(2)})
+    assert str(info.value).endswith("of the form 'm/<param>', 'v/<param>'")
+    with pytest.raises(ValueError) as info:
         OptimizerBase().load_state_dict({"t": 0, "m/W1": np.ones(2)})
     assert str(info.value).endswith("keys of the form none")
 

@@ -326,6 +326,27 @@ def test_a_wrong_slope_without_a_jump_gets_no_hint():
     assert not row.passed and "kinks" not in row.message
 
 
+class SteepAwayFrom0:
+    """f = x with the derivative 1 + 2e7·|x|: wrong wherever |x| ≫ 1e-12, yet equal
+    to 1e-3 at the points nearest 0 on both sides (no jump at 0), which points farther
+    out (as the first of each side in sample order) are not."""
+
+    def forward(self, z):
+        return z.copy()
+
+    def derivative(self, z, a):
+        return 1.0 + 2e7 * np.abs(z)
+
+
+def test_the_hint_compares_the_points_nearest_0_on_each_side():
+    row = rows_of(check_activation(SteepAwayFrom0()))[SMALL]
+    x = points(SMALL)
+    right, left = x[x > 0], x[x < 0]
+    assert 2e7 * max(right.min(), -left.max()) < 1e-3  # nearest: f' within 1e-3
+    assert 2e7 * min(right[0], -left[0]) > 2e-3  # the first of each side: not
+    assert not row.passed and "kinks" not in row.message
+
+
 class SmallJump:
     """f = 100·x whose derivative is 0.05 too small below 0: a jump of 5e-4 of the
     slope 100, below the 1e-3·scale a kink needs."""
