@@ -585,8 +585,7 @@ def _scale(result: Any) -> float:
     """The largest |f'| (or ‖J d‖) on the random region; 1 if zero or unavailable."""
     if not isinstance(result, _Sample):
         return 1.0
-    size = result.size[np.isfinite(result.size)]
-    scale = float(size.max()) if size.size else 0.0
+    scale = float(result.size[np.isfinite(result.size)].max(initial=0.0))
     return scale if scale > 0.0 else 1.0
 
 

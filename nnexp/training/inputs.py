@@ -70,7 +70,7 @@ def split_of(network: Network, pair: Any, name: str) -> SimpleNamespace:
         )
     if not np.issubdtype(x.dtype, np.number) or not np.isfinite(x).all():
         raise FitError(f"fit: {name} x must hold finite numbers")
-    labels = _labels(y, name)
+    labels = _labels(y)
     if labels is None:
         targets = y.reshape(len(y), -1)
         if (
@@ -90,7 +90,7 @@ def split_of(network: Network, pair: Any, name: str) -> SimpleNamespace:
     )
 
 
-def _labels(y: np.ndarray, name: str) -> np.ndarray | None:
+def _labels(y: np.ndarray) -> np.ndarray | None:
     """(n,) int64 class labels when ``y`` is labels or one-hot rows, else None."""
     if y.dtype == bool or np.issubdtype(y.dtype, np.integer):
         if y.ndim == 1 or y.shape[1] == 1:
@@ -119,8 +119,7 @@ def component(registry: Registry[Any], ref: Any, name: str) -> Any:
     """An engine object from a name, a ``{name: ...}`` mapping, or the object itself."""
     if isinstance(ref, str | Mapping):
         return registry.build(ref, key=name)
-    needs = getattr(registry, "required", ())
-    if ref is None or not all(hasattr(ref, m) for m in needs):
+    if ref is None or not all(hasattr(ref, m) for m in registry.required):
         kind = article(registry.kind)
         raise FitError(
             f"fit: {name} must be {kind} name, a mapping with 'name', or {kind}"
