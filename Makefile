@@ -32,7 +32,7 @@ reproduce: $(STAMP)  ## every course experiment (E1-E8), about 12 minutes on 2 c
 	$(PYTHON) -m nnexp sweep configs/fashion_mnist_dense.yaml --name fashion_mnist_e8 --seeds 2 --runs-dir $(REPRO)
 	$(PYTHON) -m nnexp report $(REPRO)/sweeps/*_activations_mnist -o $(REPRO)/report_e4.html
 
-mutate: $(STAMP)  ## mutation testing of engine/ and training/ (about an hour on 2 cores; not in CI); see benchmarks/MUTATION.md
+mutate: $(STAMP)  ## mutation testing of engine/ and training/ (about 25 minutes on 2 cores; not in CI); see benchmarks/MUTATION.md
 	$(PYTHON) -m mutmut run --max-children 2
 	$(PYTHON) -m mutmut results
 

@@ -279,7 +279,9 @@ def _elementwise_sample(act: Any, x: Array, dt: np.dtype[Any], eps: float) -> _S
     zd = x.astype(dt)
     z64 = zd.astype(np.float64)  # exactly the points the dtype can hold
     numeric, big, h = _richardson(_forward64(act), z64, eps)
-    analytic = np.asarray(act.derivative(zd.copy(), act.forward(zd.copy())), np.float64)
+    derivative = act.derivative(zd.copy(), act.forward(zd.copy()))
+    # a derivative returned as a scalar (a constant slope) is that slope everywhere
+    analytic = np.broadcast_to(np.asarray(derivative, np.float64), zd.shape)
     return _Sample(z64, analytic, numeric, np.abs(numeric), big / h)
 
 
@@ -500,7 +502,7 @@ def _backprop_row(act: Any, x: np.ndarray, dt: np.dtype[Any], rng: Any) -> Check
     except Exception as err:
         return _failed(BACKPROP, err)
     diff = np.abs(got - expected)
-    bound = 16.0 * np.finfo(dt).eps * (np.abs(expected) + np.abs(da) * np.abs(d).max())
+    bound = 16.0 * np.finfo(dt).eps * (np.abs(expected) + np.abs(da) * np.abs(d).max(initial=0.0))
     ok = bool(np.all(diff <= bound))
     note = "" if ok else f"{int((diff > bound).sum())} of {diff.size} points differ"
     return CheckRow(BACKPROP, int(z.size), float(diff.max(initial=0.0)), None, ok, note)
