@@ -73,6 +73,8 @@ def split_of(network: Network, pair: Any, name: str) -> SimpleNamespace:
     labels = _labels(y)
     if labels is None:
         targets = y.reshape(len(y), -1)
+        if targets.dtype == bool:  # 0/1 targets of several outputs (logic gates)
+            targets = targets.astype(np.float64)
         if (
             not np.issubdtype(targets.dtype, np.number)
             or not np.isfinite(targets).all()
@@ -95,7 +97,8 @@ def _labels(y: np.ndarray) -> np.ndarray | None:
     if y.dtype == bool or np.issubdtype(y.dtype, np.integer):
         if y.ndim == 1 or y.shape[1] == 1:
             return y.reshape(-1).astype(np.int64)
-    if y.ndim == 2 and y.shape[1] >= 2 and np.issubdtype(y.dtype, np.number):
+    numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
+    if y.ndim == 2 and y.shape[1] >= 2 and numeric:
         ones = y == 1
         if ((y == 0) | ones).all() and (ones.sum(axis=1) == 1).all():
             return np.argmax(y, axis=1).astype(np.int64)
