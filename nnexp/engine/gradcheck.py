@@ -502,7 +502,11 @@ def _backprop_row(act: Any, x: np.ndarray, dt: np.dtype[Any], rng: Any) -> Check
     except Exception as err:
         return _failed(BACKPROP, err)
     diff = np.abs(got - expected)
-    bound = 16.0 * np.finfo(dt).eps * (np.abs(expected) + np.abs(da) * np.abs(d).max(initial=0.0))
+    bound = (
+        16.0
+        * np.finfo(dt).eps
+        * (np.abs(expected) + np.abs(da) * np.abs(d).max(initial=0.0))
+    )
     ok = bool(np.all(diff <= bound))
     note = "" if ok else f"{int((diff > bound).sum())} of {diff.size} points differ"
     return CheckRow(BACKPROP, int(z.size), float(diff.max(initial=0.0)), None, ok, note)

@@ -13,9 +13,7 @@ from nnexp.api import load_run
 from nnexp.runs.checkpoint import load_checkpoint, load_weights
 from nnexp.training.history import columns
 
-FIXTURE = (
-    Path(__file__).resolve().parent / "fixtures" / "v0.2.0_fixture_blobs"
-)
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "v0.2.0_fixture_blobs"
 
 #: summary.json keys that readers (show, runs, compare, report, rerun) rely on
 SUMMARY_KEYS = {
