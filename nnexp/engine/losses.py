@@ -35,11 +35,6 @@ PAIRING = {
 }
 
 
-def _batch(out: Array) -> int:
-    """The batch size B of one run's (B, outputs) or a population's (P, B, outputs)."""
-    return out.shape[-2]
-
-
 def _same_shape(out: Array, y: Array) -> None:
     """Refuse targets of another shape: a broadcast would train on nonsense silently."""
     if out.shape != y.shape:
@@ -60,7 +55,7 @@ class MSE:
     def value(self, a: Array, y: Array) -> Any:
         _same_shape(a, y)
         d = a - y
-        return 0.5 * sq_norm(d) / _batch(a)
+        return 0.5 * sq_norm(d) / a.shape[-2]
 
     def value_and_grad(self, a: Array, y: Array) -> tuple[Any, Array]:
         """
@@ -76,7 +71,7 @@ class MSE:
         """
         _same_shape(a, y)
         d = a - y
-        B = _batch(a)
+        B = a.shape[-2]
         loss = 0.5 * sq_norm(d) / B
         d *= 1.0 / B
         return loss, d
@@ -112,7 +107,7 @@ class CrossEntropy:
         dlogits : like ``logits``, (softmax(logits) − y) / B
         """
         _same_shape(logits, y)
-        B = _batch(logits)
+        B = logits.shape[-2]
         m = logits.max(axis=-1, keepdims=True)
         ylogit = _row_dot(logits, y)  # before the in-place exp
         logits -= m
@@ -170,7 +165,7 @@ class BinaryCrossEntropy:
         _same_shape(logits, y)
         # log(1 + e^z) − y z, written with |z| so neither term overflows
         softplus = np.maximum(logits, 0) + np.log1p(np.exp(-np.abs(logits)))
-        return total(softplus - y * logits) / _batch(logits)
+        return total(softplus - y * logits) / logits.shape[-2]
 
     def value_and_grad(self, logits: Array, y: Array) -> tuple[Any, Array]:
         """
@@ -188,7 +183,7 @@ class BinaryCrossEntropy:
         e = np.exp(-np.abs(logits))
         p = np.where(logits >= 0, 1 / (1 + e), e / (1 + e))
         p -= y
-        p *= 1.0 / _batch(logits)
+        p *= 1.0 / logits.shape[-2]
         return loss, p.astype(logits.dtype, copy=False)
 
 

@@ -113,7 +113,10 @@ class Trainer:
         self.params = network.params
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.groups = self._groups(optimizer)
-        self.n_batches = math.ceil(len(splits.train.x) / batch_size)
+        n = len(splits.train.x)
+        self.n_batches = math.ceil(n / batch_size)
+        #: each minibatch's (start, stop) in the epoch's visiting order
+        self.spans = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
         # the gradient norm is read on evenly spaced batches only: one dot product over
         # a 784×100 matrix costs ~15 % of a batch of 10, and diagnostics must not slow
         # the loop; ≤ GRAD_NORM_SAMPLES batches per epoch estimate the epoch's mean
@@ -296,7 +299,7 @@ class Trainer:
         metrics: train_loss, train_accuracy (or train_mse and train_max_abs_error),
         and layer{i}_grad_norm (means over the batches)."""
         tr = self.splits.train
-        X, Y, n, B = tr.x, tr.y, len(tr.x), self.batch_size
+        X, Y, n = tr.x, tr.y, len(tr.x)
         order = self._order(n)  # (n,), or (P, n): one order per member
         preds = np.empty(order.shape, dtype=np.int64) if tr.labels is not None else None
         binary = tr.labels is not None and Y.shape[1] == 1
@@ -315,10 +318,9 @@ class Trainer:
         total_steps = self.epochs * self.n_batches
         loss_sum, sq_err, max_err = 0.0, 0.0, 0.0
         every = [cb for cb in self.callbacks if cb.batch_every > 0]
-        norm_every = self.norm_every
-        for bi, start in enumerate(range(0, n, B)):
-            idx = order[..., start : start + B]
-            stop_at = start + idx.shape[-1]
+        norm_every, norm = self.norm_every, per_member.norm
+        for bi, (start, stop_at) in enumerate(self.spans):
+            idx = order[..., start:stop_at]
             Xb, Yb = X[idx], Y[idx]
             out, caches = net.forward(Xb, train=True, rng=drop_rng, logits=fused)
             if preds is not None:
@@ -338,8 +340,11 @@ class Trainer:
             if reg is not None:
                 reg.add_grad(params, grads)
             if bi % norm_every == 0:
-                for w in wnames:
-                    gsq[w] += per_member.norm(grads[w])
+                for w in wnames:  # per member for a population's stacked gradients
+                    gw = grads[w]
+                    gsq[w] += (
+                        math.sqrt(float(np.vdot(gw, gw))) if gw.ndim < 3 else norm(gw)
+                    )
             for gi, (opt, p, g) in enumerate(groups):
                 lr = self._lr(opt, self.step, total_steps) if per_step else lr_epoch[gi]
                 opt.step(p, g, lr)
