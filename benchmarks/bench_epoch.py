@@ -82,13 +82,13 @@ def time_nnexp(x, y, labels, batch: int, dtype: str, epochs: int) -> list[float]
     return [row["train_seconds"] for row in result.history.rows]
 
 
-def time_handwritten(x, y, batch: int, dtype: str, epochs: int) -> list[float]:
+def time_handwritten(x, y, labels, batch: int, dtype: str, epochs: int) -> list[float]:
     rng = np.random.default_rng(0)
     mlp = HandwrittenMLP((784, 100, 10), np.dtype(dtype), rng)
     out = []
     for _ in range(epochs):
         t0 = time.perf_counter()
-        mlp.epoch(x, y, 0.01, batch, rng)
+        mlp.epoch(x, y, labels, 0.01, batch, rng)
         out.append(time.perf_counter() - t0)
     return out
 
@@ -137,7 +137,7 @@ def main() -> None:
             for _ in range(
                 args.epochs
             ):  # alternate, so drifting machine load hits both
-                hw += time_handwritten(x, y, batch, dtype, 1)
+                hw += time_handwritten(x, y, labels, batch, dtype, 1)
                 nx += time_nnexp(x, y, labels, batch, dtype, 1)
             th = time_torch(x, labels, batch, dtype, args.epochs)
             h, n = statistics.median(hw), statistics.median(nx)

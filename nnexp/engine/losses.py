@@ -106,7 +106,8 @@ class CrossEntropy:
             population
         dlogits : like ``logits``, (softmax(logits) − y) / B
         """
-        _same_shape(logits, y)
+        if logits.shape != y.shape:
+            _same_shape(logits, y)
         B = logits.shape[-2]
         m = logits.max(axis=-1, keepdims=True)
         ylogit = _row_dot(logits, y)  # before the in-place exp
@@ -135,8 +136,8 @@ def _mean_row_loss(m: Array, s: Array, ylogit: Array) -> Any:
     """
     rows = m[..., 0] - ylogit
     rows += np.log(s[..., 0])
-    if rows.ndim == 1:
-        return float(np.sum(rows, dtype=np.float64)) / len(rows)
+    if rows.ndim == 1:  # np.add.reduce is np.sum without its Python wrapper
+        return float(np.add.reduce(rows, dtype=np.float64)) / len(rows)
     # a population: each member's batch sum, (P,)
     return np.sum(rows, axis=-1, dtype=np.float64) / rows.shape[-1]
 

@@ -319,24 +319,28 @@ class Trainer:
         loss_sum, sq_err, max_err = 0.0, 0.0, 0.0
         every = [cb for cb in self.callbacks if cb.batch_every > 0]
         norm_every, norm = self.norm_every, per_member.norm
+        forward, backward = net.forward, net.backward
+        value_and_grad, isfinite = loss.value_and_grad, math.isfinite
+        # one learning rate per group for the whole epoch, unless the schedule is per step
+        steps = [(opt.step, p, g, lr) for (opt, p, g), lr in zip(groups, lr_epoch)]
         for bi, (start, stop_at) in enumerate(self.spans):
             idx = order[..., start:stop_at]
-            Xb, Yb = X[idx], Y[idx]
-            out, caches = net.forward(Xb, train=True, rng=drop_rng, logits=fused)
+            Yb = Y[idx]
+            out, caches = forward(X[idx], train=True, rng=drop_rng, logits=fused)
             if preds is not None:
                 if binary:
                     preds[..., start:stop_at] = out[..., 0] >= (0.0 if fused else 0.5)
-                else:
-                    np.argmax(out, axis=-1, out=preds[..., start:stop_at])
+                else:  # the method: np.argmax's Python wrapper costs a µs a batch
+                    out.argmax(axis=-1, out=preds[..., start:stop_at])
             elif not fused:
                 d = out - Yb
                 sq_err += per_member.sq_norm(d)
                 max_err = per_member.max_so_far(max_err, np.abs(d))
-            value, d_out = loss.value_and_grad(out, Yb)
-            if value.__class__ is not float or not math.isfinite(value):
+            value, d_out = value_and_grad(out, Yb)
+            if value.__class__ is not float or not isfinite(value):
                 self._check_loss(value, bi + 1)  # a single run stops here
             loss_sum += value * (stop_at - start)
-            net.backward(d_out, caches, grads)
+            backward(d_out, caches, grads)
             if reg is not None:
                 reg.add_grad(params, grads)
             if bi % norm_every == 0:
@@ -345,9 +349,12 @@ class Trainer:
                     gsq[w] += (
                         math.sqrt(float(np.vdot(gw, gw))) if gw.ndim < 3 else norm(gw)
                     )
-            for gi, (opt, p, g) in enumerate(groups):
-                lr = self._lr(opt, self.step, total_steps) if per_step else lr_epoch[gi]
-                opt.step(p, g, lr)
+            if per_step:
+                for opt, p, g in groups:
+                    opt.step(p, g, self._lr(opt, self.step, total_steps))
+            else:
+                for opt_step, p, g, lr in steps:
+                    opt_step(p, g, lr)
             self.step += 1
             if stop is not None and stop.is_set():
                 raise _Stop("interrupted", f"interrupted during epoch {self.epoch}")
