@@ -17,8 +17,9 @@ demo: $(STAMP)  ## train configs/quickstart.yaml on the bundled MNIST digits
 test: $(STAMP)  ## the whole test suite
 	$(PYTHON) -m pytest tests
 
-bench: $(STAMP)  ## epoch timing: nnexp vs hand-written NumPy (vs PyTorch when installed)
-	$(PYTHON) benchmarks/bench_epoch.py
+bench: $(STAMP)  ## single-run epoch: nnexp / hand-written NumPy ratio per batch and dtype, one BLAS thread
+	@# one BLAS thread (the script sets it); this machine's OPENBLAS_CORETYPE/L2_SIZE overrides are dropped
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/bench_epoch.py
 
 REPRO := runs/reproduce
 reproduce: $(STAMP)  ## every course experiment (E1-E8), about 12 minutes on 2 cores; see docs/reproduction.md

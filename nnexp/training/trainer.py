@@ -322,7 +322,10 @@ class Trainer:
         forward, backward = net.forward, net.backward
         value_and_grad, isfinite = loss.value_and_grad, math.isfinite
         # one learning rate per group for the whole epoch, unless the schedule is per step
-        steps = [(opt.step, p, g, lr) for (opt, p, g), lr in zip(groups, lr_epoch)]
+        steps = [
+            (opt.step, p, g, lr)
+            for (opt, p, g), lr in zip(groups, lr_epoch, strict=True)
+        ]
         for bi, (start, stop_at) in enumerate(self.spans):
             idx = order[..., start:stop_at]
             Yb = Y[idx]
