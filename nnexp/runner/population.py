@@ -93,7 +93,9 @@ def train_population(
     resolved = [resolve_spec(s, overrides, runs_dir=runs_dir) for s in specs]
     extra = list(callbacks) if callbacks is not None else [()] * len(resolved)
     if len(extra) != len(resolved):
-        raise ValueError(f"callbacks: one list per spec ({len(resolved)}), got {len(extra)}")
+        raise ValueError(
+            f"callbacks: one list per spec ({len(resolved)}), got {len(extra)}"
+        )
     members = [
         Member(spec, callbacks=cbs) for spec, cbs in zip(resolved, extra, strict=True)
     ]
@@ -146,6 +148,7 @@ def _prepare(
             )
     with environment.pinned_threads(spec.training.blas_threads):
         prepared = prepare(spec, progress, data=data)
+        rows: list[dict[str, Any]] | None
         if member.resume is not None:
             writer, state, rows = reopen_run(Path(member.resume), spec)
         else:
