@@ -15,6 +15,7 @@ and a run of the same spec give the same numbers (see nnexp.runs.environment).
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import shutil
 import signal
@@ -40,6 +41,10 @@ from nnexp.training.callbacks import Callback
 
 #: the metrics sent with each epoch's progress message
 PROGRESS_KEYS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+#: shortest wall time between two epoch progress messages of a cell
+REPORT_SECONDS = 0.2
+#: epochs always reported (the display shows a cell's first epochs at once)
+FIRST_REPORTED = 3
 #: BLAS/OpenMP thread variables for libraries a worker loads later (OpenBLAS, already
 #: loaded with numpy, is limited through threadpoolctl)
 THREAD_VARS = (
@@ -83,12 +88,17 @@ class CellOutcome:
 
 
 class Reporter(Callback):
-    """Sends the cell's training progress through ``report`` (a queue, dask events)."""
+    """Sends the cell's training progress through ``report`` (a queue, dask events):
+    an epoch's metrics at most every :data:`REPORT_SECONDS` (and the first and last
+    epochs'), so
+    thousands of tiny epochs do not flood the sweep's process."""
 
     def __init__(self, name: str, report: Report):
         self.name, self.report = name, report
+        self.epochs, self.last = 0, -math.inf
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
+        self.epochs = info["epochs"]
         self.report(
             {
                 "kind": "train",
@@ -99,6 +109,11 @@ class Reporter(Callback):
         )
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
+        now = time.monotonic()
+        epoch = row["epoch"]
+        if now - self.last < REPORT_SECONDS and FIRST_REPORTED < epoch < self.epochs:
+            return
+        self.last = now
         metrics = {k: float(row[k]) for k in PROGRESS_KEYS if row.get(k) is not None}
         self.report(
             {
