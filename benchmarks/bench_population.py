@@ -18,7 +18,9 @@ goes.  Run in one go so the ratios share the machine's load:
   cProfile: the share of each part of a member-epoch (minibatch loop, validation,
   metrics rows and callbacks, metrics.csv, checkpoints, state copies).
 
-Every process trains with one BLAS thread; the BLAS library is printed first.
+Every process trains with one BLAS thread; the BLAS library is printed first.  On a
+shared machine the CPU seconds (user + system of the sweep and its workers) are the
+steadier measure; both are printed.
 """
 
 from __future__ import annotations
@@ -50,13 +52,16 @@ def blas() -> str:
     )
 
 
-def sweep_seconds(spec: str, extra: list[str], jobs: int = 2) -> float:
-    """Wall seconds of ``nnexp sweep spec -j jobs extra`` into a temporary folder."""
+def sweep_seconds(spec: str, extra: list[str], jobs: int = 2) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the sweep's processes, user + system) of
+    ``nnexp sweep spec -j jobs extra`` into a temporary folder."""
     import os
+    import resource
 
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [PY, "-m", "nnexp", "sweep", str(ROOT / spec), "-j", str(jobs), "-q"]
         cmd += ["--runs-dir", tmp, *extra]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             cmd,
@@ -65,15 +70,21 @@ def sweep_seconds(spec: str, extra: list[str], jobs: int = 2) -> float:
             cwd=tmp,
             stdout=subprocess.DEVNULL,
         )
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
 
 
 def compare_sweep(label: str, spec: str, extra: list[str]) -> None:
-    pop = sweep_seconds(spec, extra)
-    alone = sweep_seconds(spec, [*extra, "--no-population"])
+    (pop, pop_cpu), (alone, alone_cpu) = (
+        sweep_seconds(spec, extra),
+        sweep_seconds(spec, [*extra, "--no-population"]),
+    )
     print(
-        f"{label}: population {pop:.1f} s, --no-population {alone:.1f} s,"
-        f" ratio {alone / pop:.2f}x",
+        f"{label}: population {pop:.1f} s wall ({pop_cpu:.1f} s CPU),"
+        f" --no-population {alone:.1f} s wall ({alone_cpu:.1f} s CPU);"
+        f" ratio {alone / pop:.2f}x wall, {alone_cpu / pop_cpu:.2f}x CPU",
         flush=True,
     )
 
