@@ -144,10 +144,10 @@ class RunWriter(Callback):
             self.columns = list(rows[0])
         columns = self.columns
         with open(self.paths.metrics, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer = csv.writer(f)
             if new:
-                writer.writeheader()
-            writer.writerows({k: _fmt(r.get(k)) for k in columns} for r in rows)
+                writer.writerow(columns)
+            writer.writerows([_fmt(r.get(k)) for k in columns] for r in rows)
             f.flush()
 
     def save_model(self, weights: dict[str, np.ndarray]) -> None:
@@ -178,6 +178,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _fmt(value: Any) -> Any:
+    if value.__class__ is float:  # most values: the shortest round-trip form
+        return repr(value)
     if value is None:
         return ""
     if isinstance(value, float | np.floating):
