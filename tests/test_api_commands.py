@@ -132,3 +132,27 @@ def test_a_command_imports_only_the_api_module_it_uses():
     """``nnexp list`` reads registries only: no pandas, no matplotlib, no specs."""
     assert _modules_after("import nnexp.cli.list_cmd") & HEAVY == set()
     assert "matplotlib" not in _modules_after("import nnexp.cli.show")
+
+
+def test_train_population_returns_one_run_per_spec(tmp_path):
+    from nnexp.runner.population import train_population
+
+    assert nnexp.train_population is train_population
+    spec = {
+        "dataset": {"name": "blobs", "n": 60},
+        "model": {"hidden": [4], "output_activation": "softmax"},
+        "loss": "cross_entropy",
+        "optimizer": {"name": "sgd", "lr": 0.1},
+        "training": {"epochs": 2, "batch_size": 8},
+        "output": {"plots": False},
+    }
+    specs = [
+        {**spec, "name": f"lr{i}", "optimizer": {"name": "sgd", "lr": lr}}
+        for i, lr in enumerate([0.1, 0.2, 0.05])
+    ]
+    runs = nnexp.train_population(specs, runs_dir=tmp_path)
+    assert [r.record.name for r in runs] == ["lr0", "lr1", "lr2"]
+    assert [r.record.status for r in runs] == ["completed"] * 3
+    assert len({r.path for r in runs}) == 3 and all(len(r.history) == 2 for r in runs)
+    alone = nnexp.train(specs[1], runs_dir=tmp_path / "alone")
+    assert list(alone.history["train_loss"]) == list(runs[1].history["train_loss"])

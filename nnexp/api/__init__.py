@@ -10,6 +10,7 @@ command                   function                               module
 ========================  =====================================  ===================
 ``train``                 ``train`` (``run``), ``resume``,       ``training``
                           ``continue_run``
+—                         ``train_population``                   ``training``
 ``eval``                  ``evaluate``                           ``training``
 ``rerun``                 ``rerun``, ``check_rerun``             ``training``
 ``show``                  ``load_run`` (``find_run``)            ``runs``
@@ -56,6 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "resume",
         "run",
         "train",
+        "train_population",
     ),
     "runs": ("STAMP", "Run", "find_run", "load_run", "load_trained", "run_date"),
     "analysis": (
@@ -125,6 +127,7 @@ MODULES: dict[str, tuple[str, ...]] = {
 #: the user actions: what ``import nnexp`` offers as ``nnexp.<name>``
 ACTIONS: tuple[str, ...] = (
     "train",
+    "train_population",
     "run",
     "resume",
     "continue_run",

@@ -10,6 +10,12 @@ same numbers::
     longer = nnexp.continue_run(run.path, epochs=4)
     nnexp.evaluate(longer.path, split="val")        # {"loss": …, "accuracy": …}
     nnexp.check_rerun(run.path).matches             # True: reproduced bit for bit
+
+``train_population`` trains several specs as one population (one stacked computation,
+:mod:`nnexp.runner.population`), each into its own run folder with the numbers its
+single run gives::
+
+    runs = nnexp.train_population([{"seed": s, **spec} for s in range(20)])
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from nnexp.runner.continuation import continuation_spec
 from nnexp.runner.evaluate import SPLITS as EVAL_SPLITS
 from nnexp.runner.evaluate import evaluate_run as evaluate
+from nnexp.runner.population import train_population
 from nnexp.runner.rerun import RerunCheck, check_rerun, rerun
 from nnexp.runner.train import (
     continue_run,
@@ -48,4 +55,5 @@ __all__ = [
     "resume",
     "run",
     "train",
+    "train_population",
 ]

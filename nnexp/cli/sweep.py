@@ -66,6 +66,7 @@ def sweep(
     runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="The sweep goes to <runs-dir>/sweeps/ (default: the base's output.runs_dir).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep file's or the base's).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
+    no_population: Annotated[bool, typer.Option("--no-population", help="Train each cell in a process of its own (default: compatible cells train together as one population, one stacked computation).")] = False,
 ) -> None:  # fmt: skip
     """Run a grid of runs over any spec keys in parallel, surviving failures and Ctrl-C.
 
@@ -100,7 +101,8 @@ def sweep(
         "progress": download_progress(),
     }
     if dry_run:
-        return _print_plan(plan_sweep(source, **options))
+        planned = plan_sweep(source, **options)
+        return _print_plan(planned, planned.groups(jobs=jobs, population=not no_population))
     stop = threading.Event()
     with ExitStack() as ctrl_c, SweepDisplay(console, quiet=quiet) as display:
 
@@ -118,6 +120,7 @@ def sweep(
             stop=stop,
             on_event=on_event,
             command=_command(),
+            population=not no_population,
         )
     _print_result(result)
     if result.exit_code:
@@ -158,7 +161,7 @@ def ctrl_c_stops_the_sweep(stop: threading.Event):
 # the dry run --------------------------------------------------------------------------
 
 
-def _print_plan(plan: Planned) -> None:
+def _print_plan(plan: Planned, groups: list[list[str]]) -> None:
     planned, actions = plan.sweep, plan.actions
     table = Table(show_edge=False, box=None, pad_edge=False)
     for column in ("#", "cell", "action" if planned.folder else None, "overrides"):
@@ -189,9 +192,32 @@ def _print_plan(plan: Planned) -> None:
             "actions: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
             highlight=False,
         )
+    _print_groups(groups)
     for note in planned.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     console.print("dry run: nothing was trained or written.")
+
+
+def _print_groups(groups: list[list[str]]) -> None:
+    """The populations the cells to run would train in (one stacked computation each)."""
+    populations = [g for g in groups if len(g) > 1]
+    cells = sum(len(g) for g in groups)
+    if not populations:
+        console.print(
+            f"populations: none; each of the {cells} cells to run trains alone.",
+            highlight=False,
+        )
+        return
+    alone = cells - sum(len(g) for g in populations)
+    console.print(
+        f"populations: {len(populations)} (of {', '.join(str(len(g)) for g in populations)}"
+        f" cells), {alone} cell{'s' * (alone != 1)} alone:",
+        highlight=False,
+    )
+    for i, group in enumerate(populations, 1):
+        console.print(
+            f"  {i}: {', '.join(group)}", highlight=False, markup=False, soft_wrap=True
+        )
 
 
 # the live display ---------------------------------------------------------------------

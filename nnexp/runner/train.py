@@ -35,7 +35,14 @@ from nnexp.training.callbacks import Callback
 from nnexp.training.trainer import Trainer
 
 __all__ = [
+    "Hooks",
     "continue_run",
+    "finish_run",
+    "make_trainer",
+    "open_run",
+    "record_failure",
+    "reopen_run",
+    "resumable_spec",
     "load_data",
     "prepare",
     "resolve_spec",
@@ -75,11 +82,15 @@ def resolve_spec(
 
 
 def prepare(
-    spec: RunSpec, progress: Callable[..., None] | None = None
+    spec: RunSpec,
+    progress: Callable[..., None] | None = None,
+    *,
+    data: Callable[..., tuple[Any, Any]] | None = None,
 ) -> tuple[Any, Any, Any, dict]:
-    """Data, engine objects and named generators for ``spec`` (no files written)."""
+    """Data, engine objects and named generators for ``spec`` (no files written);
+    ``data(spec, progress, rngs=...)`` loads the data (default :func:`load_data`)."""
     rngs = rngmod.streams(spec.seed)
-    splits, info = load_data(spec, progress, rngs=rngs)
+    splits, info = (data or load_data)(spec, progress, rngs=rngs)
     built = build_run(spec, info, rngs["init"])
     return splits, info, built, rngs
 
@@ -152,25 +163,35 @@ def train(
         if spec.training.continue_from is not None:
             parent = parent_state(spec)  # checked before a folder is made
         prepared = prepare(spec, progress)
-        _, info, built, _ = prepared
-        folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
-        summary = start_record(spec, info, built.network, overrides)
-        state = rows = None
-        if parent is not None:
-            state, rows, parent_dir = parent
-            summary = summary.updated(
-                continued_from={"run": str(parent_dir), "epoch": state.epoch}
-            )
-        writer = RunWriter(
-            RunPaths(folder),
-            dump_spec(spec),
-            summary,
-            checkpoint=spec.output.checkpoint,
-        )
-        if rows:
-            writer.write_rows(rows)
-        hooks = _Hooks(callbacks, stop, on_start)
+        writer, state, rows = open_run(spec, prepared, overrides, parent)
+        hooks = Hooks(callbacks, stop, on_start)
         return _train(spec, prepared, writer, hooks, state=state, rows=rows)
+
+
+def open_run(
+    spec: RunSpec,
+    prepared: tuple[Any, Any, Any, dict],
+    overrides: Sequence[str] = (),
+    parent: Any = None,
+) -> tuple[RunWriter, Any, list[dict[str, Any]] | None]:
+    """A new run folder for ``spec`` with its config.yaml and a ``running`` summary;
+    returns its writer and, for a continuation (``parent``), the state and rows to
+    start from."""
+    _, info, built, _ = prepared
+    folder = new_run_dir(Path(spec.output.runs_dir), spec.name)
+    summary = start_record(spec, info, built.network, overrides)
+    state = rows = None
+    if parent is not None:
+        state, rows, parent_dir = parent
+        summary = summary.updated(
+            continued_from={"run": str(parent_dir), "epoch": state.epoch}
+        )
+    writer = RunWriter(
+        RunPaths(folder), dump_spec(spec), summary, checkpoint=spec.output.checkpoint
+    )
+    if rows:
+        writer.write_rows(rows)
+    return writer, state, rows
 
 
 def continue_run(
@@ -209,6 +230,17 @@ def resume(
 
 
 def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
+    spec = resumable_spec(folder)
+    with environment.pinned_threads(spec.training.blas_threads):
+        prepared = prepare(spec, progress)
+        writer, state, rows = reopen_run(folder, spec)
+        hooks = Hooks(callbacks, stop, on_start)
+        return _train(spec, prepared, writer, hooks, state=state, rows=rows)
+
+
+def resumable_spec(folder: Path) -> RunSpec:
+    """The spec of the interrupted run ``folder``; RunError when it cannot be resumed
+    (ended, still running, no checkpoint)."""
     paths = RunPaths(folder)
     summary = read_record(folder)
     if summary is None:
@@ -226,27 +258,33 @@ def _resume(folder: Path, *, callbacks, stop, progress, on_start) -> Run:
         raise RunError(
             f"{folder} has no checkpoint.npz to resume from; train it again instead"
         )
-    spec = load_spec(paths.config)
-    with environment.pinned_threads(spec.training.blas_threads):
-        prepared = prepare(spec, progress)
-        state = load_checkpoint(paths.checkpoint)
-        writer = RunWriter(
-            paths,
-            None,
-            summary.updated(resumed_from_epoch=state.epoch),
-            checkpoint=spec.output.checkpoint,
-        )
-        before = summary.wall_seconds or 0.0
-        writer.record = writer.record.updated(wall_seconds_before=before)
-        now = environment.current(spec_to_dict(spec))
-        if environment.differences(environment.recorded(summary), now):
-            writer.record = writer.record.updated(environment_on_resume=now)
-        rows = writer.keep_rows_until(state.epoch)
-        hooks = _Hooks(callbacks, stop, on_start)
-        return _train(spec, prepared, writer, hooks, state=state, rows=rows)
+    return load_spec(paths.config)
 
 
-class _Hooks(NamedTuple):
+def reopen_run(
+    folder: Path, spec: RunSpec
+) -> tuple[RunWriter, Any, list[dict[str, Any]]]:
+    """The writer of the interrupted run ``folder`` (checked by
+    :func:`resumable_spec`), its checkpointed state and the metrics rows up to it."""
+    paths = RunPaths(folder)
+    summary = read_record(folder)
+    assert summary is not None  # checked by resumable_spec
+    state = load_checkpoint(paths.checkpoint)
+    writer = RunWriter(
+        paths,
+        None,
+        summary.updated(resumed_from_epoch=state.epoch),
+        checkpoint=spec.output.checkpoint,
+    )
+    before = summary.wall_seconds or 0.0
+    writer.record = writer.record.updated(wall_seconds_before=before)
+    now = environment.current(spec_to_dict(spec))
+    if environment.differences(environment.recorded(summary), now):
+        writer.record = writer.record.updated(environment_on_resume=now)
+    return writer, state, writer.keep_rows_until(state.epoch)
+
+
+class Hooks(NamedTuple):
     """What the caller of :func:`train` hooks into a training: progress callbacks, a
     stop event, and a call once the folder exists."""
 
@@ -259,13 +297,31 @@ def _train(
     spec: RunSpec,
     prepared: tuple[Any, Any, Any, dict],
     writer: RunWriter,
-    hooks: _Hooks,
+    hooks: Hooks,
     state: Any = None,
     rows: list[dict[str, Any]] | None = None,
 ) -> Run:
+    trainer = make_trainer(spec, prepared, writer, hooks, state, rows)
+    try:
+        result = trainer.run()
+    except BaseException as err:  # failed or killed: the folder says so, then re-raise
+        record_failure(writer, trainer, err)
+        raise
+    return finish_run(spec, prepared, writer, result)
+
+
+def make_trainer(
+    spec: RunSpec,
+    prepared: tuple[Any, Any, Any, dict],
+    writer: RunWriter,
+    hooks: Hooks,
+    state: Any = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> Trainer:
+    """The run's Trainer, writing through ``writer``, continued from ``state`` when
+    given; ``hooks.on_start`` is called once it exists."""
     splits, info, built, rngs = prepared
     callbacks, stop, on_start = hooks
-    folder = writer.paths.root
     trainer = Trainer(
         built.network,
         splits,
@@ -284,19 +340,28 @@ def _train(
     if state is not None:
         trainer.restore(state, rows)
     if on_start is not None:
-        on_start(folder, spec, built.network, info)
-    try:
-        result = trainer.run()
-    except BaseException as err:  # failed or killed: the folder says so, then re-raise
-        status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-        writer.finish(
-            writer.record.updated(
-                status=status,
-                error=f"{type(err).__name__}: {err}",
-                epochs=len(trainer.history.rows),  # completed epochs, in metrics.csv
-            )
+        on_start(writer.paths.root, spec, built.network, info)
+    return trainer
+
+
+def record_failure(writer: RunWriter, trainer: Trainer, err: BaseException) -> None:
+    """The run failed (or was killed by Ctrl-C: ``interrupted``): its summary says so."""
+    status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+    writer.finish(
+        writer.record.updated(
+            status=status,
+            error=f"{type(err).__name__}: {err}",
+            epochs=len(trainer.history.rows),  # completed epochs, in metrics.csv
         )
-        raise
+    )
+
+
+def finish_run(
+    spec: RunSpec, prepared: tuple[Any, Any, Any, dict], writer: RunWriter, result: Any
+) -> Run:
+    """After training: model.npz, the plots, the final summary; the Run."""
+    splits, info, built, _ = prepared
+    folder = writer.paths.root
     writer.save_model(built.network.get_weights())
     if spec.output.plots:
         from nnexp.runs.figures import render_run_plots  # matplotlib: only when drawing

@@ -2,8 +2,12 @@
 
 Write order: ``config.yaml`` before training; ``summary.json`` (status ``running`` with
 pid and host) replaced atomically at the start and the end; ``metrics.csv`` appended
-and flushed every epoch, immediately followed by ``checkpoint.npz``; ``model.npz`` and
-the plots at the end.  A reader never depends on this process being alive.
+and flushed at most :data:`ROWS_SECONDS` after each epoch (the first epoch's row at
+once), and always before ``checkpoint.npz`` (at most every :data:`CHECKPOINT_SECONDS`,
+so the checkpoint's epoch is on disk) and at the end; ``model.npz`` and the plots at
+the end.  A reader never depends on this process being alive; a crash loses at most
+the last second of rows, which a resume trains again anyway (it continues from the
+checkpoint and drops later rows).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from nnexp.training.callbacks import Callback
 
 #: minimum wall time between two epoch checkpoints
 CHECKPOINT_SECONDS = 2.0
+#: longest wall time an epoch's metrics row waits before it is written (the 5,000
+#: four-sample epochs of a logic-gates run must not each open the file)
+ROWS_SECONDS = 1.0
 
 
 def versions() -> dict[str, str]:
@@ -67,6 +74,8 @@ class RunWriter(Callback):
         self.columns: list[str] | None = None
         self.started = time.time()
         self._last_checkpoint = -math.inf
+        self._last_rows = -math.inf
+        self._pending: list[dict[str, Any]] = []
         if config_text is not None:
             atomic_write_bytes(paths.config, config_text.encode())
         self.record = record.updated(
@@ -99,37 +108,46 @@ class RunWriter(Callback):
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         """Start metrics.csv with ``rows`` (a continuation's parent rows)."""
-        for row in rows:
-            self._append(row)
+        self._pending += rows
+        self._write_pending()
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
-        self._append(row)
+        self._pending.append(row)
         # a checkpoint at most every CHECKPOINT_SECONDS (5000 one-millisecond epochs of
         # the logic-gates task must not spend their time writing files); the last one is
         # always written by on_train_end, and a resume drops metrics rows written after
         # the checkpoint it continues from
         now = time.monotonic()
-        if self.checkpoint and now - self._last_checkpoint >= CHECKPOINT_SECONDS:
+        due = self.checkpoint and now - self._last_checkpoint >= CHECKPOINT_SECONDS
+        if due or now - self._last_rows >= ROWS_SECONDS:
+            self._write_pending()
+            self._last_rows = now
+        if due:
             save_checkpoint(self.paths.checkpoint, snapshot())
             self._last_checkpoint = now
 
     def on_train_end(self, result: Any) -> None:
         # the epoch that diverged is in the history but was never completed: record it,
         # so metrics.csv shows where the loss blew up
-        for row in result.history.rows[result.epochs :]:
-            self._append(row)
+        self._pending += result.history.rows[result.epochs :]
+        self._write_pending()
         if self.checkpoint and result.state is not None:
             save_checkpoint(self.paths.checkpoint, result.state)
 
-    def _append(self, row: dict[str, Any]) -> None:
+    def _write_pending(self) -> None:
+        """Append the rows not yet written to metrics.csv, flushed."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
         new = not self.paths.metrics.exists()
         if self.columns is None:
-            self.columns = list(row)
+            self.columns = list(rows[0])
+        columns = self.columns
         with open(self.paths.metrics, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self.columns, extrasaction="ignore")
+            writer = csv.writer(f)
             if new:
-                writer.writeheader()
-            writer.writerow({k: _fmt(row.get(k)) for k in self.columns})
+                writer.writerow(columns)
+            writer.writerows([_fmt(r.get(k)) for k in columns] for r in rows)
             f.flush()
 
     def save_model(self, weights: dict[str, np.ndarray]) -> None:
@@ -138,6 +156,7 @@ class RunWriter(Callback):
     def finish(self, record: Summary) -> None:
         """Write ``record`` as the final summary, with when the run finished and its
         wall time (with the time before a resume, ``wall_seconds_before``)."""
+        self._write_pending()  # a failed run's rows too
         before = record.wall_seconds_before or 0.0
         self.record = record.updated(
             finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -159,6 +178,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _fmt(value: Any) -> Any:
+    if value.__class__ is float:  # most values: the shortest round-trip form
+        return repr(value)
     if value is None:
         return ""
     if isinstance(value, float | np.floating):

@@ -22,6 +22,9 @@ included) or ``{choice: [a, b, c]}``.  ``max_trials`` caps the number of combina
 (each still runs with every seed).  Values are applied like the train command's
 overrides: a bare component name replaces the component, ``optimizer.name`` keeps its
 other keys.
+
+``population: false`` trains every cell in a process of its own (``--no-population``);
+by default compatible cells train together as populations (nnexp.sweep.populations).
 """
 
 from __future__ import annotations
@@ -190,6 +193,8 @@ class SweepSpec(SpecModel):
     sample: Count | None = None
     sample_seed: NonNegativeInt = 0
     max_trials: Count | None = None
+    #: train compatible cells as populations (false: one process per cell)
+    population: bool = True
 
     @field_validator("zip", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
 """Where cells train: local worker processes, or a Dask distributed cluster.
 
-Both executors take :class:`~nnexp.sweep.worker.CellJob` s and give back
+Both executors take :class:`~nnexp.sweep.worker.CellJob` s, or lists of them (a
+population, trained as one task in one worker), and give back
 :class:`~nnexp.sweep.worker.CellOutcome` s with progress messages; the cell's run
 folder is in place in the sweep folder when its outcome is returned.
 
@@ -24,6 +25,7 @@ import signal
 import sys
 import threading
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -43,6 +45,8 @@ from nnexp.sweep.folder import PREVIOUS, STAGING, place
 from nnexp.sweep.worker import CellJob, CellOutcome
 
 Poll = tuple[list[dict[str, Any]], list[CellOutcome]]
+#: one cell, or a population of cells trained as one task
+Task = CellJob | Sequence[CellJob]
 DASK_MISSING = (
     "--executor dask needs the dask distributed scheduler, which is not installed. "
     "Install it with: pip install 'nnexp[dask]' (or pip install 'dask[distributed]')"
@@ -54,7 +58,7 @@ class LocalExecutor:
 
     def __init__(self, jobs: int):
         self.jobs = max(1, int(jobs))
-        self.futures: dict[Future, CellJob] = {}
+        self.futures: dict[Future, Task] = {}
         self.notes: list[str] = []
         self.started: set[str] = set()
         self.breaks: dict[str, int] = {}  # pool breaks each queued cell went through
@@ -93,8 +97,13 @@ class LocalExecutor:
         """The sweep folder the cells train into."""
         self.folder = folder
 
-    def submit(self, job: CellJob) -> None:
-        future = self.pool.submit(cellworker.run_local, job, str(self.folder))
+    def submit(self, job: Task) -> None:
+        if isinstance(job, CellJob):
+            future = self.pool.submit(cellworker.run_local, job, str(self.folder))
+        else:
+            future = self.pool.submit(
+                cellworker.run_local_group, list(job), str(self.folder)
+            )
         self.futures[future] = job
 
     def pending(self) -> int:
@@ -107,16 +116,15 @@ class LocalExecutor:
         for fut in done:
             job = self.futures.pop(fut)
             try:
-                outcomes.append(fut.result())
+                outcomes += _outcomes(fut.result())
             except CancelledError:
-                outcomes.append(CellOutcome(job.name, "skipped"))
+                outcomes += [CellOutcome(cell.name, "skipped") for cell in _cells(job)]
             except BrokenProcessPool:
                 broken = True
                 self.futures[fut] = job  # handled with the others below
             except Exception as err:  # an error outside the cell's own guard
-                outcomes.append(
-                    CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}")
-                )
+                error = f"{type(err).__name__}: {err}"
+                outcomes += [CellOutcome(c.name, "failed", error) for c in _cells(job)]
         if broken:
             outcomes += self._restart()
         return messages, outcomes
@@ -142,14 +150,16 @@ class LocalExecutor:
         self.pool = self._new_pool()
         outcomes = []
         for job in jobs:
-            self.breaks[job.name] = self.breaks.get(job.name, 0) + 1
-            if job.name in self.started or self.breaks[job.name] > 2:
+            cells = _cells(job)
+            name = cells[0].name
+            self.breaks[name] = self.breaks.get(name, 0) + 1
+            if any(c.name in self.started for c in cells) or self.breaks[name] > 2:
                 error = (
                     "the worker process died while this cell trained (killed, or "
                     "out of "
                     "memory?); rerun it with --resume SWEEP_DIR --retry-failed"
                 )
-                outcomes.append(CellOutcome(job.name, "failed", error))
+                outcomes += [CellOutcome(c.name, "failed", error) for c in cells]
             else:
                 self.submit(job)
         return outcomes
@@ -178,7 +188,7 @@ class DaskExecutor:
 
     def __init__(self, jobs: int, scheduler: str | None = None):
         self.jobs, self.scheduler = max(1, int(jobs)), scheduler
-        self.futures: dict[Any, CellJob] = {}
+        self.futures: dict[Any, Task] = {}
         self.notes: list[str] = []
         self.messages: collections.deque[dict[str, Any]] = collections.deque()
         self.uploaded: set[Path] = set()
@@ -252,29 +262,35 @@ class DaskExecutor:
         """The sweep folder the returned files are written into."""
         self.folder = folder
 
-    def submit(self, job: CellJob) -> None:
-        for path in plugin_files(job.config):
-            if path not in self.uploaded:
-                self.client.upload_file(str(path))
-                self.uploaded.add(path)
-        if job.resume:
-            job = CellJob(
-                job.name,
-                job.config,
-                job.config_text,
-                job.record,
-                True,
-                remote.pack(self.folder / job.name),
-            )
+    def submit(self, job: Task) -> None:
+        cells = [self._ready(cell) for cell in _cells(job)]
+        task: Any = cells if not isinstance(job, CellJob) else cells[0]
         fut = self.client.submit(
-            remote.run_remote,
-            job,
+            remote.run_remote if isinstance(job, CellJob) else remote.run_remote_group,
+            task,
             self.stop_name,
             self.topic,
             key=f"nnexp-cell-{uuid.uuid4().hex}",
             pure=False,
         )
         self.futures[fut] = job
+
+    def _ready(self, job: CellJob) -> CellJob:
+        """The cell's plugin files uploaded; a resumed cell with its folder's files."""
+        for path in plugin_files(job.config):
+            if path not in self.uploaded:
+                self.client.upload_file(str(path))
+                self.uploaded.add(path)
+        if not job.resume:
+            return job
+        return CellJob(
+            job.name,
+            job.config,
+            job.config_text,
+            job.record,
+            True,
+            remote.pack(self.folder / job.name),
+        )
 
     def pending(self) -> int:
         return len(self.futures)
@@ -286,23 +302,30 @@ class DaskExecutor:
             )
         except TimeoutError:
             pass
-        outcomes = [self._collect(fut) for fut in [f for f in self.futures if f.done()]]
+        outcomes = [
+            outcome
+            for fut in [f for f in self.futures if f.done()]
+            for outcome in self._collect(fut)
+        ]
         messages = []
         while self.messages:
             messages.append(self.messages.popleft())
         return messages, outcomes
 
-    def _collect(self, fut: Any) -> CellOutcome:
+    def _collect(self, fut: Any) -> list[CellOutcome]:
         job = self.futures.pop(fut)
         try:
-            outcome, files = fut.result()
+            returned = fut.result()
         except Exception as err:  # the task itself failed (KilledWorker, cancelled …)
-            return CellOutcome(job.name, "failed", f"{type(err).__name__}: {err}")
-        if files:
-            incoming = self.folder / STAGING / job.name / "incoming"
-            remote.unpack(files, incoming)
-            place(incoming, self.folder / job.name, self.folder / PREVIOUS)
-        return outcome
+            error = f"{type(err).__name__}: {err}"
+            return [CellOutcome(c.name, "failed", error) for c in _cells(job)]
+        ended = [returned] if isinstance(job, CellJob) else returned
+        for outcome, files in ended:
+            if files:
+                incoming = self.folder / STAGING / outcome.name / "incoming"
+                remote.unpack(files, incoming)
+                place(incoming, self.folder / outcome.name, self.folder / PREVIOUS)
+        return [outcome for outcome, _ in ended]
 
     def stop(self) -> None:
         """Running cells end after their batch; queued ones start and return at once."""
@@ -327,6 +350,14 @@ class DaskExecutor:
                 except Exception:  # closing must not hide the sweep's own outcome
                     pass
         self.client = self.cluster = None
+
+
+def _cells(job: Task) -> list[CellJob]:
+    return [job] if isinstance(job, CellJob) else list(job)
+
+
+def _outcomes(returned: CellOutcome | list[CellOutcome]) -> list[CellOutcome]:
+    return returned if isinstance(returned, list) else [returned]
 
 
 def _start_method() -> str:

@@ -9,7 +9,6 @@ layer sizes and loss against the data; :func:`open_sweep` reads a sweep folder b
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from nnexp.sweep.expand import (
     load_base,
     validate_cells,
 )
+from nnexp.sweep.populations import data_key, population_groups
 
 #: what a resumed sweep does with a cell, by the state of its folder
 ACTIONS = {
@@ -59,6 +59,15 @@ class Sweep:
     runs_dir: Path
     folder: Path | None = None
     notes: list[str] = field(default_factory=list)
+    #: data set key → whether its split depends on the seed (from the data check)
+    seeded: dict[str, bool] = field(default_factory=dict)
+
+    def groups(self, names: Sequence[str], *, workers: int = 1) -> list[list[str]]:
+        """The cells ``names`` as populations (see :mod:`nnexp.sweep.populations`);
+        one group per cell when the sweep spec says ``population: false``."""
+        if not self.source.spec.population:
+            return [[name] for name in names]
+        return population_groups(self.specs, names, seeded=self.seeded, workers=workers)
 
     @property
     def cells(self) -> list[Cell]:
@@ -81,6 +90,7 @@ def plan_sweep(
     label = source.label or (str(base.file) if base.file else None)
     specs = validate_cells(base, expansion.cells, source=label)
     notes = list(expansion.notes)
+    seeded: dict[str, bool] = {}
     if check_data:
         notes += check_cells_data(
             expansion.cells,
@@ -88,6 +98,7 @@ def plan_sweep(
             required=data_required,
             progress=progress,
             source=label,
+            seeded=seeded,
         )
     where = Path(
         runs_dir if runs_dir is not None else specs[0].output.runs_dir
@@ -101,6 +112,7 @@ def plan_sweep(
         {c.name: s for c, s in zip(expansion.cells, specs, strict=True)},
         where.resolve(),
         notes=notes,
+        seeded=seeded,
     )
 
 
@@ -111,19 +123,20 @@ def check_cells_data(
     required: bool,
     progress: Callable[..., None] | None = None,
     source: str | None = None,
+    seeded: dict[str, bool] | None = None,
 ) -> list[str]:
     """Layer sizes and losses against each data set (loaded once per distinct data
     set).  A data set that cannot be loaded here is an error when ``required``, else
-    a note (dask workers may have it)."""
+    a note (dask workers may have it).  ``seeded`` gets, per data set loaded, whether
+    its split depends on the seed."""
     groups: dict[str, list[int]] = {}
     for i, spec in enumerate(specs):
-        key = json.dumps(spec.dataset.to_yaml(), sort_keys=True, default=str)
-        groups.setdefault(key, []).append(i)
+        groups.setdefault(data_key(spec), []).append(i)
     failures: dict[tuple[str, str], list[Cell]] = {}
     notes = []
-    for members in groups.values():
+    for key, members in groups.items():
         try:
-            info = _dataset_info(specs[members[0]], progress)
+            info, drew = _dataset_info(specs[members[0]], progress)
         except NnexpError as err:
             if required:
                 raise
@@ -132,6 +145,8 @@ def check_cells_data(
                 "the workers must load it"
             )
             continue
+        if seeded is not None:
+            seeded[key] = drew
         for i in members:
             for problem in data_problems(specs[i], info):
                 failures.setdefault(problem, []).append(cells[i])
@@ -143,18 +158,23 @@ def check_cells_data(
     return notes
 
 
-def _dataset_info(spec: RunSpec, progress: Callable[..., None] | None) -> Any:
-    """The data set's sizes, loaded as the run will load it."""
+def _dataset_info(
+    spec: RunSpec, progress: Callable[..., None] | None
+) -> tuple[Any, bool]:
+    """The data set's sizes, loaded as the run will load it, and whether the loader
+    drew from the split generator (then each seed has its own split)."""
     from nnexp.data import load_dataset
     from nnexp.engine.rng import streams
 
+    rng = streams(spec.seed)["split"]
+    before = rng.bit_generator.state
     _, info = load_dataset(
         spec.dataset.built,
-        seed_rng=streams(spec.seed)["split"],
+        seed_rng=rng,
         dtype=spec.training.dtype,
         progress=progress,
     )
-    return info
+    return info, rng.bit_generator.state != before
 
 
 def create_folder(sweep: Sweep, *, command: str = "") -> Path:
@@ -222,9 +242,10 @@ def open_sweep(
     )
     specs = validate_cells(base, cells, source=str(folder / sf.SWEEP_FILE))
     notes = []
+    seeded: dict[str, bool] = {}
     if check_data:
         notes = check_cells_data(
-            cells, specs, required=data_required, progress=progress
+            cells, specs, required=data_required, progress=progress, seeded=seeded
         )
     return Sweep(
         str(data["name"]),
@@ -235,6 +256,7 @@ def open_sweep(
         Path(data["runs_dir"]),
         folder,
         notes,
+        seeded,
     )
 
 

@@ -18,7 +18,13 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from nnexp.runs.environment import PLUGIN as _PLUGIN
-from nnexp.sweep.worker import CellJob, CellOutcome, train_cell, write_config
+from nnexp.sweep.worker import (
+    CellJob,
+    CellOutcome,
+    train_cell,
+    train_group,
+    write_config,
+)
 
 
 def pack(folder: Path) -> dict[str, bytes]:
@@ -123,6 +129,43 @@ def run_remote(
     if files:
         files["config.yaml"] = job.config_text.encode()
     return outcome, files
+
+
+def run_remote_group(
+    jobs: list[CellJob], stop_name: str, topic: str
+) -> list[tuple[CellOutcome, dict[str, bytes]]]:
+    """A dask task: train the cells ``jobs`` as one population in a temporary folder
+    and return each cell's outcome and files."""
+    from distributed import get_worker
+
+    worker = get_worker()
+
+    def report(message: dict[str, Any]) -> None:
+        try:
+            worker.log_event(topic, message)
+        except Exception:  # progress is a nicety, never a reason to fail a cell
+            pass
+
+    with tempfile.TemporaryDirectory(prefix="nnexp-cells-") as tmp:
+        here = Path(tmp)
+        local = [
+            _localised(job, Path(worker.local_directory), here / job.name)
+            for job in jobs
+        ]
+        ended = train_group(
+            local,
+            [here / job.name for job in local],
+            [here / "staging" / job.name for job in local],
+            _stop_flag(stop_name),
+            report,
+        )
+        out = []
+        for job, (folder, outcome) in zip(jobs, ended, strict=True):
+            files = pack(folder) if folder is not None else {}
+            if files:
+                files["config.yaml"] = job.config_text.encode()
+            out.append((outcome, files))
+    return out
 
 
 def _localised(job: CellJob, plugins: Path, folder: Path) -> CellJob:

@@ -1,7 +1,9 @@
 """Run a sweep: its cells on an executor, failures isolated, results recorded.
 
 After :func:`~nnexp.sweep.plan.plan_sweep` (or ``open_sweep`` for ``--resume``) has
-validated every cell, :func:`run_sweep` runs the cells that are not done,
+validated every cell, :func:`run_sweep` runs the cells that are not done (compatible
+cells as one population per task, :mod:`nnexp.sweep.populations`, unless
+``population=False``),
 isolates failures (``fail_fast`` stops at the first), writes ``results.csv`` as cells
 end and the summary plots at the end.  Progress goes to ``on_event`` as plain dicts
 (``kind``: ``planned`` (from :func:`run`, once every cell is validated, before any
@@ -91,8 +93,11 @@ def run_sweep(
     on_event: Callable[[Event], None] | None = None,
     plots: bool = True,
     command: str = "",
+    population: bool = True,
 ) -> SweepResult:
-    """Run every cell that is not done (see :func:`plan_actions`) and record results.
+    """Run every cell that is not done (see :func:`plan_actions`) and record results;
+    with ``population`` (and the sweep spec's ``population`` key, true by default)
+    compatible cells train together as one population per task.
 
     A new sweep's folder is made once the executor is up (workers started, the
     cluster reached), so an executor that cannot start leaves nothing behind.
@@ -108,7 +113,7 @@ def run_sweep(
         executor.attach(sweep.folder)
         with sf.locked(sweep.folder):
             stopped, frame, notes = _run_locked(
-                sweep, executor, fail_fast, retry_failed, stop, emit
+                sweep, executor, fail_fast, retry_failed, stop, emit, population
             )
     finally:
         executor.close()
@@ -129,6 +134,7 @@ def _run_locked(
     retry_failed: bool,
     stop: Any,
     emit: Callable[[Event], None],
+    population: bool = True,
 ) -> tuple[str | None, pd.DataFrame, list[str]]:
     """Recover what a killed run left, run what is not done, write results.csv."""
     folder = sweep.folder
@@ -137,6 +143,9 @@ def _run_locked(
     rows = {c.name: cell_row_of(sweep, c) for c in sweep.cells}
     todo = [c for c in sweep.cells if actions[c.name] in RUN_ACTIONS]
     jobs = [_prepare(sweep, c, actions[c.name]) for c in todo]
+    groups = task_groups(
+        sweep, [c.name for c in todo], population, getattr(executor, "jobs", 1)
+    )
     emit(
         {
             "kind": "plan",
@@ -144,17 +153,30 @@ def _run_locked(
             "total": len(sweep.cells),
             "todo": len(jobs),
             "actions": actions,
+            "populations": [g for g in groups if len(g) > 1],
             "executor": getattr(executor, "description", ""),
             "notes": [*notes, *getattr(executor, "notes", [])],
         }
     )
+    by_name = {job.name: job for job in jobs}
+    tasks = [by_name[g[0]] if len(g) == 1 else [by_name[n] for n in g] for g in groups]
     stopped = _execute(
-        sweep, executor, jobs, rows, fail_fast=fail_fast, stop=stop, emit=emit
+        sweep, executor, tasks, rows, fail_fast=fail_fast, stop=stop, emit=emit
     )
     _tidy(folder)
     frame = results_of(sweep, rows)
     sf.write_results(folder, frame)
     return stopped, frame, notes
+
+
+def task_groups(
+    sweep: Sweep, names: Sequence[str], population: bool, workers: int
+) -> list[list[str]]:
+    """The cells ``names`` as the executor's tasks: populations (when ``population``
+    and the sweep spec allow it), else one cell each."""
+    if not population:
+        return [[name] for name in names]
+    return sweep.groups(names, workers=workers)
 
 
 def _prepare(sweep: Sweep, cell: Cell, action: str) -> CellJob:
@@ -187,7 +209,7 @@ def _prepare(sweep: Sweep, cell: Cell, action: str) -> CellJob:
 def _execute(
     sweep: Sweep,
     executor: Any,
-    jobs: Sequence[CellJob],
+    tasks: Sequence[CellJob | list[CellJob]],
     rows: dict[str, dict],
     *,
     fail_fast: bool,
@@ -195,13 +217,17 @@ def _execute(
     emit: Callable[[Event], None],
 ) -> str | None:
     """The loop: submit, poll, record; returns why it stopped early, if it did."""
-    if not jobs:
+    if not tasks:
         return None
-    by_name = {job.name: job for job in jobs}
+    by_name = {
+        job.name: job
+        for task in tasks
+        for job in ([task] if isinstance(task, CellJob) else task)
+    }
     stopped, written = None, time.monotonic()
     try:
-        for job in jobs:
-            executor.submit(job)
+        for task in tasks:
+            executor.submit(task)
         while executor.pending():
             messages, outcomes = executor.poll(0.2)
             for message in messages:
@@ -293,6 +319,17 @@ class Planned:
     def todo(self) -> int:
         return sum(a in RUN_ACTIONS for a in self.actions.values())
 
+    def groups(
+        self, *, jobs: int | None = None, population: bool = True
+    ) -> list[list[str]]:
+        """The cells to run, as the tasks :func:`execute` would send with ``jobs``
+        workers: populations of compatible cells, or one cell each."""
+        names = [
+            c.name for c in self.sweep.cells if self.actions[c.name] in RUN_ACTIONS
+        ]
+        workers = min(jobs or default_jobs(), max(len(names), 1))
+        return task_groups(self.sweep, names, population, workers)
+
 
 def default_jobs() -> int:
     """Cells at a time by default: the cores this process may run on."""
@@ -361,9 +398,11 @@ def execute(
     stop: Any = None,
     on_event: Callable[[Event], None] | None = None,
     command: str = "",
+    population: bool = True,
 ) -> SweepResult:
     """Run a planned sweep on ``jobs`` workers (default: the cores) of ``executor``
-    (``local`` processes or ``dask`` at ``scheduler``)."""
+    (``local`` processes or ``dask`` at ``scheduler``); ``population=False`` trains
+    each cell as its own task (``--no-population``)."""
     from nnexp.sweep.executors import make_executor
 
     workers = min(jobs or default_jobs(), max(planned.todo, 1))
@@ -375,6 +414,7 @@ def execute(
         stop=stop,
         on_event=on_event,
         command=command,
+        population=population,
     )
 
 
@@ -390,6 +430,7 @@ def run(
     stop: Any = None,
     on_event: Callable[[Event], None] | None = None,
     command: str = "",
+    population: bool = True,
     **planning: Any,
 ) -> SweepResult:
     """The sweep command for notebooks: plan, validate, run, record (what ``nnexp
@@ -399,7 +440,8 @@ def run(
     (the command line's, :func:`~nnexp.sweep.source.source_from_options`); ``grid``, ``zip``,
     ``seeds``, ``overrides``, ``runs_dir``, ``name`` and the sampling options
     (``sample``, ``sample_seed``, ``max_trials``) are the command line's options as
-    Python values; ``resume`` continues a sweep folder instead; ``command`` is
+    Python values; ``population=False`` is ``--no-population``; ``resume`` continues
+    a sweep folder instead; ``command`` is
     recorded in a new sweep's folder; ``on_event`` gets ``{"kind": "planned"}`` once
     every cell is validated, before anything is written or started::
 
@@ -428,4 +470,5 @@ def run(
         stop=stop,
         on_event=on_event,
         command=command,
+        population=population,
     )

@@ -15,13 +15,14 @@ and a run of the same spec give the same numbers (see nnexp.runs.environment).
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import shutil
 import signal
 import socket
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,16 +30,21 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from nnexp.errors import RunError
-from nnexp.runner.train import train
+from nnexp.runner.population import Member, train_members
+from nnexp.runner.train import resolve_spec, train
 from nnexp.runs.checkpoint import atomic_write_bytes
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_record
 from nnexp.runs.summary import Summary, SweepCell, write_summary
-from nnexp.sweep.folder import place
+from nnexp.sweep.folder import PREVIOUS, STAGING, place
 from nnexp.training.callbacks import Callback
 
 #: the metrics sent with each epoch's progress message
 PROGRESS_KEYS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+#: shortest wall time between two epoch progress messages of a cell
+REPORT_SECONDS = 0.2
+#: epochs always reported (the display shows a cell's first epochs at once)
+FIRST_REPORTED = 3
 #: BLAS/OpenMP thread variables for libraries a worker loads later (OpenBLAS, already
 #: loaded with numpy, is limited through threadpoolctl)
 THREAD_VARS = (
@@ -82,12 +88,17 @@ class CellOutcome:
 
 
 class Reporter(Callback):
-    """Sends the cell's training progress through ``report`` (a queue, dask events)."""
+    """Sends the cell's training progress through ``report`` (a queue, dask events):
+    an epoch's metrics at most every :data:`REPORT_SECONDS` (and the first and last
+    epochs'), so
+    thousands of tiny epochs do not flood the sweep's process."""
 
     def __init__(self, name: str, report: Report):
         self.name, self.report = name, report
+        self.epochs, self.last = 0, -math.inf
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
+        self.epochs = info["epochs"]
         self.report(
             {
                 "kind": "train",
@@ -98,6 +109,11 @@ class Reporter(Callback):
         )
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
+        now = time.monotonic()
+        epoch = row["epoch"]
+        if now - self.last < REPORT_SECONDS and FIRST_REPORTED < epoch < self.epochs:
+            return
+        self.last = now
         metrics = {k: float(row[k]) for k in PROGRESS_KEYS if row.get(k) is not None}
         self.report(
             {
@@ -118,19 +134,78 @@ def train_cell(
         return None, CellOutcome(job.name, "skipped")
     started = time.time()
     report({"kind": "start", "cell": job.name, "host": socket.gethostname()})
-    error = None
     try:
-        run = _run(job, folder, staging, stop, [Reporter(job.name, report)])
-        folder, status = run.path, run.record.status
+        ran: Any = _run(job, folder, staging, stop, [Reporter(job.name, report)])
     except Exception as err:  # one failing cell must not stop the sweep
-        status, error = "failed", f"{type(err).__name__}: {err}"
+        ran = err
+    return _settled(job, ran, folder, staging, started)
+
+
+def _settled(
+    job: CellJob, ran: Any, folder: Path | None, staging: Path, started: float
+) -> tuple[Path, CellOutcome]:
+    """The cell's folder and outcome once ``ran`` (its Run, or the error that ended
+    it) is known; the folder's summary names the sweep cell."""
+    error = None
+    if isinstance(ran, Exception):
+        status, error = "failed", f"{type(ran).__name__}: {ran}"
         folder = folder if job.resume else _created(staging)
         if folder is None:
             folder = failed_folder(staging / job.name, job)
-        _debug_log(folder, err)
+        _debug_log(folder, ran)
+    else:
+        folder, status = ran.path, ran.record.status
+    assert folder is not None
     record_cell(folder, job, status, error)
     return folder, CellOutcome(
         job.name, status, error, time.time() - started, socket.gethostname()
+    )
+
+
+def train_group(
+    jobs: Sequence[CellJob],
+    folders: Sequence[Path | None],
+    stagings: Sequence[Path],
+    stop: Any,
+    report: Report,
+) -> list[tuple[Path | None, CellOutcome]]:
+    """Train the cells ``jobs`` as one population (``folders``: the folders resumed
+    cells continue; ``stagings``: where new ones train), each cell as
+    :func:`train_cell` would: its own folder, progress messages and outcome.  A cell
+    that fails does not stop the others."""
+    if stop is not None and stop.is_set():
+        return [(None, CellOutcome(job.name, "skipped")) for job in jobs]
+    started = time.time()
+    members: list[Member | Exception] = []
+    for job, folder, staging in zip(jobs, folders, stagings, strict=True):
+        report({"kind": "start", "cell": job.name, "host": socket.gethostname()})
+        try:
+            members.append(_member(job, folder, staging, Reporter(job.name, report)))
+        except Exception as err:  # a cell whose spec does not load: that cell only
+            members.append(err)
+    ready = [m for m in members if isinstance(m, Member)]
+    with threadpool_limits(limits=1):
+        trained = iter(train_members(ready, stop=stop))
+    runs = [m if isinstance(m, Exception) else next(trained) for m in members]
+    return [
+        _settled(job, ran, folder, staging, started)
+        for job, ran, folder, staging in zip(jobs, runs, folders, stagings, strict=True)
+    ]
+
+
+def _member(
+    job: CellJob, folder: Path | None, staging: Path, reporter: Reporter
+) -> Member:
+    """The population member of a cell: its folder resumed, or its spec trained into
+    a new folder under ``staging`` whose config.yaml is then ``job.config_text``."""
+    if job.resume:
+        return Member(resume=folder, callbacks=[reporter])
+    staging.mkdir(parents=True, exist_ok=True)
+    output = {**job.config.get("output", {}), "runs_dir": str(staging)}
+    return Member(
+        resolve_spec({**job.config, "output": output}),
+        callbacks=[reporter],
+        on_start=lambda path, *_: write_config(path, job.config_text),
     )
 
 
@@ -243,13 +318,39 @@ def run_local(job: CellJob, sweep_dir: str) -> CellOutcome:
         if queue is not None:
             queue.put(message)
 
-    staging = root / ".staging" / job.name
+    staging = root / STAGING / job.name
     if staging.exists():
         shutil.rmtree(staging)
     folder, outcome = train_cell(
         job, root / job.name, staging, _LOCAL.get("stop"), report
     )
     if folder is not None:
-        place(folder, root / job.name, root / ".previous")
+        place(folder, root / job.name, root / PREVIOUS)
     shutil.rmtree(staging, ignore_errors=True)
     return outcome
+
+
+def run_local_group(jobs: Sequence[CellJob], sweep_dir: str) -> list[CellOutcome]:
+    """Train a group of cells as one population inside the sweep folder and move
+    each into place."""
+    root = Path(sweep_dir)
+    queue = _LOCAL.get("queue")
+
+    def report(message: dict[str, Any]) -> None:
+        if queue is not None:
+            queue.put(message)
+
+    stagings = [root / STAGING / job.name for job in jobs]
+    for staging in stagings:
+        if staging.exists():
+            shutil.rmtree(staging)
+    ended = train_group(
+        jobs, [root / job.name for job in jobs], stagings, _LOCAL.get("stop"), report
+    )
+    outcomes = []
+    for job, staging, (folder, outcome) in zip(jobs, stagings, ended, strict=True):
+        if folder is not None:
+            place(folder, root / job.name, root / PREVIOUS)
+        shutil.rmtree(staging, ignore_errors=True)
+        outcomes.append(outcome)
+    return outcomes

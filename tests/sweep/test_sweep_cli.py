@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -41,6 +42,29 @@ def test_dry_run_prints_every_cell_and_the_count_and_writes_nothing(tiny, tmp_pa
     assert "activation=abs,seed=1" in result.output
     assert "6 cells (3 combinations × 2 seeds), every one validated" in result.output
     assert not (tmp_path / "runs").exists()
+
+
+def test_dry_run_lists_the_populations_and_no_population_lists_none(tiny, tmp_path):
+    # tiny's blobs depend on the seed: the cells of one seed form a population
+    args = [tiny, "--grid", "optimizer.lr=0.1,0.2,0.3", "--seeds", "2", "-j", "1"]
+    result = cli(*args, "--dry-run", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    assert "populations: 2 (of 3, 3 cells), 0 cells alone:" in result.output
+    assert "lr=0.1,seed=0, lr=0.2,seed=0, lr=0.3,seed=0" in result.output
+    alone = cli(*args, "--dry-run", "--no-population", "--runs-dir", tmp_path / "runs")
+    assert "populations: none; each of the 6 cells to run trains alone." in alone.output
+
+
+def test_no_population_trains_every_cell_as_before(tiny, tmp_path):
+    runs = tmp_path / "runs"
+    args = ["--grid", "optimizer.lr=0.1,0.2", "-j", "1", "--runs-dir", runs, "-q"]
+    result = cli(tiny, *args, "--no-population")
+    assert result.exit_code == 0, result.output
+    assert "2 cells: 2 completed" in result.output
+    together = cli(tiny, *args, "--name", "together")
+    assert together.exit_code == 0, together.output
+    first, second = (pd.read_csv(f / "results.csv") for f in sweeps(runs))
+    assert list(first["final_val_loss"]) == list(second["final_val_loss"])
 
 
 def test_the_shipped_sweep_configs_are_valid():

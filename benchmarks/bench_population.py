@@ -1,0 +1,231 @@
+"""Population training in sweeps (issue 13): wall times of whole sweeps with and
+without populations, P-scaling of the quickstart net, and where a tiny epoch's time
+goes.  Run in one go so the ratios share the machine's load:
+
+    python benchmarks/bench_population.py                   # everything
+    python benchmarks/bench_population.py --only e1,scaling --e4-epochs 2
+
+* E1: ``nnexp sweep configs/sweeps/logic_gates_e1.yaml -j 2`` (80 cells, 5,000 epochs
+  of 4 samples each) with populations (the default) and with ``--no-population``.
+* E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k) with
+  ``training.epochs=N`` (``--e4-epochs``, default 2 of the 75) both ways.
+* scaling: P = 1 … 64 members of the quickstart net (784-100-10, float32, members
+  differing in learning rate, seed 0) trained by ``nnexp.train_population`` for one
+  epoch at batch 10 and 128, each P in a fresh process: seconds per member-epoch (the
+  training's wall time, data loading and folders included) and peak memory (the
+  process's max RSS) per member.
+* bookkeeping: a population of 10 E1 members for ``--e1-profile-epochs`` epochs under
+  cProfile: the share of each part of a member-epoch (minibatch loop, validation,
+  metrics rows and callbacks, metrics.csv, checkpoints, state copies).
+
+Every process trains with one BLAS thread; the BLAS library is printed first.  On a
+shared machine the CPU seconds (user + system of the sweep and its workers) are the
+steadier measure; both are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+ENV = {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def blas() -> str:
+    import numpy  # noqa: F401 (loads the BLAS threadpoolctl reports)
+    import threadpoolctl
+
+    info = threadpoolctl.threadpool_info()
+    return "; ".join(
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')},"
+        f" {i.get('num_threads')} threads)"
+        for i in info
+    )
+
+
+def sweep_seconds(spec: str, extra: list[str], jobs: int = 2) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the sweep's processes, user + system) of
+    ``nnexp sweep spec -j jobs extra`` into a temporary folder."""
+    import os
+    import resource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [PY, "-m", "nnexp", "sweep", str(ROOT / spec), "-j", str(jobs), "-q"]
+        cmd += ["--runs-dir", tmp, *extra]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            cmd,
+            check=True,
+            env={**os.environ, **ENV},
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
+
+
+def compare_sweep(label: str, spec: str, extra: list[str]) -> None:
+    (pop, pop_cpu), (alone, alone_cpu) = (
+        sweep_seconds(spec, extra),
+        sweep_seconds(spec, [*extra, "--no-population"]),
+    )
+    print(
+        f"{label}: population {pop:.1f} s wall ({pop_cpu:.1f} s CPU),"
+        f" --no-population {alone:.1f} s wall ({alone_cpu:.1f} s CPU);"
+        f" ratio {alone / pop:.2f}x wall, {alone_cpu / pop_cpu:.2f}x CPU",
+        flush=True,
+    )
+
+
+SCALING = """
+import json, resource, sys, time, yaml
+import nnexp
+P, batch = int(sys.argv[1]), int(sys.argv[2])
+base = yaml.safe_load(open(sys.argv[3]))
+specs = [{**base, "optimizer": {"name": "sgd", "lr": 0.05 + 0.001 * p,
+          "momentum": 0.9}} for p in range(P)]
+over = ["training.epochs=1", f"training.batch_size={batch}", "output.plots=false"]
+start = time.perf_counter()
+nnexp.train_population(specs, over, runs_dir=sys.argv[4])
+wall = time.perf_counter() - start
+print(json.dumps({"wall": wall,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def scaling(sizes: list[int]) -> None:
+    import os
+
+    print("scaling (quickstart 784-100-10 float32, 1 epoch of mnist_10k):")
+    print(
+        f"{'batch':>5} {'P':>3} {'s/member-epoch':>15} {'peak MB':>8} {'MB/member':>9}"
+    )
+    for batch in (10, 128):
+        base = None
+        for P in sizes:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = subprocess.run(
+                    [
+                        PY,
+                        "-c",
+                        SCALING,
+                        str(P),
+                        str(batch),
+                        str(ROOT / "configs/quickstart.yaml"),
+                        tmp,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, **ENV},
+                ).stdout
+            got = json.loads(out.strip().splitlines()[-1])
+            base = got["rss_mb"] if base is None else base
+            extra = (got["rss_mb"] - base) / max(P - 1, 1) if P > 1 else 0.0
+            print(
+                f"{batch:>5} {P:>3} {got['wall'] / P:>15.3f} {got['rss_mb']:>8.0f}"
+                f" {extra:>9.2f}",
+                flush=True,
+            )
+    print("  (MB/member: the peak's growth over P = 1, per added member)")
+
+
+def bookkeeping(epochs: int, members: int = 10) -> None:
+    import yaml
+
+    from nnexp.runner.population import train_population
+
+    base = yaml.safe_load((ROOT / "configs/logic_gates.yaml").read_text())
+    specs = [{**base, "seed": s} for s in range(members)]
+    over = [f"training.epochs={epochs}", "output.plots=false"]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        train_population(specs, over, runs_dir=tmp)
+        wall = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = cProfile.Profile()
+        profile.enable()
+        train_population(specs, over, runs_dir=tmp)
+        profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values())
+
+    def cumulative(name: str, file: str) -> float:
+        return sum(
+            v[3] for (f, _, fn), v in stats.items() if fn == name and f.endswith(file)
+        )
+
+    parts = {
+        "minibatch loop": cumulative("_minibatches", "training/trainer.py"),
+        "validation": cumulative("_validation", "training/trainer.py"),
+        "metrics.csv rows": cumulative("_write_pending", "runs/writer.py"),
+        "checkpoints": cumulative("save_checkpoint", "runs/writer.py")
+        + cumulative("save_checkpoint", "runs/checkpoint.py"),
+        "state copies (per epoch)": cumulative(
+            "_stacked_state", "training/population.py"
+        ),
+        "rows, early stopping, callbacks": cumulative(
+            "_end_epoch", "training/population.py"
+        ),
+    }
+    parts["rows, early stopping, callbacks"] -= (
+        parts["metrics.csv rows"] + parts["checkpoints"]
+    )
+    profiled = cumulative("train", "training/population.py")
+    print(
+        f"bookkeeping: {members} E1 members × {epochs} epochs:"
+        f" {wall / members / epochs * 1e6:.0f} µs per member-epoch (not profiled)"
+    )
+    for name, seconds in parts.items():
+        print(f"  {name:<32} {100 * seconds / profiled:5.1f} % of the training loop")
+    print(f"  (profiled loop {profiled:.2f} s of {total:.2f} s; shares under cProfile)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="e1,e4,scaling,bookkeeping")
+    parser.add_argument("--e4-epochs", type=int, default=2)
+    parser.add_argument("--sizes", default="1,2,4,8,16,32,64")
+    parser.add_argument("--e1-profile-epochs", type=int, default=1000)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    print(f"BLAS: {blas()}", flush=True)
+    print(f"(every process trains with 1 thread; this machine: {_cores()} cores)")
+    if "e1" in only:
+        compare_sweep(
+            "E1 (80 cells × 5,000 epochs, -j 2)",
+            "configs/sweeps/logic_gates_e1.yaml",
+            [],
+        )
+    if "e4" in only:
+        compare_sweep(
+            f"E4 (27 cells × {args.e4_epochs} epochs, -j 2)",
+            "configs/sweeps/activations_mnist.yaml",
+            [f"training.epochs={args.e4_epochs}"],
+        )
+    if "scaling" in only:
+        scaling([int(p) for p in args.sizes.split(",")])
+    if "bookkeeping" in only:
+        bookkeeping(args.e1_profile_epochs)
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    main()

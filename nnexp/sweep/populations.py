@@ -1,0 +1,124 @@
+"""Which cells of a sweep train together as one population (issue 13).
+
+Cells are *compatible* when one stacked loop can train them
+(:class:`~nnexp.training.population.PopulationTrainer`): the same data set and split,
+layer sizes, activations, loss, epochs, batch size, shuffle flag, dtype, BLAS threads,
+optimiser kind (and its non-numeric options), schedule kind and regulariser kind.
+They may differ in the seed (when the data set's split does not depend on it), in
+every numeric hyper-parameter (learning rate, momentum, betas, λ, schedule parameters,
+dropout rate), in the initialiser, the early stopping and the output options.
+
+A data set whose loader draws from the run's split generator (a validation fraction)
+gives each seed its own split, so the seed is then part of the key; the planner finds
+out once per data set (:func:`~nnexp.sweep.plan.check_cells_data`), and without that
+knowledge (data not loadable here) assumes the split depends on the seed.
+
+Groups are cut to fit a memory budget (an estimate from the parameter count and the
+batch) and at most :data:`MAX_SIZE` members, and into at least as many groups as
+there are workers when the cells allow it, so no worker sits idle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnexp.spec.dump import spec_to_dict
+from nnexp.spec.models import RunSpec
+
+#: most members in one population (the gain per member flattens well before)
+MAX_SIZE = 64
+#: memory budget of one population, in MiB (weights, gradients, optimiser state,
+#: best-epoch copies and a batch's activations, estimated)
+MEMORY_MB = 1024.0
+
+
+def data_key(spec: RunSpec) -> str:
+    """The data set as configured (the same key for every cell loading the same)."""
+    return json.dumps(spec.dataset.to_yaml(), sort_keys=True, default=str)
+
+
+def group_key(spec: RunSpec, seeded: Mapping[str, bool]) -> str | None:
+    """What members of one population share, as text; None for a cell that trains
+    alone (a continuation)."""
+    data = spec_to_dict(spec)
+    training = dict(data["training"])
+    if training.pop("continue_from", None) is not None:
+        return None
+    training.pop("early_stopping", None)
+    training.pop("init_from", None)
+    model = {
+        k: v for k, v in data["model"].items() if k not in ("initializer", "dropout")
+    }
+    reg = data.get("regularizer") or {}
+    key = {
+        "dataset": data["dataset"],
+        "split_seed": spec.seed if seeded.get(data_key(spec), True) else None,
+        "model": model,  # sizes and activations
+        "loss": data["loss"],
+        "optimizer": _kinds(data["optimizer"]),
+        "schedule": _kinds(data["schedule"]),
+        "regularizer": _kinds(reg),
+        "training": training,
+    }
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def _kinds(value: Any) -> Any:
+    """A component's options without its numbers (members may differ in those)."""
+    if isinstance(value, Mapping):
+        return {k: _kinds(v) for k, v in value.items() if not _is_number(v)}
+    if isinstance(value, list):
+        return [_kinds(v) for v in value]
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def member_bytes(spec: RunSpec) -> int:
+    """A rough size of one member: parameters ×6 (weights, gradients, two optimiser
+    slots, best weights, a copy) and a batch's activations ×4 (sizes given as
+    ``hidden`` only: 100 inputs and 10 outputs assumed)."""
+    layers = list(spec.model.layers or [100, *(spec.model.hidden or []), 10])
+    params = sum((a + 1) * b for a, b in zip(layers[:-1], layers[1:], strict=False))
+    units = sum(layers)
+    itemsize = np.dtype(spec.training.dtype).itemsize
+    return itemsize * (6 * params + 4 * spec.training.batch_size * units)
+
+
+def population_groups(
+    specs: Mapping[str, RunSpec],
+    names: Sequence[str],
+    *,
+    seeded: Mapping[str, bool],
+    workers: int = 1,
+    memory_mb: float = MEMORY_MB,
+    max_size: int = MAX_SIZE,
+) -> list[list[str]]:
+    """The cells ``names`` in groups that train as one population each (a group of
+    one trains as a single run), in the cells' order."""
+    by_key: dict[str, list[str]] = {}
+    alone: list[list[str]] = []
+    for name in names:
+        key = group_key(specs[name], seeded)
+        if key is None:
+            alone.append([name])
+        else:
+            by_key.setdefault(key, []).append(name)
+    groups: list[list[str]] = []
+    for members in by_key.values():
+        fits = int(memory_mb * 2**20 // max(member_bytes(specs[members[0]]), 1))
+        size = max(1, min(max_size, fits))
+        # share the workers: at least this group's share of them, when it has cells
+        share = math.ceil(workers * len(members) / max(len(names), 1))
+        pieces = max(math.ceil(len(members) / size), min(share, len(members)))
+        step = math.ceil(len(members) / pieces)
+        groups += [members[i : i + step] for i in range(0, len(members), step)]
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(groups + alone, key=lambda g: order[g[0]])
