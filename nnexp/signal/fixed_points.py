@@ -221,7 +221,7 @@ def fixed_correlation(
     """
     q_arr = np.asarray(q, dtype=np.float64)
     chi1 = np.asarray(correlation_slope(prof, v, q_arr, 1.0), dtype=np.float64)
-    c = np.ones_like(q_arr)
+    c = np.where(np.isnan(chi1), np.nan, 1.0)
     chi_c = chi1.copy()
     chaotic = np.flatnonzero(chi1 > 1 + CRITICAL_TOL)
     x = _first_guess(prof, v.take(chaotic), q_arr[chaotic], chi1[chaotic])

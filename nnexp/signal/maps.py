@@ -131,7 +131,14 @@ def correlation_map(
     """C(c) = Q₁₂(q, c) / Q(q): the next layer's correlation of two inputs whose
     pre-activations have variance q and correlation c (q floored at Q_TINY)."""
     q_arr = np.maximum(np.asarray(q, dtype=np.float64), Q_TINY)
-    return pair_map(prof, v, q_arr, c) / length_map(prof, v, q_arr)
+    return _ratio(pair_map(prof, v, q_arr, c), length_map(prof, v, q_arr))
+
+
+def _ratio(top: Array, bottom: Array) -> Array:
+    """top / bottom, NaN where bottom is 0: a length map of exactly 0 (an activation
+    that is 0 around 0, with σ_b² = 0) leaves correlations undefined."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.nan)
 
 
 def derivative_pair(prof: Profile, q: Array | float, c: Array | float) -> Array:
@@ -167,9 +174,5 @@ def correlation_slope(
 ) -> Array:
     """C′(c) = σ_w² q E[φ′(u₁)φ′(u₂)] / Q(q) (Price's theorem)."""
     q_arr = np.maximum(np.asarray(q, dtype=np.float64), Q_TINY)
-    return (
-        v.sigma_w2
-        * q_arr
-        * derivative_pair(prof, q_arr, c)
-        / length_map(prof, v, q_arr)
-    )
+    top = v.sigma_w2 * q_arr * derivative_pair(prof, q_arr, c)
+    return _ratio(top, length_map(prof, v, q_arr))

@@ -98,7 +98,13 @@ def mean_field(prof: Profile, v: Variances, q0: float = 1.0) -> MeanField:
             f" derivative is 0, so backpropagation passes no gradient (factor"
             f" {backward:g})"
         )
-    if length.status == FADES:
+    if math.isnan(slope_c):
+        notes.append(
+            "the correlation map is undefined: Q(q*) = 0, every pre-activation is"
+            f" exactly 0 ({prof.name} is 0 around 0 and σ_b² = 0), so c*, C′(c*) and"
+            " ξ_c have no value"
+        )
+    elif length.status == FADES:
         notes.append(
             "as q → 0 the correlation map's slope at c = 1 tends to"
             f" {slope_c:.4g}, so c* and ξ_c describe that limit"
@@ -112,7 +118,7 @@ def mean_field(prof: Profile, v: Variances, q0: float = 1.0) -> MeanField:
             f"ξ_q is infinite: the length map's slope at q* is {length.slope:.6g}, so"
             " q approaches q* more slowly than exponentially"
         )
-    if math.isinf(xi_c):
+    if math.isinf(xi_c) and not math.isnan(slope_c):
         notes.append(
             f"ξ_c is infinite: the correlation map's slope at c* = {c_star:.6g} is"
             f" {slope_c:.6g}, so correlations approach c* more slowly than"

@@ -91,6 +91,27 @@ def test_activations_match_an_adaptive_reference(name):
         assert abs(got - want) < 1e-10 * max(1.0, q) < target
 
 
+def test_a_plugin_kink_away_from_zero_splits_the_integrals_there():
+    """Hinge max(0, x − 1) declares its kink at 1: the kink lines u = 1 do not pass
+    through the origin, so the mesh must follow them (tests/fixtures/plugins)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(
+        0, str(Path(__file__).resolve().parents[1] / "fixtures" / "plugins")
+    )
+    try:
+        from cube import Hinge
+    finally:
+        sys.path.pop(0)
+    prof = profile(Hinge(), "hinge")
+    assert prof.kinks == (1.0,) and prof.points == (0.0, 1.0)
+    for q, c in [(0.7, -0.4), (2.0, 0.6), (6.0, 0.999)]:
+        got = float(expect_pair(prof.phi, prof.phi, q, c))
+        want = reference_pair(lambda x: max(0.0, x - 1.0), q, c, kinks=(1.0,))
+        assert abs(got - want) < 1e-11 * max(1.0, q)
+
+
 def test_one_dimensional_expectations_match_closed_forms_and_the_reference():
     relu2 = profile(ACTIVATIONS.build("relu"), "relu").phi2
     assert np.allclose(gaussian(relu2, QS), QS / 2, rtol=1e-14, atol=0)
