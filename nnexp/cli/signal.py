@@ -86,6 +86,11 @@ def signal(
         str,
         typer.Option(help="Phase diagram resolution: σ_w² values x σ_b² values."),
     ] = "24x16",
+    draws: Annotated[
+        int,
+        typer.Option(help="Random networks per weight ensemble (0: none)."),
+    ] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the random networks.")] = 0,
     runs_dir: Annotated[
         Path,
         typer.Option(
@@ -108,7 +113,8 @@ def signal(
     point), χ₁ (ordered < 1 < chaotic), c*, the depth scales ξ_q and ξ_c, the critical
     σ_w² at σ_b², and three gains side by side (He's variance-preserving gain, the
     course's family gain, torch's); writes signal.json and plots/ (length map,
-    correlation map, phase diagram, depth scales) into a folder like a run's. Edge
+    correlation map, phase diagram, depth scales, and random networks of the given
+    width and depth on the mean-field recursion) into a folder like a run's. Edge
     cases (no finite q*, an activation that jumps, an infinite depth scale) are
     stated as notes, never as NaN.
 
@@ -134,6 +140,8 @@ def signal(
         q0=q0,
         label=shown,
         grid=parsed_grid,
+        draws=draws,
+        seed=seed,
         runs_dir=runs_dir,
         out=out,
     )
@@ -157,6 +165,17 @@ def render(result: SignalResult) -> None:
     console.print(table)
     for note in result.notes:
         console.print(f"note: {escape(note)}")
+    nets = result.networks
+    if nets is not None:
+        parts = [
+            f"{name} within {max(dev.values()):.2f}"
+            for name, dev in nets.deviations.items()
+        ]
+        console.print(
+            f"random networks (width {s.width}, depth {s.depth},"
+            f" {nets.stats[0].draws} each) against the theory: {', '.join(parts)}"
+            " of the tolerance (4 SE + 2·layers/width; ≤ 1 agrees)"
+        )
     console.print(f"folder: [bold]{result.folder}[/] (signal.json, plots/)")
 
 

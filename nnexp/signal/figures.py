@@ -8,7 +8,9 @@
   critical value 1, red chaotic, blue ordered), the critical line χ₁ = 1, contours of
   ξ_c, hatching where q has no finite fixed point, the setup's point as a star;
 * :func:`depth_scale_figure` — ξ_q, ξ_c and 6ξ_c against σ_w² at the setup's σ_b²,
-  with the critical σ_w² and the networks' depth.
+  with the critical σ_w² and the networks' depth;
+* :func:`networks_figure` — q^l, c^l and the backpropagated gradient of random
+  networks (bands over draws) on the mean-field recursion.
 
 Infinite values are not drawn (NaN); the notes of the table say why.
 """
@@ -16,6 +18,7 @@ Infinite values are not drawn (NaN); the notes of the table say why.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -239,3 +242,72 @@ def depth_scale_figure(curves: TheoryCurves) -> Figure:
         fontsize=10,
     )
     return fig
+
+
+ENSEMBLE_STYLE = {"gaussian": ("C0", "o"), "orthonormal": ("C3", "s")}
+C0_COLORS = ("C2", "C1", "C4")
+
+
+def networks_figure(
+    setup: Any, theory: Any, stats: Sequence[Any], deviations: Mapping[str, Any]
+) -> Figure:
+    """Three panels against the layer: q^l, c^l for each c⁰, and the squared
+    gradient ratio; the mean-field recursion as lines, each ensemble's mean over
+    draws as markers with ±2 standard errors, the 10–90 % spread of single
+    networks as a band."""
+    fig = new_figure(13.0, 4.6)
+    ax_q, ax_c, ax_g = fig.subplots(1, 3)
+    layers = np.arange(1, setup.depth + 1)
+    ax_q.plot(layers, theory.q, color="black", lw=2, label="mean field")
+    ax_g.plot(layers, theory.grad, color="black", lw=2, label="mean field")
+    for i, c0 in enumerate(theory.c0):
+        ax_c.plot(layers, theory.c[i], color=C0_COLORS[i % 3], lw=2,
+                  label=f"mean field, c⁰ = {c0:g}")  # fmt: skip
+    for k, st in enumerate(stats):
+        color, marker = ENSEMBLE_STYLE.get(st.ensemble, (f"C{k + 5}", "^"))
+        shift = (k - (len(stats) - 1) / 2) * 0.12
+        dev = deviations.get(st.ensemble, {})
+        label = f"{st.ensemble} ({st.draws} nets)"
+        _band(ax_q, layers + shift, st.q, color, marker,
+              f"{label}; ≤ {dev.get('q', math.nan):.2f} tol")  # fmt: skip
+        _band(ax_g, layers + shift, st.grad, color, marker,
+              f"{label}; ≤ {dev.get('grad', math.nan):.2f} tol")  # fmt: skip
+        for i in range(st.c.shape[1]):
+            _band(ax_c, layers + shift, st.c[:, i], C0_COLORS[i % 3], marker,
+                  label if i == 0 else None, edge=color)  # fmt: skip
+    ax_q.set_ylabel("q^l = mean (h^l)²")
+    ax_c.set_ylabel("correlation c^l of an input pair")
+    ax_g.set_ylabel("‖δ^l‖² / ‖δ^L‖²  (backpropagated)")
+    ax_g.set_yscale("log")
+    if np.nanmax(theory.q) / max(np.nanmin(theory.q), 1e-300) > 30:
+        ax_q.set_yscale("log")
+    for ax in (ax_q, ax_c, ax_g):
+        ax.set_xlabel("layer l")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    v = setup.variances
+    fig.suptitle(
+        f"{setup.label}: random networks of width {setup.width} against mean-field"
+        f" theory (σ_w² = {v.sigma_w2:.4g}, σ_b² = {v.sigma_b2:.4g}); tol = 4 SE +"
+        f" 2·layers/width",
+        fontsize=10,
+    )
+    return fig
+
+
+def _band(
+    ax: Any,
+    x: Any,
+    values: Any,
+    color: str,
+    marker: str,
+    label: str | None,
+    edge: str | None = None,
+) -> None:
+    n = values.shape[0]
+    mean = np.mean(values, axis=0)
+    se = np.std(values, axis=0, ddof=1) / math.sqrt(n)
+    low, high = np.quantile(values, [0.1, 0.9], axis=0)
+    ax.fill_between(x, low, high, color=color, alpha=0.12, lw=0)
+    ax.errorbar(x, mean, yerr=2 * se, color=color, marker=marker, ms=4, ls="",
+                mec=edge or color, mew=1.2, capsize=2, elinewidth=1, label=label)  # fmt: skip

@@ -11,6 +11,9 @@ run's::
       plots/correlation_map.png  C(c), c*, the slope χ₁ at c = 1
       plots/phase.png        χ₁ over (σ_w², σ_b²), the critical line, ξ_c contours
       plots/depth_scales.png ξ_q, ξ_c and 6ξ_c against σ_w²
+      plots/networks.png     q^l, c^l and the backpropagated gradient of random
+                             networks (Gaussian and orthonormal weights, or the
+                             spec's initialiser) on the mean-field recursion
 
 Infinite values are ``null`` in signal.json; its ``notes`` say why.
 """
@@ -23,6 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnexp import __version__
 from nnexp.engine.activations import family_of
 from nnexp.errors import NnexpError, RunError
@@ -34,9 +39,19 @@ from nnexp.signal.figures import (
     correlation_map_figure,
     depth_scale_figure,
     length_map_figure,
+    networks_figure,
     phase_figure,
 )
 from nnexp.signal.gains import torch_gain, variance_preserving_gain
+from nnexp.signal.montecarlo import (
+    LayerStats,
+    TheoryLayers,
+    deviations,
+    ensembles,
+    sample_networks,
+    summary,
+    theory_layers,
+)
 from nnexp.signal.setup import (
     CRITICAL,
     DEPTH,
@@ -49,7 +64,38 @@ from nnexp.signal.setup import (
 )
 
 JSON_FILE = "signal.json"
-FIGURES = ("length_map", "correlation_map", "phase", "depth_scales")
+THEORY_FIGURES = ("length_map", "correlation_map", "phase", "depth_scales")
+#: random networks per weight ensemble, by default
+DRAWS = 8
+
+
+@dataclass(frozen=True)
+class Networks:
+    """Random networks against the recursion: per ensemble, per-draw statistics and
+    the largest deviation per quantity in units of its tolerance."""
+
+    theory: TheoryLayers
+    stats: tuple[LayerStats, ...]
+    deviations: dict[str, dict[str, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": "|mean over draws − theory| ≤ 4 standard errors + 2·layers/width"
+            " (relative for q and the gradient ratio)",
+            "c0": list(self.theory.c0),
+            "theory": {
+                "q": self.theory.q,
+                "c": self.theory.c,
+                "grad": self.theory.grad,
+            },
+        }
+        for st in self.stats:
+            out[st.ensemble] = {
+                "draws": st.draws,
+                "max_deviation_in_tolerances": self.deviations[st.ensemble],
+                **{key: summary(getattr(st, key)) for key in ("q", "c", "grad")},
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,7 +115,12 @@ class SignalResult:
     setup: Setup
     theory: TheoryCurves
     gains: Gains
+    networks: Networks | None = None
     folder: Path | None = None
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return THEORY_FIGURES + (("networks",) if self.networks else ())
 
     @property
     def point(self) -> Any:
@@ -125,7 +176,8 @@ class SignalResult:
                 "torch": self.gains.torch,
             },
             "notes": list(self.notes),
-            "figures": [f"plots/{name}.png" for name in FIGURES],
+            "networks": None if self.networks is None else self.networks.to_dict(),
+            "figures": [f"plots/{name}.png" for name in self.figures],
         }
 
 
@@ -165,6 +217,8 @@ def signal_propagation(
     q0: float | None = None,
     label: str | None = None,
     grid: tuple[int, int] = GRID,
+    draws: int = DRAWS,
+    seed: int = 0,
     runs_dir: str | Path = "runs",
     out: str | Path | None = None,
     write: bool = True,
@@ -174,11 +228,17 @@ def signal_propagation(
     ``source`` is an activation (a registry name, a ``{name: ..., k: ...}`` mapping,
     a plugin ``file.py:Class``, an activation object) or the path of a run spec
     (``.yaml``/``.yml``), whose activation, initialiser, depth and width decide
-    everything: then σ_w², σ_b², depth, width and q0 must not be given.  ``out``
+    everything: then σ_w², σ_b², depth, width and q0 must not be given.  ``draws``
+    random networks per weight ensemble (0: none) are drawn from ``seed``.  ``out``
     (new or empty) replaces the fresh ``<runs_dir>/<stamp>_signal_<name>``;
     ``write=False`` computes without writing.
     """
     check_grid(grid)
+    if not (isinstance(draws, int) and (draws == 0 or draws >= 2)):
+        raise NnexpError(
+            f"--draws {draws!r}: expected 0 (no random networks) or at least 2 (their"
+            " spread gives the bands and standard errors)"
+        )
     if write and out is not None:
         _check_out(Path(out))
     setup = _setup(source, sigma_w2, sigma_b2, depth, width, q0, label)
@@ -190,12 +250,23 @@ def signal_propagation(
         str(fam.value),
         torch_gain(setup.name, setup.activation),
     )
-    result = SignalResult(setup, theory, gains)
+    networks = _networks(setup, draws, seed) if draws else None
+    result = SignalResult(setup, theory, gains, networks)
     if not write:
         return result
     folder = _folder(f"signal_{setup.label}", Path(runs_dir), out)
     write_folder(result, folder)
     return replace(result, folder=folder)
+
+
+def _networks(setup: Setup, draws: int, seed: int) -> Networks:
+    theory = theory_layers(setup)
+    rng = np.random.default_rng(seed)
+    stats = tuple(
+        sample_networks(setup, e, draws=draws, rng=rng) for e in ensembles(setup)
+    )
+    devs = {st.ensemble: deviations(theory, st, setup.width) for st in stats}
+    return Networks(theory, stats, devs)
 
 
 def _setup(
@@ -252,8 +323,12 @@ def write_folder(result: SignalResult, folder: Path) -> dict[str, Path]:
     }
     paths = {"json": folder / JSON_FILE}
     atomic_write_json(paths["json"], json_ready(result.to_dict()))
-    for name in FIGURES:
+    for name in THEORY_FIGURES:
         paths[name] = save_figure(draw[name](result.theory), plots / f"{name}.png")
+    nets = result.networks
+    if nets is not None:
+        fig = networks_figure(result.setup, nets.theory, nets.stats, nets.deviations)
+        paths["networks"] = save_figure(fig, plots / "networks.png")
     return paths
 
 

@@ -60,6 +60,7 @@ class Setup:
     q0 : the inputs' mean square ‖x‖²/width; the first layer's q¹ = σ_w² q0 + σ_b²
     origin : where σ_w² comes from, in words
     initializer : the spec's initialiser (the networks draw with it), or None
+    initializer_name : its registry name
     layer_sigma_w2 : σ_w² of every layer of the spec (first, hidden, output)
     spec : the spec's path, or None
     """
@@ -74,6 +75,7 @@ class Setup:
     q0: float
     origin: str
     initializer: Any = None
+    initializer_name: str = ""
     layer_sigma_w2: tuple[float, ...] = field(default=())
     spec: str | None = None
 
@@ -179,6 +181,7 @@ def spec_setup(path: str | Path) -> Setup:
         Q0,
         origin,
         init,
+        model.initializer.name,
         layer_w2,
         str(path),
     )

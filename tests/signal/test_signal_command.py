@@ -14,7 +14,8 @@ from nnexp.errors import NnexpError
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "tests" / "fixtures" / "plugins"
-FAST = ("--grid", "4x3")
+FAST = ("--grid", "4x3", "--draws", "0")
+SMALL_NETS = ("--grid", "4x3", "--depth", "4", "--width", "60", "--draws", "3")
 
 
 def strict_json(path: Path) -> dict:
@@ -27,7 +28,7 @@ def strict_json(path: Path) -> dict:
 
 
 def test_tanh_prints_the_table_and_writes_its_folder(cli, tmp_path):
-    result = cli("signal", "tanh", *FAST, "-o", tmp_path / "out")
+    result = cli("signal", "tanh", *SMALL_NETS, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "critical σ_w²" in out and "1.76095" in out  # χ₁ = 1 at σ_b² = 0.05
@@ -36,8 +37,22 @@ def test_tanh_prints_the_table_and_writes_its_folder(cli, tmp_path):
     assert data["activation"] == "tanh" and data["sigma_b2"] == 0.05
     assert data["theory"]["chi1"] == pytest.approx(1.0, abs=1e-9)
     assert data["theory"]["xi_c"] is None and data["notes"]  # infinite, and why
+    assert len(data["figures"]) == 5 and "plots/networks.png" in data["figures"]
     for figure in data["figures"]:
         assert (tmp_path / "out" / figure).stat().st_size > 10_000
+    nets = data["networks"]
+    assert nets["c0"] == [0.2, 0.6, 0.95] and len(nets["theory"]["q"]) == 4
+    assert nets["gaussian"]["draws"] == 3 and len(nets["orthonormal"]["q"]["se"]) == 4
+    assert "random networks (width 60, depth 4, 3 each)" in out
+
+
+def test_no_networks_with_draws_zero_and_one_draw_is_refused(cli, tmp_path):
+    result = cli("signal", "relu", "--sigma-b2", "0", *FAST, "-o", tmp_path / "a")
+    assert result.exit_code == 0, result.output
+    data = strict_json(tmp_path / "a" / "signal.json")
+    assert data["networks"] is None and len(data["figures"]) == 4
+    bad = cli("signal", "relu", "--draws", "1", "-o", tmp_path / "b")
+    assert bad.exit_code == 2 and "at least 2" in bad.output
 
 
 def test_the_folder_goes_under_runs_dir_named_as_a_run(cli, tmp_path):
@@ -62,7 +77,7 @@ def test_edge_cases_are_stated_not_printed_as_nan(cli, tmp_path):
 def test_a_plugin_activation_with_a_kink_away_from_zero(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(PLUGINS)
     result = cli("signal", "cube.py:Hinge", "--sigma-w2", "1.5", "--sigma-b2", "0.5",
-                 "--grid", "3x2", "-o", tmp_path / "h")  # fmt: skip
+                 "--grid", "2x2", "--draws", "0", "-o", tmp_path / "h")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = strict_json(tmp_path / "h" / "signal.json")
     assert data["activation"] == "cube.py:Hinge"
@@ -79,6 +94,7 @@ def test_a_spec_decides_activation_initialiser_depth_and_width(cli, tmp_path):
     result = cli("signal", spec, *FAST, "-o", tmp_path / "s")
     assert result.exit_code == 0, result.output
     data = strict_json(tmp_path / "s" / "signal.json")
+    assert data["networks"] is None
     # Glorot on 64 → 64 layers with tanh's family gain 1: σ_w² = 1; biases zero
     assert data["sigma_w2"] == 1.0 and data["sigma_b2"] == 0.0
     assert data["depth"] == 3 and data["width"] == 64
@@ -89,13 +105,16 @@ def test_a_spec_decides_activation_initialiser_depth_and_width(cli, tmp_path):
 
 def test_the_first_layer_of_a_spec_has_its_own_sigma_w2(tmp_path):
     result = nnexp.signal_propagation(ROOT / "configs" / "mnist_relu.yaml",
-                                      grid=(3, 2), write=False)  # fmt: skip
+                                      grid=(3, 2), draws=2, write=False)  # fmt: skip
     s = result.setup
     assert (s.depth, s.width) == (1, 100) and s.variances.sigma_w2 == pytest.approx(2)
     first, last = s.layer_sigma_w2
     assert first == pytest.approx(2 * 2 * 784 / 884) and last == pytest.approx(
         2 * 2 * 100 / 110
     )
+    # the networks are drawn with the spec's own initialiser
+    (stats,) = result.networks.stats
+    assert stats.ensemble == "randn_average" and stats.q.shape == (2, 1)
 
 
 BAD = [
@@ -162,7 +181,9 @@ def test_an_existing_folder_is_not_overwritten(cli, tmp_path):
 
 
 def test_the_api_computes_without_writing():
-    result = nnexp.signal_propagation("relu", sigma_b2=0.0, grid=(3, 2), write=False)
+    result = nnexp.signal_propagation(
+        "relu", sigma_b2=0.0, grid=(3, 2), draws=0, write=False
+    )
     assert result.folder is None and result.point.q_status == "kept"
     with pytest.raises(NnexpError, match="depth must be"):
         nnexp.signal_propagation("relu", depth=0, write=False)
