@@ -10,7 +10,9 @@
 * :func:`depth_scale_figure` — ξ_q, ξ_c and 6ξ_c against σ_w² at the setup's σ_b²,
   with the critical σ_w² and the networks' depth;
 * :func:`networks_figure` — q^l, c^l and the backpropagated gradient of random
-  networks (bands over draws) on the mean-field recursion.
+  networks (bands over draws) on the mean-field recursion;
+* :func:`jacobian_figure` — the singular values of the input–output Jacobian,
+  Gaussian against orthonormal weights (dynamical isometry).
 
 Infinite values are not drawn (NaN); the notes of the table say why.
 """
@@ -28,6 +30,7 @@ from matplotlib.figure import Figure
 from nnexp.plots.base import finite_or_nan, new_figure
 from nnexp.signal.curves import MapCurves, TheoryCurves
 from nnexp.signal.fixed_points import GROWS, OVERFLOWS
+from nnexp.signal.jacobian import LOST
 from nnexp.signal.meanfield import MeanField
 
 #: χ₁ colour range: 2^±LOG2_RANGE
@@ -311,3 +314,42 @@ def _band(
     ax.fill_between(x, low, high, color=color, alpha=0.12, lw=0)
     ax.errorbar(x, mean, yerr=2 * se, color=color, marker=marker, ms=4, ls="",
                 mec=edge or color, mew=1.2, capsize=2, elinewidth=1, label=label)  # fmt: skip
+
+
+def jacobian_figure(setup: Any, spectra: Sequence[Any]) -> Figure:
+    """Histograms (densities over log₁₀ σ) of the Jacobian's singular values per
+    weight ensemble, with σ = 1 marked: isometry is everything near that line.
+    Values below the lost threshold are counted in the legend, not drawn."""
+    fig = new_figure(7.2, 4.8)
+    ax = fig.subplots()
+    logs = [np.log10(sp.values[sp.values >= LOST]) for sp in spectra]
+    every = np.concatenate([x for x in logs if x.size] or [np.zeros(1)])
+    lo = min(float(np.min(every)), -0.5)
+    hi = max(float(np.max(every)), 0.5)
+    bins = np.linspace(lo, hi, 50).tolist()
+    for k, (sp, x) in enumerate(zip(spectra, logs, strict=True)):
+        color = ENSEMBLE_STYLE.get(sp.ensemble, (f"C{k + 5}", "^"))[0]
+        info = sp.to_dict()
+        label = (
+            f"{sp.ensemble}: mean σ² = {info['mean_square']:.3g}"
+            f" (theory {sp.theory_mean_square:.3g}), max σ = {info['max']:.3g},"
+            f" σ < {LOST:g}: {100 * sp.lost_fraction:.0f} %"
+        )
+        weights = np.full(x.size, 1.0 / max(sp.values.size, 1))  # all values sum to 1
+        ax.hist(x, bins=bins, weights=weights, histtype="stepfilled", alpha=0.25,
+                color=color)  # fmt: skip
+        ax.hist(x, bins=bins, weights=weights, histtype="step", lw=1.8,
+                color=color, label=label)  # fmt: skip
+    ax.axvline(0.0, color="black", ls="--", lw=1, label="σ = 1 (isometry)")
+    ax.set_xlabel("log₁₀ singular value σ of the input–output Jacobian")
+    ax.set_ylabel("fraction of singular values per bin")
+    ax.legend(fontsize=7.5, loc="upper left")
+    ax.grid(alpha=0.3)
+    v = setup.variances
+    width = int(spectra[0].values.shape[1])
+    ax.set_title(
+        f"{setup.label}: Jacobian at q*, depth {setup.depth}, width {width}"
+        f" (σ_w² = {v.sigma_w2:.4g}, σ_b² = {v.sigma_b2:.4g})",
+        fontsize=10,
+    )
+    return fig

@@ -14,6 +14,7 @@ run's::
       plots/networks.png     q^l, c^l and the backpropagated gradient of random
                              networks (Gaussian and orthonormal weights, or the
                              spec's initialiser) on the mean-field recursion
+      plots/jacobian.png     singular values of their input–output Jacobian
 
 Infinite values are ``null`` in signal.json; its ``notes`` say why.
 """
@@ -38,11 +39,13 @@ from nnexp.signal.curves import GRID, TheoryCurves, check_grid, theory_curves
 from nnexp.signal.figures import (
     correlation_map_figure,
     depth_scale_figure,
+    jacobian_figure,
     length_map_figure,
     networks_figure,
     phase_figure,
 )
 from nnexp.signal.gains import torch_gain, variance_preserving_gain
+from nnexp.signal.jacobian import Spectrum, jacobian_spectra, start_at_fixed_point
 from nnexp.signal.montecarlo import (
     LayerStats,
     TheoryLayers,
@@ -77,6 +80,7 @@ class Networks:
     theory: TheoryLayers
     stats: tuple[LayerStats, ...]
     deviations: dict[str, dict[str, float]]
+    spectra: tuple[Spectrum, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,6 +99,7 @@ class Networks:
                 "max_deviation_in_tolerances": self.deviations[st.ensemble],
                 **{key: summary(getattr(st, key)) for key in ("q", "c", "grad")},
             }
+        out["jacobian"] = {sp.ensemble: sp.to_dict() for sp in self.spectra} or None
         return out
 
 
@@ -120,7 +125,12 @@ class SignalResult:
 
     @property
     def figures(self) -> tuple[str, ...]:
-        return THEORY_FIGURES + (("networks",) if self.networks else ())
+        nets = self.networks
+        return (
+            THEORY_FIGURES
+            + (("networks",) if nets else ())
+            + (("jacobian",) if nets and nets.spectra else ())
+        )
 
     @property
     def point(self) -> Any:
@@ -250,7 +260,7 @@ def signal_propagation(
         str(fam.value),
         torch_gain(setup.name, setup.activation),
     )
-    networks = _networks(setup, draws, seed) if draws else None
+    networks = _networks(setup, draws, seed, theory.point.q_star) if draws else None
     result = SignalResult(setup, theory, gains, networks)
     if not write:
         return result
@@ -259,14 +269,17 @@ def signal_propagation(
     return replace(result, folder=folder)
 
 
-def _networks(setup: Setup, draws: int, seed: int) -> Networks:
+def _networks(setup: Setup, draws: int, seed: int, q_star: float) -> Networks:
     theory = theory_layers(setup)
     rng = np.random.default_rng(seed)
     stats = tuple(
         sample_networks(setup, e, draws=draws, rng=rng) for e in ensembles(setup)
     )
     devs = {st.ensemble: deviations(theory, st, setup.width) for st in stats}
-    return Networks(theory, stats, devs)
+    at_q_star = start_at_fixed_point(setup, q_star)
+    flat = setup.profile.flat  # f′ = 0: the Jacobian is 0
+    spectra = () if flat else jacobian_spectra(at_q_star, draws=draws, rng=rng)
+    return Networks(theory, stats, devs, tuple(spectra))
 
 
 def _setup(
@@ -329,6 +342,9 @@ def write_folder(result: SignalResult, folder: Path) -> dict[str, Path]:
     if nets is not None:
         fig = networks_figure(result.setup, nets.theory, nets.stats, nets.deviations)
         paths["networks"] = save_figure(fig, plots / "networks.png")
+        if nets.spectra:
+            fig = jacobian_figure(result.setup, nets.spectra)
+            paths["jacobian"] = save_figure(fig, plots / "jacobian.png")
     return paths
 
 

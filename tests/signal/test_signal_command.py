@@ -37,13 +37,15 @@ def test_tanh_prints_the_table_and_writes_its_folder(cli, tmp_path):
     assert data["activation"] == "tanh" and data["sigma_b2"] == 0.05
     assert data["theory"]["chi1"] == pytest.approx(1.0, abs=1e-9)
     assert data["theory"]["xi_c"] is None and data["notes"]  # infinite, and why
-    assert len(data["figures"]) == 5 and "plots/networks.png" in data["figures"]
+    assert len(data["figures"]) == 6 and "plots/networks.png" in data["figures"]
     for figure in data["figures"]:
         assert (tmp_path / "out" / figure).stat().st_size > 10_000
     nets = data["networks"]
     assert nets["c0"] == [0.2, 0.6, 0.95] and len(nets["theory"]["q"]) == 4
     assert nets["gaussian"]["draws"] == 3 and len(nets["orthonormal"]["q"]["se"]) == 4
     assert "random networks (width 60, depth 4, 3 each)" in out
+    jac = nets["jacobian"]["orthonormal"]
+    assert jac["width"] == 60 and jac["draws"] == 3 and jac["theory_mean_square"] > 0
 
 
 def test_no_networks_with_draws_zero_and_one_draw_is_refused(cli, tmp_path):
@@ -72,6 +74,13 @@ def test_edge_cases_are_stated_not_printed_as_nan(cli, tmp_path):
     sign = cli("signal", "sign", "--sigma-w2", "1", *FAST, "-o", tmp_path / "b")
     assert sign.exit_code == 0, sign.output
     assert "always chaotic" in sign.stdout and "∞" in sign.stdout
+    # f′ = 0: no Jacobian to draw, and the notes say no gradient flows
+    nets = cli("signal", "sign", "--sigma-w2", "1", *SMALL_NETS, "-o", tmp_path / "c")
+    assert nets.exit_code == 0, nets.output
+    data = strict_json(tmp_path / "c" / "signal.json")
+    assert data["networks"]["jacobian"] is None
+    assert "plots/jacobian.png" not in data["figures"]
+    assert "passes no gradient" in " ".join(nets.stdout.split())
 
 
 def test_a_plugin_activation_with_a_kink_away_from_zero(cli, tmp_path, monkeypatch):
