@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from nnexp.engine.activations import ACTIVATIONS, family_of
+from nnexp.engine.critical_init import computed_gain
 from nnexp.errors import NnexpError
 from nnexp.registry import is_plugin_ref
-from nnexp.signal.gains import critical_weight_variance, variance_preserving_gain
+from nnexp.signal.gains import critical_weight_variance
 from nnexp.signal.maps import Variances
 from nnexp.signal.profile import Profile, profile
 from nnexp.spec.load import load_spec
@@ -61,7 +62,8 @@ class Setup:
     origin : where σ_w² comes from, in words
     initializer : the spec's initialiser (the networks draw with it), or None
     initializer_name : its registry name
-    layer_sigma_w2 : σ_w² of every layer of the spec (first, hidden, output)
+    layer_sigma_w2 : σ_w² of every layer of the spec (first, hidden, output), when
+        ``model.layers`` gives every size (empty when the data set decides them)
     spec : the spec's path, or None
     """
 
@@ -158,12 +160,15 @@ def spec_setup(path: str | Path) -> Setup:
     shown = acts[0].name
     prof = profile(act, shown)
     init = model.initializer.build()
-    sizes = _all_sizes(spec, width)
-    layer_w2 = tuple(
-        _sigma_w2(init, model.initializer.name, m, n, act, prof)
-        for m, n in zip(sizes[:-1], sizes[1:], strict=True)
-    )
-    sigma_w2 = _sigma_w2(init, model.initializer.name, width, width, act, prof)
+    layer_w2: tuple[float, ...] = ()
+    if model.layers is not None:  # every size known (else the data set decides)
+        outs = [a.build() for a in acts] + [model.output_activation.build()]
+        sizes = list(model.layers)
+        layer_w2 = tuple(
+            _sigma_w2(init, model.initializer.name, m, n, a)
+            for m, n, a in zip(sizes[:-1], sizes[1:], outs, strict=True)
+        )
+    sigma_w2 = _sigma_w2(init, model.initializer.name, width, width, act)
     sigma_b2 = float(getattr(init, "bias_variance", 0.0))
     if len(hidden) < 2:
         origin = f"{model.initializer.name}: σ_w² = fan_in·Var(W) of a {width} → {width} layer"
@@ -225,17 +230,7 @@ def _hidden_sizes(spec: RunSpec) -> list[int]:
     return list(model.layers[1:-1])
 
 
-def _all_sizes(spec: RunSpec, width: int) -> list[int]:
-    """The spec's layer sizes; inputs and outputs as written, or the width when the
-    data set decides them (``hidden:`` specs)."""
-    if spec.model.layers is not None:
-        return list(spec.model.layers)
-    return [width, *_hidden_sizes(spec), width]
-
-
-def _sigma_w2(
-    init: Any, name: str, m: int, n: int, activation: Any, prof: Profile
-) -> float:
+def _sigma_w2(init: Any, name: str, m: int, n: int, activation: Any) -> float:
     """fan_in · Var(W) of ``init`` on an (m, n) layer whose activation is
     ``activation``."""
     own = getattr(init, "sigma_w2_for", None)
@@ -248,7 +243,7 @@ def _sigma_w2(
             " the activation with --sigma-w2 instead of the spec."
         )
     if getattr(init, "gain", None) == "computed":
-        gain = variance_preserving_gain(prof)
+        gain = computed_gain(activation)
     else:
         gain = float(init.multiplier(family_of(activation).gain))
     return gain**2 * UNIT_VARIANCE[name](m, n)

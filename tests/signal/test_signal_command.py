@@ -108,7 +108,7 @@ def test_a_spec_decides_activation_initialiser_depth_and_width(cli, tmp_path):
     assert data["sigma_w2"] == 1.0 and data["sigma_b2"] == 0.0
     assert data["depth"] == 3 and data["width"] == 64
     assert "randn_average" in data["sigma_w2_origin"]
-    assert data["layer_sigma_w2"] == [1.0, 1.0, 1.0, 1.0]  # in = out = width
+    assert data["layer_sigma_w2"] is None  # the data set decides the outer sizes
     assert data["theory"]["q_status"] == "fades"  # tanh at σ_w = 1, σ_b = 0
 
 
