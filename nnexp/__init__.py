@@ -6,7 +6,8 @@ front door): ``nnexp.train`` (or ``nnexp.run``) a spec, ``resume``, ``continue_r
 ``load_run``, ``load_trained``, ``list_runs``, ``filter_runs``, ``select_runs``,
 ``compare``, ``report``, ``plot``; ``run_sweep`` and ``plan_sweep`` (its dry run);
 ``probe`` and ``landscape`` (the teaching commands); ``components``,
-``check_activation`` and ``activation_gallery``; and ``build_network`` and ``fit``,
+``check_activation`` and ``activation_gallery``; ``signal_propagation`` (mean-field
+theory at initialisation); and ``build_network`` and ``fit``,
 the engine directly on arrays.  They are imported on first use, so ``import
 nnexp.engine`` needs nothing but NumPy.
 """

@@ -35,6 +35,7 @@ COMMAND_FUNCTIONS = {
     "gallery": ("activation_gallery",),
     "probe": ("probe",),
     "landscape": ("landscape",),
+    "signal": ("signal_propagation",),
 }
 
 

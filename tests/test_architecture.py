@@ -27,9 +27,10 @@ ALLOWED = {
     # sweep figures use the one label rule, which lives in analysis/labels.py
     "sweep": LOW | {"spec", "training", "plots", "runs", "build", "runner", "analysis"},
     "teaching": LOW | {"spec", "plots", "runs"},
+    "signal": LOW | {"spec", "plots", "runs"},
     "api": LOW
     | {"spec", "training", "plots", "runs", "build", "runner", "analysis", "sweep"}
-    | {"teaching"},
+    | {"teaching", "signal"},
 }
 #: what the command line may import: the front door, its own helpers, the errors
 CLI_MAY_IMPORT = {"api", "cli", "errors", "init"}

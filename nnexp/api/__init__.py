@@ -25,6 +25,7 @@ command                   function                               module
 ``list``                  ``components``                         ``registries``
 ``check``                 ``check_activation``                   ``registries``
 ``gallery``               ``activation_gallery``                 ``figures``
+``signal``                ``signal_propagation``                 ``signal``
 —                         ``build_network``, ``fit``             ``arrays``
 ========================  =====================================  ===================
 
@@ -122,6 +123,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "specs": ("CHECK", "key_values", "spec_keys"),
     "arrays": ("build_network", "fit"),
+    "signal": ("SignalResult", "signal_propagation"),
 }
 
 #: the user actions: what ``import nnexp`` offers as ``nnexp.<name>``
@@ -153,6 +155,7 @@ ACTIONS: tuple[str, ...] = (
     "activation_gallery",
     "build_network",
     "fit",
+    "signal_propagation",
 )
 
 _WHERE = {name: module for module, names in MODULES.items() for name in names}

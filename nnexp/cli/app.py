@@ -36,6 +36,7 @@ COMMANDS = {
     "gallery": ("gallery", "Activations and their derivatives, by family."),
     "probe": ("probe", "Functions of random networks (E6)."),
     "landscape": ("landscape", "Optimiser paths on a 2-D objective (E7)."),
+    "signal": ("signal", "Signal propagation at initialisation: mean-field theory."),
 }
 
 

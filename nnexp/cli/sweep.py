@@ -102,7 +102,9 @@ def sweep(
     }
     if dry_run:
         planned = plan_sweep(source, **options)
-        return _print_plan(planned, planned.groups(jobs=jobs, population=not no_population))
+        return _print_plan(
+            planned, planned.groups(jobs=jobs, population=not no_population)
+        )
     stop = threading.Event()
     with ExitStack() as ctrl_c, SweepDisplay(console, quiet=quiet) as display:
 

@@ -9,7 +9,11 @@ Every initialiser has one parameter, ``gain`` (``"auto"`` or a positive number),
   (``Family.gain``: √2 for relu-like, 1 otherwise);
 * ``gain: auto`` on an initialiser with its own scale (he_normal, lecun_normal,
   standard_normal; ``own_scale = True``): 1;
-* a number: that number, whatever the family.
+* a number: that number, whatever the family;
+* ``gain: computed``: 1/√E[φ(z)²] of the layer's activation (He's variance-preserving
+  gain, for plugins that declare no family), whatever the initialiser's scale.
+
+``critical`` and ``mean_field`` (:mod:`nnexp.engine.critical_init`) draw biases too.
 
 Samples are drawn in float64 and then cast to ``dtype``, so one seed gives the same
 weights (up to rounding) in a float32 and a float64 run.  Randomness comes only from
@@ -35,8 +39,8 @@ INITIALIZERS: Registry[Any] = Registry(
 
 def _check_gain(gain: Any) -> float | str:
     if isinstance(gain, str):
-        if gain.strip().casefold() == "auto":
-            return "auto"
+        if gain.strip().casefold() in ("auto", "computed"):
+            return gain.strip().casefold()
     elif isinstance(gain, int | float | np.integer | np.floating) and not isinstance(
         gain, bool
     ):
@@ -44,8 +48,8 @@ def _check_gain(gain: Any) -> float | str:
             return float(gain)
     raise ValueError(
         f"gain must be 'auto' (the activation family's gain for the course"
-        f" initialisers,"
-        f" 1 for those with their own scale) or a finite number > 0, got {gain!r}"
+        f" initialisers, 1 for those with their own scale), 'computed' (1/√E[φ(z)²]"
+        f" of the layer's activation) or a finite number > 0, got {gain!r}"
     )
 
 
@@ -94,6 +98,9 @@ class InitializerBase:
     def multiplier(self, family_gain: float) -> float:
         """The factor applied to the unit-gain draw (see the module docstring)."""
         gain = self.gain  # type: ignore[attr-defined]
+        if gain == "computed":
+            # critical_init.layer_parameters passes the computed gain as family_gain
+            return float(family_gain)
         if gain != "auto":
             return float(gain)
         return 1.0 if self.own_scale else float(family_gain)
@@ -240,3 +247,6 @@ class StandardNormal(InitializerBase):
 
     def _draw(self, m: int, n: int, rng: np.random.Generator) -> Array:
         return rng.standard_normal((m, n))
+
+
+from nnexp.engine import critical_init as _critical_init  # noqa: E402,F401  registers critical, mean_field

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from nnexp.engine.activations import ACTIVATIONS, family_of
+from nnexp.engine.activations import ACTIVATIONS
+from nnexp.engine.critical_init import layer_parameters
 from nnexp.engine.initializers import INITIALIZERS
 from nnexp.engine.layers import Dense, Dropout, Rngs
 from nnexp.engine.members import member_param, stack_param
@@ -350,9 +351,8 @@ def build_network(
     dt = np.dtype(dtype)
     layers: list[Dense | Dropout] = []
     for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        gain = family_of(acts[i]).gain
-        W = np.asarray(init.sample((m, n), gen, family_gain=gain, dtype=dt), dtype=dt)
-        layers.append(Dense(W, np.zeros(n, dtype=dt), acts[i]))
+        W, b = layer_parameters(init, (m, n), gen, acts[i], dt)  # critical_init.py
+        layers.append(Dense(W, b, acts[i]))
         if i < n_hidden and float(rates[i]) > 0:
             layers.append(Dropout(float(rates[i])))
     return Network(layers)
