@@ -218,8 +218,26 @@ def _print_groups(groups: list[list[str]]) -> None:
     )
     for i, group in enumerate(populations, 1):
         console.print(
-            f"  {i}: {', '.join(group)}", highlight=False, markup=False, soft_wrap=True
+            f"  {i}: {group_text(group)}", highlight=False, markup=False, soft_wrap=True
         )
+
+
+def group_text(group: list[str]) -> str:
+    """A population's cells in short: the settings they share, then each varying
+    key's values (``layers=2-4-3,activation=relu; seed: 0, 1, 2``); the names in full
+    when the cells' names do not have the same keys in the same order."""
+    parts = [name.split(",") for name in group]
+    keys = [[p.split("=", 1)[0] for p in name] for name in parts]
+    if any(k != keys[0] for k in keys) or not all("=" in p for n in parts for p in n):
+        return ", ".join(group)
+    shared, varying = [], []
+    for j, key in enumerate(keys[0]):
+        values = list(dict.fromkeys(name[j].split("=", 1)[1] for name in parts))
+        if len(values) == 1:
+            shared.append(parts[0][j])
+        else:
+            varying.append(f"{key}: {', '.join(values)}")
+    return "; ".join([",".join(shared)] * bool(shared) + varying)
 
 
 # the live display ---------------------------------------------------------------------

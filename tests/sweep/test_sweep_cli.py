@@ -50,7 +50,7 @@ def test_dry_run_lists_the_populations_and_no_population_lists_none(tiny, tmp_pa
     result = cli(*args, "--dry-run", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     assert "populations: 2 (of 3, 3 cells), 0 cells alone:" in result.output
-    assert "lr=0.1,seed=0, lr=0.2,seed=0, lr=0.3,seed=0" in result.output
+    assert "1: seed=0; lr: 0.1, 0.2, 0.3" in result.output
     alone = cli(*args, "--dry-run", "--no-population", "--runs-dir", tmp_path / "runs")
     assert "populations: none; each of the 6 cells to run trains alone." in alone.output
 
