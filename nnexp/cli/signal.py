@@ -91,6 +91,14 @@ def signal(
         typer.Option(help="Random networks per weight ensemble (0: none)."),
     ] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the random networks.")] = 0,
+    sweep: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="A trainability sweep folder (configs/sweeps/trainability_depth.yaml):"
+            " draw its accuracies over (σ_w², depth) under 6 ξ_c.",
+        ),
+    ] = None,
     runs_dir: Annotated[
         Path,
         typer.Option(
@@ -123,6 +131,7 @@ def signal(
       nnexp signal relu --sigma-b2 0
       nnexp signal tanh --sigma-w2 3 --sigma-b2 0.05
       nnexp signal configs/mnist_relu.yaml
+      nnexp signal tanh --sweep runs/sweeps/<stamp>_trainability_depth
     """
     parsed_grid = parse_grid(grid)
     weight = parse_weight_variance(sigma_w2)
@@ -142,6 +151,7 @@ def signal(
         grid=parsed_grid,
         draws=draws,
         seed=seed,
+        sweep=sweep,
         runs_dir=runs_dir,
         out=out,
     )
@@ -175,6 +185,13 @@ def render(result: SignalResult) -> None:
             f"random networks (width {s.width}, depth {s.depth},"
             f" {nets.stats[0].draws} each) against the theory: {', '.join(parts)}"
             " of the tolerance (4 SE + 2·layers/width; ≤ 1 agrees)"
+        )
+    grid = result.trainability
+    if grid is not None:
+        console.print(
+            f"trainability: {grid.cells} networks of the sweep, {grid.epochs} epochs"
+            f" each, {grid.seconds / 60:.1f} minutes of training in all;"
+            " plots/trainability.png"
         )
     console.print(f"folder: [bold]{result.folder}[/] (signal.json, plots/)")
 

@@ -98,8 +98,7 @@ class InitializerBase:
     def multiplier(self, family_gain: float) -> float:
         """The factor applied to the unit-gain draw (see the module docstring)."""
         gain = self.gain  # type: ignore[attr-defined]
-        if gain == "computed":
-            # critical_init.layer_parameters passes the computed gain as family_gain
+        if gain == "computed":  # layer_parameters passes it as family_gain
             return float(family_gain)
         if gain != "auto":
             return float(gain)

@@ -232,6 +232,12 @@ def depth_scale_figure(curves: TheoryCurves) -> Figure:
     ax.axvline(setup.variances.sigma_w2, color="gold", lw=2, alpha=0.8,
                label="this network")  # fmt: skip
     ax.set_yscale("log")
+    ax.set_xlim(float(s.sigma_w2[0]), float(s.sigma_w2[-1]))
+    for name, xi in (("ξ_c", xi_c), ("ξ_q", xi_q)):
+        if not np.any(np.isfinite(xi)):
+            ax.text(0.98, 0.04 if name == "ξ_c" else 0.10,
+                    f"{name} is infinite at every σ_w² here (see the notes)",
+                    transform=ax.transAxes, ha="right", fontsize=8)  # fmt: skip
     values = np.concatenate([xi_c[np.isfinite(xi_c)], xi_q[np.isfinite(xi_q)]])
     positive = values[values > 0]
     low = max(1e-2, float(positive.min()) / 2) if positive.size else 0.1
@@ -353,3 +359,47 @@ def jacobian_figure(setup: Any, spectra: Sequence[Any]) -> Figure:
         fontsize=10,
     )
     return fig
+
+
+def trainability_figure(
+    setup: Any, grid: Any, scan_w: Any, xi_c: Any, critical: float | None
+) -> Figure:
+    """The sweep's accuracy over (σ_w², depth) as colour, 6 ξ_c (and 3 ξ_c) over it,
+    as Schoenholz et al.'s figure: networks deeper than ~6 ξ_c do not train."""
+    fig = new_figure(7.6, 5.2)
+    ax = fig.subplots()
+    acc = np.ma.masked_invalid(grid.accuracy * 100.0)
+    mesh = ax.pcolormesh(_edges(grid.sigma_w2), _edges(grid.depth), acc,
+                         cmap="viridis", vmin=0, vmax=100)  # fmt: skip
+    bar = fig.colorbar(mesh, ax=ax)
+    bar.set_label("final validation accuracy (%)")
+    xi = finite_or_nan(xi_c)
+    top = float(_edges(grid.depth)[-1])
+    ax.plot(scan_w, 6 * xi, color="white", lw=2.5, label="6 ξ_c (mean field)")
+    ax.plot(scan_w, 3 * xi, color="white", lw=1.2, ls="--", label="3 ξ_c")
+    if critical is not None:
+        ax.axvline(critical, color="white", ls=":", lw=1.2,
+                   label=f"critical σ_w² = {critical:.3g}")  # fmt: skip
+    ax.set_ylim(float(_edges(grid.depth)[0]), top)
+    ax.set_xlim(float(_edges(grid.sigma_w2)[0]), float(_edges(grid.sigma_w2)[-1]))
+    ax.set_xlabel("σ_w²")
+    ax.set_ylabel("depth L (hidden layers of width 100)")
+    legend = ax.legend(fontsize=8, loc="upper right", facecolor="0.3", framealpha=0.6)
+    for text in legend.get_texts():
+        text.set_color("white")
+    minutes = grid.seconds / 60
+    ax.set_title(
+        f"{setup.label}, σ_b² = {grid.sigma_b2:g}: accuracy after {grid.epochs} epochs"
+        f" ({grid.cells} networks, {minutes:.1f} min of training in all)",
+        fontsize=10,
+    )
+    return fig
+
+
+def _edges(centres: Any) -> Any:
+    """Cell edges halfway between sorted centres (non-uniform grids too)."""
+    c = np.asarray(centres, dtype=float)
+    if c.size == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = (c[1:] + c[:-1]) / 2
+    return np.concatenate([[c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]])

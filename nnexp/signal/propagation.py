@@ -15,6 +15,8 @@ run's::
                              networks (Gaussian and orthonormal weights, or the
                              spec's initialiser) on the mean-field recursion
       plots/jacobian.png     singular values of their input–output Jacobian
+      plots/trainability.png with a trainability sweep: its accuracies over
+                             (σ_w², depth) with 6 ξ_c drawn over them
 
 Infinite values are ``null`` in signal.json; its ``notes`` say why.
 """
@@ -43,9 +45,12 @@ from nnexp.signal.figures import (
     length_map_figure,
     networks_figure,
     phase_figure,
+    trainability_figure,
 )
 from nnexp.signal.gains import torch_gain, variance_preserving_gain
 from nnexp.signal.jacobian import Spectrum, jacobian_spectra, start_at_fixed_point
+from nnexp.signal.maps import VarianceGrid
+from nnexp.signal.meanfield import MeanFieldGrid, mean_field_grid
 from nnexp.signal.montecarlo import (
     LayerStats,
     TheoryLayers,
@@ -65,6 +70,7 @@ from nnexp.signal.setup import (
     activation_setup,
     spec_setup,
 )
+from nnexp.signal.trainability import Trainability, check_matches
 
 JSON_FILE = "signal.json"
 THEORY_FIGURES = ("length_map", "correlation_map", "phase", "depth_scales")
@@ -121,6 +127,8 @@ class SignalResult:
     theory: TheoryCurves
     gains: Gains
     networks: Networks | None = None
+    trainability: Trainability | None = None
+    scan: MeanFieldGrid | None = None  # 6 ξ_c over the sweep's σ_w² range
     folder: Path | None = None
 
     @property
@@ -130,6 +138,7 @@ class SignalResult:
             THEORY_FIGURES
             + (("networks",) if nets else ())
             + (("jacobian",) if nets and nets.spectra else ())
+            + (("trainability",) if self.trainability else ())
         )
 
     @property
@@ -163,6 +172,14 @@ class SignalResult:
              "torch.nn.init.calculate_gain"),
         ]  # fmt: skip
 
+    def _trainability_dict(self) -> dict[str, Any] | None:
+        if self.trainability is None or self.scan is None:
+            return None
+        return {
+            **self.trainability.to_dict(),
+            "theory": {"sigma_w2": self.scan.sigma_w2, "xi_c": self.scan.xi_c},
+        }
+
     def to_dict(self) -> dict[str, Any]:
         s, crit = self.setup, self.theory.critical
         return {
@@ -187,6 +204,7 @@ class SignalResult:
             },
             "notes": list(self.notes),
             "networks": None if self.networks is None else self.networks.to_dict(),
+            "trainability": self._trainability_dict(),
             "figures": [f"plots/{name}.png" for name in self.figures],
         }
 
@@ -229,6 +247,7 @@ def signal_propagation(
     grid: tuple[int, int] = GRID,
     draws: int = DRAWS,
     seed: int = 0,
+    trainability: Trainability | None = None,
     runs_dir: str | Path = "runs",
     out: str | Path | None = None,
     write: bool = True,
@@ -239,7 +258,9 @@ def signal_propagation(
     a plugin ``file.py:Class``, an activation object) or the path of a run spec
     (``.yaml``/``.yml``), whose activation, initialiser, depth and width decide
     everything: then σ_w², σ_b², depth, width and q0 must not be given.  ``draws``
-    random networks per weight ensemble (0: none) are drawn from ``seed``.  ``out``
+    random networks per weight ensemble (0: none) are drawn from ``seed``.
+    ``trainability``, a trainability sweep's grid
+    (:func:`~nnexp.signal.trainability.trainability_grid`), adds its figure.  ``out``
     (new or empty) replaces the fresh ``<runs_dir>/<stamp>_signal_<name>``;
     ``write=False`` computes without writing.
     """
@@ -252,6 +273,8 @@ def signal_propagation(
     if write and out is not None:
         _check_out(Path(out))
     setup = _setup(source, sigma_w2, sigma_b2, depth, width, q0, label)
+    if trainability is not None:
+        check_matches(trainability, setup)
     theory = theory_curves(setup, grid)
     fam = family_of(setup.activation)
     gains = Gains(
@@ -261,7 +284,12 @@ def signal_propagation(
         torch_gain(setup.name, setup.activation),
     )
     networks = _networks(setup, draws, seed, theory.point.q_star) if draws else None
-    result = SignalResult(setup, theory, gains, networks)
+    scan = None
+    if trainability is not None:
+        ws = np.linspace(trainability.sigma_w2[0], trainability.sigma_w2[-1], 60)
+        bs = np.full(ws.size, setup.variances.sigma_b2)
+        scan = mean_field_grid(setup.profile, VarianceGrid(ws, bs), setup.q1)
+    result = SignalResult(setup, theory, gains, networks, trainability, scan)
     if not write:
         return result
     folder = _folder(f"signal_{setup.label}", Path(runs_dir), out)
@@ -345,6 +373,11 @@ def write_folder(result: SignalResult, folder: Path) -> dict[str, Path]:
         if nets.spectra:
             fig = jacobian_figure(result.setup, nets.spectra)
             paths["jacobian"] = save_figure(fig, plots / "jacobian.png")
+    if result.trainability is not None and result.scan is not None:
+        crit = result.theory.critical.sigma_w2
+        fig = trainability_figure(result.setup, result.trainability,
+                                  result.scan.sigma_w2, result.scan.xi_c, crit)  # fmt: skip
+        paths["trainability"] = save_figure(fig, plots / "trainability.png")
     return paths
 
 
