@@ -284,6 +284,9 @@ def networks_figure(
         for i in range(st.c.shape[1]):
             _band(ax_c, layers + shift, st.c[:, i], C0_COLORS[i % 3], marker,
                   label if i == 0 else None, edge=color)  # fmt: skip
+    if setup.depth > 1 and np.all(theory.grad[:-1] == 0):
+        ax_g.text(0.45, 0.3, "f′ = 0: no gradient reaches the layers below the top",
+                  transform=ax_g.transAxes, ha="center", fontsize=9)  # fmt: skip
     ax_q.set_ylabel("q^l = mean (h^l)²")
     ax_c.set_ylabel("correlation c^l of an input pair")
     ax_g.set_ylabel("‖δ^l‖² / ‖δ^L‖²  (backpropagated)")
