@@ -12,6 +12,7 @@ from rich.table import Table
 from nnexp import api
 from nnexp.api import LandscapeResult, landscape_title, start_label
 from nnexp.cli.console import console
+from nnexp.cli.options import OutFolderOption
 
 
 def landscape(
@@ -27,15 +28,7 @@ def landscape(
         Path,
         typer.Option("--runs-dir", help="Where the output folder <stamp>_<name> goes."),
     ] = Path("runs"),
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "-o",
-            "--out",
-            file_okay=False,
-            help="Write into this folder instead (new or empty).",
-        ),
-    ] = None,
+    out: OutFolderOption = None,
 ) -> None:
     """Run optimisers on a 2-D objective; write trajectories, a summary and plots.
 

@@ -1,8 +1,10 @@
 """Options more than one command takes: ``--tune`` and ``--fair`` (``compare`` and
-``report``)."""
+``report``), ``-o/--out`` for a command that writes a folder (``landscape``,
+``signal``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,3 +19,12 @@ FAIR_HELP = (
 )
 TuneOption = Annotated[list[str] | None, typer.Option("--tune", help=TUNE_HELP)]
 FairOption = Annotated[bool, typer.Option("--fair", help=FAIR_HELP)]
+OutFolderOption = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--out",
+        file_okay=False,
+        help="Write into this folder instead (new or empty).",
+    ),
+]

@@ -21,6 +21,7 @@ from rich.table import Table
 from nnexp.api import SignalResult, signal_propagation
 from nnexp.cli.activation_arg import build_activation, label
 from nnexp.cli.console import console
+from nnexp.cli.options import OutFolderOption
 from nnexp.errors import NnexpError
 
 _GRID = re.compile(r"^\s*(\d+)\s*[x×,]\s*(\d+)\s*$")
@@ -105,15 +106,7 @@ def signal(
             "--runs-dir", help="Where the output folder <stamp>_signal_<name> goes."
         ),
     ] = Path("runs"),
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "-o",
-            "--out",
-            file_okay=False,
-            help="Write into this folder instead (new or empty).",
-        ),
-    ] = None,  # fmt: skip
+    out: OutFolderOption = None,
 ) -> None:
     """Mean-field signal propagation at initialisation, for any activation.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,18 @@ def _stop_flag(name: str) -> ThrottledEvent:
     return ThrottledEvent(ask)
 
 
+def _reporter(worker: Any, topic: str) -> Callable[[dict[str, Any]], None]:
+    """Progress messages to the client through the worker's event log."""
+
+    def report(message: dict[str, Any]) -> None:
+        try:
+            worker.log_event(topic, message)
+        except Exception:  # progress is a nicety, never a reason to fail a cell
+            pass
+
+    return report
+
+
 def run_remote(
     job: CellJob, stop_name: str, topic: str
 ) -> tuple[CellOutcome, dict[str, bytes]]:
@@ -107,12 +119,7 @@ def run_remote(
     from distributed import get_worker
 
     worker = get_worker()
-
-    def report(message: dict[str, Any]) -> None:
-        try:
-            worker.log_event(topic, message)
-        except Exception:  # progress is a nicety, never a reason to fail a cell
-            pass
+    report = _reporter(worker, topic)
 
     with tempfile.TemporaryDirectory(prefix="nnexp-cell-") as tmp:
         here = Path(tmp)
@@ -139,12 +146,7 @@ def run_remote_group(
     from distributed import get_worker
 
     worker = get_worker()
-
-    def report(message: dict[str, Any]) -> None:
-        try:
-            worker.log_event(topic, message)
-        except Exception:  # progress is a nicety, never a reason to fail a cell
-            pass
+    report = _reporter(worker, topic)
 
     with tempfile.TemporaryDirectory(prefix="nnexp-cells-") as tmp:
         here = Path(tmp)
