@@ -97,6 +97,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "SweepResult",
         "plan_sweep",
         "run_sweep",
+        "slurm_scripts",
         "sweep_source",
     ),
     "teaching": (

@@ -25,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from nnexp.api import (
     RUN_ACTIONS,
@@ -32,6 +33,7 @@ from nnexp.api import (
     SweepResult,
     plan_sweep,
     run_sweep,
+    slurm_scripts,
     sweep_source,
 )
 from nnexp.cli.console import console, first_ctrl_c_sets
@@ -45,6 +47,7 @@ STATUS_COLOURS = {"completed": "green", "diverged": "red", "interrupted": "yello
 class Executor(enum.StrEnum):
     local = "local"
     dask = "dask"
+    slurm = "slurm"
 
 
 def sweep(
@@ -57,7 +60,7 @@ def sweep(
     sample_seed: Annotated[int | None, typer.Option("--sample-seed", min=0, help="Seed of the random search's draw (default 0).")] = None,
     max_trials: Annotated[int | None, typer.Option("--max-trials", min=1, help="Run at most N combinations (each with every seed).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Cells at a time (default: the number of cores); one BLAS thread each.")] = None,
-    executor: Annotated[Executor, typer.Option("--executor", help="local processes, or a Dask cluster.")] = Executor.local,
+    executor: Annotated[Executor, typer.Option("--executor", help="local processes, a Dask cluster, or Slurm jobs (one per cell or population).")] = Executor.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://host:8786 (default: a local cluster).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every cell, print them and their count, run nothing.")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed cell (diverged is not a failure).")] = False,
@@ -67,6 +70,13 @@ def sweep(
     name: Annotated[str | None, typer.Option("--name", help="The sweep's name (default: the sweep file's or the base's).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final summary.")] = False,
     no_population: Annotated[bool, typer.Option("--no-population", help="Train each cell in a process of its own (default: compatible cells train together as one population, one stacked computation).")] = False,
+    partition: Annotated[str | None, typer.Option("--partition", help="Slurm: the partition (default: the sweep spec's cluster.partition, else the cluster's default).", rich_help_panel="Slurm")] = None,
+    time_limit: Annotated[str | None, typer.Option("--time", help="Slurm: each job's time limit, minutes or [D-]HH:MM[:SS] (default 60); cells end interrupted just before it.", rich_help_panel="Slurm")] = None,
+    mem: Annotated[str | None, typer.Option("--mem", help="Slurm: memory per job (4G).", rich_help_panel="Slurm")] = None,
+    cpus_per_task: Annotated[int | None, typer.Option("--cpus-per-task", min=1, help="Slurm: cores per job (default 1; BLAS threads stay as the spec says).", rich_help_panel="Slurm")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="Slurm: the account to charge.", rich_help_panel="Slurm")] = None,
+    sbatch: Annotated[list[str] | None, typer.Option("--sbatch", help="Slurm: another sbatch option, long form (--sbatch=--qos=high); repeat for more.", rich_help_panel="Slurm")] = None,
+    setup: Annotated[list[str] | None, typer.Option("--setup", help="Slurm: a line the job runs first (source ~/venv/bin/activate); repeat for more.", rich_help_panel="Slurm")] = None,
 ) -> None:  # fmt: skip
     """Run a grid of runs over any spec keys in parallel, surviving failures and Ctrl-C.
 
@@ -76,6 +86,7 @@ def sweep(
       nnexp sweep configs/quickstart.yaml --sample 8 --grid "optimizer.lr=log_uniform(1e-3, 1)"
       nnexp sweep --resume runs/sweeps/2026-11-23_10-00-00_activations
       nnexp sweep configs/sweeps/activation_init.yaml --executor dask --scheduler tcp://head:8786
+      nnexp sweep configs/sweeps/activation_init.yaml --executor slurm --partition cpu --time 2:00:00 --setup "source ~/venv/bin/activate"
     """
     planning = (grid, zip_, seeds, sample, sample_seed, max_trials, name, runs_dir)
     _check_arguments(spec, resume, retry_failed, *planning, overrides)
@@ -92,6 +103,16 @@ def sweep(
             name=name,
             overrides=overrides or [],
         )
+    cluster = _cluster_options(
+        executor,
+        partition=partition,
+        time=time_limit,
+        mem=mem,
+        cpus_per_task=cpus_per_task,
+        account=account,
+        sbatch=sbatch,
+        setup=setup,
+    )
     options: dict[str, Any] = {
         "resume": resume,
         "retry_failed": retry_failed,
@@ -102,9 +123,11 @@ def sweep(
     }
     if dry_run:
         planned = plan_sweep(source, **options)
-        return _print_plan(
-            planned, planned.groups(jobs=jobs, population=not no_population)
-        )
+        groups = planned.groups(jobs=jobs, population=not no_population)
+        _print_plan(planned, groups)
+        if executor is Executor.slurm:
+            _print_scripts(slurm_scripts(planned, groups, cluster))
+        return
     stop = threading.Event()
     with ExitStack() as ctrl_c, SweepDisplay(console, quiet=quiet) as display:
 
@@ -123,6 +146,7 @@ def sweep(
             on_event=on_event,
             command=_command(),
             population=not no_population,
+            **({"cluster": cluster} if executor is Executor.slurm else {}),
         )
     _print_result(result)
     if result.exit_code:
@@ -144,6 +168,26 @@ def _check_arguments(
         )
     if retry_failed and resume is None:
         raise NnexpError("--retry-failed goes with --resume SWEEP_DIR")
+
+
+def _cluster_options(executor: Executor, **options: Any) -> dict[str, Any]:
+    """The Slurm options given; an error when they come without --executor slurm."""
+    given = {k: v for k, v in options.items() if v not in (None, [], ())}
+    if given and executor is not Executor.slurm:
+        names = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise NnexpError(f"{names} go with --executor slurm")
+    return given
+
+
+def _print_scripts(scripts: list[str]) -> None:
+    """The sbatch scripts a Slurm sweep would submit (one per job array)."""
+    for i, script in enumerate(scripts, 1):
+        console.print(
+            f"\njob array {i} of {len(scripts)}, sbatch script:",
+            highlight=False,
+            markup=False,
+        )
+        console.print(script, highlight=False, markup=False, soft_wrap=True)
 
 
 def _command() -> str:
@@ -296,6 +340,7 @@ class SweepDisplay:
         )
         self.task = self.progress.add_task("cells", total=None)
         self.live: Live | None = None
+        self.queue = ""
 
     def __enter__(self) -> SweepDisplay:
         return self
@@ -326,6 +371,8 @@ class SweepDisplay:
             )
         if len(self.running) > 20:
             table.add_row(f"… and {len(self.running) - 20} more", "", "", "")
+        if self.queue:
+            return Group(self.progress, Text(self.queue, style="dim"), table)
         return Group(self.progress, table)
 
     def print(self, text: str) -> None:
@@ -353,6 +400,12 @@ class SweepDisplay:
         )
         if todo:
             self._start_live()
+
+    def _on_queue(self, event: dict[str, Any]) -> None:
+        """Slurm's view of the sweep's jobs: pending and running."""
+        self.queue = f"slurm jobs: {event['pending']} pending, {event['running']} running"
+        if not self.live_mode:
+            self.print(self.queue)
 
     def _on_start(self, event: dict[str, Any]) -> None:
         self.running[event["cell"]] = {"since": time.monotonic(), "epoch": 0}

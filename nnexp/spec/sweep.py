@@ -25,6 +25,8 @@ other keys.
 
 ``population: false`` trains every cell in a process of its own (``--no-population``);
 by default compatible cells train together as populations (nnexp.sweep.populations).
+``cluster:`` says what each job asks of Slurm with ``--executor slurm``
+(:mod:`nnexp.spec.cluster`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import numpy as np
 from pydantic import PlainValidator, field_validator, model_validator
 
 from nnexp.spec.base import SpecModel
+from nnexp.spec.cluster import ClusterSpec
 from nnexp.spec.fields import Count, FolderName, NonNegativeInt
 from nnexp.spec.problems import Problems
 from nnexp.spec.yamlio import read_yaml_file
@@ -195,6 +198,8 @@ class SweepSpec(SpecModel):
     max_trials: Count | None = None
     #: train compatible cells as populations (false: one process per cell)
     population: bool = True
+    #: what each Slurm job asks for (``--executor slurm``)
+    cluster: ClusterSpec | None = None
 
     @field_validator("zip", mode="before")
     @classmethod
@@ -234,6 +239,7 @@ class SweepSpec(SpecModel):
         data["seeds"] = list(self.seeds) if isinstance(self.seeds, list) else self.seeds
         data["grid"] = {k: v.dump() for k, v in self.grid.items()}
         data["zip"] = [{k: v.dump() for k, v in group.items()} for group in self.zip]
+        data["cluster"] = self.cluster.model_dump() if self.cluster else None
         return data
 
 

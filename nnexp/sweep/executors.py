@@ -398,13 +398,18 @@ class _ctrl_c_ignored:
 
 
 def make_executor(
-    kind: str, jobs: int, scheduler: str | None = None
-) -> LocalExecutor | DaskExecutor:
-    """``local`` or ``dask`` (a scheduler address only makes sense with dask)."""
+    kind: str, jobs: int, scheduler: str | None = None, cluster: Any = None
+) -> Any:
+    """``local``, ``dask`` (a scheduler address only makes sense with dask) or
+    ``slurm`` (``cluster``: its :class:`~nnexp.spec.cluster.ClusterSpec`)."""
+    if scheduler and kind != "dask":
+        raise NnexpError("--scheduler needs --executor dask")
     if kind == "local":
-        if scheduler:
-            raise NnexpError("--scheduler needs --executor dask")
         return LocalExecutor(jobs)
     if kind == "dask":
         return DaskExecutor(jobs, scheduler)
-    raise NnexpError(f"unknown executor {kind!r}; choose local or dask")
+    if kind == "slurm":
+        from nnexp.sweep.slurm import SlurmExecutor  # lazy: only slurm sweeps need it
+
+        return SlurmExecutor(jobs, cluster)
+    raise NnexpError(f"unknown executor {kind!r}; choose local, dask or slurm")

@@ -399,16 +399,24 @@ def execute(
     on_event: Callable[[Event], None] | None = None,
     command: str = "",
     population: bool = True,
+    cluster: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Run a planned sweep on ``jobs`` workers (default: the cores) of ``executor``
-    (``local`` processes or ``dask`` at ``scheduler``); ``population=False`` trains
-    each cell as its own task (``--no-population``)."""
+    (``local`` processes, ``dask`` at ``scheduler``, or ``slurm`` jobs as the sweep
+    spec's ``cluster:`` section and ``cluster``, the command line's options, ask);
+    ``population=False`` trains each cell as its own task (``--no-population``)."""
     from nnexp.sweep.executors import make_executor
 
     workers = min(jobs or default_jobs(), max(planned.todo, 1))
+    spec = None
+    if executor == "slurm":  # the partition's cores, not this machine's
+        from nnexp.sweep.slurm import cluster_spec
+
+        spec = cluster_spec(planned.sweep.source.spec.cluster, dict(cluster or {}))
+        workers = min(jobs, max(planned.todo, 1)) if jobs else 0
     return run_sweep(
         planned.sweep,
-        make_executor(executor, workers, scheduler),
+        make_executor(executor, workers, scheduler, spec),
         fail_fast=fail_fast,
         retry_failed=retry_failed,
         stop=stop,
@@ -431,6 +439,7 @@ def run(
     on_event: Callable[[Event], None] | None = None,
     command: str = "",
     population: bool = True,
+    cluster: Mapping[str, Any] | None = None,
     **planning: Any,
 ) -> SweepResult:
     """The sweep command for notebooks: plan, validate, run, record (what ``nnexp
@@ -471,4 +480,5 @@ def run(
         on_event=on_event,
         command=command,
         population=population,
+        cluster=cluster,
     )
