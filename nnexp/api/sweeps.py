@@ -30,7 +30,6 @@ from nnexp.sweep.runner import run as run_sweep
 from nnexp.sweep.source import source_from_options as sweep_source
 
 
-
 def slurm_scripts(
     planned: Planned,
     groups: Sequence[Sequence[str]],

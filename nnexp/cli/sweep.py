@@ -403,7 +403,9 @@ class SweepDisplay:
 
     def _on_queue(self, event: dict[str, Any]) -> None:
         """Slurm's view of the sweep's jobs: pending and running."""
-        self.queue = f"slurm jobs: {event['pending']} pending, {event['running']} running"
+        self.queue = (
+            f"slurm jobs: {event['pending']} pending, {event['running']} running"
+        )
         if not self.live_mode:
             self.print(self.queue)
 

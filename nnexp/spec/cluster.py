@@ -78,7 +78,9 @@ class ClusterSpec(SpecModel):
     @classmethod
     def _mem(cls, value: str | None) -> str | None:
         if value is not None and not _MEM.match(value):
-            raise ValueError(f"expected a size as sbatch takes it (4G, 500M), got {value!r}")
+            raise ValueError(
+                f"expected a size as sbatch takes it (4G, 500M), got {value!r}"
+            )
         return value
 
     @field_validator("sbatch")

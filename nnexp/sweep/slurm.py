@@ -99,7 +99,10 @@ def _run(command: list[str], timeout: float = 30) -> subprocess.CompletedProcess
 
 
 def _text(done: subprocess.CompletedProcess) -> str:
-    return " ".join((done.stderr or done.stdout or "").split()) or f"exit {done.returncode}"
+    return (
+        " ".join((done.stderr or done.stdout or "").split())
+        or f"exit {done.returncode}"
+    )
 
 
 def _parameters(spec: ClusterSpec, name: str, parallel: int) -> dict[str, Any]:
@@ -248,7 +251,9 @@ class SlurmExecutor:
         if not ids:
             return []
         done = _run(["squeue", "-h", "-o", "%A", "--jobs", ",".join(ids)])
-        return sorted(set(done.stdout.split()) & set(ids)) if not done.returncode else []
+        return (
+            sorted(set(done.stdout.split()) & set(ids)) if not done.returncode else []
+        )
 
     def _nodes(self) -> list[str]:
         args = ["-p", self.spec.partition] if self.spec.partition else []
@@ -308,7 +313,8 @@ class SlurmExecutor:
             del self.running[job_id]
         if live is not None:
             counts = {
-                state: list(live.values()).count(state) for state in ("PENDING", "RUNNING")
+                state: list(live.values()).count(state)
+                for state in ("PENDING", "RUNNING")
             }
             if counts != self.queue_counts:
                 self.queue_counts = counts
@@ -327,7 +333,9 @@ class SlurmExecutor:
         done = _run(["squeue", "-h", "-r", "-n", self.name, "-o", "%i %T"])
         if done.returncode:
             return None
-        return dict(line.split(None, 1) for line in done.stdout.splitlines() if line.strip())
+        return dict(
+            line.split(None, 1) for line in done.stdout.splitlines() if line.strip()
+        )
 
     def _progress(self) -> list[dict[str, Any]]:
         """New progress messages from the jobs' JSON-lines files."""
@@ -355,7 +363,9 @@ class SlurmExecutor:
         except Exception as err:  # the job's function raised (outside a cell's guard)
             lines = [line for line in str(err).splitlines() if line.strip()]
             error = f"the Slurm job {job.job_id} failed: {lines[-1] if lines else err}"
-            return [CellOutcome(c.name, "failed", error) for c in cellworker_cells(task)]
+            return [
+                CellOutcome(c.name, "failed", error) for c in cellworker_cells(task)
+            ]
 
     def _lost(self, job: Any, task: Task) -> list[CellOutcome]:
         """A job gone from the queue without a result: each cell interrupted (it has a
@@ -421,7 +431,9 @@ def _config_value(text: str, key: str, default: int) -> int:
 
 def _read_ids(path: Path) -> list[str]:
     try:
-        return [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
+        return [
+            line.split()[0] for line in path.read_text().splitlines() if line.strip()
+        ]
     except OSError:
         return []
 

@@ -22,7 +22,9 @@ from nnexp.sweep.plan import open_sweep
 from nnexp.sweep.runner import run_sweep
 from nnexp.sweep.slurm import SlurmExecutor
 
-pytest.importorskip("submitit", reason="the Slurm executor needs submitit (nnexp[slurm])")
+pytest.importorskip(
+    "submitit", reason="the Slurm executor needs submitit (nnexp[slurm])"
+)
 
 
 def _slurm_up() -> str:
@@ -138,7 +140,9 @@ def test_an_unreachable_controller_is_an_error_before_anything_is_written(
 ):
     """A slurm.conf whose controller port has nobody behind it."""
     conf = tmp_path / "slurm.conf"
-    shown = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True)
+    shown = subprocess.run(
+        ["scontrol", "show", "config"], capture_output=True, text=True
+    )
     conf_file = next(
         line.split("=", 1)[1].strip()
         for line in shown.stdout.splitlines()

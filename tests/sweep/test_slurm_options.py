@@ -30,7 +30,14 @@ from nnexp.sweep.worker import CellJob
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [(90, 90), ("90", 90), ("1:30:00", 90), ("2-00:00:00", 2880), ("30:30", 31), ("1-2", 1560)],
+    [
+        (90, 90),
+        ("90", 90),
+        ("1:30:00", 90),
+        ("2-00:00:00", 2880),
+        ("30:30", 31),
+        ("1-2", 1560),
+    ],
 )
 def test_time_limits_read_as_sbatch_reads_them(text, expected):
     assert minutes(text) == expected
@@ -55,7 +62,9 @@ def test_arrays_are_split_at_max_array_size():
 
 
 def test_the_command_line_options_go_over_the_cluster_section():
-    section = ClusterSpec(partition="cpu", time="2:00:00", mem="4G", setup=["module load x"])
+    section = ClusterSpec(
+        partition="cpu", time="2:00:00", mem="4G", setup=["module load x"]
+    )
     merged = cluster_spec(section, {"time": "30", "partition": None, "sbatch": []})
     assert (merged.partition, merged.time, merged.mem) == ("cpu", 30, "4G")
     assert merged.setup == ["module load x"]
@@ -63,8 +72,14 @@ def test_the_command_line_options_go_over_the_cluster_section():
 
 
 def test_sbatch_lines_take_the_long_form():
-    spec = ClusterSpec(sbatch=["--qos=high", "#SBATCH --exclusive", "--constraint skylake"])
-    assert spec.sbatch_options() == {"qos": "high", "exclusive": True, "constraint": "skylake"}
+    spec = ClusterSpec(
+        sbatch=["--qos=high", "#SBATCH --exclusive", "--constraint skylake"]
+    )
+    assert spec.sbatch_options() == {
+        "qos": "high",
+        "exclusive": True,
+        "constraint": "skylake",
+    }
     with pytest.raises(SpecError, match=r"sbatch\.0|long form"):
         ClusterSpec.from_mapping({"sbatch": ["-q high"]})
 
@@ -95,7 +110,9 @@ def test_the_dry_run_prints_the_job_script(tiny: Path, tmp_path: Path):
     args = ["sweep", str(tiny), "--seeds", "3", "--runs-dir", str(tmp_path / "runs")]
     slurm = ["--executor", "slurm", "--partition", "cpu", "--time", "1:30:00"]
     more = ["--setup", "source /opt/venv/bin/activate", "--sbatch=--qos=high"]
-    result = CliRunner().invoke(app, [*args, *slurm, *more, "--dry-run", "--no-population"])
+    result = CliRunner().invoke(
+        app, [*args, *slurm, *more, "--dry-run", "--no-population"]
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     for line in (
