@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import shlex
 import sys
 import threading
 import time
@@ -148,7 +149,7 @@ def sweep(
             population=not no_population,
             **({"cluster": cluster} if executor is Executor.slurm else {}),
         )
-    _print_result(result)
+    _print_result(result, _same_executor(executor, scheduler, cluster))
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -451,7 +452,22 @@ class SweepDisplay:
 # the end ------------------------------------------------------------------------------
 
 
-def _print_result(result: SweepResult) -> None:
+def _same_executor(
+    executor: Executor, scheduler: str | None, cluster: dict[str, Any]
+) -> str:
+    """The options that send a resumed sweep where this one ran."""
+    if executor is Executor.local:
+        return ""
+    words = ["--executor", executor.value]
+    if scheduler:
+        words += ["--scheduler", scheduler]
+    for key, value in cluster.items():
+        for one in value if isinstance(value, list) else [value]:
+            words.append(f"--{key.replace('_', '-')}={one}")
+    return " " + " ".join(shlex.quote(w) for w in words)
+
+
+def _print_result(result: SweepResult, again: str = "") -> None:
     frame = result.frame
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items())
     console.print(f"\n{len(frame)} cells: {counts}", highlight=False)
@@ -491,7 +507,7 @@ def _print_result(result: SweepResult) -> None:
     if result.status != "completed":
         retry = " --retry-failed" if len(failed) else ""
         console.print(
-            f"resume with: nnexp sweep --resume {result.folder}{retry}",
+            f"resume with: nnexp sweep --resume {result.folder}{retry}{again}",
             highlight=False,
             soft_wrap=True,
             markup=False,

@@ -250,7 +250,7 @@ class SlurmExecutor:
         ids = _read_ids(self.base / "jobs.txt")
         if not ids:
             return []
-        done = _run(["squeue", "-h", "-o", "%A", "--jobs", ",".join(ids)])
+        done = _run(["squeue", "-h", "-o", "%F", "--jobs", ",".join(ids)])
         return (
             sorted(set(done.stdout.split()) & set(ids)) if not done.returncode else []
         )

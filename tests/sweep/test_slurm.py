@@ -154,3 +154,36 @@ def test_an_unreachable_controller_is_an_error_before_anything_is_written(
     with pytest.raises(NnexpError, match="cannot reach the Slurm controller"):
         run_sweep(plan(tiny, runs, seeds=2), _slurm())
     assert not runs.exists()
+
+
+def _queued_ids() -> set[str]:
+    done = subprocess.run(["squeue", "-h", "-o", "%F"], capture_output=True, text=True)
+    return set(done.stdout.split())
+
+
+def test_stopping_cancels_this_sweeps_queued_jobs_and_no_other(
+    tiny: Path, tmp_path: Path
+):
+    """Ctrl-C (the stop event): the running cell ends interrupted after its batch,
+    the queued ones are cancelled (not run), a job of someone else stays queued."""
+    wrap = ["sbatch", "--parsable", "-J", "not-this-sweep", "--wrap", "sleep 300"]
+    other = subprocess.run(wrap, capture_output=True, text=True, check=True)
+    other_id = other.stdout.strip().split(";")[0]
+    try:
+        planned = plan(tiny, tmp_path, seeds=3, overrides=["training.epochs=20000"])
+        stop = threading.Event()
+
+        def on_event(event: dict) -> None:
+            if event["kind"] == "epoch":
+                stop.set()
+
+        executor = SlurmExecutor(1, ClusterSpec(time=5))  # one at a time: two wait
+        result = run_sweep(
+            planned, executor, stop=stop, on_event=on_event, population=False
+        )
+        assert sorted(result.frame["status"]) == ["interrupted", "not run", "not run"]
+        assert result.exit_code == 130
+        assert other_id in _queued_ids()
+        assert not set(executor.arrays) & _queued_ids()
+    finally:
+        subprocess.run(["scancel", other_id], check=False)
