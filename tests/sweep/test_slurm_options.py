@@ -179,3 +179,26 @@ def test_a_job_gone_without_a_result_leaves_each_cell_resumable_failed_or_not_ru
         assert sf.cell_state(tmp_path / name) == "resumable"
         assert sf.read_cell_summary(tmp_path / name).status == "interrupted"
     assert not (tmp_path / sf.STAGING / "a").exists()
+
+
+def test_the_resume_hint_sends_the_sweep_back_to_slurm():
+    from nnexp.cli.sweep import Executor, _same_executor
+
+    cluster = {"partition": "cpu", "time": "1:00:00", "setup": ["source a b"]}
+    assert _same_executor(Executor.slurm, None, cluster) == (
+        " --executor slurm --partition=cpu --time=1:00:00 '--setup=source a b'"
+    )
+    assert _same_executor(Executor.local, None, {}) == ""
+
+
+def test_the_display_shows_slurms_pending_and_running_jobs():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from nnexp.cli.sweep import SweepDisplay
+
+    out = StringIO()
+    display = SweepDisplay(Console(file=out, force_terminal=False, width=100))
+    display({"kind": "queue", "pending": 3, "running": 2})
+    assert "slurm jobs: 3 pending, 2 running" in out.getvalue()
