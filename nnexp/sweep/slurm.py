@@ -163,11 +163,14 @@ class SlurmExecutor:
         self.max_array = 0
         self.checked = 0.0
         self.queue_counts: dict[str, int] = {}
+        self.partition: str | None = None
 
     @property
     def description(self) -> str:
-        partition = self.spec.partition or "the default partition"
-        return f"Slurm ({partition}, jobs of {self.spec.cpus_per_task} core(s), {self.spec.time} min)"
+        spec = self.spec
+        partition = spec.partition or "the default partition"
+        cores = f"{spec.cpus_per_task} core{'s' * (spec.cpus_per_task > 1)}"
+        return f"Slurm ({partition}, jobs of {cores} and {spec.time} min)"
 
     # starting ---------------------------------------------------------------------
 
@@ -202,6 +205,8 @@ class SlurmExecutor:
         if listed.returncode:
             raise NnexpError(f"cannot reach the Slurm controller: {_text(listed)}")
         names = [p.strip().rstrip("*") for p in listed.stdout.split()]
+        default = [p.rstrip("*") for p in listed.stdout.split() if p.endswith("*")]
+        self.partition = self.spec.partition or (default[0] if default else None)
         if self.spec.partition is not None and self.spec.partition not in names:
             raise NnexpError(
                 f"no Slurm partition {self.spec.partition!r} (--partition, or "
@@ -209,7 +214,7 @@ class SlurmExecutor:
             )
 
     def _partition_cores(self) -> int:
-        args = ["-p", self.spec.partition] if self.spec.partition else []
+        args = ["-p", self.partition] if self.partition else []
         done = _run(["sinfo", "-h", *args, "-o", "%C"])
         try:  # allocated/idle/other/total
             return sum(int(line.split("/")[3]) for line in done.stdout.split())
@@ -256,7 +261,7 @@ class SlurmExecutor:
         )
 
     def _nodes(self) -> list[str]:
-        args = ["-p", self.spec.partition] if self.spec.partition else []
+        args = ["-p", self.partition] if self.partition else []
         done = _run(["sinfo", "-h", "-N", *args, "-o", "%N"])
         return sorted(set(done.stdout.split()))
 
