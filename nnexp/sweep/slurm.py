@@ -53,6 +53,8 @@ SLURM_DIR = "slurm"
 DEFAULT_MAX_ARRAY = 1001
 #: seconds between two ``squeue`` calls
 QUEUE_SECONDS = 1.0
+#: seconds a finished job is given to leave the queue when the sweep ends
+LEAVE_SECONDS = 20.0
 #: file systems that only this machine sees
 LOCAL_FILESYSTEMS = ("ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "overlay", "zfs")
 Task = CellJob | Sequence[CellJob]
@@ -238,7 +240,7 @@ class SlurmExecutor:
         self.folder = folder
         self.base = folder / SLURM_DIR
         (self.base / "progress").mkdir(parents=True, exist_ok=True)
-        earlier = self._earlier_jobs()
+        earlier = self._queued_arrays()
         if earlier:
             raise NnexpError(
                 f"jobs of an earlier run of this sweep are still on Slurm ("
@@ -251,7 +253,9 @@ class SlurmExecutor:
             self.notes.append(note)
         self.notes.append(f"job logs: {self.base}")
 
-    def _earlier_jobs(self) -> list[str]:
+    def _queued_arrays(self) -> list[str]:
+        """The job arrays submitted for this sweep folder (now or by an earlier run)
+        that are still on Slurm."""
         ids = _read_ids(self.base / "jobs.txt")
         if not ids:
             return []
@@ -411,12 +415,22 @@ class SlurmExecutor:
         if self.arrays:
             _run(["scancel", *self.arrays])
         self.running.clear()
+        self.aborted = True
 
     def close(self) -> None:
-        """Jobs still on Slurm when the sweep ends (an error) are cancelled."""
+        """Jobs still on Slurm when the sweep ends (an error) are cancelled; jobs that
+        returned their result are given :data:`LEAVE_SECONDS` to leave the queue, so
+        that a ``--resume`` right after finds none of them."""
         if self.running and self.arrays:
             _run(["scancel", *self.arrays])
         self.running.clear()
+        deadline = time.monotonic() + LEAVE_SECONDS
+        while self.arrays and not getattr(self, "aborted", False):
+            if not set(self.arrays) & set(self._queued_arrays()):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
 
 
 def cellworker_cells(task: Task) -> list[CellJob]:
