@@ -166,7 +166,8 @@ def test_stopping_cancels_this_sweeps_queued_jobs_and_no_other(
 ):
     """Ctrl-C (the stop event): the running cell ends interrupted after its batch,
     the queued ones are cancelled (not run), a job of someone else stays queued."""
-    wrap = ["sbatch", "--parsable", "-J", "not-this-sweep", "--wrap", "sleep 300"]
+    wrap = ["sbatch", "--parsable", "-J", "not-this-sweep", "-o", "/dev/null"]
+    wrap += ["--wrap", "sleep 300"]
     other = subprocess.run(wrap, capture_output=True, text=True, check=True)
     other_id = other.stdout.strip().split(";")[0]
     try:
