@@ -54,7 +54,7 @@ function fmt(value, key) {
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) return value.toExponential(3);
-  return value.toPrecision(4);
+  return String(Number(value.toPrecision(4)));
 }
 
 function seconds(value) {
@@ -99,11 +99,12 @@ function dataTable(data, cellFor) {
 
 function layout(title, log) {
   return {
-    title: { text: title, font: { size: 14 } },
-    margin: { l: 55, r: 15, t: 35, b: 40 },
-    xaxis: { title: { text: "epoch" } },
+    title: { text: title, font: { size: 14 }, x: 0.01, xanchor: "left" },
+    margin: { l: 55, r: 15, t: 35, b: 30 },
+    xaxis: { hoverformat: "d" },
     yaxis: { type: log ? "log" : "linear" },
-    legend: { orientation: "h", y: -0.2 },
+    legend: { orientation: "h", y: -0.12, yanchor: "top" },
+    hovermode: "x unified",
     uirevision: title,  // zoom and hidden traces survive the redraws
   };
 }
@@ -116,7 +117,7 @@ function drawPanels(container, panels, toTraces) {
   panels.forEach((panel, i) => {
     const isLoss = /loss|norm|mse|error/.test(panel.title);
     Plotly.react(ids[i], toTraces(panel), layout(panel.title, isLoss && positive(panel)),
-      { displaylogo: false, responsive: true });
+      { displaylogo: false, responsive: true, displayModeBar: "hover" });
   });
 }
 
@@ -381,7 +382,7 @@ function comparePage() {
     parts.push(el("h2", {}, "Settings that differ"));
     parts.push(data.differences.columns.length > 1 ? dataTable(data.differences)
       : el("p", { class: "muted" }, "the runs have the same settings"));
-    parts.push(el("p", { class: "muted" }, "runs: ", data.runs.map((r, i) => [i ? ", " : "", runLink(r.id, r.name)])));
+    parts.push(el("p", { class: "muted" }, "runs: ", data.runs.flatMap((r, i) => [i ? ", " : "", runLink(r.id, r.name)])));
     rest.replaceChildren(...parts);
   }
   poll(load);
