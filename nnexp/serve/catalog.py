@@ -89,15 +89,31 @@ def read_entry(root: Path, path: Path, version: Version) -> Entry:
             run = load_run(path)
             status = run.status  # parses the summary: a wrong type is an error too
         except Exception as err:  # any damage: shown on the row, never a traceback
-            run, error = None, _short(err)
+            run, error = None, _short(not_text(path) or err)
     return Entry(path, relative(root, path), version, run, error, status, sweep_of(root, path))
+
+
+def not_text(path: Path) -> Exception | None:
+    """Which of the run's files is not UTF-8 text (binary garbage), as an error."""
+    paths = RunPaths(path)
+    for file in (paths.config, paths.summary, paths.metrics):
+        try:
+            file.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            return ValueError(
+                f"{file.name} is not text (byte {err.object[err.start]:#04x} at "
+                f"position {err.start} is not UTF-8)"
+            )
+        except OSError:
+            continue
+    return None
 
 
 def _short(err: Exception) -> str:
     text = str(err) or type(err).__name__
     if not text.isprintable():
         text = "".join(c if c.isprintable() else "?" for c in text)
-    kind = "" if type(err).__name__ == "RunError" else f"{type(err).__name__}: "
+    kind = "" if type(err).__name__ in ("RunError", "ValueError") else f"{type(err).__name__}: "
     text = kind + text
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
 
