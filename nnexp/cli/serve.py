@@ -43,8 +43,7 @@ def serve(
         if address.warning:
             err_console.print(f"[yellow]warning:[/] {address.warning}")
         console.print(
-            f"nnexp dashboard of {runs_dir} at [bold]{address.url}[/]"
-            " (Ctrl-C stops it)"
+            f"nnexp dashboard of {runs_dir} at [bold]{address.url}[/] (Ctrl-C stops it)"
         )
 
     try:

@@ -64,7 +64,11 @@ def plotly_js() -> Path | None:
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "plotly.min.js"
+    path = (
+        Path(list(spec.submodule_search_locations)[0])
+        / "package_data"
+        / "plotly.min.js"
+    )
     return path if path.is_file() else None
 
 
@@ -131,7 +135,12 @@ class Dashboard:
         status = request.query_params.get("status") or None
         text = request.query_params.get("q", "").strip()
         entries = self.catalog.entries()
-        key = (tuple((e.id, e.version, e.status) for e in entries), filters, status, text)
+        key = (
+            tuple((e.id, e.version, e.status) for e in entries),
+            filters,
+            status,
+            text,
+        )
         if key not in self._tables:
             if len(self._tables) > 16:
                 self._tables.clear()
@@ -169,7 +178,9 @@ class Dashboard:
         by = [b for b in params.getlist("by") if b.strip()]
         return JSONResponse(views.compare_view(chosen, by, int(smooth_text)))
 
-    def _chosen(self, run_ids: list[str], sweep_ids: list[str]) -> list[Entry] | Response:
+    def _chosen(
+        self, run_ids: list[str], sweep_ids: list[str]
+    ) -> list[Entry] | Response:
         chosen: dict[str, Entry] = {}
         for run_id in run_ids:
             entry = self.catalog.entry(run_id)
@@ -207,8 +218,11 @@ class Dashboard:
         except Exception as err:  # a damaged sweep.yaml is shown on its page
             return {"error": f"{type(err).__name__}: {err}"[:400], "progress": {}}
         running = views.running_cells(entries, sweep_id)
-        statuses, ids = [], []
-        for name, status in zip(results.get("cell", []), results.get("status", []), strict=True):
+        statuses: list[str] = []
+        ids: list[str | None] = []
+        for name, status in zip(
+            results.get("cell", []), results.get("status", []), strict=True
+        ):
             if status == "not run" and name in running:
                 status = "running"
             statuses.append(str(status))
@@ -245,7 +259,8 @@ class Dashboard:
             return not_found(f"figure {kind}")
         run = entry.run
         data = self.figures.get(
-            ("run", entry.id, kind, entry.version), lambda: figures.run_figure(run, kind)
+            ("run", entry.id, kind, entry.version),
+            lambda: figures.run_figure(run, kind),
         )
         return Response(data, media_type="image/png")
 
@@ -283,7 +298,10 @@ class TokenGate:
                 if message["type"] == "http.response.start":
                     cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
                     message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
+                    message["headers"] = [
+                        *message["headers"],
+                        (b"set-cookie", cookie.encode()),
+                    ]
                 await send(message)
 
             await self.app(scope, receive, with_cookie)

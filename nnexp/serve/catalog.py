@@ -59,7 +59,7 @@ class Entry:
 def file_version(path: Path) -> Version:
     """Modification time and size of the files a run is read from."""
     paths = RunPaths(path)
-    out = []
+    out: list[tuple[int, int] | None] = []
     for file in (paths.config, paths.summary, paths.metrics):
         try:
             st = os.stat(file)
@@ -90,7 +90,9 @@ def read_entry(root: Path, path: Path, version: Version) -> Entry:
             status = run.status  # parses the summary: a wrong type is an error too
         except Exception as err:  # any damage: shown on the row, never a traceback
             run, error = None, _short(not_text(path) or err)
-    return Entry(path, relative(root, path), version, run, error, status, sweep_of(root, path))
+    return Entry(
+        path, relative(root, path), version, run, error, status, sweep_of(root, path)
+    )
 
 
 def not_text(path: Path) -> Exception | None:
@@ -113,7 +115,11 @@ def _short(err: Exception) -> str:
     text = str(err) or type(err).__name__
     if not text.isprintable():
         text = "".join(c if c.isprintable() else "?" for c in text)
-    kind = "" if type(err).__name__ in ("RunError", "ValueError") else f"{type(err).__name__}: "
+    kind = (
+        ""
+        if type(err).__name__ in ("RunError", "ValueError")
+        else f"{type(err).__name__}: "
+    )
     text = kind + text
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
 
@@ -148,7 +154,9 @@ class Catalog:
     def folders(self) -> list[Path]:
         """The run folders: finished runs and the cells sweeps are training now;
         a folder that a symlink leads to from outside the root is left out."""
-        found = [p for p in discover_runs(self.root) if p.resolve().is_relative_to(self.root)]
+        found = [
+            p for p in discover_runs(self.root) if p.resolve().is_relative_to(self.root)
+        ]
         for sweep in self.sweep_folders():
             staging = sweep / STAGING
             if staging.is_dir():

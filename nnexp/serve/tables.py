@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +42,8 @@ def number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def metrics_of(values: dict[str, Any]) -> dict[str, float | None]:
-    return {k: number(v) for k, v in values.items() if METRIC.match(str(k))}
+def metrics_of(values: Mapping[Any, Any]) -> dict[str, float | None]:
+    return {str(k): number(v) for k, v in values.items() if METRIC.match(str(k))}
 
 
 def final_metrics(run: Run) -> dict[str, float | None]:

@@ -74,8 +74,18 @@ def findings(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for item in raw if isinstance(raw, list) else [raw]:
         if isinstance(item, dict):
             rest = dict(item)
-            title = next((rest.pop(k) for k in ("title", "rule", "name", "kind") if k in rest), None)
-            text = next((rest.pop(k) for k in ("text", "message", "finding", "summary") if k in rest), None)
+            title = next(
+                (rest.pop(k) for k in ("title", "rule", "name", "kind") if k in rest),
+                None,
+            )
+            text = next(
+                (
+                    rest.pop(k)
+                    for k in ("text", "message", "finding", "summary")
+                    if k in rest
+                ),
+                None,
+            )
             out.append(
                 {
                     "title": None if title is None else str(title),
@@ -125,7 +135,10 @@ def run_view(entry: Entry) -> dict[str, Any]:
         findings=findings(run.summary),
         images=saved,
         live=[
-            {"name": kind, "url": f"/figure/run/{kind}/{entry.id}?v={version_tag(entry)}"}
+            {
+                "name": kind,
+                "url": f"/figure/run/{kind}/{entry.id}?v={version_tag(entry)}",
+            }
             for kind in live_kinds()
             if has_epochs(run) and RUN_PLOTS.get(kind).file not in names
         ],
@@ -149,7 +162,9 @@ def compare_view(
         ],
     }
     if not runs:
-        view["error"] = "none of the selected runs has an epoch yet: nothing to compare."
+        view["error"] = (
+            "none of the selected runs has an epoch yet: nothing to compare."
+        )
         return view
     try:
         check_one_task(runs)
@@ -189,8 +204,11 @@ def differences(comparison: Any) -> dict[str, Any]:
     """The settings that differ, one row per run (in the table's order)."""
     keys = comparison.keys
     rows = [
-        [cell(Path(folder).name)] + [label_value(k, flat[k]) if k in flat else "—" for k in keys]
-        for folder, flat in zip(comparison.table["folder"], comparison.flats, strict=True)
+        [cell(Path(folder).name)]
+        + [label_value(k, flat[k]) if k in flat else "—" for k in keys]
+        for folder, flat in zip(
+            comparison.table["folder"], comparison.flats, strict=True
+        )
     ]
     return {"columns": ["run", *keys], "rows": rows}
 

@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else shutil.which("chromedriver")
+CHROMEDRIVER = (
+    "/usr/bin/chromedriver"
+    if Path("/usr/bin/chromedriver").exists()
+    else shutil.which("chromedriver")
+)
 
 
 def missing_browser() -> str | None:
@@ -41,9 +45,13 @@ def served(root: Path, token: str | None = None) -> Iterator[str]:
     from nnexp.serve.server import bind
 
     sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(create_app(root, token), log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(root, token), log_level="warning", lifespan="off"
+    )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline and thread.is_alive():
@@ -64,10 +72,17 @@ def chromium(width: int = 1400, height: int = 1000) -> Iterator[Any]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+    ):
         options.add_argument(flag)
     options.add_argument(f"--window-size={width},{height}")
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=str(CHROMEDRIVER)), options=options
+    )
     try:
         yield driver
     finally:

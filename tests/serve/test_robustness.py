@@ -18,7 +18,9 @@ from nnexp.serve.app import create_app
 GOOD = "2026-01-01_00-00-00_r0"
 
 
-def damage(root: Path, name: str, file: str, content: bytes | None, size: int = 0) -> Path:
+def damage(
+    root: Path, name: str, file: str, content: bytes | None, size: int = 0
+) -> Path:
     folder = root / name
     shutil.copytree(root / GOOD, folder)
     if content is None:  # a sparse file of ``size`` bytes: large, but takes no disk
@@ -41,15 +43,24 @@ def test_each_damaged_folder_is_an_error_on_its_own_row(client, runs_root):
     summary = (runs_root / GOOD / "summary.json").read_bytes()
     damage(runs_root, "half_summary", "summary.json", summary[: len(summary) // 2])
     damage(runs_root, "binary_summary", "summary.json", bytes(range(256)) * 8)
-    damage(runs_root, "binary_metrics", "metrics.csv", b"\xff\xfe\x00garbage\x80\x81" * 100)
-    damage(runs_root, "wrong_type", "summary.json", json.dumps({"epochs": "many"}).encode())
+    damage(
+        runs_root, "binary_metrics", "metrics.csv", b"\xff\xfe\x00garbage\x80\x81" * 100
+    )
+    damage(
+        runs_root, "wrong_type", "summary.json", json.dumps({"epochs": "many"}).encode()
+    )
     damage(runs_root, "not_an_object", "summary.json", b"[1, 2, 3]")
     damage(runs_root, "huge_metrics", "metrics.csv", None, size=2**30)  # 1 GiB
     damage(runs_root, "bad_yaml", "config.yaml", b"model: [unclosed\n  - {")
     errors = error_rows(client)
     assert set(errors) == {
-        "half_summary", "binary_summary", "binary_metrics", "wrong_type",
-        "not_an_object", "huge_metrics", "bad_yaml",
+        "half_summary",
+        "binary_summary",
+        "binary_metrics",
+        "wrong_type",
+        "not_an_object",
+        "huge_metrics",
+        "bad_yaml",
     }
     assert "summary.json is not readable JSON" in errors["half_summary"]
     assert errors["binary_summary"] == (
@@ -92,15 +103,23 @@ def test_a_metrics_file_being_written_shows_the_rows_so_far(client, runs_root):
 
 def test_runs_that_appear_change_and_vanish_while_the_page_polls(client, runs_root):
     assert len(client.get("/api/runs").json()["rows"]) == 4
-    new = damage(runs_root, "2026-01-02_00-00-00_new", "summary.json",
-                 (runs_root / GOOD / "summary.json").read_bytes())
+    new = damage(
+        runs_root,
+        "2026-01-02_00-00-00_new",
+        "summary.json",
+        (runs_root / GOOD / "summary.json").read_bytes(),
+    )
     summary = json.loads((new / "summary.json").read_text())
-    summary.update(status="running", pid=os.getpid(), host=__import__("socket").gethostname())
+    summary.update(
+        status="running", pid=os.getpid(), host=__import__("socket").gethostname()
+    )
     (new / "summary.json").write_text(json.dumps(summary))
     rows = {r["id"]: r for r in client.get("/api/runs").json()["rows"]}
     assert rows[new.name]["status"] == "running"
     summary["status"] = "completed"
-    (new / "summary.json").write_text(json.dumps(summary) + " ")  # another size: re-read
+    (new / "summary.json").write_text(
+        json.dumps(summary) + " "
+    )  # another size: re-read
     rows = {r["id"]: r for r in client.get("/api/runs").json()["rows"]}
     assert rows[new.name]["status"] == "completed"
     shutil.rmtree(new)
@@ -113,7 +132,9 @@ def test_runs_that_appear_change_and_vanish_while_the_page_polls(client, runs_ro
     assert client.get("/api/runs").json()["rows"] == []  # even the folder itself
 
 
-def test_a_folder_deleted_between_the_listing_and_the_reading_is_a_row_error(runs_root, monkeypatch):
+def test_a_folder_deleted_between_the_listing_and_the_reading_is_a_row_error(
+    runs_root, monkeypatch
+):
     board = catalog.Catalog(runs_root)
     folders = board.folders()
     shutil.rmtree(folders[0])
@@ -127,13 +148,17 @@ def test_a_folder_is_read_again_only_when_its_files_change(runs_root, monkeypatc
     board = catalog.Catalog(runs_root)
     reads = []
     original = catalog.load_run
-    monkeypatch.setattr(catalog, "load_run", lambda path: reads.append(path) or original(path))
+    monkeypatch.setattr(
+        catalog, "load_run", lambda path: reads.append(path) or original(path)
+    )
     board.entries()
     assert len(reads) == 4
     board.entries()
     assert len(reads) == 4
     metrics = runs_root / GOOD / "metrics.csv"
-    metrics.write_text(metrics.read_text() + metrics.read_text().splitlines()[-1] + "\n")
+    metrics.write_text(
+        metrics.read_text() + metrics.read_text().splitlines()[-1] + "\n"
+    )
     board.entries()
     assert reads[4:] == [runs_root / GOOD]
 

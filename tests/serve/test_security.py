@@ -38,7 +38,9 @@ def test_it_listens_on_loopback_unless_told_otherwise():
     assert server.access_token("0.0.0.0") != server.access_token("0.0.0.0")  # random
 
 
-def test_the_command_listens_on_loopback_by_default_and_warns_otherwise(monkeypatch, tmp_path):
+def test_the_command_listens_on_loopback_by_default_and_warns_otherwise(
+    monkeypatch, tmp_path
+):
     calls = []
 
     def fake(runs_dir, host, port, *, token=None, ready=None):
@@ -65,7 +67,9 @@ def test_a_token_is_needed_for_every_request_when_one_is_set(tmp_path):
     assert client.get("/api/runs", params={"token": "wrong"}).status_code == 403
     opened = client.get("/", params={"token": "s3cret-token"})
     assert opened.status_code == 200
-    assert client.cookies.get(COOKIE) == "s3cret-token"  # the page's own requests carry it
+    assert (
+        client.cookies.get(COOKIE) == "s3cret-token"
+    )  # the page's own requests carry it
     assert client.get("/api/runs").status_code == 200
     stranger = TestClient(create_app(tmp_path, token="s3cret-token"))
     stranger.cookies.set(COOKIE, "guess")
@@ -132,7 +136,9 @@ def test_inside_refuses_what_leads_out(tmp_path):
 def test_a_taken_port_is_a_one_line_error():
     sock = server.bind("127.0.0.1", 0)
     try:
-        with pytest.raises(NnexpError, match=r"cannot listen on 127\.0\.0\.1:\d+.*--port"):
+        with pytest.raises(
+            NnexpError, match=r"cannot listen on 127\.0\.0\.1:\d+.*--port"
+        ):
             server.bind("127.0.0.1", sock.getsockname()[1])
     finally:
         sock.close()
