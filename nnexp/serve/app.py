@@ -104,6 +104,7 @@ class Dashboard:
         self.root = self.catalog.root
         self.figures = figures.FigureCache()
         self._tables: dict[Any, dict[str, Any]] = {}
+        self._progress: dict[Any, dict[str, Any]] = {}
         template = (STATIC / "page.html").read_text()
         self.pages = {name: template.replace("{{page}}", name) for name in PAGES}
 
@@ -154,8 +155,21 @@ class Dashboard:
         out = []
         for folder in self.catalog.sweep_folders():
             sweep_id = folder.relative_to(self.root).as_posix()
-            summary = self._sweep(folder, sweep_id, entries, with_figures=False)
-            out.append({"id": sweep_id, "name": folder.name, **summary})
+            try:
+                stamp = (folder / SWEEP_FILE).stat().st_mtime_ns
+            except OSError:  # deleted since it was listed
+                continue
+            cells = tuple(
+                (e.id, e.version, e.status) for e in entries if e.sweep == sweep_id
+            )
+            key = (sweep_id, stamp, cells)
+            if key not in self._progress:  # read again only when a cell changed
+                if len(self._progress) > 256:
+                    self._progress.clear()
+                self._progress[key] = self._sweep(
+                    folder, sweep_id, entries, with_figures=False
+                )
+            out.append({"id": sweep_id, "name": folder.name, **self._progress[key]})
         return JSONResponse({"sweeps": out})
 
     def run(self, request: Request) -> Response:

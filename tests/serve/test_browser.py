@@ -70,17 +70,27 @@ def env() -> dict[str, str]:
 def test_every_page_draws(browser, real_sweep, tmp_path):
     root = real_sweep.parent
     sweep_id = real_sweep.name
-    cells = sorted(p.name for p in real_sweep.iterdir() if (p / "summary.json").is_file())
+    cells = sorted(
+        p.name for p in real_sweep.iterdir() if (p / "summary.json").is_file()
+    )
     with served(root) as base:
         browser.get(base + "/")
-        wait_for(browser, "return document.querySelectorAll('#runs-table tbody tr').length === 4")
-        progress = wait_for(browser, "return document.querySelector('.sweeps td:last-child')?.textContent")
+        wait_for(
+            browser,
+            "return document.querySelectorAll('#runs-table tbody tr').length === 4",
+        )
+        progress = wait_for(
+            browser,
+            "return document.querySelector('.sweeps td:last-child')?.textContent",
+        )
         assert progress == "4 completed of 4"
         names = browser.execute_script(
             "return [...document.querySelectorAll('#runs-table tbody tr td:nth-child(2)')].map(t => t.textContent)"
         )
         assert sorted(names) == [f"act/{c}" for c in cells]
-        boxes = browser.find_elements("css selector", "#runs-table tbody input[type=checkbox]")
+        boxes = browser.find_elements(
+            "css selector", "#runs-table tbody input[type=checkbox]"
+        )
         boxes[0].click()
         boxes[1].click()
         browser.find_element("xpath", "//button[text()='compare selected']").click()
@@ -92,21 +102,34 @@ def test_every_page_draws(browser, real_sweep, tmp_path):
         browser.get(f"{base}/run/{sweep_id}/{cells[0]}")
         assert wait_for(browser, CHARTS_DRAWN) >= 3  # loss, accuracy, per-layer panels
         assert browser.find_element("id", "epochs").text == "3"
-        assert wait_for(browser, LONGEST_PATH) > 20  # lines with points, not empty paths
+        assert (
+            wait_for(browser, LONGEST_PATH) > 20
+        )  # lines with points, not empty paths
         assert "activation: relu" in browser.find_element("id", "config").text
-        wait_for(browser, "return [...document.images].length > 0 && [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        wait_for(
+            browser,
+            "return [...document.images].length > 0 && [...document.images].every(i => i.complete && i.naturalWidth > 0)",
+        )
         shoot(browser, tmp_path, "run")
 
         browser.get(f"{base}/compare?sweep={sweep_id}&smooth=2")
         assert wait_for(browser, CHARTS_DRAWN) >= 4
         assert all(n == 2 for n in browser.execute_script(BANDS))  # a band per group
-        headers = browser.execute_script("return [...document.querySelectorAll('th')].map(t => t.textContent)")
+        headers = browser.execute_script(
+            "return [...document.querySelectorAll('th')].map(t => t.textContent)"
+        )
         assert {"ci95_low", "ci95_high", "p", "pairs"} <= set(headers)
         shoot(browser, tmp_path, "compare")
 
         browser.get(f"{base}/sweep/{sweep_id}")
-        wait_for(browser, "return document.getElementById('progress')?.textContent === '4 completed of 4'")
-        wait_for(browser, "return [...document.images].length >= 2 && [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        wait_for(
+            browser,
+            "return document.getElementById('progress')?.textContent === '4 completed of 4'",
+        )
+        wait_for(
+            browser,
+            "return [...document.images].length >= 2 && [...document.images].every(i => i.complete && i.naturalWidth > 0)",
+        )
         shoot(browser, tmp_path, "sweep")
 
 
@@ -127,7 +150,9 @@ def test_a_run_being_trained_shows_new_epochs_on_its_page(browser, tmp_path):
     root = tmp_path / "runs"
     train = subprocess.Popen(
         [sys.executable, "-m", "nnexp", "train", str(spec), "--runs-dir", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(),
     )
     try:
         folder = first_epoch(root)
@@ -136,15 +161,25 @@ def test_a_run_being_trained_shows_new_epochs_on_its_page(browser, tmp_path):
             wait_for(browser, "return document.querySelector('#runs-table .s-running')")
             browser.get(f"{base}/run/{folder.name}")
             wait_for(browser, CHARTS_DRAWN)
-            seen = int(wait_for(browser, "return document.getElementById('epochs')?.dataset.epochs"))
-            points = browser.execute_script("return document.querySelector('#charts .js-plotly-plot').data[0].x.length")
-            later = int(wait_for(
-                browser,
-                f"const e = document.getElementById('epochs'); return e && +e.dataset.epochs > {seen} && e.dataset.epochs",
-                timeout=180,
-            ))
+            seen = int(
+                wait_for(
+                    browser, "return document.getElementById('epochs')?.dataset.epochs"
+                )
+            )
+            points = browser.execute_script(
+                "return document.querySelector('#charts .js-plotly-plot').data[0].x.length"
+            )
+            later = int(
+                wait_for(
+                    browser,
+                    f"const e = document.getElementById('epochs'); return e && +e.dataset.epochs > {seen} && e.dataset.epochs",
+                    timeout=180,
+                )
+            )
             assert later > seen >= 1
-            drawn = browser.execute_script("return document.querySelector('#charts .js-plotly-plot').data[0].x.length")
+            drawn = browser.execute_script(
+                "return document.querySelector('#charts .js-plotly-plot').data[0].x.length"
+            )
             assert drawn > points  # the chart grew too, without a reload
             shoot(browser, tmp_path, "run_live")
     finally:
@@ -158,19 +193,43 @@ def test_a_sweep_started_elsewhere_fills_in_on_its_page(browser, tmp_path):
     root = tmp_path / "runs"
     root.mkdir()
     sweep = subprocess.Popen(
-        [sys.executable, "-m", "nnexp", "sweep", str(spec), "--grid", "model.activation=relu,tanh",
-         "--seeds", "2", "-j", "1", "--no-population", "--runs-dir", str(root), "--name", "live"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env(),
+        [
+            sys.executable,
+            "-m",
+            "nnexp",
+            "sweep",
+            str(spec),
+            "--grid",
+            "model.activation=relu,tanh",
+            "--seeds",
+            "2",
+            "-j",
+            "1",
+            "--no-population",
+            "--runs-dir",
+            str(root),
+            "--name",
+            "live",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(),
     )
     try:
         with served(root) as base:
             browser.get(f"{base}/")
-            link = wait_for(browser, "return document.querySelector('.sweeps a')?.getAttribute('href')", timeout=180)
+            link = wait_for(
+                browser,
+                "return document.querySelector('.sweeps a')?.getAttribute('href')",
+                timeout=180,
+            )
             browser.get(base + link)
             seen = set()
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
-                text = browser.execute_script("return document.getElementById('progress')?.textContent")
+                text = browser.execute_script(
+                    "return document.getElementById('progress')?.textContent"
+                )
                 if text:
                     seen.add(text)
                 if text == "4 completed of 4":
@@ -179,7 +238,10 @@ def test_a_sweep_started_elsewhere_fills_in_on_its_page(browser, tmp_path):
             assert "4 completed of 4" in seen
             assert len(seen) >= 2, seen  # it changed while the page was open
             assert any("running" in s for s in seen), seen
-            wait_for(browser, "return [...document.images].length >= 1 && [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+            wait_for(
+                browser,
+                "return [...document.images].length >= 1 && [...document.images].every(i => i.complete && i.naturalWidth > 0)",
+            )
             shoot(browser, tmp_path, "sweep_live")
         assert sweep.wait(timeout=300) == 0, sweep.stderr.read() if sweep.stderr else ""
     finally:

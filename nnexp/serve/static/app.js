@@ -97,11 +97,11 @@ function dataTable(data, cellFor) {
 
 // ---- charts --------------------------------------------------------------------
 
-function layout(title, log) {
+function layout(title, log, lastX) {
   return {
     title: { text: title, font: { size: 14 }, x: 0.01, xanchor: "left" },
     margin: { l: 55, r: 15, t: 35, b: 30 },
-    xaxis: { hoverformat: "d" },
+    xaxis: lastX <= 12 ? { dtick: 1 } : {},
     yaxis: { type: log ? "log" : "linear" },
     legend: { orientation: "h", y: -0.12, yanchor: "top" },
     hovermode: "x unified",
@@ -116,7 +116,8 @@ function drawPanels(container, panels, toTraces) {
   }
   panels.forEach((panel, i) => {
     const isLoss = /loss|norm|mse|error/.test(panel.title);
-    Plotly.react(ids[i], toTraces(panel), layout(panel.title, isLoss && positive(panel)),
+    const lastX = Math.max(0, ...panel.traces.flatMap((t) => t.x).filter((v) => v !== null));
+    Plotly.react(ids[i], toTraces(panel), layout(panel.title, isLoss && positive(panel), lastX),
       { displaylogo: false, responsive: true, displayModeBar: "hover" });
   });
 }
@@ -154,9 +155,23 @@ function bandTraces(panel) {
   return out;
 }
 
-function figures(items) {
-  return el("div", { class: "figures" }, items.map((f) =>
-    el("figure", {}, el("img", { src: f.url, alt: f.name, loading: "lazy" }), el("figcaption", {}, f.name))));
+// Figures by name: a figure already shown keeps its image until the new one has
+// loaded (no flicker while a run is training).
+function drawFigures(container, items) {
+  if (!items.length) { container.replaceChildren(el("p", { class: "muted" }, "no figures yet")); return; }
+  const shown = new Map([...container.querySelectorAll("figure")].map((f) => [f.dataset.name, f]));
+  if (items.length !== shown.size || !items.every((f) => shown.has(f.name))) {
+    container.replaceChildren(el("div", { class: "figures" }, items.map((f) => el("figure", { "data-name": f.name },
+      el("img", { src: f.url, alt: f.name }), el("figcaption", {}, f.name)))));
+    return;
+  }
+  for (const f of items) {
+    const img = shown.get(f.name).querySelector("img");
+    if (img.getAttribute("src") === f.url) continue;
+    const next = new Image();
+    next.onload = () => { img.src = f.url; };
+    next.src = f.url;
+  }
 }
 
 // ---- the runs page ---------------------------------------------------------------
@@ -309,11 +324,12 @@ function runPage() {
     document.title = `${data.name} · nnexp`;
     title.replaceChildren(data.name, " ", badge(data.status));
     const epochs = data.series ? data.series.epochs : 0;
-    meta.replaceChildren(
+    meta.replaceChildren(...[
       el("span", {}, "epochs: ", el("b", { id: "epochs", "data-epochs": epochs }, String(epochs))),
       el("span", { class: "muted" }, data.id),
       data.sweep ? el("a", { href: "/sweep/" + encodePath(data.sweep) }, "its sweep") : null,
-      el("a", { href: "/compare?run=" + encodeURIComponent(decodeURIComponent(id)) }, "compare…"));
+      el("a", { href: "/compare?run=" + encodeURIComponent(decodeURIComponent(id)) }, "compare…"),
+    ].filter(Boolean));
     message.replaceChildren(data.error ? errorBox(data.error) : "");
     if (!data.series) return;
     if (data.series.panels.length) drawPanels(charts, data.series.panels, lineTraces);
@@ -323,8 +339,12 @@ function runPage() {
     findings.replaceChildren(...(data.findings.length ? [el("h2", {}, "Findings"), el("ul", { class: "findings box" },
       data.findings.map((f) => el("li", {}, f.title ? el("b", {}, f.title + ": ") : null, f.text || "",
         f.detail ? el("div", { class: "detail" }, f.detail) : null)))] : []));
-    const shown = [...data.images, ...data.live.map((f) => ({ name: f.name + " (live)", url: f.url }))];
-    figs.replaceChildren(shown.length ? figures(shown) : el("p", { class: "muted" }, "no figures yet"));
+    // figures drawn on the server: while the run trains, at most every 30 s
+    const now = Date.now();
+    if (data.status !== "running" || !state.drawn || now - state.drawn > 30000) {
+      state.drawn = now;
+      drawFigures(figs, [...data.images, ...data.live.map((f) => ({ name: f.name + " (live)", url: f.url }))]);
+    }
     texts.replaceChildren(
       el("div", {}, el("h2", {}, "Config"), el("pre", { id: "config" }, data.config)),
       el("div", {}, el("h2", {}, "Summary"), el("pre", { id: "summary" }, JSON.stringify(data.summary, null, 2))));
@@ -392,6 +412,7 @@ function comparePage() {
 
 function sweepPage() {
   const id = idFromPath("/sweep/");
+  const figs = el("div");
   let version = null;
   async function load() {
     const data = await getJSON("/api/sweep/" + id);
@@ -404,9 +425,9 @@ function sweepPage() {
     parts.push(el("div", { class: "controls" }, progressBar(data.progress),
       el("span", { id: "progress" }, progressText(data.progress)),
       el("a", { href: "/compare?sweep=" + encodeURIComponent(data.id) }, "compare its cells")));
-    const shown = [...data.figures.map((f) => ({ name: f.name + " (live)", url: f.url })), ...data.images];
     parts.push(el("h2", {}, "Figures"));
-    parts.push(shown.length ? figures(shown) : el("p", { class: "muted" }, "no cell has ended yet"));
+    parts.push(figs);
+    drawFigures(figs, [...data.figures.map((f) => ({ name: f.name + " (live)", url: f.url })), ...data.images]);
     parts.push(el("h2", {}, "Results"));
     parts.push(dataTable(data.results, (column, value, row) => {
       if (column === "status") return badge(value);
