@@ -109,7 +109,7 @@ function layout(title, log, lastX) {
   };
 }
 
-function drawPanels(container, panels, toTraces) {
+function drawPanels(container, panels, toTraces, legend = true) {
   const ids = panels.map((_, i) => container.id + "-" + i);
   if (container.children.length !== panels.length) {
     container.replaceChildren(...ids.map((id) => el("div", { class: "chart", id })));
@@ -117,7 +117,9 @@ function drawPanels(container, panels, toTraces) {
   panels.forEach((panel, i) => {
     const isLoss = /loss|norm|mse|error/.test(panel.title);
     const lastX = Math.max(0, ...panel.traces.flatMap((t) => t.x).filter((v) => v !== null));
-    Plotly.react(ids[i], toTraces(panel), layout(panel.title, isLoss && positive(panel), lastX),
+    const look = layout(panel.title, isLoss && positive(panel), lastX);
+    if (!legend) { look.showlegend = false; look.margin.b = 25; }
+    Plotly.react(ids[i], toTraces(panel), look,
       { displaylogo: false, responsive: true, displayModeBar: "hover" });
   });
 }
@@ -139,10 +141,16 @@ function rgba(hex, alpha) {
   return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${alpha})`;
 }
 
-function bandTraces(panel) {
+// One colour per group name, the same in every panel.
+function groupColors(panels) {
+  const names = [...new Set(panels.flatMap((p) => p.traces.map((t) => t.name)))];
+  return Object.fromEntries(names.map((n, i) => [n, COLORS[i % COLORS.length]]));
+}
+
+function bandTraces(panel, colorOf) {
   const out = [];
-  panel.traces.forEach((t, i) => {
-    const color = COLORS[i % COLORS.length];
+  panel.traces.forEach((t) => {
+    const color = colorOf[t.name];
     const name = t.runs > 1 ? `${t.name} (${t.runs} runs)` : t.name;
     if (t.low) {
       out.push({ x: t.x, y: t.high, mode: "lines", line: { width: 0 }, hoverinfo: "skip",
@@ -376,9 +384,10 @@ function comparePage() {
     return;
   }
   let last = null;
+  const legend = el("div", { class: "legend", id: "legend" });
   const charts = el("div", { class: "charts", id: "compare-charts" });
   const rest = el("div");
-  body.replaceChildren(charts, rest);
+  body.replaceChildren(legend, charts, rest);
   async function load() {
     const response = await fetch("/api/compare" + location.search, { cache: "no-store" });
     const text = await response.text();
@@ -387,7 +396,12 @@ function comparePage() {
     let data;
     try { data = JSON.parse(text); } catch (e) { data = { error: text }; }
     if (data.error) { charts.replaceChildren(); rest.replaceChildren(errorBox(data.error)); return; }
-    drawPanels(charts, data.series, bandTraces);
+    if (!by.value) by.placeholder = data.by.length ? `grouped by ${data.by.join(", ")}` : "group by (e.g. activation)";
+    const colorOf = groupColors(data.series);
+    drawPanels(charts, data.series, (panel) => bandTraces(panel, colorOf), false);
+    const sizes = Object.fromEntries(data.series.flatMap((p) => p.traces.map((t) => [t.name, t.runs])));
+    legend.replaceChildren(...Object.entries(colorOf).map(([name, color]) => el("span", { class: "key" },
+      el("span", { class: "swatch", style: `background:${color}` }), sizes[name] > 1 ? `${name} (${sizes[name]} runs, mean ± std)` : name)));
     const parts = [];
     if (data.skipped.length) parts.push(el("div", { class: "box warning" }, "left out: " + data.skipped.join("; ")));
     if (data.stats) {
