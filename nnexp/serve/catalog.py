@@ -50,9 +50,12 @@ class Entry:
     def name(self) -> str:
         """The spec's name; a sweep cell's ``<sweep>/<cell>`` (its folder's name)."""
         if self.sweep is not None:
-            cell = self.path.parent if self.path.parent.parent.name == STAGING else None
-            sweep_name = STAMP.sub("", Path(self.sweep).name)
-            return f"{sweep_name}/{(cell or self.path).name}"
+            staged = self.path.parent.parent.name == STAGING  # .staging/<cell>/<run>
+            cell = self.path.parent if staged else self.path
+            sweep_name = STAMP.sub(
+                "", cell.parent.parent.name if staged else cell.parent.name
+            )
+            return f"{sweep_name}/{cell.name}"
         return self.run.name if self.run is not None else self.path.name
 
 

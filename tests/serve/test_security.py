@@ -170,3 +170,22 @@ def test_nnexp_serve_prints_its_address_answers_and_stops_on_ctrl_c(runs_root):
     assert "dashboard stopped" in out
     assert "Traceback" not in err
     assert process.returncode == 0
+
+
+def test_a_missing_runs_folder_is_a_one_paragraph_error(tmp_path):
+    result = CliRunner().invoke(cli_app, ["serve", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert f"runs directory {tmp_path / 'nowhere'} does not exist" in result.output
+    with pytest.raises(NnexpError, match="does not exist"):
+        nnexp.api.dashboard_app(tmp_path / "nowhere")
+
+
+def test_a_sweep_or_a_run_folder_may_be_the_root(real_sweep):
+    client = TestClient(create_app(real_sweep))
+    rows = client.get("/api/runs").json()["rows"]
+    assert len(rows) == 4 and all(r["name"].startswith("act/") for r in rows)
+    assert client.get("/api/sweep/").json()["progress"]["completed"] == 4
+    cell = real_sweep / rows[0]["id"]
+    single = TestClient(create_app(cell))
+    assert single.get("/api/run/").json()["series"]["epochs"] == 3
+    assert single.get("/api/run/..").status_code == 404
