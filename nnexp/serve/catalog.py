@@ -92,7 +92,7 @@ def read_entry(root: Path, path: Path, version: Version) -> Entry:
             run = load_run(path)
             status = run.status  # parses the summary: a wrong type is an error too
         except Exception as err:  # any damage: shown on the row, never a traceback
-            run, error = None, _short(not_text(path) or err)
+            run, error = None, _short(not_text(path) or err, root)
     return Entry(
         path, relative(root, path), version, run, error, status, sweep_of(root, path)
     )
@@ -114,8 +114,9 @@ def not_text(path: Path) -> Exception | None:
     return None
 
 
-def _short(err: Exception) -> str:
-    text = str(err) or type(err).__name__
+def _short(err: Exception, root: Path) -> str:
+    """The error as one printable line, paths relative to the runs folder."""
+    text = (str(err) or type(err).__name__).replace(f"{root}{os.sep}", "")
     if not text.isprintable():
         text = "".join(c if c.isprintable() else "?" for c in text)
     kind = (
