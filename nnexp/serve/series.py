@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nnexp.plots.layers import layer_columns
 from nnexp.plots.series import moving_average
 from nnexp.runs.reader import Run
 
 #: ``<split>_<metric>`` columns drawn as learning curves (not seconds, not lr)
 CURVE = re.compile(r"^(train|val)_(?!seconds$)(\w+)$")
-#: per-layer columns (``layer1_dead_fraction``; any statistic a newer trainer adds)
-LAYER = re.compile(r"^layer(\d+)_(\w+)$")
 LAYER_TITLES = {
     "dead_fraction": "dead units (fraction)",
     "grad_norm": "gradient norm",
@@ -51,16 +50,6 @@ def curve_metrics(history: pd.DataFrame) -> list[str]:
         if match and match.group(2) not in found:
             found.append(match.group(2))
     return sorted(found, key=lambda m: (m != "loss", found.index(m)))
-
-
-def layer_columns(history: pd.DataFrame) -> dict[str, dict[int, str]]:
-    """``{statistic: {layer index: column}}``, statistics in column order."""
-    found: dict[str, dict[int, str]] = {}
-    for column in history.columns:
-        match = LAYER.match(str(column))
-        if match:
-            found.setdefault(match.group(2), {})[int(match.group(1))] = str(column)
-    return {q: dict(sorted(cols.items())) for q, cols in found.items()}
 
 
 def run_series(run: Run) -> dict[str, Any]:
