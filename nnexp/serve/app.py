@@ -102,9 +102,8 @@ class Dashboard:
     def __init__(self, root: str | Path):
         self.catalog = Catalog(root)
         self.root = self.catalog.root
-        self.figures = figures.FigureCache()
-        self._tables: dict[Any, dict[str, Any]] = {}
-        self._progress: dict[Any, dict[str, Any]] = {}
+        self.figures = figures.Memo(256, serial=True)  # a PNG is ~50 kB
+        self.answers = figures.Memo(512)  # JSON answers, by the versions they read
         template = (STATIC / "page.html").read_text()
         self.pages = {name: template.replace("{{page}}", name) for name in PAGES}
 
@@ -142,41 +141,30 @@ class Dashboard:
             status,
             text,
         )
-        if key not in self._tables:
-            if len(self._tables) > 16:
-                self._tables.clear()
-            table = runs_table(entries, filters, status, text)
-            table["version"] = str(abs(hash(key)))
-            self._tables[key] = table
-        return JSONResponse(self._tables[key])
+
+        def table() -> dict[str, Any]:
+            answer = runs_table(entries, filters, status, text)
+            answer["version"] = str(abs(hash(key)))
+            return answer
+
+        return JSONResponse(self.answers.get(("runs", key), table))
 
     def sweeps(self, request: Request) -> Response:
         entries = self.catalog.entries()
         out = []
         for folder in self.catalog.sweep_folders():
             sweep_id = folder.relative_to(self.root).as_posix()
-            try:
-                stamp = (folder / SWEEP_FILE).stat().st_mtime_ns
-            except OSError:  # deleted since it was listed
-                continue
-            cells = tuple(
-                (e.id, e.version, e.status) for e in entries if e.sweep == sweep_id
-            )
-            key = (sweep_id, stamp, cells)
-            if key not in self._progress:  # read again only when a cell changed
-                if len(self._progress) > 256:
-                    self._progress.clear()
-                self._progress[key] = self._sweep(
-                    folder, sweep_id, entries, with_figures=False
-                )
-            out.append({"id": sweep_id, "name": folder.name, **self._progress[key]})
+            view = self._sweep(folder, sweep_id, entries, with_figures=False)
+            if view is not None:
+                out.append({"id": sweep_id, "name": folder.name, **view})
         return JSONResponse({"sweeps": out})
 
     def run(self, request: Request) -> Response:
         entry = self.catalog.entry(request.path_params["id"])
         if entry is None:
             return not_found(f"run {request.path_params['id']}")
-        return JSONResponse(views.run_view(entry))
+        key = ("run", entry.id, entry.version, entry.status)
+        return JSONResponse(self.answers.get(key, lambda: views.run_view(entry)))
 
     def compare(self, request: Request) -> Response:
         params = request.query_params
@@ -190,7 +178,12 @@ class Dashboard:
                 f"to {MAX_SMOOTH}"
             )
         by = [b for b in params.getlist("by") if b.strip()]
-        return JSONResponse(views.compare_view(chosen, by, int(smooth_text)))
+        versions = tuple((e.id, e.version, e.status) for e in chosen)
+        key = ("compare", versions, tuple(by), int(smooth_text))
+        answer = self.answers.get(
+            key, lambda: views.compare_view(chosen, by, int(smooth_text))
+        )
+        return JSONResponse(answer)
 
     def _chosen(
         self, run_ids: list[str], sweep_ids: list[str]
@@ -220,10 +213,29 @@ class Dashboard:
             return not_found(f"sweep {sweep_id}")
         sweep_id = folder.relative_to(self.root).as_posix()
         view = self._sweep(folder, sweep_id, self.catalog.entries(), with_figures=True)
+        if view is None:
+            return not_found(f"sweep {sweep_id}")
         return JSONResponse({"id": sweep_id, "name": folder.name, **view})
 
     def _sweep(
         self, folder: Path, sweep_id: str, entries: list[Entry], *, with_figures: bool
+    ) -> dict[str, Any] | None:
+        """The sweep's view, read again only when sweep.yaml or a cell changed (None
+        when it has gone meanwhile)."""
+        try:
+            stamp = (folder / SWEEP_FILE).stat().st_mtime_ns
+        except OSError:
+            return None
+        cells = tuple(
+            (e.id, e.version, e.status) for e in entries if e.sweep == sweep_id
+        )
+        key = ("sweep", sweep_id, stamp, cells, with_figures)
+        return self.answers.get(
+            key, lambda: self._sweep_view(folder, sweep_id, entries, with_figures)
+        )
+
+    def _sweep_view(
+        self, folder: Path, sweep_id: str, entries: list[Entry], with_figures: bool
     ) -> dict[str, Any]:
         """Progress, results and figures of a sweep as its cell folders say now."""
         try:

@@ -24,9 +24,6 @@ from nnexp.runs.reader import Run
 from nnexp.sweep.expand import Cell, Expansion
 from nnexp.sweep.plots import plot_plan
 
-#: figures kept in memory (a PNG is ~50 kB)
-CACHE_SIZE = 256
-
 
 def live_kinds() -> list[str]:
     """The per-run figure kinds drawn from metrics.csv alone."""
@@ -64,17 +61,27 @@ def sweep_plan(
     return dict(plot_plan(folder, expansion_of(data), results))
 
 
-class FigureCache:
-    """PNGs by (what, version): a figure is drawn once per change of its data."""
+class Memo:
+    """Answers by key, the last ``size`` of them, shared by the server's threads;
+    ``serial``: one computation at a time (matplotlib draws one figure at a time)."""
 
-    def __init__(self) -> None:
-        self._pngs: dict[Hashable, bytes] = {}
-        self._lock = threading.Lock()  # matplotlib draws one figure at a time
+    def __init__(self, size: int, *, serial: bool = False) -> None:
+        self._items: dict[Hashable, Any] = {}
+        self._size = size
+        self._lock = threading.Lock()
+        self._serial = threading.Lock() if serial else None
 
-    def get(self, key: Hashable, draw: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
-            if key not in self._pngs:
-                if len(self._pngs) >= CACHE_SIZE:
-                    self._pngs.pop(next(iter(self._pngs)))
-                self._pngs[key] = draw()
-            return self._pngs[key]
+            if key in self._items:
+                return self._items[key]
+        if self._serial is None:
+            value = compute()
+        else:
+            with self._serial:
+                value = compute()
+        with self._lock:
+            while len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+        return value

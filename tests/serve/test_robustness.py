@@ -62,7 +62,9 @@ def test_each_damaged_folder_is_an_error_on_its_own_row(client, runs_root):
         "huge_metrics",
         "bad_yaml",
     }
-    assert errors["half_summary"].startswith("half_summary/summary.json is not readable JSON")
+    assert errors["half_summary"].startswith(
+        "half_summary/summary.json is not readable JSON"
+    )
     assert errors["binary_summary"] == (
         "summary.json is not text (byte 0x80 at position 128 is not UTF-8)"
     )
