@@ -28,11 +28,12 @@ import functools
 import hmac
 import importlib.util
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -343,9 +344,13 @@ class TokenGate:
         await response(scope, receive, send)
 
 
-def create_app(root: str | Path, token: str | None = None) -> Starlette:
+def create_app(
+    root: str | Path, token: str | None = None, hosts: Sequence[str] | None = None
+) -> Starlette:
     """The dashboard of the runs folder ``root`` (read-only); with ``token``, every
-    request must carry it."""
+    request must carry it; with ``hosts``, a request must name one of them in its
+    Host header (on loopback: a page elsewhere cannot reach the server through a
+    name of its own that resolves to 127.0.0.1, DNS rebinding)."""
     board = Dashboard(root)
     g = guarded
     routes = [
@@ -367,4 +372,6 @@ def create_app(root: str | Path, token: str | None = None) -> Starlette:
     app.state.dashboard = board
     if token:
         app.add_middleware(TokenGate, token=token)
+    if hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
     return app

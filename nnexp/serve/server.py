@@ -20,6 +20,8 @@ from nnexp.errors import NnexpError, RunError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: the Host headers a loopback dashboard answers (no other name: DNS rebinding)
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,12 @@ def run_server(
     token = access_token(host, token)
     sock = bind(host, port)
     address = ServerAddress(host, sock.getsockname()[1], token)
+    hosts = LOOPBACK_NAMES if token is None else None  # a token guards other hosts
     config = uvicorn.Config(
-        create_app(root, token), log_level="warning", lifespan="off", access_log=False
+        create_app(root, token, hosts),
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     if ready is not None:

@@ -42,12 +42,12 @@ def served(root: Path, token: str | None = None) -> Iterator[str]:
     import uvicorn
 
     from nnexp.serve.app import create_app
-    from nnexp.serve.server import bind
+    from nnexp.serve.server import LOOPBACK_NAMES, bind
 
     sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(
-        create_app(root, token), log_level="warning", lifespan="off"
-    )
+    hosts = None if token else LOOPBACK_NAMES  # as nnexp serve does
+    app = create_app(root, token, hosts)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True

@@ -189,3 +189,14 @@ def test_a_sweep_or_a_run_folder_may_be_the_root(real_sweep):
     single = TestClient(create_app(cell))
     assert single.get("/api/run/").json()["series"]["epochs"] == 3
     assert single.get("/api/run/..").status_code == 404
+
+
+def test_on_loopback_only_loopback_names_are_answered(runs_root):
+    """A page elsewhere cannot read the dashboard through a name of its own that
+    resolves to 127.0.0.1 (DNS rebinding): the Host header must be a loopback one."""
+    client = TestClient(create_app(runs_root, hosts=server.LOOPBACK_NAMES))
+    for host in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000"):
+        assert client.get("/api/runs", headers={"host": host}).status_code == 200
+    for host in ("evil.example:8000", "127.0.0.1.nip.io:8000"):
+        refused = client.get("/api/runs", headers={"host": host})
+        assert refused.status_code == 400 and "rows" not in refused.text
