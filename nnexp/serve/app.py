@@ -153,7 +153,7 @@ class Dashboard:
     def sweeps(self, request: Request) -> Response:
         entries = self.catalog.entries()
         out = []
-        for folder in self.catalog.sweep_folders():
+        for folder in self.catalog.sweeps:
             sweep_id = folder.relative_to(self.root).as_posix()
             view = self._sweep(folder, sweep_id, entries, with_figures=False)
             if view is not None:

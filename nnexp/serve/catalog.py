@@ -145,37 +145,52 @@ class Catalog:
         self.root = Path(root).resolve()
         self._entries: dict[Path, Entry] = {}
         self._lock = threading.Lock()
+        #: the sweep folders the last :meth:`entries` found
+        self.sweeps: list[Path] = []
 
-    def sweep_folders(self) -> list[Path]:
-        """Every sweep folder under the root (a sweep.yaml outside hidden folders)."""
-        return sorted(
-            p.parent
-            for p in self.root.rglob(SWEEP_FILE)
-            if not any(part.startswith(".") for part in p.relative_to(self.root).parts)
-            and p.parent.resolve().is_relative_to(self.root)
-        )
-
-    def folders(self) -> list[Path]:
-        """The run folders: finished runs and the cells sweeps are training now;
-        a folder that a symlink leads to from outside the root is left out."""
-        found = [
-            p for p in discover_runs(self.root) if p.resolve().is_relative_to(self.root)
-        ]
-        for sweep in self.sweep_folders():
+    def scan(self) -> tuple[list[Path], list[Path]]:
+        """The run folders (:func:`~nnexp.runs.reader.discover_runs`, then the cells
+        sweeps are training now) and the sweep folders; a symlink to a folder is
+        not followed (it may lead out of the root)."""
+        runs = [p for p in discover_runs(self.root) if not p.is_symlink()]
+        sweeps = self._sweep_folders(set(runs))
+        for sweep in sweeps:
             staging = sweep / STAGING
             if staging.is_dir():
-                found += sorted(p.parent for p in staging.glob("*/*/summary.json"))
-        return found
+                runs += sorted(p.parent for p in staging.glob("*/*/summary.json"))
+        return runs, sweeps
+
+    def _sweep_folders(self, runs: set[Path]) -> list[Path]:
+        """Folders with a sweep.yaml, looked for in every folder that is neither a
+        run folder nor hidden (so a sweep with no cell finished yet is found too)."""
+        found, todo = [], [self.root]
+        while todo:
+            folder = todo.pop()
+            if (folder / SWEEP_FILE).is_file():
+                found.append(folder)
+            try:
+                with os.scandir(folder) as listing:
+                    subfolders = [
+                        Path(item.path)
+                        for item in listing
+                        if item.is_dir(follow_symlinks=False)
+                        and not item.name.startswith(".")
+                    ]
+            except OSError:  # deleted meanwhile
+                continue
+            todo += [p for p in subfolders if p not in runs]
+        return sorted(found)
 
     def entries(self) -> list[Entry]:
         """Every run folder, read again where its files changed since the last call;
-        folders deleted since are dropped."""
-        folders = self.folders()
+        folders deleted since are dropped.  :attr:`sweeps` is set too."""
+        folders, sweeps = self.scan()
         with self._lock:
             fresh = {}
             for folder in folders:
                 fresh[folder] = self._current(folder)
             self._entries = fresh
+            self.sweeps = sweeps
             return list(fresh.values())
 
     def entry(self, run_id: str) -> Entry | None:

@@ -138,9 +138,9 @@ def test_a_folder_deleted_between_the_listing_and_the_reading_is_a_row_error(
     runs_root, monkeypatch
 ):
     board = catalog.Catalog(runs_root)
-    folders = board.folders()
+    folders, sweeps = board.scan()
     shutil.rmtree(folders[0])
-    monkeypatch.setattr(board, "folders", lambda: folders)
+    monkeypatch.setattr(board, "scan", lambda: (folders, sweeps))
     entries = board.entries()
     assert entries[0].error is not None and "is not a folder" in entries[0].error
     assert all(e.error is None for e in entries[1:])
