@@ -18,7 +18,10 @@ from nnexp.cli.console import console, err_console
 
 def serve(
     runs_dir: Annotated[
-        Path, typer.Argument(help="The runs folder to show.", show_default=True)
+        Path,
+        typer.Argument(
+            help="The runs folder to show.", show_default=True, metavar="RUNS_DIR"
+        ),
     ] = Path("runs"),
     port: Annotated[
         int, typer.Option("--port", help="Port to listen on (0: any free one).")

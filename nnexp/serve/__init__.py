@@ -11,7 +11,8 @@ and never writes into the runs folder:
 - ``tables.py``: the runs table (settings that differ, final and best metrics);
 - ``series.py``: curves as JSON for the charts (one run; groups with seed bands);
 - ``views.py``: what each page shows (a run, a comparison, a sweep);
-- ``figures.py``: the registered figures (:mod:`nnexp.plots.registry`) as PNG;
+- ``figures.py``: the registered figures (:mod:`nnexp.plots.registry`) as PNG, and
+  the cache of answers and figures, keyed by the versions of the files they read;
 - ``app.py``: the Starlette application (pages, JSON endpoints, files, the token);
 - ``server.py``: the host and token rules and uvicorn.
 
