@@ -36,6 +36,7 @@ COMMAND_FUNCTIONS = {
     "probe": ("probe",),
     "landscape": ("landscape",),
     "signal": ("signal_propagation",),
+    "serve": ("dashboard",),
 }
 
 

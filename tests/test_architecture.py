@@ -28,9 +28,11 @@ ALLOWED = {
     "sweep": LOW | {"spec", "training", "plots", "runs", "build", "runner", "analysis"},
     "teaching": LOW | {"spec", "plots", "runs"},
     "signal": LOW | {"spec", "plots", "runs"},
+    # the dashboard reads runs, comparisons, sweeps and figures; it trains nothing
+    "serve": LOW | {"spec", "training", "plots", "runs", "analysis", "sweep"},
     "api": LOW
     | {"spec", "training", "plots", "runs", "build", "runner", "analysis", "sweep"}
-    | {"teaching", "signal"},
+    | {"teaching", "signal", "serve"},
 }
 #: what the command line may import: the front door, its own helpers, the errors
 CLI_MAY_IMPORT = {"api", "cli", "errors", "init"}

@@ -26,6 +26,7 @@ command                   function                               module
 ``check``                 ``check_activation``                   ``registries``
 ``gallery``               ``activation_gallery``                 ``figures``
 ``signal``                ``signal_propagation``                 ``signal``
+``serve``                 ``dashboard`` (``dashboard_app``)      ``serve``
 —                         ``build_network``, ``fit``             ``arrays``
 ========================  =====================================  ===================
 
@@ -125,6 +126,13 @@ MODULES: dict[str, tuple[str, ...]] = {
     "specs": ("CHECK", "key_values", "spec_keys"),
     "arrays": ("build_network", "fit"),
     "signal": ("SignalResult", "signal_propagation"),
+    "serve": (
+        "DEFAULT_HOST",
+        "DEFAULT_PORT",
+        "ServerAddress",
+        "dashboard",
+        "dashboard_app",
+    ),
 }
 
 #: the user actions: what ``import nnexp`` offers as ``nnexp.<name>``
@@ -157,6 +165,7 @@ ACTIONS: tuple[str, ...] = (
     "build_network",
     "fit",
     "signal_propagation",
+    "dashboard",
 )
 
 _WHERE = {name: module for module, names in MODULES.items() for name in names}

@@ -37,6 +37,7 @@ COMMANDS = {
     "probe": ("probe", "Functions of random networks (E6)."),
     "landscape": ("landscape", "Optimiser paths on a 2-D objective (E7)."),
     "signal": ("signal", "Signal propagation at initialisation: mean-field theory."),
+    "serve": ("serve", "A live dashboard of the runs in the browser."),
 }
 
 
