@@ -219,5 +219,5 @@ def test_the_insight_columns_are_identical_to_single_runs(task):
     for result in results:
         frame = result.frame
         for i in (1, 2):
-            assert frame[f"layer{i}_update_ratio"].gt(0).all()
+            assert frame[f"layer{i}_update_ratio"].ge(0).all()  # never NaN
             assert frame[f"layer{i}_saturation"].between(0.0, 1.0).all()
