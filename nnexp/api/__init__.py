@@ -13,7 +13,8 @@ command                   function                               module
 —                         ``train_population``                   ``training``
 ``eval``                  ``evaluate``                           ``training``
 ``rerun``                 ``rerun``, ``check_rerun``             ``training``
-``show``                  ``load_run`` (``find_run``)            ``runs``
+``show``                  ``load_run`` (``find_run``),           ``runs``
+                          ``run_findings``
 —                         ``load_trained``                       ``runs``
 ``runs``                  ``list_runs`` (``load_runs``,          ``analysis``
                           ``filter_runs``)
@@ -60,7 +61,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "train",
         "train_population",
     ),
-    "runs": ("STAMP", "Run", "find_run", "load_run", "load_trained", "run_date"),
+    "runs": (
+        "FINDING_THRESHOLDS",
+        "STAMP",
+        "Run",
+        "find_run",
+        "load_run",
+        "load_trained",
+        "run_date",
+        "run_findings",
+    ),
     "analysis": (
         "EXPLOSION_RULE",
         "MANY_RUN_KINDS",
@@ -139,6 +149,7 @@ ACTIONS: tuple[str, ...] = (
     "find_run",
     "load_run",
     "load_trained",
+    "run_findings",
     "load_runs",
     "list_runs",
     "filter_runs",

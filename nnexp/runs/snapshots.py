@@ -1,0 +1,73 @@
+"""The weights of a run over its epochs: ``initial.npz`` (before the first epoch,
+always kept) and ``snapshots.npz`` (chosen epochs, ``output.snapshots``).
+
+Snapshots are what the views of issue 15 read: decision boundaries and fits over the
+epochs, the training trajectory of a loss landscape, per-layer distributions.  The
+epochs are evenly spaced on a log scale (learning changes most early), the last one
+included; ``auto`` keeps :data:`AUTO` of them for networks of at most
+:data:`AUTO_PARAMETERS` parameters (a few megabytes at most) and none for larger
+ones, so an MNIST run does not write a gigabyte.  ``snapshots.npz`` holds each
+epoch's arrays as ``e<epoch>/<name>`` (``e0`` is the initial weights).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnexp.runs.checkpoint import load_npz, save_npz_atomic
+
+#: how many epochs ``snapshots: auto`` keeps, for small networks
+AUTO = 24
+#: the largest network (parameters) that ``snapshots: auto`` keeps snapshots of
+AUTO_PARAMETERS = 20_000
+
+
+def snapshot_count(setting: int | str, parameters: int) -> int:
+    """How many epochs ``output.snapshots`` keeps for a network of ``parameters``."""
+    if setting == "auto":
+        return AUTO if parameters <= AUTO_PARAMETERS else 0
+    return int(setting)
+
+
+def snapshot_epochs(epochs: int, count: int) -> list[int]:
+    """``count`` epochs out of 1..``epochs``, log-spaced, the last one included."""
+    if count <= 0 or epochs <= 0:
+        return []
+    if count >= epochs:
+        return list(range(1, epochs + 1))
+    chosen = {int(round(e)) for e in np.geomspace(1, epochs, count)}
+    return sorted(chosen | {epochs})
+
+
+def save_snapshots(path: Path, snapshots: dict[int, dict[str, np.ndarray]]) -> None:
+    """Write ``{epoch: weights}`` as one .npz (atomically)."""
+    arrays = {
+        f"e{epoch}/{name}": array
+        for epoch, weights in sorted(snapshots.items())
+        for name, array in weights.items()
+    }
+    save_npz_atomic(path, arrays)
+
+
+def load_snapshots(path: Path) -> dict[int, dict[str, np.ndarray]]:
+    """``{epoch: weights}`` of a snapshots.npz, epochs in order."""
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for key, array in load_npz(path, "snapshots file").items():
+        epoch, _, name = key.partition("/")
+        out.setdefault(int(epoch[1:]), {})[name] = array
+    return dict(sorted(out.items()))
+
+
+def run_weights(root: Path) -> dict[int, dict[str, Any]]:
+    """Every set of weights a run folder keeps over its epochs: 0 (initial.npz) and
+    the snapshots, epochs in order (empty for a folder that keeps none)."""
+    root = Path(root)
+    found: dict[int, dict[str, Any]] = {}
+    if (root / "snapshots.npz").is_file():
+        found.update(load_snapshots(root / "snapshots.npz"))
+    if (root / "initial.npz").is_file():
+        found[0] = load_npz(root / "initial.npz")
+    return dict(sorted(found.items()))
