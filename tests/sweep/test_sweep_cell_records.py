@@ -115,13 +115,3 @@ def test_a_cell_not_run_has_an_empty_row():
         "run_folder": RECORD["cell"], "error": "", "message": "", "findings": "",
     }  # fmt: skip
 
-
-def test_a_results_row_names_the_findings():
-    cell = Cell(RECORD["cell"], TANH, TANH, trial=0)
-    found = [
-        {"rule": "dead_units", "layer": 1, "epoch": 3, "message": "m", "evidence": {}},
-        {"rule": "plateau", "layer": None, "epoch": 9, "message": "m", "evidence": {}},
-    ]
-    summary = parse_summary({"status": "completed", "findings": found})
-    row = sf.cell_row(cell, ["model.activation"], summary, "completed")
-    assert row["findings"] == "dead_units layer 1; plateau"
