@@ -281,6 +281,9 @@ def draw_run_kind(run: Run, kind: RunPlot) -> Figure:
         loss_name=loss_name([run]),
         data=lambda: _run_data(run),
         predict=run.predict,
+        over_epochs=lambda: predictors(
+            run.network, run.path, int(run.record.epochs or len(run.history))
+        ),
     )
     missing = kind.missing(figure_input)
     if missing:

@@ -25,6 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from matplotlib.figure import Figure
 
 from nnexp.errors import RunError
+from nnexp.plots import evolution
 from nnexp.plots.run_input import RunFigureInput
 
 
@@ -89,6 +90,11 @@ NEEDS: dict[str, tuple[str, Callable[[RunFigureInput], bool]]] = {
         lambda run: run.task == "classification" and run.split.labels is not None,
     ),
     "images": ("image inputs", lambda run: run.is_image),
+    "2-D boundary": (
+        "two input features, and classes or 0/1 targets (a decision boundary is"
+        " drawn in the plane of the inputs)",
+        lambda run: evolution.has_2d_boundary(run),
+    ),
     "one feature": (
         "a regression with one input",
         lambda run: run.task == "regression" and int(run.info.n_features) == 1,
@@ -111,6 +117,8 @@ class RunPlot:
     help: str = ""
     report: str | None = None
     file: str = ""
+    #: frames of an animation, written as ``<name>.gif`` beside the figure
+    animate: Callable[[RunFigureInput], list[Figure]] | None = None
 
     def __post_init__(self) -> None:
         unknown = [n for n in self.needs if n not in NEEDS]
@@ -198,3 +206,23 @@ RUN_PLOTS.add(
     )
 )
 RUN_PLOTS.add(RunPlot("layers", layers.draw_run, help="per-layer diagnostics"))
+RUN_PLOTS.add(
+    RunPlot(
+        "boundaries",
+        evolution.draw_boundaries,
+        needs=("predictions", "2-D boundary"),
+        help="the decision boundary (or each output's 0.5 contour) over the epochs,"
+        " with boundaries.gif",
+        report="Decision boundaries over the epochs",
+        animate=evolution.animate_boundaries,
+    )
+)
+RUN_PLOTS.add(
+    RunPlot(
+        "fits",
+        evolution.draw_fits,
+        needs=("predictions", "one feature"),
+        help="a 1-D regression's fit over the epochs, with fits.gif",
+        animate=evolution.animate_fits,
+    )
+)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnexp.plots.animation import save_animation
 from nnexp.plots.base import save_figure
 from nnexp.plots.registry import RUN_PLOTS
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.runs.layout import RunPaths
+from nnexp.runs.snapshots import predictors
 
 
 def render_run_plots(
@@ -30,10 +32,17 @@ def render_run_plots(
         loss_name=spec.loss.name,
         data=lambda: (splits, info),
         predict=network.predict,
+        over_epochs=lambda: predictors(network, paths.root, result.epochs),
     )
     written: list[str] = []
     for kind in RUN_PLOTS:
         if spec.output.wants_plot(kind.name) and kind.applies(run):
             save_figure(kind.draw(run), paths.plots / kind.file)
             written.append(kind.file)
+            if kind.animate is not None:
+                frames = kind.animate(run)
+                if len(frames) > 1:
+                    gif = paths.plots / f"{kind.name}.gif"
+                    save_animation(frames, gif)
+                    written.append(gif.name)
     return written

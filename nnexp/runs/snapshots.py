@@ -12,6 +12,8 @@ epoch's arrays as ``e<epoch>/<name>`` (``e0`` is the initial weights).
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,25 @@ def run_weights(root: Path) -> dict[int, dict[str, Any]]:
     if (root / "initial.npz").is_file():
         found[0] = load_npz(root / "initial.npz")
     return dict(sorted(found.items()))
+
+
+def predictors(
+    network: Any, root: Path, final_epoch: int
+) -> dict[int, Callable[[np.ndarray], np.ndarray]]:
+    """The output function of ``network``'s architecture at every epoch whose weights
+    the run folder ``root`` keeps, and ``network`` itself (the final weights) at
+    ``final_epoch``; epochs in order."""
+    kept = run_weights(root)
+    clone = copy.deepcopy(network)
+    dtype = next(iter(network.params.values())).dtype
+
+    def at(weights: dict[str, Any]) -> Callable[[np.ndarray], np.ndarray]:
+        def predict(x: np.ndarray) -> np.ndarray:
+            clone.set_weights(weights)
+            return clone.predict(np.asarray(x, dtype=dtype))
+
+        return predict
+
+    out = {epoch: at(w) for epoch, w in kept.items() if epoch < final_epoch}
+    out[final_epoch] = lambda x: network.predict(np.asarray(x, dtype=dtype))
+    return out

@@ -250,8 +250,7 @@ def findings_text(findings: Sequence[Mapping[str, Any]]) -> str:
     """A run's findings in one results.csv cell: their rules (with the layer), ``; ``
     between them (``nnexp show`` has the sentences)."""
     return "; ".join(
-        f["rule"] + (f" layer {f['layer']}" if f.get("layer") else "")
-        for f in findings
+        f["rule"] + (f" layer {f['layer']}" if f.get("layer") else "") for f in findings
     )
 
 

@@ -29,6 +29,11 @@ behind it.  Every rule reads columns the run already records and has thresholds 
     the validation loss (training loss without a validation split) has stayed within
     ``plateau_improvement`` (1 %) of its final best for the last ``plateau_epochs``
     (10) epochs or more.
+A run whose training loss fell to ``converged`` (1e-6) times its first epoch's or
+less has learned its data to the last digits: the ``plateau`` rule and the "too low"
+side of ``update_ratio`` stay silent for it (its gradients, and so its updates, are
+near 0 because nothing is left to learn).
+
 ``overfitting``
     (classification) train and validation accuracy part by more than ``overfit_gap``
     (0.10) at the last epoch while the validation loss rose in each of the last
@@ -60,6 +65,7 @@ class Thresholds:
     plateau_epochs: int = 10
     overfit_gap: float = 0.10
     overfit_rising: int = 3
+    converged: float = 1e-6
 
     @classmethod
     def names(cls) -> list[str]:
@@ -124,7 +130,16 @@ def findings(
         out += _update_ratio(frame, layer, t)
     out += _divergence(frame, t) + _explosion(frame, t)
     out += _plateau(frame, t) + _overfitting(frame, t)
+    if _converged(frame, t):
+        out = [f for f in out if f.rule != "plateau" and "too low" not in f.message]
     return out
+
+
+def _converged(frame: pd.DataFrame, t: Thresholds) -> bool:
+    finite, broke = _losses(frame)
+    if broke or len(finite) < 2 or not float(finite.iloc[0]) > 0:
+        return False
+    return float(finite.iloc[-1]) <= t.converged * float(finite.iloc[0])
 
 
 # the rules ---------------------------------------------------------------------------

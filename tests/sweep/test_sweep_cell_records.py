@@ -114,4 +114,3 @@ def test_a_cell_not_run_has_an_empty_row():
         "status": "not run", "epochs": None, "best_epoch": None, "wall_seconds": None,
         "run_folder": RECORD["cell"], "error": "", "message": "", "findings": "",
     }  # fmt: skip
-

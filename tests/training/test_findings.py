@@ -203,3 +203,14 @@ def test_a_finding_as_summary_json_keeps_it():
         "message": findings(frame)[0].message,
         "evidence": {"layer1_dead_fraction": 1.0, "threshold": 0.5},
     }
+
+
+def test_a_run_learned_to_machine_precision_has_no_plateau_nor_slow_updates():
+    """E1's logic gates: the loss falls to 1e-31 and the gradients, and updates, to
+    0; nothing is left to learn, so neither a plateau nor too-small steps are news."""
+    frame = healthy(task="regression", epochs=30)
+    frame["train_loss"] = np.r_[0.3 * 0.01 ** np.arange(15), np.full(15, 1e-31)]
+    frame["val_loss"] = frame["train_loss"]
+    frame["layer1_update_ratio"] = 0.0
+    assert rules(frame) == []
+    assert rules(frame, converged=1e-40) == ["update_ratio", "plateau"]
