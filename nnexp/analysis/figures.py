@@ -39,6 +39,7 @@ from nnexp.plots.registry import RUN_PLOTS, RunPlot
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import X_LABELS, metric_columns
 from nnexp.runs.reader import Run
+from nnexp.runs.snapshots import predictors
 
 
 def loss_name(runs: Sequence[Run]) -> str | None:

@@ -9,7 +9,9 @@ behind it.  Every rule reads columns the run already records and has thresholds 
 
 ``dead_units``
     a hidden layer's ``dead_fraction`` (units whose activation derivative is 0 on
-    every validation sample) is ≥ ``dead_fraction`` (0.5) from some epoch to the end.
+    every validation sample) is ≥ ``dead_fraction`` (0.5) from some epoch to the end;
+    in the output layer any dead unit counts (its output is stuck: E1's dying ReLU
+    leaves one of three outputs dead, 33 %).
 ``saturation``
     a hidden layer's ``saturation`` (share of a bounded activation's outputs beyond
     0.99 of the way to a bound) is ≥ ``saturation`` (0.5) from some epoch to the end.
@@ -122,17 +124,24 @@ def findings(
     frame = frame.apply(pd.to_numeric, errors="coerce")
     n_layers = _n_layers(frame)
     out: list[Finding] = []
-    for rule in (_dead, _saturation):
-        for layer in range(1, n_layers):  # hidden layers
-            out += rule(frame, layer, t)
+    for layer in range(1, n_layers + 1):
+        out += _dead(frame, layer, t, output=layer == n_layers)
+    for layer in range(1, n_layers):
+        out += _saturation(frame, layer, t)
     out += _gradients(frame, n_layers, t)
     for layer in range(1, n_layers + 1):
         out += _update_ratio(frame, layer, t)
     out += _divergence(frame, t) + _explosion(frame, t)
     out += _plateau(frame, t) + _overfitting(frame, t)
     if _converged(frame, t):
-        out = [f for f in out if f.rule != "plateau" and "too low" not in f.message]
+        out = [f for f in out if f.rule != "plateau" and not _slow(f, t)]
     return out
+
+
+def _slow(finding: Finding, t: Thresholds) -> bool:
+    """An update_ratio finding of too small steps."""
+    medians = [v for k, v in finding.evidence.items() if k.startswith("median_")]
+    return finding.rule == "update_ratio" and medians[0] < t.update_ratio_low
 
 
 def _converged(frame: pd.DataFrame, t: Thresholds) -> bool:
@@ -160,23 +169,30 @@ def _persistent(frame: pd.DataFrame, column: str, at_least: float) -> int | None
     return int(rows["epoch"].iloc[first])
 
 
-def _dead(frame: pd.DataFrame, layer: int, t: Thresholds) -> list[Finding]:
+def _dead(
+    frame: pd.DataFrame, layer: int, t: Thresholds, *, output: bool
+) -> list[Finding]:
     column = f"layer{layer}_dead_fraction"
-    since = _persistent(frame, column, t.dead_fraction)
+    # a dead output unit is a finding however few: its output is stuck (E1's ReLU)
+    threshold = 1e-12 if output else t.dead_fraction
+    since = _persistent(frame, column, threshold)
     if since is None:
         return []
     final = float(frame[column].dropna().iloc[-1])
-    return [
-        Finding(
-            "dead_units",
-            f"layer {layer}: {_pct(final)} of units dead from epoch {since}: their"
-            " activation's derivative is 0 on every validation sample, so no gradient"
-            " reaches their weights and they stopped learning",
-            since,
-            layer,
-            {column: final, "threshold": t.dead_fraction},
+    if output:
+        what = (
+            f"layer {layer} (the output layer): {_pct(final)} of the output units"
+            f" dead from epoch {since}: such an output is stuck at a constant for"
+            " every input, and no gradient can bring it back"
         )
-    ]
+    else:
+        what = (
+            f"layer {layer}: {_pct(final)} of units dead from epoch {since}: their"
+            " activation's derivative is 0 on every validation sample, so no"
+            " gradient reaches their weights and they stopped learning"
+        )
+    evidence = {column: final, "threshold": 0.0 if output else t.dead_fraction}
+    return [Finding("dead_units", what, since, layer, evidence)]
 
 
 def _saturation(frame: pd.DataFrame, layer: int, t: Thresholds) -> list[Finding]:
@@ -252,6 +268,8 @@ def _update_ratio(frame: pd.DataFrame, layer: int, t: Thresholds) -> list[Findin
     }
     if median > t.update_ratio_high:
         why = "each step changes the weights by a large share of their size: the learning rate is likely too high"
+    elif median == 0:
+        why = "most steps do not change the weights at all: no gradient reaches them"
     elif median < t.update_ratio_low:
         why = "each step barely changes the weights: the learning rate is likely too low (or the gradients vanish)"
     else:

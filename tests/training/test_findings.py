@@ -28,7 +28,7 @@ def healthy(task: str = "classification", epochs: int = EPOCHS) -> pd.DataFrame:
     for i, grad in enumerate([0.5, 1.0, 2.0], start=1):
         frame[f"layer{i}_weight_norm"] = 3.0
         frame[f"layer{i}_grad_norm"] = grad
-        frame[f"layer{i}_dead_fraction"] = 0.1
+        frame[f"layer{i}_dead_fraction"] = 0.1 if i < 3 else 0.0
         frame[f"layer{i}_saturation"] = 0.2
         frame[f"layer{i}_update_ratio"] = 1e-3
     return frame
@@ -63,11 +63,11 @@ def test_dead_units_from_the_epoch_they_stay_dead():
     assert f.evidence["layer1_dead_fraction"] == 0.625
 
 
-def test_dead_units_below_the_threshold_or_revived_or_in_the_output_layer():
+def test_dead_units_below_the_threshold_or_revived():
     frame = healthy()
+    frame["layer3_dead_fraction"] = 0.0
     frame["layer1_dead_fraction"] = 0.49
     frame.loc[:10, "layer2_dead_fraction"] = 0.9  # revived by epoch 12
-    frame["layer3_dead_fraction"] = 1.0  # the output layer is not a hidden layer
     assert rules(frame) == []
     assert rules(frame, dead_fraction=0.4) == ["dead_units"]
 
@@ -214,3 +214,16 @@ def test_a_run_learned_to_machine_precision_has_no_plateau_nor_slow_updates():
     frame["layer1_update_ratio"] = 0.0
     assert rules(frame) == []
     assert rules(frame, converged=1e-40) == ["update_ratio", "plateau"]
+
+
+def test_a_dead_relu_output_layer_and_weights_that_no_longer_move():
+    """E1's stalled runs: ReLU output units dead, so their updates are exactly 0."""
+    frame = healthy(task="regression")
+    frame.loc[5:, "layer3_dead_fraction"] = 1 / 3  # any dead output unit counts
+    frame.loc[5:, "layer3_update_ratio"] = 0.0
+    found = findings(frame)
+    assert [(f.rule, f.layer) for f in found] == [
+        ("dead_units", 3),
+        ("update_ratio", 3),
+    ]
+    assert "do not change the weights at all" in found[1].message
