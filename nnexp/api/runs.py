@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnexp.errors import SpecError
+from nnexp.errors import RunError
 from nnexp.runner.trained import load_trained
 from nnexp.runs.find import STAMP, find_run, run_date
 from nnexp.runs.reader import Run, load_run
@@ -45,7 +45,7 @@ def run_findings(
     Without ``thresholds`` they are those summary.json keeps; a folder written before
     nnexp kept findings, or ``thresholds`` given (names of
     :data:`FINDING_THRESHOLDS`, over the spec's ``output.findings``), computes them
-    from metrics.csv.  SpecError for an unknown name or a bad value.
+    from metrics.csv.  RunError for an unknown name or a bad value.
     """
     kept = run.record.findings
     if not thresholds and kept is not None:
@@ -56,5 +56,5 @@ def run_findings(
     try:
         chosen = Thresholds().with_values({**own, **(thresholds or {})})
     except ValueError as err:
-        raise SpecError(str(err)) from None
+        raise RunError(str(err)) from None
     return [f.to_dict() for f in findings(run.history, chosen)]

@@ -18,7 +18,7 @@ from nnexp.api import (
 )
 from nnexp.cli.console import console
 from nnexp.cli.render import fmt, print_findings
-from nnexp.errors import SpecError
+from nnexp.errors import RunError
 
 #: summary fields shown first, in this order (the rest follow as they come)
 _FIRST = (
@@ -179,7 +179,7 @@ def _thresholds(texts: list[str]) -> dict[str, str]:
     for text in texts:
         name, sep, value = text.partition("=")
         if not sep:
-            raise SpecError(
+            raise RunError(
                 f"--threshold {text!r}: expected NAME=VALUE, with NAME one of "
                 + ", ".join(FINDING_THRESHOLDS)
             )
