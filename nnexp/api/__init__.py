@@ -22,7 +22,8 @@ command                   function                               module
 ``report``                ``report``                             ``analysis``
 ``plot``                  ``plot``                               ``analysis``
 ``sweep``                 ``run_sweep``, ``plan_sweep``          ``sweeps``
-``probe``, ``landscape``  ``probe``, ``landscape``               ``teaching``
+``probe``, ``landscape``  ``probe``, ``landscape``,              ``teaching``
+                          ``landscape_runs``
 ``list``                  ``components``                         ``registries``
 ``check``                 ``check_activation``                   ``registries``
 ``gallery``               ``activation_gallery``                 ``figures``
@@ -113,7 +114,10 @@ MODULES: dict[str, tuple[str, ...]] = {
         "DEFAULT_ACTIVATIONS",
         "LandscapeResult",
         "ProbeResult",
+        "RunLandscape",
+        "StudySettings",
         "landscape",
+        "landscape_runs",
         "landscape_title",
         "probe",
         "start_label",
@@ -161,6 +165,7 @@ ACTIONS: tuple[str, ...] = (
     "plan_sweep",
     "probe",
     "landscape",
+    "landscape_runs",
     "components",
     "check_activation",
     "activation_gallery",
