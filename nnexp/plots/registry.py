@@ -95,6 +95,10 @@ NEEDS: dict[str, tuple[str, Callable[[RunFigureInput], bool]]] = {
         " drawn in the plane of the inputs)",
         lambda run: evolution.has_2d_boundary(run),
     ),
+    "snapshots": (
+        "weights kept over the epochs (output.snapshots)",
+        lambda run: len(run.layer_values) >= 2,
+    ),
     "one feature": (
         "a regression with one input",
         lambda run: run.task == "regression" and int(run.info.n_features) == 1,
@@ -177,7 +181,13 @@ def run_plot_names() -> list[str]:
 
 
 # the per-run figures, in drawing order (and as errors list them): one line each ----------------------------------
-from nnexp.plots import classification, curves, layers, regression  # noqa: E402
+from nnexp.plots import (  # noqa: E402
+    classification,
+    curves,
+    distributions,
+    layers,
+    regression,
+)
 
 RUN_PLOTS.add(RunPlot("curves", curves.draw_run, help="learning curves"))
 RUN_PLOTS.add(
@@ -224,5 +234,13 @@ RUN_PLOTS.add(
         needs=("predictions", "one feature"),
         help="a 1-D regression's fit over the epochs, with fits.gif",
         animate=evolution.animate_fits,
+    )
+)
+RUN_PLOTS.add(
+    RunPlot(
+        "distributions",
+        distributions.draw,
+        needs=("snapshots",),
+        help="per-layer weights, pre-activations and gradients over the kept epochs",
     )
 )

@@ -40,6 +40,17 @@ class RunFigureInput:
         default=lambda: {}
     )
 
+    #: per kept epoch, per quantity (weights, pre-activations, gradients), one flat
+    #: array per dense layer (:func:`nnexp.runs.snapshots.layer_values`); called once
+    inside: Callable[[], dict[int, dict[str, list[np.ndarray]]]] = field(
+        default=lambda: {}
+    )
+
+    @cached_property
+    def layer_values(self) -> dict[int, dict[str, list[np.ndarray]]]:
+        """:attr:`inside`, evaluated once."""
+        return dict(self.inside())
+
     @cached_property
     def predictors(self) -> dict[int, Callable[[np.ndarray], np.ndarray]]:
         """:attr:`over_epochs`, evaluated once."""

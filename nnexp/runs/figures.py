@@ -12,7 +12,10 @@ from nnexp.plots.base import save_figure
 from nnexp.plots.registry import RUN_PLOTS
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.snapshots import predictors
+from nnexp.runs.snapshots import layer_values, predictors, run_weights
+
+#: training samples the per-layer distributions are computed on
+INSIDE_SAMPLES = 256
 
 
 def render_run_plots(
@@ -33,6 +36,7 @@ def render_run_plots(
         data=lambda: (splits, info),
         predict=network.predict,
         over_epochs=lambda: predictors(network, paths.root, result.epochs),
+        inside=lambda: inside_values(paths, splits, network, loss, result),
     )
     written: list[str] = []
     for kind in RUN_PLOTS:
@@ -46,3 +50,14 @@ def render_run_plots(
                     save_animation(frames, gif)
                     written.append(gif.name)
     return written
+
+
+def inside_values(
+    paths: RunPaths, splits: Any, network: Any, loss: Any, result: Any
+) -> dict[int, dict[str, list[Any]]]:
+    """The per-layer values of :func:`nnexp.runs.snapshots.layer_values` at the
+    kept epochs and the final weights, on the first training samples."""
+    kept = run_weights(paths.root)
+    kept[result.epochs] = network.get_weights()
+    x, y = splits.train.x[:INSIDE_SAMPLES], splits.train.y[:INSIDE_SAMPLES]
+    return layer_values(network, loss, kept, x, y)

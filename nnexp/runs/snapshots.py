@@ -95,3 +95,35 @@ def predictors(
     out = {epoch: at(w) for epoch, w in kept.items() if epoch < final_epoch}
     out[final_epoch] = lambda x: network.predict(np.asarray(x, dtype=dtype))
     return out
+
+
+#: what the per-layer distributions show, in figure order
+QUANTITIES = ("weights", "pre-activations", "gradients")
+
+
+def layer_values(
+    network: Any, loss: Any, kept: dict[int, dict[str, Any]], x: Any, y: Any
+) -> dict[int, dict[str, list[np.ndarray]]]:
+    """Per kept epoch, per quantity of :data:`QUANTITIES`, one flat array per dense
+    layer: its weights, its pre-activations on ``x`` and the loss gradient of its
+    weights on (``x``, ``y``) (one batch, dropout off)."""
+    clone = copy.deepcopy(network)
+    fused = getattr(loss, "fused_with", None) is not None
+    out: dict[int, dict[str, list[np.ndarray]]] = {}
+    with np.errstate(all="ignore"):
+        for epoch, weights in sorted(kept.items()):
+            clone.set_weights(weights)
+            result, caches = clone.forward(x, logits=fused)
+            # copies: the backward pass may overwrite the caches' arrays
+            zs = [
+                c.z.ravel().copy() for c in caches if getattr(c, "z", None) is not None
+            ]
+            _, d_out = loss.value_and_grad(result, y)
+            grads = clone.backward(d_out, caches)
+            n = len(clone.dense)
+            out[epoch] = {
+                "weights": [np.ravel(weights[f"W{i}"]) for i in range(1, n + 1)],
+                "pre-activations": zs[:n],
+                "gradients": [np.ravel(grads[f"W{i}"]) for i in range(1, n + 1)],
+            }
+    return out

@@ -64,7 +64,9 @@ def test_the_initial_weights_and_the_snapshots_are_kept(stalled):
     assert list(snaps) == snapshot_epochs(60, 24)
     final = load_npz(folder / "model.npz")
     assert all(np.array_equal(snaps[60][k], final[k]) for k in final)
-    assert {"boundaries.png", "boundaries.gif"} <= set(run.record.plots)
+    assert {"boundaries.png", "boundaries.gif", "distributions.png"} <= set(
+        run.record.plots
+    )
 
 
 def test_the_contours_over_the_epochs_are_drawn_with_an_animation(stalled):

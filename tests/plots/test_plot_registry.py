@@ -54,7 +54,10 @@ def dummy():
 
 
 def test_the_builtin_kinds_in_drawing_order():
-    assert run_plot_names() == ["curves", "confusion", "samples", "fit", "layers"]
+    assert run_plot_names() == [
+        "curves", "confusion", "samples", "fit", "layers",
+        "boundaries", "fits", "distributions",
+    ]  # fmt: skip
     assert [k.file for k in RUN_PLOTS] == [f"{n}.png" for n in run_plot_names()]
     assert [k.name for k in RUN_PLOTS if k.report] == ["fit"]
     import nnexp.sweep.plots  # noqa: F401  registers the sweep figures
