@@ -302,8 +302,9 @@ def _divergence(frame: pd.DataFrame, t: Thresholds) -> list[Finding]:
     lowest, last = float(finite.min()), float(finite.iloc[-1])
     if not last > t.divergence_rise * lowest:
         return []
-    low_epoch = int(frame.loc[finite.idxmin(), "epoch"])
-    last_epoch = int(frame.loc[finite.index[-1], "epoch"])
+    epochs = frame["epoch"][finite.index].to_numpy()
+    low_epoch = int(epochs[int(np.argmin(finite.to_numpy()))])
+    last_epoch = int(epochs[-1])
     return [
         Finding(
             "rising_before_divergence",
