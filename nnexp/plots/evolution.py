@@ -140,11 +140,21 @@ class _Boundary:
                    linewidths=0.3)  # fmt: skip
 
     def _contours(self, ax: Axes, out: np.ndarray) -> None:
+        flat: dict[str, list[str]] = {}  # outputs on one side of 0.5 everywhere
         for k, color in enumerate(self.colors):
             z = out[:, k].reshape(self.gx.shape)
             if np.isfinite(z).all() and z.min() < 0.5 < z.max():
                 ax.contour(self.gx, self.gy, z, levels=[0.5], colors=[color],
                            linewidths=1.6)  # fmt: skip
+            else:
+                side = "below" if np.nanmax(z) <= 0.5 else "above"
+                flat.setdefault(side, []).append(self.names[k])
+        if flat:
+            text = "; ".join(f"{', '.join(n)} {side} 0.5" for side, n in flat.items())
+            text += " everywhere"
+            ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center",
+                    va="top", fontsize=7,
+                    bbox={"facecolor": "white", "edgecolor": "grey", "alpha": 0.85})  # fmt: skip
         for point, target in zip(self.shown, self.targets, strict=True):
             ax.scatter(*point, s=36, c="black", zorder=3)
             ax.annotate("".join(str(int(t)) for t in target), point,
