@@ -36,7 +36,7 @@ def render_run_plots(
         data=lambda: (splits, info),
         predict=network.predict,
         over_epochs=lambda: predictors(network, paths.root, result.epochs),
-        inside=lambda: inside_values(paths, splits, network, loss, result),
+        inside=lambda: inside_values(paths, splits, network, loss, result.epochs),
     )
     written: list[str] = []
     for kind in RUN_PLOTS:
@@ -53,11 +53,12 @@ def render_run_plots(
 
 
 def inside_values(
-    paths: RunPaths, splits: Any, network: Any, loss: Any, result: Any
+    paths: RunPaths, splits: Any, network: Any, loss: Any, final_epoch: int
 ) -> dict[int, dict[str, list[Any]]]:
     """The per-layer values of :func:`nnexp.runs.snapshots.layer_values` at the
-    kept epochs and the final weights, on the first training samples."""
+    kept epochs and the final weights (``network``'s, at ``final_epoch``), on the
+    first training samples."""
     kept = run_weights(paths.root)
-    kept[result.epochs] = network.get_weights()
+    kept[final_epoch] = network.get_weights()
     x, y = splits.train.x[:INSIDE_SAMPLES], splits.train.y[:INSIDE_SAMPLES]
     return layer_values(network, loss, kept, x, y)

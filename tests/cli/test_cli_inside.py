@@ -113,3 +113,11 @@ def test_no_boundary_for_a_data_set_that_is_not_2d(cli, tmp_path):
 def test_a_bad_snapshots_setting_is_refused(cli, tmp_path):
     result = cli("train", GATES, "--runs-dir", tmp_path, "output.snapshots=-3")
     assert result.exit_code == 2 and "output.snapshots" in result.output
+
+
+def test_plot_draws_the_distributions_of_a_finished_run(stalled, cli, tmp_path):
+    folder, _ = stalled
+    out = tmp_path / "d.png"
+    result = cli("plot", folder, "--kind", "distributions", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
