@@ -38,8 +38,8 @@ from nnexp.plots.facets import arrange_groups
 from nnexp.plots.registry import RUN_PLOTS, RunPlot
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import X_LABELS, metric_columns
-from nnexp.runs.reader import Run
 from nnexp.runs.figures import inside_values
+from nnexp.runs.reader import Run
 from nnexp.runs.snapshots import predictors
 
 
