@@ -12,10 +12,18 @@ from matplotlib.ticker import MaxNLocator
 from nnexp.plots.base import color_map, new_figure
 
 
-def _log_levels(z: np.ndarray, count: int = 18) -> np.ndarray:
-    finite = z[np.isfinite(z) & (z > 0)]
+def _filled_log_contours(ax, a, b, loss: np.ndarray, count: int = 18):
+    """Filled contours of log10 ``loss`` on the grid ``a``, ``b`` (levels from the
+    lowest to the 98th percentile, values beyond clipped); returns (the contour set,
+    log10 loss, the levels)."""
+    finite = loss[np.isfinite(loss) & (loss > 0)]
     lo, hi = np.log10(finite.min()), np.log10(np.percentile(finite, 98))
-    return np.linspace(lo, max(hi, lo + 1e-6), count)
+    levels = np.linspace(lo, max(hi, lo + 1e-6), count)
+    with np.errstate(all="ignore"):
+        z = np.log10(np.where(loss > 0, loss, np.nan))
+    filled = ax.contourf(a, b, np.clip(z, levels[0], levels[-1]), levels=levels,
+                         cmap="viridis")  # fmt: skip
+    return filled, z, levels
 
 
 def draw_lines(lines: dict[str, pd.DataFrame], title: str, classify: bool) -> Figure:
@@ -53,11 +61,7 @@ def draw_plane(
     fig = new_figure(11.0, 4.8)
     left = fig.add_subplot(1, 2, 1)
     a, b = np.meshgrid(alphas, alphas)
-    with np.errstate(all="ignore"):
-        z = np.log10(np.where(loss > 0, loss, np.nan))
-    levels = _log_levels(loss)
-    contour = left.contourf(a, b, np.clip(z, levels[0], levels[-1]), levels=levels,
-                            cmap="viridis")  # fmt: skip
+    contour, z, levels = _filled_log_contours(left, a, b, loss)
     left.contour(a, b, z, levels=levels, colors="white", linewidths=0.3)
     left.plot(0, 0, marker="*", color="red", ms=12, label=center_label)
     left.set_xlabel("α (direction 1, filter-normalised)")
@@ -92,11 +96,7 @@ def draw_trajectory(
     fig = new_figure(6.4, 5.4)
     ax = fig.subplots()
     a, b = np.meshgrid(grid, grid)
-    with np.errstate(all="ignore"):
-        z = np.log10(np.where(loss > 0, loss, np.nan))
-    levels = _log_levels(loss)
-    filled = ax.contourf(a, b, np.clip(z, levels[0], levels[-1]), levels=levels,
-                         cmap="viridis")  # fmt: skip
+    filled, _, _ = _filled_log_contours(ax, a, b, loss)
     fig.colorbar(filled, ax=ax, label="log10 loss")
     ax.plot(coords[:, 0], coords[:, 1], color="white", lw=1.2)
     ax.scatter(coords[:, 0], coords[:, 1], c="red", s=16, zorder=3)
