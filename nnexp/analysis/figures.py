@@ -38,7 +38,9 @@ from nnexp.plots.facets import arrange_groups
 from nnexp.plots.registry import RUN_PLOTS, RunPlot
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import X_LABELS, metric_columns
+from nnexp.runs.figures import inside_values
 from nnexp.runs.reader import Run
+from nnexp.runs.snapshots import predictors
 
 
 def loss_name(runs: Sequence[Run]) -> str | None:
@@ -275,12 +277,24 @@ def kind_figure(selection: Selection, kind: str) -> Figure:
 def draw_run_kind(run: Run, kind: RunPlot) -> Figure:
     """The per-run figure ``kind`` of a run folder; the data set is loaded, and the
     trained network rebuilt, only for a kind that needs predictions."""
+    prepared: list[Any] = []
+
+    def built() -> Any:  # the data and engine objects, made once if asked for
+        if not prepared:
+            prepared.append(_prepared(run))
+        return prepared[0]
+
+    final_epoch = int(run.record.epochs or len(run.history))
     figure_input = RunFigureInput(
         name=run.name,
         history=run.history,
         loss_name=loss_name([run]),
-        data=lambda: _run_data(run),
+        data=lambda: built()[:2],
         predict=run.predict,
+        over_epochs=lambda: predictors(run.network, run.path, final_epoch),
+        inside=lambda: inside_values(
+            run.paths, built()[0], run.network, built()[2].loss, final_epoch
+        ),
     )
     missing = kind.missing(figure_input)
     if missing:
@@ -291,10 +305,10 @@ def draw_run_kind(run: Run, kind: RunPlot) -> Figure:
     return kind.draw(figure_input)
 
 
-def _run_data(run: Run) -> tuple[Any, Any]:
-    """The run's data splits and their description, loaded as the run loaded them."""
+def _prepared(run: Run) -> tuple[Any, Any, Any, Any]:
+    """The run's data splits, their description and its engine objects, made as the
+    run made them."""
     from nnexp.runner.train import prepare
     from nnexp.runs.reader import run_spec
 
-    splits, info, _, _ = prepare(run_spec(run.path))
-    return splits, info
+    return prepare(run_spec(run.path))

@@ -42,6 +42,7 @@ from nnexp.analysis.tables import display_frame, header
 from nnexp.errors import RunError
 from nnexp.plots.registry import REPORT_SECTIONS, RUN_PLOTS, ReportSection
 from nnexp.runs.reader import Run
+from nnexp.training.findings import findings
 
 #: Above this many runs the overlay of every run is left out (the groups remain).
 MAX_OVERLAY = 12
@@ -437,6 +438,27 @@ def _run_plot_sections(context: ReportContext) -> str:
     return "".join(parts)
 
 
+def _findings_section(context: ReportContext) -> str:
+    """Each run's findings in words (summary.json's, or computed from metrics.csv
+    for a folder written before nnexp kept them)."""
+    selection = context.selection
+    labels = label_runs([r.config for r in selection.runs])
+    lines = []
+    for label, run in zip(labels, selection.runs, strict=True):
+        found = run.record.findings
+        if found is None:
+            found = [f.to_dict() for f in findings(run.history)]
+        lines += [f"{label}: {f['message']}" for f in found]
+    if not lines:
+        return ""
+    intro = html.paragraph(
+        "What each run's per-epoch diagnostics mean (the rules and their thresholds:"
+        " nnexp show --help; a healthy run has none).",
+        "muted",
+    )
+    return html.section("Findings", intro, html.note(lines), anchor="findings")
+
+
 # the sections, in page order: one line each ----------------------------------------
 for _name, _render in [
     ("header", _header_section),
@@ -451,6 +473,7 @@ for _name, _render in [
         ),
     ),
     ("confusion", lambda c: _confusion_section(c.selection)),
+    ("findings", _findings_section),
     ("run plots", _run_plot_sections),
 ]:
     REPORT_SECTIONS.add(ReportSection(_name, _render))

@@ -13,7 +13,8 @@ command                   function                               module
 —                         ``train_population``                   ``training``
 ``eval``                  ``evaluate``                           ``training``
 ``rerun``                 ``rerun``, ``check_rerun``             ``training``
-``show``                  ``load_run`` (``find_run``)            ``runs``
+``show``                  ``load_run`` (``find_run``),           ``runs``
+                          ``run_findings``
 —                         ``load_trained``                       ``runs``
 ``runs``                  ``list_runs`` (``load_runs``,          ``analysis``
                           ``filter_runs``)
@@ -21,7 +22,8 @@ command                   function                               module
 ``report``                ``report``                             ``analysis``
 ``plot``                  ``plot``                               ``analysis``
 ``sweep``                 ``run_sweep``, ``plan_sweep``          ``sweeps``
-``probe``, ``landscape``  ``probe``, ``landscape``               ``teaching``
+``probe``, ``landscape``  ``probe``, ``landscape``,              ``teaching``
+                          ``landscape_runs``
 ``list``                  ``components``                         ``registries``
 ``check``                 ``check_activation``                   ``registries``
 ``gallery``               ``activation_gallery``                 ``figures``
@@ -61,7 +63,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "train",
         "train_population",
     ),
-    "runs": ("STAMP", "Run", "find_run", "load_run", "load_trained", "run_date"),
+    "runs": (
+        "FINDING_THRESHOLDS",
+        "STAMP",
+        "Run",
+        "find_run",
+        "load_run",
+        "load_trained",
+        "run_date",
+        "run_findings",
+    ),
     "analysis": (
         "EXPLOSION_RULE",
         "MANY_RUN_KINDS",
@@ -105,7 +116,10 @@ MODULES: dict[str, tuple[str, ...]] = {
         "DEFAULT_ACTIVATIONS",
         "LandscapeResult",
         "ProbeResult",
+        "RunLandscape",
+        "StudySettings",
         "landscape",
+        "landscape_runs",
         "landscape_title",
         "probe",
         "start_label",
@@ -148,6 +162,7 @@ ACTIONS: tuple[str, ...] = (
     "find_run",
     "load_run",
     "load_trained",
+    "run_findings",
     "load_runs",
     "list_runs",
     "filter_runs",
@@ -159,6 +174,7 @@ ACTIONS: tuple[str, ...] = (
     "plan_sweep",
     "probe",
     "landscape",
+    "landscape_runs",
     "components",
     "check_activation",
     "activation_gallery",

@@ -87,6 +87,15 @@ def print_summary(run: Any) -> None:
     if status == "interrupted":
         table.add_row("resume", f"nnexp train --resume {run.path}")
     console.print(table)
+    if s.findings:
+        print_findings(s.findings)
+
+
+def print_findings(findings: list[dict[str, Any]]) -> None:
+    """Each finding of a run as one line: its rule, then its message."""
+    console.print("[bold]findings[/]")
+    for f in findings:
+        console.print(f"  [yellow]{f['rule']}[/]: {f['message']}", highlight=False)
 
 
 def fmt(value: Any, key: str = "") -> str:

@@ -28,7 +28,10 @@ def metrics_text(check: RerunCheck) -> str:
     diff = check.metric_difference
     if diff is None:
         n_cols = len(check.compared_columns)
-        return f"{SAME} ({check.epochs} epochs × {n_cols} columns, time columns aside)"
+        text = f"{SAME} ({check.epochs} epochs × {n_cols} columns, time columns aside)"
+        if check.new_columns:
+            text += f"; new columns not in the original: {', '.join(check.new_columns)}"
+        return text
     if diff[1] is None:  # different columns or number of epochs
         return f"{DIFFER}: {diff[0]}: original {diff[2]}, rerun {diff[3]}"
     return (

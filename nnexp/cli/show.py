@@ -8,9 +8,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from nnexp.api import Run, find_run, load_run, run_date
+from nnexp.api import (
+    FINDING_THRESHOLDS,
+    Run,
+    find_run,
+    load_run,
+    run_date,
+    run_findings,
+)
 from nnexp.cli.console import console
-from nnexp.cli.render import fmt
+from nnexp.cli.render import fmt, print_findings
+from nnexp.errors import RunError
 
 #: summary fields shown first, in this order (the rest follow as they come)
 _FIRST = (
@@ -29,7 +37,14 @@ _FIRST = (
     "finished",
 )
 _SECTIONS = ("final", "best", "test")
-_HIDDEN = ("pid", "host", "plots", "wall_seconds_before", "train_seconds")
+_HIDDEN = (
+    "pid",
+    "host",
+    "plots",
+    "wall_seconds_before",
+    "train_seconds",
+    "findings",
+)
 
 
 def _plain(value: Any) -> str:
@@ -116,15 +131,32 @@ def show(
         bool,
         typer.Option("--config/--no-config", help="Show the resolved config.yaml."),
     ] = True,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="A finding threshold NAME=VALUE (repeatable): the findings are"
+            " computed again from metrics.csv. Names: "
+            + ", ".join(f"{k} ({v:g})" for k, v in FINDING_THRESHOLDS.items()),
+        ),
+    ] = None,
 ) -> None:
     """Show one run: its summary, resolved config and the last epochs of its metrics.
 
     Examples:
       nnexp show runs/2026-11-23_10-00-00_quickstart
       nnexp show quickstart --last 10 --layers
+      nnexp show quickstart --threshold dead_fraction=0.3
     """
     found = load_run(find_run(run, runs_dir))
+    chosen = _thresholds(threshold or [])
     console.print(summary_table(found))
+    findings = run_findings(found, chosen)
+    console.print()
+    if findings:
+        print_findings(findings)
+    else:
+        console.print("findings: none (no rule of `nnexp show --help` triggered)")
     if config and found.paths.config.is_file():
         console.print()
         console.print("[bold]config.yaml[/]")
@@ -139,6 +171,20 @@ def show(
         console.print(metrics_table(found, last, layers))
     else:
         console.print("\nno epochs recorded yet")
+
+
+def _thresholds(texts: list[str]) -> dict[str, str]:
+    """NAME=VALUE texts as a mapping (the values are checked by run_findings)."""
+    out = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep:
+            raise RunError(
+                f"--threshold {text!r}: expected NAME=VALUE, with NAME one of "
+                + ", ".join(FINDING_THRESHOLDS)
+            )
+        out[name.strip()] = value.strip()
+    return out
 
 
 def register(app: typer.Typer) -> None:

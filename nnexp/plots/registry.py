@@ -25,6 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from matplotlib.figure import Figure
 
 from nnexp.errors import RunError
+from nnexp.plots import evolution
 from nnexp.plots.run_input import RunFigureInput
 
 
@@ -89,6 +90,15 @@ NEEDS: dict[str, tuple[str, Callable[[RunFigureInput], bool]]] = {
         lambda run: run.task == "classification" and run.split.labels is not None,
     ),
     "images": ("image inputs", lambda run: run.is_image),
+    "2-D boundary": (
+        "two input features, and classes or 0/1 targets (a decision boundary is"
+        " drawn in the plane of the inputs)",
+        lambda run: evolution.has_2d_boundary(run),
+    ),
+    "snapshots": (
+        "weights kept over the epochs (output.snapshots)",
+        lambda run: len(run.layer_values) >= 2,
+    ),
     "one feature": (
         "a regression with one input",
         lambda run: run.task == "regression" and int(run.info.n_features) == 1,
@@ -111,6 +121,8 @@ class RunPlot:
     help: str = ""
     report: str | None = None
     file: str = ""
+    #: frames of an animation, written as ``<name>.gif`` beside the figure
+    animate: Callable[[RunFigureInput], list[Figure]] | None = None
 
     def __post_init__(self) -> None:
         unknown = [n for n in self.needs if n not in NEEDS]
@@ -169,7 +181,13 @@ def run_plot_names() -> list[str]:
 
 
 # the per-run figures, in drawing order (and as errors list them): one line each ----------------------------------
-from nnexp.plots import classification, curves, layers, regression  # noqa: E402
+from nnexp.plots import (  # noqa: E402
+    classification,
+    curves,
+    distributions,
+    layers,
+    regression,
+)
 
 RUN_PLOTS.add(RunPlot("curves", curves.draw_run, help="learning curves"))
 RUN_PLOTS.add(
@@ -198,3 +216,31 @@ RUN_PLOTS.add(
     )
 )
 RUN_PLOTS.add(RunPlot("layers", layers.draw_run, help="per-layer diagnostics"))
+RUN_PLOTS.add(
+    RunPlot(
+        "boundaries",
+        evolution.draw_boundaries,
+        needs=("predictions", "2-D boundary"),
+        help="the decision boundary (or each output's 0.5 contour) over the epochs,"
+        " with boundaries.gif",
+        report="Decision boundaries over the epochs",
+        animate=evolution.animate_boundaries,
+    )
+)
+RUN_PLOTS.add(
+    RunPlot(
+        "fits",
+        evolution.draw_fits,
+        needs=("predictions", "one feature"),
+        help="a 1-D regression's fit over the epochs, with fits.gif",
+        animate=evolution.animate_fits,
+    )
+)
+RUN_PLOTS.add(
+    RunPlot(
+        "distributions",
+        distributions.draw,
+        needs=("snapshots",),
+        help="per-layer weights, pre-activations and gradients over the kept epochs",
+    )
+)

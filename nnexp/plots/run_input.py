@@ -9,7 +9,7 @@ for predictions).  Figures read the attributes they need; see
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -34,6 +34,32 @@ class RunFigureInput:
     loss_name: str | None
     data: Callable[[], tuple[Any, Any]]
     predict: Callable[[np.ndarray], np.ndarray]
+    #: the network's output function at each epoch whose weights the run keeps
+    #: (0: before training; the final weights last), called once; empty: none kept
+    over_epochs: Callable[[], dict[int, Callable[[np.ndarray], np.ndarray]]] = field(
+        default=lambda: {}
+    )
+
+    #: per kept epoch, per quantity (weights, pre-activations, gradients), one flat
+    #: array per dense layer (:func:`nnexp.runs.snapshots.layer_values`); called once
+    inside: Callable[[], dict[int, dict[str, list[np.ndarray]]]] = field(
+        default=lambda: {}
+    )
+
+    @cached_property
+    def layer_values(self) -> dict[int, dict[str, list[np.ndarray]]]:
+        """:attr:`inside`, evaluated once."""
+        return dict(self.inside())
+
+    @cached_property
+    def predictors(self) -> dict[int, Callable[[np.ndarray], np.ndarray]]:
+        """:attr:`over_epochs`, evaluated once."""
+        return dict(self.over_epochs())
+
+    @property
+    def train(self) -> Any:
+        """The training split (what the network learned from)."""
+        return self._loaded[0].train
 
     @cached_property
     def _loaded(self) -> tuple[Any, Any]:

@@ -53,6 +53,8 @@ class RerunCheck:
     metric_difference: tuple[str, int | None, Any, Any] | None = None
     weight_difference: tuple[str, float] | None = None
     compared_columns: list[str] = field(default_factory=list)
+    #: columns the rerun records that the original's metrics.csv has not (not compared)
+    new_columns: list[str] = field(default_factory=list)
     weight_names: list[str] = field(default_factory=list)
     #: (setting, original, now) for recorded settings that differ on this machine
     environment_differences: list[tuple[str, Any, Any]] = field(default_factory=list)
@@ -102,10 +104,12 @@ def compare_metrics(
 
     Values must be equal exactly (NaN equals NaN: a column the task does not fill).
     Returns ``(column, epoch, a_value, b_value)``; for a different set of columns or
-    number of rows, ``("columns", None, ...)`` or ``("epochs", None, ...)``.
+    number of rows, ``("columns", None, ...)`` or ``("epochs", None, ...)``.  Columns
+    that only ``b`` has (a newer nnexp records more: :func:`new_columns`) are not
+    compared; a column of ``a`` that ``b`` lacks is a difference.
     """
     cols_a = [c for c in a.columns if c not in ignore]
-    cols_b = [c for c in b.columns if c not in ignore]
+    cols_b = [c for c in b.columns if c not in ignore and c in cols_a]
     if cols_a != cols_b:
         return ("columns", None, cols_a, cols_b)
     if len(a) != len(b):
@@ -117,6 +121,11 @@ def compare_metrics(
                 epoch = int(a["epoch"].iloc[i]) if "epoch" in a else i + 1
                 return (col, epoch, _py(x), _py(y))
     return None
+
+
+def new_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """The columns of ``b`` (a rerun's metrics) that ``a`` (an older folder's) lacks."""
+    return [c for c in b.columns if c not in a.columns]
 
 
 def _same(x: Any, y: Any) -> bool:
@@ -246,6 +255,9 @@ def _outcome(
         ),
         weight_difference=compare_weights(weights_a, weights_b),
         compared_columns=[c for c in original.history.columns if c not in TIME_COLUMNS],
+        new_columns=new_columns(original.history, new.history)
+        if new is not None
+        else [],
         weight_names=list(weights_a),
         environment_differences=diffs,
         parent=parent,

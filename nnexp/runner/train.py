@@ -26,6 +26,7 @@ from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
 from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_record
 from nnexp.runs.record import end_record, start_record
+from nnexp.runs.snapshots import snapshot_count, snapshot_epochs
 from nnexp.runs.writer import RunWriter
 from nnexp.spec.check import check_against_data, one_hot_targets
 from nnexp.spec.dump import dump_spec, spec_to_dict
@@ -339,6 +340,12 @@ def make_trainer(
     )
     if state is not None:
         trainer.restore(state, rows)
+    count = snapshot_count(spec.output.snapshots, built.network.n_params())
+    writer.keep_weights(
+        built.network.get_weights(),
+        snapshot_epochs(spec.training.epochs, count),
+        trainer.epoch,
+    )
     if on_start is not None:
         on_start(writer.paths.root, spec, built.network, info)
     return trainer
@@ -374,7 +381,14 @@ def finish_run(
         except Exception as err:  # a plot must never lose a finished run
             plot_error = f"{type(err).__name__}: {err}"
             writer.record = writer.record.updated(plot_error=plot_error)
-    writer.finish(end_record(writer.record, result, n_train=len(splits.train.x)))
+    writer.finish(
+        end_record(
+            writer.record,
+            result,
+            n_train=len(splits.train.x),
+            thresholds=spec.output.findings,
+        )
+    )
     run_obj = load_run(folder)
     run_obj.network = built.network
     run_obj.result = result

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnexp.plots.animation import save_animation
 from nnexp.plots.base import save_figure
 from nnexp.plots.registry import RUN_PLOTS
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.runs.layout import RunPaths
+from nnexp.runs.snapshots import layer_values, predictors, run_weights
+
+#: training samples the per-layer distributions are computed on
+INSIDE_SAMPLES = 256
 
 
 def render_run_plots(
@@ -30,10 +35,30 @@ def render_run_plots(
         loss_name=spec.loss.name,
         data=lambda: (splits, info),
         predict=network.predict,
+        over_epochs=lambda: predictors(network, paths.root, result.epochs),
+        inside=lambda: inside_values(paths, splits, network, loss, result.epochs),
     )
     written: list[str] = []
     for kind in RUN_PLOTS:
         if spec.output.wants_plot(kind.name) and kind.applies(run):
             save_figure(kind.draw(run), paths.plots / kind.file)
             written.append(kind.file)
+            if kind.animate is not None:
+                frames = kind.animate(run)
+                if len(frames) > 1:
+                    gif = paths.plots / f"{kind.name}.gif"
+                    save_animation(frames, gif)
+                    written.append(gif.name)
     return written
+
+
+def inside_values(
+    paths: RunPaths, splits: Any, network: Any, loss: Any, final_epoch: int
+) -> dict[int, dict[str, list[Any]]]:
+    """The per-layer values of :func:`nnexp.runs.snapshots.layer_values` at the
+    kept epochs and the final weights (``network``'s, at ``final_epoch``), on the
+    first training samples."""
+    kept = run_weights(paths.root)
+    kept[final_epoch] = network.get_weights()
+    x, y = splits.train.x[:INSIDE_SAMPLES], splits.train.y[:INSIDE_SAMPLES]
+    return layer_values(network, loss, kept, x, y)

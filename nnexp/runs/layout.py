@@ -75,6 +75,16 @@ class RunPaths:
         return self.root / "checkpoint.npz"
 
     @property
+    def initial(self) -> Path:
+        """The weights before the first epoch (always kept: small)."""
+        return self.root / "initial.npz"
+
+    @property
+    def snapshots(self) -> Path:
+        """Weights at chosen epochs (``output.snapshots``)."""
+        return self.root / "snapshots.npz"
+
+    @property
     def plots(self) -> Path:
         return self.root / "plots"
 

@@ -15,6 +15,7 @@ from nnexp.runs import environment
 from nnexp.runs.summary import Summary, clean
 from nnexp.spec.dump import spec_to_dict
 from nnexp.spec.models import RunSpec
+from nnexp.training.findings import Thresholds, findings
 from nnexp.training.history import best_epoch as best_epoch_of
 from nnexp.training.trainer import FitResult
 
@@ -48,10 +49,16 @@ def start_record(
     )
 
 
-def end_record(record: Summary, result: FitResult, n_train: int) -> Summary:
+def end_record(
+    record: Summary,
+    result: FitResult,
+    n_train: int,
+    thresholds: dict[str, Any] | None = None,
+) -> Summary:
     """``record`` with how the training ended: status, epochs, the best epoch (early
     stopping's, else :func:`nnexp.training.history.best_epoch`), the final and best
-    rows' metrics, test metrics and speed (``n_train`` training samples an epoch)."""
+    rows' metrics, test metrics, speed (``n_train`` training samples an epoch) and
+    the findings (:mod:`nnexp.training.findings`, with ``thresholds`` by name)."""
     frame = result.frame
     done = frame[frame["epoch"] <= result.epochs] if len(frame) else frame
     final = done.iloc[-1].to_dict() if len(done) else {}
@@ -71,6 +78,10 @@ def end_record(record: Summary, result: FitResult, n_train: int) -> Summary:
         samples_per_second=(n_train * len(done) / train_seconds)
         if train_seconds > 0
         else None,
+        findings=[
+            clean(f.to_dict())
+            for f in findings(frame, Thresholds().with_values(thresholds or {}))
+        ],
     )
 
 

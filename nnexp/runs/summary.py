@@ -156,6 +156,9 @@ class Summary(_Record):
     wall_seconds: float | None = None
     wall_seconds_before: float | None = None
     sweep: SweepCell | None = None
+    #: what the run's diagnostics mean (nnexp.training.findings): a list of
+    #: {rule, layer, epoch, message, evidence}; missing in folders before issue 15
+    findings: list[dict[str, Any]] | None = None
 
 
 def parse_summary(data: dict[str, Any]) -> Summary:

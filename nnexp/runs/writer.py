@@ -4,8 +4,9 @@ Write order: ``config.yaml`` before training; ``summary.json`` (status ``running
 pid and host) replaced atomically at the start and the end; ``metrics.csv`` appended
 and flushed at most :data:`ROWS_SECONDS` after each epoch (the first epoch's row at
 once), and always before ``checkpoint.npz`` (at most every :data:`CHECKPOINT_SECONDS`,
-so the checkpoint's epoch is on disk) and at the end; ``model.npz`` and the plots at
-the end.  A reader never depends on this process being alive; a crash loses at most
+so the checkpoint's epoch is on disk) and at the end; ``initial.npz`` before the first
+epoch and ``snapshots.npz`` at each chosen epoch (:mod:`nnexp.runs.snapshots`);
+``model.npz`` and the plots at the end.  A reader never depends on this process being alive; a crash loses at most
 the last second of rows, which a resume trains again anyway (it continues from the
 checkpoint and drops later rows).
 """
@@ -29,6 +30,7 @@ from nnexp import __version__
 from nnexp.runs import summary as summary_file
 from nnexp.runs.checkpoint import atomic_write_bytes, save_checkpoint, save_weights
 from nnexp.runs.layout import RunPaths
+from nnexp.runs.snapshots import load_snapshots, save_snapshots
 from nnexp.runs.summary import Summary
 from nnexp.training.callbacks import Callback
 
@@ -76,6 +78,8 @@ class RunWriter(Callback):
         self._last_checkpoint = -math.inf
         self._last_rows = -math.inf
         self._pending: list[dict[str, Any]] = []
+        self.snapshot_epochs: set[int] = set()
+        self._snapshots: dict[int, dict[str, np.ndarray]] = {}
         if config_text is not None:
             atomic_write_bytes(paths.config, config_text.encode())
         self.record = record.updated(
@@ -111,8 +115,24 @@ class RunWriter(Callback):
         self._pending += rows
         self._write_pending()
 
+    def keep_weights(
+        self, initial: dict[str, np.ndarray], epochs: list[int], start: int
+    ) -> None:
+        """Keep ``initial`` as initial.npz (unless a resumed folder has it) and the
+        weights at the end of ``epochs`` in snapshots.npz (those a resumed folder
+        has up to its checkpoint's epoch ``start`` stay)."""
+        if not self.paths.initial.exists():
+            save_weights(self.paths.initial, initial)
+        self.snapshot_epochs = set(epochs)
+        if self.paths.snapshots.exists():
+            kept = load_snapshots(self.paths.snapshots)
+            self._snapshots = {e: w for e, w in kept.items() if e <= start}
+
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
         self._pending.append(row)
+        if row["epoch"] in self.snapshot_epochs:
+            self._snapshots[int(row["epoch"])] = snapshot().weights
+            save_snapshots(self.paths.snapshots, self._snapshots)
         # a checkpoint at most every CHECKPOINT_SECONDS (5000 one-millisecond epochs of
         # the logic-gates task must not spend their time writing files); the last one is
         # always written by on_train_end, and a resume drops metrics rows written after

@@ -142,6 +142,34 @@ class OutputSpec(SpecModel):
     runs_dir: str = "runs"
     plots: bool | list[str] = True
     checkpoint: bool = True
+    #: epochs whose weights snapshots.npz keeps (evenly spaced on a log scale, the
+    #: last included): a number, 0 for none, or auto (SNAPSHOTS_AUTO for networks of
+    #: at most SNAPSHOTS_AUTO_PARAMETERS parameters, else none)
+    snapshots: int | Literal["auto"] = "auto"
+    #: finding thresholds by name (nnexp.training.findings.Thresholds)
+    findings: dict[str, float] = {}
+
+    @field_validator("snapshots", mode="plain")
+    @classmethod
+    def _snapshots(cls, value: Any) -> int | str:
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        ):
+            return value
+        raise ValueError(f"expected auto or a whole number ≥ 0; got {value!r}")
+
+    @field_validator("findings", mode="plain")
+    @classmethod
+    def _findings(cls, value: Any) -> dict[str, float]:
+        # the rules live in the training floor beside the spec: imported on demand
+        from nnexp.training.findings import Thresholds
+
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"expected a mapping of threshold names to numbers; got {value!r}"
+            )
+        Thresholds().with_values(value)
+        return dict(value)
 
     @field_validator("plots", mode="plain")
     @classmethod

@@ -242,7 +242,16 @@ def cell_row(
     row["run_folder"] = cell.name
     row["error"] = s.error or ""
     row["message"] = s.message or ""
+    row["findings"] = findings_text(s.findings or [])
     return row
+
+
+def findings_text(findings: Sequence[Mapping[str, Any]]) -> str:
+    """A run's findings in one results.csv cell: their rules (with the layer), ``; ``
+    between them (``nnexp show`` has the sentences)."""
+    return "; ".join(
+        f["rule"] + (f" layer {f['layer']}" if f.get("layer") else "") for f in findings
+    )
 
 
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -252,7 +261,11 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         return frame
     order = {"final": 1, "best": 2, "test": 3}
     head = [c for c in frame.columns if c.split("_")[0] not in order]
-    tail = ["wall_seconds", "run_folder", "error", "message"]
+    tail = [
+        c
+        for c in ("wall_seconds", "run_folder", "error", "message", "findings")
+        if c in frame.columns
+    ]
     metrics = sorted(
         (c for c in frame.columns if c.split("_")[0] in order),
         key=lambda c: order[c.split("_")[0]],

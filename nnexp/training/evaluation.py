@@ -15,6 +15,7 @@ from nnexp.engine import members as per_member
 from nnexp.engine import metrics
 from nnexp.engine.layers import Dense
 from nnexp.engine.network import Network
+from nnexp.training import insight
 from nnexp.types import Array, IntArray
 
 CHUNK = 4096
@@ -44,7 +45,9 @@ def evaluate(
     ----------
     X : (n, inputs); Y : (n, outputs) targets; labels : (n,) class indices or None
     dead : also return ``dead_fraction``, one float per dense layer: the fraction of
-        its units whose activation derivative is zero on every sample of the split
+        its units whose activation derivative is zero on every sample of the split;
+        and ``saturation``, one per dense layer: the share of its outputs near the
+        bounds of a bounded activation (NaN for others; :mod:`nnexp.training.insight`)
 
     Returns
     -------
@@ -63,6 +66,7 @@ def evaluate(
         if dead
         else None
     )
+    saturated: list[Any] = [0] * len(network.dense)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start, stop, out, caches in network_outputs(
             network, X, fused=fused, chunk=chunk
@@ -83,7 +87,7 @@ def evaluate(
                 )
             total += loss.value(out, yb) * (stop - start)
             if alive is not None:
-                _mark_alive(network, caches, alive, fused)
+                _mark_alive(network, caches, alive, fused, saturated)
     result: dict[str, Any] = {"loss": total / n if n else float("nan")}
     if labels is not None and preds is not None:
         result["accuracy"] = metrics.accuracy(preds, labels)
@@ -96,12 +100,24 @@ def evaluate(
             int((~a).sum()) / a.size if a.ndim == 1 else (~a).sum(-1) / a.shape[-1]
             for a in alive
         ]
+        result["saturation"] = [
+            insight.saturation_fraction(count, n, d.fan_out)
+            if insight.activation_bounds(d.activation) is not None
+            else float("nan")
+            for count, d in zip(saturated, network.dense, strict=True)
+        ]
     return result
 
 
 def _mark_alive(
-    network: Network, caches: list[Any], alive: list[np.ndarray], fused: bool
+    network: Network,
+    caches: list[Any],
+    alive: list[np.ndarray],
+    fused: bool,
+    saturated: list[Any],
 ) -> None:
+    """Mark the units alive in this chunk; add its saturated outputs (bounded
+    activations only) to ``saturated``."""
     k = 0
     last = len(network.layers) - 1
     for pos, (layer, cache) in enumerate(zip(network.layers, caches, strict=True)):
@@ -111,4 +127,7 @@ def _mark_alive(
         if a is None:  # fused output layer: its activation was not applied
             a = layer.activation.forward(cache.z) if pos == last and fused else cache.z
         alive[k] |= ~metrics.dead_units(cache.z, a, layer.activation)
+        bounds = insight.activation_bounds(layer.activation)
+        if bounds is not None:
+            saturated[k] = saturated[k] + insight.saturated_count(a, bounds)
         k += 1

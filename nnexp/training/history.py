@@ -23,6 +23,8 @@ def columns(task: str, n_dense: int) -> list[str]:
             f"layer{i}_weight_norm",
             f"layer{i}_grad_norm",
             f"layer{i}_dead_fraction",
+            f"layer{i}_saturation",
+            f"layer{i}_update_ratio",
         ]
     return cols
 

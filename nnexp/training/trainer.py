@@ -5,8 +5,10 @@ Gradient buffers are allocated once and reused every step (the optimisers update
 weights in place and may use the gradient buffers as scratch), softmax cross-entropy is
 fused at the logits, and the per-batch extras are one scalar finiteness check, one
 argmax into a preallocated array, and on up to 64 evenly spaced batches per epoch one
-dot product per layer for the gradient norm.
-Validation, dead units and weight norms are computed once per epoch, outside the loop.
+dot product per layer for the gradient norm (and, on the same batches, a copy of the
+weights for the update/weight ratio, :mod:`nnexp.training.insight`).
+Validation, dead units, saturation and weight norms are computed once per epoch,
+outside the loop.
 
 The loop also trains a population (:mod:`nnexp.training.population`): with stacked
 networks and components every per-run value in it becomes one value per member, and
@@ -32,7 +34,7 @@ from nnexp.engine.network import Network
 from nnexp.engine.optimizers import OPTIMIZERS
 from nnexp.engine.regularizers import REGULARIZERS, is_active
 from nnexp.engine.schedules import SCHEDULES
-from nnexp.training import inputs
+from nnexp.training import inputs, insight
 from nnexp.training.callbacks import Callback, EarlyStopping
 from nnexp.training.evaluation import evaluate
 from nnexp.training.history import History
@@ -314,6 +316,7 @@ class Trainer:
         drop_rng = self.rngs["dropout"]
         wnames = [f"W{i}" for i in range(1, len(net.dense) + 1)]
         gsq = dict.fromkeys(wnames, 0.0)
+        usum: dict[str, Any] = dict.fromkeys(wnames, 0.0)  # update/weight ratios
         per_step = self.schedule.per == "step"
         total_steps = self.epochs * self.n_batches
         loss_sum, sq_err, max_err = 0.0, 0.0, 0.0
@@ -346,18 +349,23 @@ class Trainer:
             backward(d_out, caches, grads)
             if reg is not None:
                 reg.add_grad(params, grads)
-            if bi % norm_every == 0:
+            sampled = bi % norm_every == 0
+            if sampled:
                 for w in wnames:  # per member for a population's stacked gradients
                     gw = grads[w]
                     gsq[w] += (
                         math.sqrt(float(np.vdot(gw, gw))) if gw.ndim < 3 else norm(gw)
                     )
+                before = {w: params[w].copy() for w in wnames}
             if per_step:
                 for opt, p, g in groups:
                     opt.step(p, g, self._lr(opt, self.step, total_steps))
             else:
                 for opt_step, p, g, lr in steps:
                     opt_step(p, g, lr)
+            if sampled:
+                for w in wnames:
+                    usum[w] += insight.update_ratio(before[w], params[w])
             self.step += 1
             if stop is not None and stop.is_set():
                 raise _Stop("interrupted", f"interrupted during epoch {self.epoch}")
@@ -376,6 +384,7 @@ class Trainer:
             )
         for i, w in enumerate(wnames, start=1):
             result[f"layer{i}_grad_norm"] = gsq[w] / self.norm_count
+            result[f"layer{i}_update_ratio"] = usum[w] / self.norm_count
         return result
 
     def _check_weights(self) -> None:
@@ -392,6 +401,8 @@ class Trainer:
         result = evaluate(self.net, self.loss, val.x, val.y, val.labels, dead=True)
         for i, frac in enumerate(result.pop("dead_fraction"), start=1):
             row[f"layer{i}_dead_fraction"] = frac
+        for i, frac in enumerate(result.pop("saturation"), start=1):
+            row[f"layer{i}_saturation"] = frac
         for key, value in result.items():
             row[f"val_{key}"] = value
 

@@ -54,13 +54,17 @@ def dummy():
 
 
 def test_the_builtin_kinds_in_drawing_order():
-    assert run_plot_names() == ["curves", "confusion", "samples", "fit", "layers"]
+    assert run_plot_names() == [
+        "curves", "confusion", "samples", "fit", "layers",
+        "boundaries", "fits", "distributions",
+    ]  # fmt: skip
     assert [k.file for k in RUN_PLOTS] == [f"{n}.png" for n in run_plot_names()]
-    assert [k.name for k in RUN_PLOTS if k.report] == ["fit"]
+    assert [k.name for k in RUN_PLOTS if k.report] == ["fit", "boundaries"]
     import nnexp.sweep.plots  # noqa: F401  registers the sweep figures
 
     assert SWEEP_FIGURES.names() == ["summary", "scatter", "curves"]
     assert "confusion" in REPORT_SECTIONS and "run plots" in REPORT_SECTIONS
+    assert "findings" in REPORT_SECTIONS
 
 
 def test_a_registered_kind_is_a_choice_of_output_plots(dummy):

@@ -208,3 +208,16 @@ def test_members_that_cannot_share_a_loop_are_refused_with_the_difference_named(
         PopulationTrainer([a, d])
     with pytest.raises(TypeError, match="call train"):
         PopulationTrainer([a]).run()
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_insight_columns_are_identical_to_single_runs(task):
+    """Saturation and update/weight ratios (issue 15) are per-member statistics too."""
+    cells = [Cell(seed=p, optimizer={"name": "sgd", "lr": lr})
+             for p, lr in enumerate([0.5, 0.05, 3.0])]  # fmt: skip
+    results = assert_population_equals_single_runs(cells, task)
+    for result in results:
+        frame = result.frame
+        for i in (1, 2):
+            assert frame[f"layer{i}_update_ratio"].ge(0).all()  # never NaN
+            assert frame[f"layer{i}_saturation"].between(0.0, 1.0).all()

@@ -118,7 +118,10 @@ def test_defaults_are_filled_in(e3: Path):
     }
     assert data["model"]["initializer"] == {"name": "randn_average", "gain": "auto"}
     assert data["schedule"] == {"name": "constant", "per": "epoch"}
-    assert data["output"] == {"runs_dir": "runs", "plots": True, "checkpoint": True}
+    assert data["output"] == {
+        "runs_dir": "runs", "plots": True, "checkpoint": True,
+        "snapshots": "auto", "findings": {},
+    }  # fmt: skip
 
 
 def test_hidden_spec_dumps_hidden_only():

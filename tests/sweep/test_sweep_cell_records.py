@@ -91,8 +91,19 @@ def test_a_results_row_reads_the_record():
         "cell": RECORD["cell"], "model.activation": "tanh", "seed": 3,
         "status": "completed", "epochs": 2, "best_epoch": 1, "final_val_loss": 0.5,
         "best_val_loss": 0.25, "test_loss": 0.75, "wall_seconds": 1.5,
-        "run_folder": RECORD["cell"], "error": "", "message": "",
+        "run_folder": RECORD["cell"], "error": "", "message": "", "findings": "",
     }  # fmt: skip
+
+
+def test_a_results_row_names_the_findings():
+    cell = Cell(RECORD["cell"], TANH, TANH, trial=0)
+    found = [
+        {"rule": "dead_units", "layer": 1, "epoch": 3, "message": "m", "evidence": {}},
+        {"rule": "plateau", "layer": None, "epoch": 9, "message": "m", "evidence": {}},
+    ]
+    summary = parse_summary({"status": "completed", "findings": found})
+    row = sf.cell_row(cell, ["model.activation"], summary, "completed")
+    assert row["findings"] == "dead_units layer 1; plateau"
 
 
 def test_a_cell_not_run_has_an_empty_row():
@@ -101,5 +112,5 @@ def test_a_cell_not_run_has_an_empty_row():
     assert row == {
         "cell": RECORD["cell"], "model.activation": "tanh", "seed": None,
         "status": "not run", "epochs": None, "best_epoch": None, "wall_seconds": None,
-        "run_folder": RECORD["cell"], "error": "", "message": "",
+        "run_folder": RECORD["cell"], "error": "", "message": "", "findings": "",
     }  # fmt: skip

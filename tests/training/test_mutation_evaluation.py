@@ -157,7 +157,9 @@ def test_columns_of_two_dense_layers():
         "train_mse", "val_mse", "train_max_abs_error", "val_max_abs_error",
         "penalty", "lr", "train_seconds", "seconds",
         "layer1_weight_norm", "layer1_grad_norm", "layer1_dead_fraction",
+        "layer1_saturation", "layer1_update_ratio",
         "layer2_weight_norm", "layer2_grad_norm", "layer2_dead_fraction",
+        "layer2_saturation", "layer2_update_ratio",
     ]  # fmt: skip
 
 

@@ -1,0 +1,78 @@
+"""The per-epoch statistics of issue 15 (saturation, update/weight ratio): closed
+forms, a population's values equal to its members' own, and the trainer's columns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnexp.engine.activations import ACTIVATIONS
+from nnexp.engine.losses import LOSSES
+from nnexp.engine.network import build_network
+from nnexp.training import insight
+from nnexp.training.evaluation import evaluate
+from nnexp.training.trainer import fit
+
+
+def test_saturated_count_of_tanh_outputs():
+    a = np.array([[0.995, -0.999, 0.5], [0.0, 0.991, -0.98]])
+    assert insight.saturated_count(a, (-1.0, 1.0)) == 3
+
+
+def test_logistic_saturates_near_zero_and_one():
+    a = np.array([[0.996, 0.994, 0.004, 0.006, 0.5]])
+    assert insight.saturated_count(a, (0.0, 1.0)) == 2
+
+
+def test_a_stack_counts_each_member_as_alone():
+    rng = np.random.default_rng(0)
+    stack = np.tanh(rng.normal(scale=3.0, size=(3, 20, 5)))
+    got = insight.saturated_count(stack, (-1.0, 1.0))
+    assert got.tolist() == [insight.saturated_count(m, (-1.0, 1.0)) for m in stack]
+
+
+def test_bounds_of_the_activations():
+    assert insight.activation_bounds(ACTIVATIONS.build("tanh")) == (-1.0, 1.0)
+    assert insight.activation_bounds(ACTIVATIONS.build("logistic")) == (0.0, 1.0)
+    assert insight.activation_bounds(ACTIVATIONS.build("relu")) is None
+
+
+def test_update_ratio_closed_form_and_zero_weights():
+    before = np.array([[3.0, 4.0]])
+    assert insight.update_ratio(before, np.array([[3.0, 4.5]])) == 0.5 / 5.0
+    assert math.isnan(insight.update_ratio(np.zeros((2, 2)), np.ones((2, 2))))
+    stack_before = np.stack([before, np.zeros((1, 2))])
+    stack_after = np.stack([np.array([[3.0, 4.5]]), np.ones((1, 2))])
+    got = insight.update_ratio(stack_before, stack_after)
+    assert got[0] == 0.1 and math.isnan(got[1])
+
+
+def test_evaluate_reports_saturation_per_layer():
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    net = build_network([2, 4, 1], activation="tanh", rng=np.random.default_rng(2))
+    net.dense[0].W[...] = 1e4  # every pre-activation far from 0: all saturated
+    net.dense[0].b[...] = 0.0
+    got = evaluate(net, LOSSES.build("mse"), x, np.zeros((50, 1)), None, dead=True)
+    assert got["saturation"][0] == 1.0
+    assert math.isnan(got["saturation"][1])  # identity output: unbounded
+    net.dense[0].W[...] = 1e-6
+    got = evaluate(net, LOSSES.build("mse"), x, np.zeros((50, 1)), None, dead=True)
+    assert got["saturation"][0] == 0.0
+
+
+def test_the_update_ratio_of_one_sgd_step_per_epoch_is_lr_times_grad_over_weights():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 3))
+    y = rng.normal(size=(16, 1))
+    net = build_network([3, 5, 1], activation="tanh", rng=np.random.default_rng(4))
+    start = np.linalg.norm(net.dense[0].W)
+    result = fit(net, (x, y), val=(x, y), loss="mse",
+                 optimizer={"name": "sgd", "lr": 0.05}, epochs=3, batch_size=16,
+                 shuffle=False)  # fmt: skip
+    frame = result.frame
+    before = [start, *frame["layer1_weight_norm"].iloc[:-1]]
+    want = 0.05 * frame["layer1_grad_norm"] / np.array(before)
+    assert frame["layer1_update_ratio"].to_numpy() == pytest.approx(want, rel=1e-9)
+    assert frame["layer1_saturation"].between(0.0, 1.0).all()
