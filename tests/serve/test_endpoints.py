@@ -85,16 +85,19 @@ def test_a_run_page_holds_its_curves_config_and_summary(client, runs_root):
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_findings_are_shown_whatever_their_form(client, runs_root):
+def test_findings_are_shown_as_the_run_wrote_them(client, runs_root):
+    """summary.json's ``findings`` (training/findings.py: rule, layer, epoch, message,
+    evidence) reach the run view as a title, the message and the rest as detail."""
     folder = runs_root / "2026-01-01_00-00-00_r0"
     summary = json.loads((folder / "summary.json").read_text())
     summary["findings"] = [
         {
             "rule": "dead_units",
-            "text": "layer 1: 62 % of units dead from epoch 3",
+            "layer": 1,
             "epoch": 3,
+            "message": "layer 1: 62 % of units dead from epoch 3",
+            "evidence": {"fraction": 0.62, "threshold": 0.5},
         },
-        "a plateau from epoch 4",
     ]
     (folder / "summary.json").write_text(json.dumps(summary))
     findings = client.get(f"/api/run/{folder.name}").json()["findings"]
@@ -102,9 +105,10 @@ def test_findings_are_shown_whatever_their_form(client, runs_root):
         {
             "title": "dead_units",
             "text": "layer 1: 62 % of units dead from epoch 3",
-            "detail": '{"epoch": 3}',
+            "detail": json.dumps(
+                {"layer": 1, "epoch": 3, "evidence": {"fraction": 0.62, "threshold": 0.5}}
+            ),
         },
-        {"title": None, "text": "a plateau from epoch 4", "detail": None},
     ]
 
 
