@@ -15,14 +15,16 @@ final panel only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from PIL import Image
 
+from nnexp.plots.animation import blit_frames
 from nnexp.plots.base import color_map, new_figure
 from nnexp.plots.run_input import RunFigureInput
 
@@ -169,7 +171,7 @@ class _Boundary:
         else:
             handles = [Line2D([], [], color=c, label=f"{n} = 0.5")
                        for n, c in zip(self.names, self.colors, strict=True)]  # fmt: skip
-            title = "each output's 0.5 contour (next to each point: its targets, " + (
+            title = "each output's 0.5 contour\n(next to each point: its targets, " + (
                 " ".join(self.names) + ")"
             )
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
@@ -213,18 +215,22 @@ def _frames(
     finish: Callable[[Figure], None],
     size: float,
     labels: tuple[str, str] = ("input 1", "input 2"),
-) -> list[Figure]:
-    frames = []
-    for epoch, predict in _stages(run):
-        fig = new_figure(size + 0.6, size + 1.3)
-        ax = fig.subplots()
+) -> Iterator[Image.Image]:
+    """One frame per kept epoch: one figure whose panel is redrawn (the layout,
+    axes and legend drawn once; :func:`nnexp.plots.animation.blit_frames`)."""
+    fig = new_figure(size + 0.6, size + 1.6)
+    ax = fig.subplots()
+    ax.set_xlabel(labels[0], fontsize=8)
+    ax.set_ylabel(labels[1], fontsize=8)
+    fig.suptitle(f"{run.name}: {what}", fontsize=10)
+    finish(fig)
+    stages = _stages(run)
+
+    def update(i: int) -> None:
+        epoch, predict = stages[i]
         panel(ax, predict, _title(epoch))
-        ax.set_xlabel(labels[0], fontsize=8)
-        ax.set_ylabel(labels[1], fontsize=8)
-        fig.suptitle(f"{run.name}: {what}", fontsize=10)
-        finish(fig)
-        frames.append(fig)
-    return frames
+
+    return blit_frames(fig, ax, update, len(stages))
 
 
 def draw_boundaries(run: RunFigureInput) -> Figure:
@@ -234,7 +240,7 @@ def draw_boundaries(run: RunFigureInput) -> Figure:
     return _small_multiples(run, what, b.draw, b.legend, 2.6)
 
 
-def animate_boundaries(run: RunFigureInput) -> list[Figure]:
+def animate_boundaries(run: RunFigureInput) -> Iterator[Image.Image]:
     """One frame per kept epoch (``boundaries.gif``)."""
     b = _Boundary(run)
     what = "decision boundary" if b.classify else "0.5 contours"
@@ -283,6 +289,6 @@ def draw_fits(run: RunFigureInput) -> Figure:
     return _small_multiples(run, "fit", f.draw, f.legend, 2.6, ("x", "y"))
 
 
-def animate_fits(run: RunFigureInput) -> list[Figure]:
+def animate_fits(run: RunFigureInput) -> Iterator[Image.Image]:
     f = _Fit(run)
     return _frames(run, "fit", f.draw, f.legend, 3.6, ("x", "y"))

@@ -17,7 +17,7 @@ function and one ``RUN_PLOTS.add(RunPlot(...))`` line at the end of this file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -122,7 +122,8 @@ class RunPlot:
     report: str | None = None
     file: str = ""
     #: frames of an animation, written as ``<name>.gif`` beside the figure
-    animate: Callable[[RunFigureInput], list[Figure]] | None = None
+    #: frames of an animated GIF beside the figure (PIL images), or None
+    animate: Callable[[RunFigureInput], Iterable[Any]] | None = None
 
     def __post_init__(self) -> None:
         unknown = [n for n in self.needs if n not in NEEDS]

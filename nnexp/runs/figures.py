@@ -44,10 +44,10 @@ def render_run_plots(
             save_figure(kind.draw(run), paths.plots / kind.file)
             written.append(kind.file)
             if kind.animate is not None:
-                frames = kind.animate(run)
-                if len(frames) > 1:
-                    gif = paths.plots / f"{kind.name}.gif"
-                    save_animation(frames, gif)
+                gif = save_animation(
+                    kind.animate(run), paths.plots / f"{kind.name}.gif"
+                )
+                if gif is not None:
                     written.append(gif.name)
     return written
 
