@@ -37,7 +37,7 @@ RAW_ALPHA = 0.25
 # Words of a column name and how a label spells them.
 _WORDS = {"val": "validation", "abs": "|·|", "lr": "learning rate"}
 # Metrics stored as fractions in 0..1 and shown in percent.
-_PERCENT = ("accuracy", "dead_fraction")
+_PERCENT = ("accuracy", "dead_fraction", "saturation")
 # Errors that fall by orders of magnitude: drawn on a log axis by default.
 _ERRORS = ("mse", "max_abs_error")
 
@@ -190,6 +190,8 @@ def metric_label(name: str, loss_name: str | None = None) -> str:
         "weight_norm": "weight norm ‖W‖",
         "grad_norm": "gradient norm ‖∂L/∂W‖",
         "dead_fraction": "dead units",
+        "saturation": "saturated units",
+        "update_ratio": "update / weight ratio",
     }
     text = name
     for key, value in special.items():

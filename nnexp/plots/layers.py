@@ -1,8 +1,12 @@
-"""Per-layer diagnostics by epoch: dead-unit fraction, gradient norm, weight norm.
+"""Per-layer diagnostics by epoch: dead-unit fraction, saturation, gradient norm,
+update/weight ratio, weight norm.
 
 The trainer records ``layer{i}_dead_fraction`` (units whose activation derivative is
-zero for every sample: dying ReLUs), ``layer{i}_grad_norm`` and
-``layer{i}_weight_norm`` for each dense layer i = 1..L.
+zero for every sample: dying ReLUs), ``layer{i}_saturation`` (units of a bounded
+activation near its bounds), ``layer{i}_grad_norm``, ``layer{i}_update_ratio`` (a
+step's change of the weights over the weights) and ``layer{i}_weight_norm`` for each
+dense layer i = 1..L (nnexp.training.insight for the two newer ones; older runs lack
+them).
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from nnexp.plots.panels import color_handles, decorate, figure_legend, panels
 from nnexp.plots.run_input import RunFigureInput
 from nnexp.plots.series import check_history, x_values
 
-_LAYER_RE = re.compile(r"^layer(\d+)_(weight_norm|grad_norm|dead_fraction)$")
+#: the per-layer quantities in the order the figure shows them; log axes for the
+#: two that span orders of magnitude
+QUANTITIES = ("dead_fraction", "saturation", "grad_norm", "update_ratio", "weight_norm")
+LOG_AXIS = ("grad_norm", "update_ratio")
+_LAYER_RE = re.compile(rf"^layer(\d+)_({'|'.join(QUANTITIES)})$")
 
 
 def layer_columns(history: pd.DataFrame) -> dict[str, dict[int, str]]:
@@ -59,10 +67,11 @@ def plot_layers(
 def make_layer_diagnostics(
     history: pd.DataFrame, *, x: str = "epoch", title: str | None = None
 ) -> Figure:
-    """Per-layer dead-unit fraction, gradient norm and weight norm by epoch.
+    """Per-layer dead-unit fraction, saturation, gradient norm, update/weight ratio and
+    weight norm by epoch (those the history has).
 
-    Three panels with one line per dense layer; the gradient norm on a log axis, since
-    vanishing or exploding gradients span orders of magnitude.
+    One panel per quantity with one line per dense layer; the gradient norm and the
+    update ratio on log axes, since they span orders of magnitude.
 
     Raises
     ------
@@ -71,23 +80,22 @@ def make_layer_diagnostics(
     """
     check_history(history)
     columns = layer_columns(history)
-    dead = list(columns.get("dead_fraction", {}).values())
-    if dead and history[dead].isna().all().all():
-        del columns["dead_fraction"]  # no validation split: nothing was counted
+    for quantity in ("dead_fraction", "saturation", "update_ratio"):
+        cols = list(columns.get(quantity, {}).values())
+        if cols and history[cols].isna().all().all():
+            del columns[quantity]  # no validation split or no sampled step: not counted
     if not columns:
         raise RunError(
             "this run has no per-layer columns (layer{i}_dead_fraction, "
             "layer{i}_grad_norm, layer{i}_weight_norm) to plot."
         )
-    quantities = [
-        q for q in ("dead_fraction", "grad_norm", "weight_norm") if q in columns
-    ]
+    quantities = [q for q in QUANTITIES if q in columns]
     fig, axes = panels(len(quantities), legend_outside=True)
     for ax, quantity in zip(axes, quantities, strict=True):
         plot_layers(ax, history, quantity, x=x)
-        decorate(ax, quantity, x, quantity == "grad_norm", None)
-    if "dead_fraction" in columns:
-        axes[0].set_ylim(-3, 103)
+        decorate(ax, quantity, x, quantity in LOG_AXIS, None)
+        if quantity in ("dead_fraction", "saturation"):
+            ax.set_ylim(-3, 103)
     layers = sorted({i for cols in columns.values() for i in cols})
     figure_legend(fig, color_handles(color_map(f"layer {i}" for i in layers)))
     fig.suptitle(title or "Per-layer diagnostics")

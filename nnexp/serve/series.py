@@ -23,7 +23,9 @@ from nnexp.runs.reader import Run
 CURVE = re.compile(r"^(train|val)_(?!seconds$)(\w+)$")
 LAYER_TITLES = {
     "dead_fraction": "dead units (fraction)",
+    "saturation": "saturated units (fraction)",
     "grad_norm": "gradient norm",
+    "update_ratio": "update / weight ratio",
     "weight_norm": "weight norm",
 }
 

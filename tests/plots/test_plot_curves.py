@@ -256,3 +256,30 @@ def test_overlay_legend_of_long_labels_lies_inside_the_figure(rng, n_panels):
     assert frame.y0 <= box.y0 and box.y1 <= frame.y1
     for ax in fig.axes:  # the panels stay clear of the legend
         assert not ax.get_window_extent(renderer).overlaps(box)
+
+
+def test_layer_diagnostics_show_saturation_and_update_ratio_when_recorded(cls_history):
+    history = cls_history.copy()
+    for i in (1, 2):
+        history[f"layer{i}_saturation"] = np.linspace(0.0, 0.5 * i, len(history))
+        history[f"layer{i}_update_ratio"] = np.geomspace(1e-2, 1e-5, len(history))
+    history["layer1_saturation"] = np.nan  # e.g. relu: unbounded, nothing counted
+    history["layer2_saturation"] = np.linspace(0.0, 0.9, len(history))
+    fig = make_layer_diagnostics(history)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "Dead units",
+        "Saturated units",
+        "Gradient norm ‖∂L/∂W‖",
+        "Update / weight ratio",
+        "Weight norm ‖W‖",
+    ]
+    saturation, update = fig.axes[1], fig.axes[3]
+    assert update.get_yscale() == "log" and saturation.get_yscale() == "linear"
+    assert saturation.get_ylabel() == "saturated units (%)"
+    assert_allclose(
+        saturation.get_lines()[1].get_ydata(), 100 * history["layer2_saturation"]
+    )
+    history[["layer1_update_ratio", "layer2_update_ratio"]] = np.nan
+    history[["layer1_saturation", "layer2_saturation"]] = np.nan
+    assert len(make_layer_diagnostics(history).axes) == 3  # all-NaN quantities left out

@@ -76,7 +76,13 @@ def test_a_run_page_holds_its_curves_config_and_summary(client, runs_root):
     assert train["x"] == history["epoch"].astype(float).tolist()
     assert train["y"] == history["train_loss"].tolist()
     titles = [p["title"] for p in view["series"]["layers"]]
-    assert titles == ["weight norm", "gradient norm", "dead units (fraction)"]
+    assert titles == [
+        "weight norm",
+        "gradient norm",
+        "dead units (fraction)",
+        "saturated units (fraction)",
+        "update / weight ratio",
+    ]
     assert "activation:\n    name: tanh" in view["config"]
     assert view["summary"]["seed"] == 1
     assert view["findings"] == []
