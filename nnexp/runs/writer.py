@@ -147,7 +147,14 @@ class RunWriter(Callback):
             writer = csv.writer(f)
             if new:
                 writer.writerow(columns)
-            writer.writerows([_fmt(r.get(k)) for k in columns] for r in rows)
+            for r in rows:
+                values = [r.get(k) for k in columns]
+                if _NUMBERS.issuperset(map(type, values)):
+                    # Python ints and floats only: csv.writer's line (the shortest
+                    # round-trip form of each number, unquoted), from one repr in C
+                    f.write(repr(values)[1:-1].replace(", ", ",") + "\r\n")
+                else:
+                    writer.writerow([_fmt(v) for v in values])
             f.flush()
 
     def save_model(self, weights: dict[str, np.ndarray]) -> None:
@@ -175,6 +182,10 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
         reader = csv.DictReader(f)
         rows = [{k: _number(v) for k, v in r.items()} for r in reader]
         return list(reader.fieldnames or []), rows
+
+
+#: value types whose metrics.csv form is their repr
+_NUMBERS = frozenset({int, float})
 
 
 def _fmt(value: Any) -> Any:
