@@ -299,7 +299,9 @@ def member_rows(
         if c in TIME_COLUMNS:
             value = value * share
         lists.append(value.tolist() if is_stacked(value) else repeat(value, P))
-    return [dict(zip(columns, values, strict=True)) for values in zip(*lists)]
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=False)
+    ]
 
 
 class _Lazy:
