@@ -177,6 +177,8 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
     """One population (or single runs, when the engine cannot stack the members)."""
     population = None
     if len(group) > 1:
+        # members with the same activations side by side: one call per activation
+        group = sorted(group, key=_activations)
         try:
             population = PopulationTrainer([m.trainer for m in group], stop=stop)
         except ValueError:  # not stackable (the engine says why): each alone
@@ -197,6 +199,11 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
             out[m.index] = err if result is None else _finished(m, result)
         return out
     return {m.index: _finished(m, r) for m, r in zip(group, results, strict=True)}
+
+
+def _activations(m: _Prepared) -> str:
+    model = m.spec.model
+    return json.dumps([model.activation, model.output_activation], default=str)
 
 
 def _alone(m: _Prepared) -> Run | Exception:

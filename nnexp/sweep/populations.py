@@ -2,11 +2,12 @@
 
 Cells are *compatible* when one stacked loop can train them
 (:class:`~nnexp.training.population.PopulationTrainer`): the same data set and split,
-layer sizes, activations, loss, epochs, batch size, shuffle flag, dtype, BLAS threads,
-optimiser kind (and its non-numeric options), schedule kind and regulariser kind.
-They may differ in the seed (when the data set's split does not depend on it), in
-every numeric hyper-parameter (learning rate, momentum, betas, λ, schedule parameters,
-dropout rate), in the initialiser, the early stopping and the output options.
+layer sizes, loss, epochs, batch size, shuffle flag, dtype, BLAS threads, optimiser
+kind (and its non-numeric options), schedule kind and regulariser kind.  They may
+differ in the seed (when the data set's split does not depend on it), in every
+numeric hyper-parameter (learning rate, momentum, betas, λ, schedule parameters,
+dropout rate), in the initialiser, in element-wise activations (each applied to its
+members' slice of the stack), the early stopping and the output options.
 
 A data set whose loader draws from the run's split generator (a validation fraction)
 gives each seed its own split, so the seed is then part of the key; the planner finds
@@ -52,13 +53,15 @@ def group_key(spec: RunSpec, seeded: Mapping[str, bool]) -> str | None:
     training.pop("early_stopping", None)
     training.pop("init_from", None)
     model = {
-        k: v for k, v in data["model"].items() if k not in ("initializer", "dropout")
+        k: v
+        for k, v in data["model"].items()
+        if k not in ("initializer", "dropout", "activation", "output_activation")
     }
     reg = data.get("regularizer") or {}
     key = {
         "dataset": data["dataset"],
         "split_seed": spec.seed if seeded.get(data_key(spec), True) else None,
-        "model": model,  # sizes and activations
+        "model": model,  # the sizes
         "loss": data["loss"],
         "optimizer": _kinds(data["optimizer"]),
         "schedule": _kinds(data["schedule"]),

@@ -33,6 +33,8 @@ class Cell:
     regularizer: dict[str, Any] | None = None
     dropout: float = 0.0
     early_stopping: dict[str, Any] | None = None
+    activation: str = "tanh"
+    output_activation: str | None = None  # the task's: softmax, or identity
 
 
 def splits(task: str, dtype: str = "float64", *, val: bool = True) -> Any:
@@ -89,8 +91,9 @@ def trainer(
     classify = task == "classification"
     net = build_network(
         [4, 6, 5, 3 if classify else 2],
-        activation="tanh",
-        output_activation="softmax" if classify else "identity",
+        activation=cell.activation,
+        output_activation=cell.output_activation
+        or ("softmax" if classify else "identity"),
         dropout=cell.dropout,
         rng=rngs["init"],
         dtype=dtype,

@@ -184,6 +184,28 @@ def test_an_interrupt_after_a_member_diverged_in_the_same_epoch():
     assert [r.status for r in results] == ["interrupted", "diverged"]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_members_with_different_activations(dtype):
+    """Hidden activations differ (in no particular order: several runs of one), and in
+    a regression the output activations too; one member diverges."""
+    hidden = ["relu", "tanh", "relu", "abs", "elu", "abs"]
+    cells = [Cell(seed=p, activation=a) for p, a in enumerate(hidden)]
+    assert_population_equals_single_runs(cells, dtype=dtype)
+    outputs = ["identity", "tanh", "abs", "identity", "exp"]
+    cells = [
+        Cell(
+            seed=p,
+            activation=hidden[p],
+            output_activation=o,
+            optimizer={"name": "sgd", "lr": 1e30 if p == 3 else 0.1},
+        )
+        for p, o in enumerate(outputs)
+    ]
+    results = assert_population_equals_single_runs(cells, "regression", dtype=dtype)
+    assert [r.status for r in results].count("diverged") == 1
+    assert results[3].status == "diverged"
+
+
 def test_no_shuffle_and_a_population_of_one():
     assert_population_equals_single_runs([Cell(seed=4)], shuffle=False, epochs=3)
 
