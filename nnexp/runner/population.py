@@ -53,6 +53,12 @@ from nnexp.training.trainer import Trainer
 
 __all__ = ["Member", "train_members", "train_population"]
 
+#: a population of P members checkpoints each at most every
+#: ``CHECKPOINT_SECONDS × max(1, P / CHECKPOINT_SHARE)`` seconds (2 s up to 5 members,
+#: 8 s for 20), so its checkpoints cost what 5 runs' cost; the first epoch's and the
+#: last are always written
+CHECKPOINT_SHARE = 5
+
 
 @dataclass
 class Member:
@@ -185,6 +191,8 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
             population = None
     if population is None:
         return {m.index: _alone(m) for m in group}
+    for m in group:  # P members share the disk: P checkpoints per interval
+        m.writer.checkpoint_scale = max(1.0, len(group) / CHECKPOINT_SHARE)
     try:
         results: list[Any] = population.train()
     except BaseException as err:

@@ -74,6 +74,9 @@ class RunWriter(Callback):
         self.columns: list[str] | None = None
         self.started = time.time()
         self._last_checkpoint = -math.inf
+        #: checkpoints at most every CHECKPOINT_SECONDS × this (a population's members
+        #: share the disk: see nnexp.runner.population)
+        self.checkpoint_scale = 1.0
         self._last_rows = -math.inf
         self._pending: list[dict[str, Any]] = []
         if config_text is not None:
@@ -118,7 +121,8 @@ class RunWriter(Callback):
         # always written by on_train_end, and a resume drops metrics rows written after
         # the checkpoint it continues from
         now = time.monotonic()
-        due = self.checkpoint and now - self._last_checkpoint >= CHECKPOINT_SECONDS
+        every = CHECKPOINT_SECONDS * self.checkpoint_scale
+        due = self.checkpoint and now - self._last_checkpoint >= every
         if due or now - self._last_rows >= ROWS_SECONDS:
             self._write_pending()
             self._last_rows = now
