@@ -255,18 +255,25 @@ def stack_activations(activations: Sequence[Any], layer: int) -> Any:
     if all(_same(a, first) for a in activations):
         return first
     for k, act in enumerate(activations):
-        if not getattr(act, "elementwise", True):
+        if not getattr(act, "elementwise", True) or not _built_in(act):
             raise ValueError(
-                f"dense layer {layer}: member {k}'s activation {act!r} is not"
-                " element-wise; members may differ only in element-wise activations"
+                f"dense layer {layer}: member {k}'s activation {act!r} is not a"
+                " built-in element-wise one; members may differ only in those (a"
+                " plugin that raises would otherwise fail the other members)"
             )
     return MemberActivations(activations)
+
+
+def _built_in(activation: Any) -> bool:
+    return type(activation).__module__.startswith("nnexp.engine.activations.")
 
 
 def member_activation(activation: Any, i: int) -> Any:
     """Member ``i``'s activation of a stacked layer."""
     return (
-        activation.member(i) if isinstance(activation, MemberActivations) else activation
+        activation.member(i)
+        if isinstance(activation, MemberActivations)
+        else activation
     )
 
 

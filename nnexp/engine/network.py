@@ -270,7 +270,7 @@ def stack_networks(networks: Sequence[Network]) -> Network:
             )
     gaps = [_dropout_gaps(net) for net in networks]
     layers: list[Dense | Dropout] = []
-    for pos, dense in enumerate(first.dense):
+    for pos in range(len(first.dense)):
         rates = [gap[pos] for gap in gaps]
         depth = max(len(r) for r in rates)
         if any(0 < len(r) < depth for r in rates):

@@ -9,10 +9,11 @@ model.npz, checkpoint, plots, status), with the same numbers.
 
 The data set is loaded once per group when the members' splits are the same: a loader
 that does not draw from the run's split generator gives every seed the same split; one
-that does (a validation fraction) gives one split per seed, and only members of the
-same seed share it.  Members that cannot share one stacked loop (different splits,
-resumed from checkpoints of different epochs, components the engine cannot stack)
-train in separate populations, or alone.
+that does (a validation fraction) gives one split per seed, loaded once per seed, and
+each member trains on its own (:mod:`nnexp.training.member_data`).  Members that cannot
+share one stacked loop (splits of different shapes, resumed from checkpoints of
+different epochs, components the engine cannot stack) train in separate populations,
+or alone.
 
 A member that fails before training (a bad spec, a missing folder) is that member's
 error only; the others train on::
@@ -165,18 +166,31 @@ def _prepare(
 
 
 def _compatible(ready: list[_Prepared]) -> list[list[_Prepared]]:
-    """Members that can share one loop: the same data (the same loaded splits), the
-    same completed epochs and steps, and the same BLAS threads."""
+    """Members that can share one loop: splits of the same shapes (each member trains
+    on its own), the same completed epochs and steps, and the same BLAS threads."""
     groups: dict[tuple, list[_Prepared]] = {}
     for m in ready:
         key = (
-            id(m.prepared[0]),
+            _shapes(m.prepared[0]),
             m.trainer.epoch,
             m.trainer.step,
             m.spec.training.blas_threads,
         )
         groups.setdefault(key, []).append(m)
     return list(groups.values())
+
+
+def _shapes(splits: Any) -> tuple:
+    """The shapes and dtypes of every array of the splits (None for a missing one)."""
+    return tuple(
+        None
+        if split is None
+        else tuple(
+            None if a is None else (a.shape, str(a.dtype))
+            for a in (split.x, split.y, getattr(split, "labels", None))
+        )
+        for split in (splits.train, splits.val, splits.test)
+    )
 
 
 def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception]:
@@ -187,8 +201,16 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
         group = sorted(group, key=_activations)
         try:
             population = PopulationTrainer([m.trainer for m in group], stop=stop)
-        except ValueError:  # not stackable (the engine says why): each alone
+        except ValueError:  # not stackable (the engine says why)
             population = None
+            kinds = {_activations(m): [] for m in group}  # type: dict[str, list]
+            if len(kinds) > 1:  # activations it cannot mix: one population each
+                for m in group:
+                    kinds[_activations(m)].append(m)
+                out: dict[int, Run | Exception] = {}
+                for part in kinds.values():
+                    out.update(_train_group(part, stop))
+                return out
     if population is None:
         return {m.index: _alone(m) for m in group}
     for m in group:  # P members share the disk: P checkpoints per interval

@@ -1,18 +1,20 @@
 """Which cells of a sweep train together as one population (issue 13).
 
 Cells are *compatible* when one stacked loop can train them
-(:class:`~nnexp.training.population.PopulationTrainer`): the same data set and split,
-layer sizes, loss, epochs, batch size, shuffle flag, dtype, BLAS threads, optimiser
-kind (and its non-numeric options), schedule kind and regulariser kind.  They may
-differ in the seed (when the data set's split does not depend on it), in every
-numeric hyper-parameter (learning rate, momentum, betas, λ, schedule parameters,
-dropout rate), in the initialiser, in element-wise activations (each applied to its
-members' slice of the stack), the early stopping and the output options.
+(:class:`~nnexp.training.population.PopulationTrainer`): the same data set, layer
+sizes, loss, epochs, batch size, shuffle flag, dtype, BLAS threads, optimiser kind
+(and its non-numeric options), schedule kind and regulariser kind.  They may differ
+in the seed (and so in the data split drawn from it), in every numeric
+hyper-parameter (learning rate, momentum, betas, λ, schedule parameters, dropout
+rate), in the initialiser, in nnexp's element-wise activations (each applied to its
+members' slice of the stack; a plugin activation is part of the key), the early
+stopping and the output options.
 
 A data set whose loader draws from the run's split generator (a validation fraction)
-gives each seed its own split, so the seed is then part of the key; the planner finds
-out once per data set (:func:`~nnexp.sweep.plan.check_cells_data`), and without that
-knowledge (data not loadable here) assumes the split depends on the seed.
+gives each seed its own split; members of different seeds still share a population,
+each training on its own split (:mod:`nnexp.training.member_data`), which has the same
+shapes.  (The planner's ``seeded`` knowledge, which data sets draw their split from
+the seed, no longer separates populations.)
 
 Groups are cut to fit a memory budget (an estimate from the parameter count and the
 batch) and at most :data:`MAX_SIZE` members, and into at least as many groups as
@@ -55,12 +57,12 @@ def group_key(spec: RunSpec, seeded: Mapping[str, bool]) -> str | None:
     model = {
         k: v
         for k, v in data["model"].items()
-        if k not in ("initializer", "dropout", "activation", "output_activation")
+        if k not in ("initializer", "dropout")
+        and not (k in ("activation", "output_activation") and _built_in(v))
     }
     reg = data.get("regularizer") or {}
     key = {
         "dataset": data["dataset"],
-        "split_seed": spec.seed if seeded.get(data_key(spec), True) else None,
         "model": model,  # the sizes
         "loss": data["loss"],
         "optimizer": _kinds(data["optimizer"]),
@@ -69,6 +71,22 @@ def group_key(spec: RunSpec, seeded: Mapping[str, bool]) -> str | None:
         "training": training,
     }
     return json.dumps(key, sort_keys=True, default=str)
+
+
+def _built_in(activation: Any) -> bool:
+    """True for nnexp's own activations (by name, with parameters or one per layer),
+    which members may mix; a plugin's stays in the key (one that raises must fail
+    its own cells only)."""
+    from nnexp.engine.activations import ACTIVATIONS
+
+    if isinstance(activation, list):
+        return all(_built_in(a) for a in activation)
+    name = activation.get("name") if isinstance(activation, Mapping) else activation
+    return any(
+        name == entry.name or name in entry.aliases
+        for entry in ACTIVATIONS.entries()
+        if entry.source == "builtin"
+    )
 
 
 def _kinds(value: Any) -> Any:

@@ -17,8 +17,9 @@ Members are independent:
   weights stop changing; ``restore_best`` puts back its own best epoch's weights);
 * the others train on, in a smaller stack.
 
-All members share the data (the same splits), the loss, the number of epochs, the
-batch size and the shuffle flag.  Per-batch callbacks get each member's running loss;
+All members share the loss, the number of epochs, the batch size and the shuffle
+flag; each trains on its own splits (:mod:`nnexp.training.member_data`: the same
+arrays for members of one data split, else arrays of the same shapes).  Per-batch callbacks get each member's running loss;
 the timing columns of a member's rows are its share (1/P) of the population's epoch.
 """
 
@@ -39,6 +40,7 @@ from nnexp.engine.optimizers import member_state, stack_optimizers
 from nnexp.engine.regularizers import is_active, stack_regularizers
 from nnexp.engine.schedules import stack_schedules
 from nnexp.training.callbacks import Callback
+from nnexp.training.member_data import member_splits
 from nnexp.training.state import TrainState
 from nnexp.training.trainer import FitResult, Trainer, _Stop
 
@@ -71,7 +73,7 @@ class PopulationTrainer(Trainer):
         parts = _stacked(self.members)
         super().__init__(
             parts["net"],
-            first.splits,
+            parts["splits"],
             loss=first.loss,
             optimizer=parts["optimizer"],
             schedule=parts["schedule"],
@@ -255,6 +257,7 @@ class PopulationTrainer(Trainer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.groups = self._groups(parts["optimizer"])
         self.schedule, self.rngs = parts["schedule"], parts["rngs"]
+        self.splits = parts["splits"]
         reg = parts["regularizer"]
         self.regularizer = reg if is_active(reg) else None
         self.callbacks = self._relays()
@@ -324,6 +327,7 @@ def _stacked(members: Sequence[Trainer]) -> dict[str, Any]:
     ]
     return {
         "net": stack_networks([m.net for m in members]),
+        "splits": member_splits([m.splits for m in members]),
         "optimizer": optimizers if len(optimizers) > 1 else optimizers[0],
         "schedule": stack_schedules([m.schedule for m in members]),
         "regularizer": stack_regularizers([m.regularizer for m in members]),
@@ -357,21 +361,3 @@ def _check_compatible(members: list[Trainer]) -> None:
                     f"every member of a population needs the same {what}: member 0"
                     f" has {ours!r}, member {k} {theirs!r}"
                 )
-        for split in ("train", "val"):
-            if not _same_split(getattr(first.splits, split), getattr(m.splits, split)):
-                raise ValueError(
-                    f"every member of a population trains on the same data: the"
-                    f" {split} split of member {k} differs from member 0's"
-                )
-
-
-def _same_split(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if a is None or b is None:
-        return False
-    return all(
-        np.array_equal(getattr(a, f), getattr(b, f))
-        for f in ("x", "y", "labels")
-        if getattr(a, f, None) is not None or getattr(b, f, None) is not None
-    )

@@ -206,6 +206,22 @@ def test_members_with_different_activations(dtype):
     assert results[3].status == "diverged"
 
 
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_members_with_their_own_splits(task):
+    """Members of different data seeds train on their own arrays (two share one),
+    with early stopping on their own validation splits; one diverges, so the
+    population restacks its data too."""
+    cells = [
+        Cell(seed=0, data_seed=1),
+        Cell(seed=1, data_seed=2, early_stopping={"patience": 1}),
+        Cell(seed=2, data_seed=1, activation="relu"),
+        Cell(seed=3, data_seed=3, optimizer={"name": "sgd", "lr": 1e30}),
+    ]
+    results = assert_population_equals_single_runs(cells, task, epochs=6)
+    if task == "regression":
+        assert results[3].status == "diverged"
+
+
 def test_no_shuffle_and_a_population_of_one():
     assert_population_equals_single_runs([Cell(seed=4)], shuffle=False, epochs=3)
 
@@ -217,9 +233,13 @@ def test_members_that_cannot_share_a_loop_are_refused_with_the_difference_named(
     with pytest.raises(ValueError, match="same epochs: member 0 has 4, member 1 7"):
         PopulationTrainer([a, b])
     other = splits("classification")
-    other.train.x = other.train.x + 1.0
+    other.train.x = other.train.x[:-1]
     c = trainer(Cell(seed=1), other, task="classification")
-    with pytest.raises(ValueError, match="train split of member 1 differs"):
+    with pytest.raises(ValueError, match=r"same shapes: member 0 has \(30, 4\)"):
+        PopulationTrainer([a, c])
+    other = splits("classification", val=False)
+    c = trainer(Cell(seed=1), other, task="classification")
+    with pytest.raises(ValueError, match="needs a val split, or none"):
         PopulationTrainer([a, c])
     d = trainer(
         Cell(seed=1, optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9}),
