@@ -203,14 +203,15 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
             population = PopulationTrainer([m.trainer for m in group], stop=stop)
         except ValueError:  # not stackable (the engine says why)
             population = None
-            kinds = {_activations(m): [] for m in group}  # type: dict[str, list]
+            kinds: dict[str, list[_Prepared]] = {}
+            for m in group:
+                kinds.setdefault(_activations(m), []).append(m)
             if len(kinds) > 1:  # activations it cannot mix: one population each
-                for m in group:
-                    kinds[_activations(m)].append(m)
-                out: dict[int, Run | Exception] = {}
-                for part in kinds.values():
-                    out.update(_train_group(part, stop))
-                return out
+                return {
+                    index: outcome
+                    for part in kinds.values()
+                    for index, outcome in _train_group(part, stop).items()
+                }
     if population is None:
         return {m.index: _alone(m) for m in group}
     for m in group:  # P members share the disk: P checkpoints per interval

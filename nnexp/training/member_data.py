@@ -79,7 +79,7 @@ def member_splits(splits: Sequence[Any]) -> Any:
     first = splits[0]
     if all(s is first for s in splits):
         return first
-    parts = {}
+    parts: dict[str, SimpleNamespace | None] = {}
     for name in ("train", "val", "test"):
         own = [getattr(s, name) for s in splits]
         if all(o is None for o in own):
