@@ -195,7 +195,7 @@ def stacked_fields(
     return {n: stack_values(n, [getattr(m, n) for m in members]) for n in names}
 
 
-# per-member activations ------------------------------------------------------------------
+# per-member activations --------------------------------------------------------------
 
 
 class MemberActivations:

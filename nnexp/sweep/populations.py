@@ -18,8 +18,9 @@ the seed, no longer separates populations.)
 
 Groups are cut to fit a memory budget (an estimate from the parameter count and the
 batch), to keep the members' weights and gradients within :data:`CACHE_MB` (a stack
-of large layers is memory-bound), and at most :data:`MAX_SIZE` members, and into at least as many groups as
-there are workers when the cells allow it, so no worker sits idle.
+of large layers is memory-bound), to at most :data:`MAX_SIZE` members, and into at
+least as many groups as there are workers when the cells allow it, so no worker sits
+idle.
 """
 
 from __future__ import annotations

@@ -19,8 +19,10 @@ Members are independent:
 
 All members share the loss, the number of epochs, the batch size and the shuffle
 flag; each trains on its own splits (:mod:`nnexp.training.member_data`: the same
-arrays for members of one data split, else arrays of the same shapes).  Per-batch callbacks get each member's running loss;
-the timing columns of a member's rows are its share (1/P) of the population's epoch.
+arrays for members of one data split, else arrays of the same shapes).  Per-batch
+callbacks get each member's running loss; the timing columns of a member's rows are
+its share (1/P) of the population's epoch.  The epoch's end is done for all members at
+once (:func:`member_rows`); a member's snapshot is made only when a callback calls it.
 """
 
 from __future__ import annotations
