@@ -41,11 +41,15 @@ MAX_SIZE = 64
 #: best-epoch copies and a batch's activations, estimated)
 MEMORY_MB = 1024.0
 #: the members' weights and gradients should fit in this much cache (MiB): a larger
-#: stack of big layers is memory-bound, and each member then trains slower than alone
-#: (784-100-10 float64 at batch 10, 1.3 MB a member, one epoch of mnist_10k with its
-#: start-up, on the project's 2-core machine under load: a population of 2 is 1.28×
-#: as fast per member as runs alone, of 3 1.2×, of 4 1.08×, of 7 0.85×, of 14 0.65–0.8×)
-CACHE_MB = 4.0
+#: stack of big layers is memory-bound, and each member then trains slower than alone.
+#: 784-100-10 in float64 (1.3 MB a member) at batch 10 on mnist_10k, on the project's
+#: 2-core machine: in one process, populations of 2 and 3 cost 0.78–0.85× the CPU of
+#: their members alone (start-up included), of 7 1.18×, of 14 1.3–1.6×; but a sweep
+#: of 4 seeds with -j 2 in 2 populations of 2 took 1.09× the CPU and wall time of 4
+#: cells alone (3 interleaved pairs), and make reproduce's E3 and E4 in populations
+#: of 3 were 20-40 % slower.  So such nets train alone; the small nets of E1 and E2
+#: (a few kB a member) stack up to MAX_SIZE.
+CACHE_MB = 1.0
 
 
 def data_key(spec: RunSpec) -> str:
