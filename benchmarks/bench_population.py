@@ -7,8 +7,9 @@ goes.  Run in one go so the ratios share the machine's load:
 
 * E1: ``nnexp sweep configs/sweeps/logic_gates_e1.yaml -j 2`` (80 cells, 5,000 epochs
   of 4 samples each) with populations (the default) and with ``--no-population``.
-* E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k, 9 populations
-  of 3: the activations and seeds mixed) with ``training.epochs=N`` (``--e4-epochs``,
+* E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k; the planner's
+  cache cap now trains these 784-100-10 cells alone, so both ways run the same path
+  unless ``CACHE_MB`` is raised) with ``training.epochs=N`` (``--e4-epochs``,
   default 2 of the 75) both ways, with the cells' plots (as configured) and, with
   ``--e4-no-plots``, without them (the per-cell figures cost more than 2 epochs).
 * scaling: P = 1 … 64 members of the quickstart net (784-100-10, float32, members
