@@ -7,16 +7,20 @@ goes.  Run in one go so the ratios share the machine's load:
 
 * E1: ``nnexp sweep configs/sweeps/logic_gates_e1.yaml -j 2`` (80 cells, 5,000 epochs
   of 4 samples each) with populations (the default) and with ``--no-population``.
-* E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k) with
-  ``training.epochs=N`` (``--e4-epochs``, default 2 of the 75) both ways.
+* E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k; the planner's
+  cache cap now trains these 784-100-10 cells alone, so both ways run the same path
+  unless ``CACHE_MB`` is raised) with ``training.epochs=N`` (``--e4-epochs``,
+  default 2 of the 75) both ways, with the cells' plots (as configured) and, with
+  ``--e4-no-plots``, without them (the per-cell figures cost more than 2 epochs).
 * scaling: P = 1 … 64 members of the quickstart net (784-100-10, float32, members
   differing in learning rate, seed 0) trained by ``nnexp.train_population`` for one
   epoch at batch 10 and 128, each P in a fresh process: seconds per member-epoch (the
   training's wall time, data loading and folders included) and peak memory (the
   process's max RSS) per member.
-* bookkeeping: a population of 10 E1 members for ``--e1-profile-epochs`` epochs under
-  cProfile: the share of each part of a member-epoch (minibatch loop, validation,
-  metrics rows and callbacks, metrics.csv, checkpoints, state copies).
+* bookkeeping: one of E1's populations (10 seeds × relu and abs, 2-4-3, 20 members)
+  for ``--e1-profile-epochs`` epochs: CPU µs per member-epoch, then under cProfile
+  the share of each part of the training loop (minibatch loop, validation, metrics
+  rows and callbacks, metrics.csv, checkpoints, state copies).
 
 Every process trains with one BLAS thread; the BLAS library is printed first.  On a
 shared machine the CPU seconds (user + system of the sweep and its workers) are the
@@ -142,18 +146,27 @@ def scaling(sizes: list[int]) -> None:
     print("  (MB/member: the peak's growth over P = 1, per added member)")
 
 
-def bookkeeping(epochs: int, members: int = 10) -> None:
+def bookkeeping(epochs: int, seeds: int = 10) -> None:
     import yaml
 
     from nnexp.runner.population import train_population
 
     base = yaml.safe_load((ROOT / "configs/logic_gates.yaml").read_text())
-    specs = [{**base, "seed": s} for s in range(members)]
+    specs = [
+        {
+            **base,
+            "seed": s,
+            "model": {**base["model"], "activation": a, "output_activation": a},
+        }
+        for a in ("relu", "abs")
+        for s in range(seeds)
+    ]
+    members = len(specs)
     over = [f"training.epochs={epochs}", "output.plots=false"]
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         train_population(specs, over, runs_dir=tmp)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     with tempfile.TemporaryDirectory() as tmp:
         profile = cProfile.Profile()
         profile.enable()
@@ -185,8 +198,9 @@ def bookkeeping(epochs: int, members: int = 10) -> None:
     )
     profiled = cumulative("train", "training/population.py")
     print(
-        f"bookkeeping: {members} E1 members × {epochs} epochs:"
-        f" {wall / members / epochs * 1e6:.0f} µs per member-epoch (not profiled)"
+        f"bookkeeping: {members} E1 members × {epochs} epochs (start-up included):"
+        f" {cpu / members / epochs * 1e6:.0f} µs CPU per member-epoch"
+        f" ({wall / members / epochs * 1e6:.0f} µs wall; not profiled)"
     )
     for name, seconds in parts.items():
         print(f"  {name:<32} {100 * seconds / profiled:5.1f} % of the training loop")
@@ -197,8 +211,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="e1,e4,scaling,bookkeeping")
     parser.add_argument("--e4-epochs", type=int, default=2)
+    parser.add_argument("--e4-no-plots", action="store_true")
     parser.add_argument("--sizes", default="1,2,4,8,16,32,64")
-    parser.add_argument("--e1-profile-epochs", type=int, default=1000)
+    parser.add_argument("--e1-profile-epochs", type=int, default=2000)
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"BLAS: {blas()}", flush=True)
@@ -210,10 +225,13 @@ def main() -> None:
             [],
         )
     if "e4" in only:
+        extra = [f"training.epochs={args.e4_epochs}"]
+        extra += ["output.plots=false"] if args.e4_no_plots else []
         compare_sweep(
-            f"E4 (27 cells × {args.e4_epochs} epochs, -j 2)",
+            f"E4 (27 cells × {args.e4_epochs} epochs, -j 2"
+            f"{', no plots' if args.e4_no_plots else ''})",
             "configs/sweeps/activations_mnist.yaml",
-            [f"training.epochs={args.e4_epochs}"],
+            extra,
         )
     if "scaling" in only:
         scaling([int(p) for p in args.sizes.split(",")])

@@ -136,6 +136,28 @@ def test_a_command_imports_only_the_api_module_it_uses():
     assert "matplotlib" not in _modules_after("import nnexp.cli.show")
 
 
+def test_train_and_its_help_load_pandas_only_for_a_table():
+    """``nnexp train --help`` and the modules a training imports load no pandas (the
+    run reader loads it when a table is read), matplotlib or scipy."""
+    help_text = (
+        "import contextlib, io, sys\n"
+        "from nnexp.cli.app import main\n"
+        "sys.argv = ['nnexp', 'train', '--help']\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+        "import nnexp.cli.train"
+    )
+    loaded = _modules_after(help_text)
+    assert "typer" in loaded and loaded & {"pandas", "matplotlib", "scipy"} == set()
+    loaded = _modules_after(
+        "import nnexp.runner.train, nnexp.runner.rerun, nnexp.runner.population,"
+        " nnexp.training.history, nnexp.runs.reader"
+    )
+    assert "numpy" in loaded and loaded & {"pandas", "matplotlib", "scipy"} == set()
+    table = "from nnexp.training.history import History\nHistory('regression', 1).to_frame()"
+    assert "pandas" in _modules_after(table)
+
+
 def test_train_population_returns_one_run_per_spec(tmp_path):
     from nnexp.runner.population import train_population
 

@@ -193,3 +193,89 @@ def stacked_fields(
         raise ValueError(f"{kind}: a population needs at least one member")
     same_for_all(kind, members, lambda m: type(m), "class")
     return {n: stack_values(n, [getattr(m, n) for m in members]) for n in names}
+
+
+# per-member activations --------------------------------------------------------------
+
+
+class MemberActivations:
+    """The activations of one stacked dense layer whose members differ in it: each
+    run of consecutive members sharing an activation gets that activation applied to
+    its slice of the stack (element-wise functions give on a slice the numbers they
+    give on the member's own array).  Members ordered by activation make one run per
+    activation, so a layer costs one call per distinct activation."""
+
+    elementwise = True
+
+    def __init__(self, activations: Sequence[Any]):
+        self.activations = list(activations)
+        #: (activation, first member, one past the last) of each run
+        self.runs: list[tuple[Any, int, int]] = []
+        start = 0
+        for p in range(1, len(self.activations) + 1):
+            first = self.activations[start]
+            if p == len(self.activations) or not _same(self.activations[p], first):
+                self.runs.append((first, start, p))
+                start = p
+        self.overflows = any(getattr(a, "overflows", False) for a in self.activations)
+
+    def member(self, i: int) -> Any:
+        return self.activations[i]
+
+    def forward(self, z: Array) -> Array:
+        out = np.empty_like(z)
+        for act, a, b in self.runs:
+            out[a:b] = act.forward(z[a:b])
+        return out
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        out = np.empty_like(z)
+        for act, start, stop in self.runs:
+            out[start:stop] = act.derivative(z[start:stop], a[start:stop])
+        return out
+
+    def backprop(self, z: Array, a: Array, da: Array) -> Array:
+        for act, start, stop in self.runs:
+            part = da[start:stop]
+            method = getattr(act, "backprop", None)
+            if method is None:  # a plugin with a derivative only
+                part *= act.derivative(z[start:stop], a[start:stop])
+            else:
+                part[...] = method(z[start:stop], a[start:stop], part)
+        return da
+
+    def __repr__(self) -> str:
+        return " | ".join(f"{act!r} × {b - a}" for act, a, b in self.runs)
+
+
+def stack_activations(activations: Sequence[Any], layer: int) -> Any:
+    """One dense layer's activation for a population: the shared one when every
+    member has the same, else :class:`MemberActivations` (element-wise ones only)."""
+    first = activations[0]
+    if all(_same(a, first) for a in activations):
+        return first
+    for k, act in enumerate(activations):
+        if not getattr(act, "elementwise", True) or not _built_in(act):
+            raise ValueError(
+                f"dense layer {layer}: member {k}'s activation {act!r} is not a"
+                " built-in element-wise one; members may differ only in those (a"
+                " plugin that raises would otherwise fail the other members)"
+            )
+    return MemberActivations(activations)
+
+
+def _built_in(activation: Any) -> bool:
+    return type(activation).__module__.startswith("nnexp.engine.activations.")
+
+
+def member_activation(activation: Any, i: int) -> Any:
+    """Member ``i``'s activation of a stacked layer."""
+    return (
+        activation.member(i)
+        if isinstance(activation, MemberActivations)
+        else activation
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or a == b

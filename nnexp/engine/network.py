@@ -20,7 +20,12 @@ from nnexp.engine.activations import ACTIVATIONS
 from nnexp.engine.critical_init import layer_parameters
 from nnexp.engine.initializers import INITIALIZERS
 from nnexp.engine.layers import Dense, Dropout, Rngs
-from nnexp.engine.members import member_param, stack_param
+from nnexp.engine.members import (
+    member_activation,
+    member_param,
+    stack_activations,
+    stack_param,
+)
 from nnexp.registry import signature_params
 from nnexp.types import Array
 
@@ -125,7 +130,7 @@ class Network:
         for layer in self.layers:
             if isinstance(layer, Dense):
                 W, b = member_param("W", layer.W, i), member_param("b", layer.b, i)
-                layers.append(Dense(W, b, layer.activation))
+                layers.append(Dense(W, b, member_activation(layer.activation, i)))
             elif not isinstance(layer.rate, np.ndarray):
                 layers.append(Dropout(layer.rate))
             elif layer.member_rate(i) > 0.0:
@@ -244,8 +249,9 @@ def describe_component(obj: Any) -> str:
 
 
 def stack_networks(networks: Sequence[Network]) -> Network:
-    """A population of ``networks`` (same sizes, activations and dtype): member p's
-    weights are copies of network p's, stacked along a new leading axis.
+    """A population of ``networks`` (same sizes and dtype): member p's weights are
+    copies of network p's, stacked along a new leading axis.  A layer whose members'
+    activations differ gets a :class:`~nnexp.engine.members.MemberActivations`.
 
     Dropout may differ: its rate after each dense layer becomes one rate per member,
     0 for a member without a dropout layer there.
@@ -262,19 +268,9 @@ def stack_networks(networks: Sequence[Network]) -> Network:
                 f" network 0 is {'-'.join(map(str, first.sizes))} {first.dtype},"
                 f" network {k} {'-'.join(map(str, net.sizes))} {net.dtype}"
             )
-        for i, (ours, theirs) in enumerate(
-            zip(first.dense, net.dense, strict=True), start=1
-        ):
-            act, other = ours.activation, theirs.activation
-            if act is not other and act != other:
-                raise ValueError(
-                    "every member of a population needs the same activations: dense"
-                    f" layer {i} has {describe_component(act)} in network 0"
-                    f" and {describe_component(other)} in network {k}"
-                )
     gaps = [_dropout_gaps(net) for net in networks]
     layers: list[Dense | Dropout] = []
-    for pos, dense in enumerate(first.dense):
+    for pos in range(len(first.dense)):
         rates = [gap[pos] for gap in gaps]
         depth = max(len(r) for r in rates)
         if any(0 < len(r) < depth for r in rates):
@@ -288,7 +284,8 @@ def stack_networks(networks: Sequence[Network]) -> Network:
             layers.append(Dropout(column[0] if same else np.array(column)))
         W = stack_param("W", [net.dense[pos].W for net in networks])
         b = stack_param("b", [net.dense[pos].b for net in networks])
-        layers.append(Dense(W, b, dense.activation))
+        acts = [net.dense[pos].activation for net in networks]
+        layers.append(Dense(W, b, stack_activations(acts, pos + 1)))
     return Network(layers)
 
 

@@ -9,10 +9,11 @@ model.npz, checkpoint, plots, status), with the same numbers.
 
 The data set is loaded once per group when the members' splits are the same: a loader
 that does not draw from the run's split generator gives every seed the same split; one
-that does (a validation fraction) gives one split per seed, and only members of the
-same seed share it.  Members that cannot share one stacked loop (different splits,
-resumed from checkpoints of different epochs, components the engine cannot stack)
-train in separate populations, or alone.
+that does (a validation fraction) gives one split per seed, loaded once per seed, and
+each member trains on its own (:mod:`nnexp.training.member_data`).  Members that cannot
+share one stacked loop (splits of different shapes, resumed from checkpoints of
+different epochs, components the engine cannot stack) train in separate populations,
+or alone.
 
 A member that fails before training (a bad spec, a missing folder) is that member's
 error only; the others train on::
@@ -52,6 +53,12 @@ from nnexp.training.population import PopulationTrainer
 from nnexp.training.trainer import Trainer
 
 __all__ = ["Member", "train_members", "train_population"]
+
+#: a population of P members checkpoints each at most every
+#: ``CHECKPOINT_SECONDS × max(1, P / CHECKPOINT_SHARE)`` seconds (2 s up to 5 members,
+#: 8 s for 20), so its checkpoints cost what 5 runs' cost; the first epoch's and the
+#: last are always written
+CHECKPOINT_SHARE = 5
 
 
 @dataclass
@@ -159,12 +166,12 @@ def _prepare(
 
 
 def _compatible(ready: list[_Prepared]) -> list[list[_Prepared]]:
-    """Members that can share one loop: the same data (the same loaded splits), the
-    same completed epochs and steps, and the same BLAS threads."""
+    """Members that can share one loop: splits of the same shapes (each member trains
+    on its own), the same completed epochs and steps, and the same BLAS threads."""
     groups: dict[tuple, list[_Prepared]] = {}
     for m in ready:
         key = (
-            id(m.prepared[0]),
+            _shapes(m.prepared[0]),
             m.trainer.epoch,
             m.trainer.step,
             m.spec.training.blas_threads,
@@ -173,16 +180,42 @@ def _compatible(ready: list[_Prepared]) -> list[list[_Prepared]]:
     return list(groups.values())
 
 
+def _shapes(splits: Any) -> tuple:
+    """The shapes and dtypes of every array of the splits (None for a missing one)."""
+    return tuple(
+        None
+        if split is None
+        else tuple(
+            None if a is None else (a.shape, str(a.dtype))
+            for a in (split.x, split.y, getattr(split, "labels", None))
+        )
+        for split in (splits.train, splits.val, splits.test)
+    )
+
+
 def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception]:
     """One population (or single runs, when the engine cannot stack the members)."""
     population = None
     if len(group) > 1:
+        # members with the same activations side by side: one call per activation
+        group = sorted(group, key=_activations)
         try:
             population = PopulationTrainer([m.trainer for m in group], stop=stop)
-        except ValueError:  # not stackable (the engine says why): each alone
+        except ValueError:  # not stackable (the engine says why)
             population = None
+            kinds: dict[str, list[_Prepared]] = {}
+            for m in group:
+                kinds.setdefault(_activations(m), []).append(m)
+            if len(kinds) > 1:  # activations it cannot mix: one population each
+                return {
+                    index: outcome
+                    for part in kinds.values()
+                    for index, outcome in _train_group(part, stop).items()
+                }
     if population is None:
         return {m.index: _alone(m) for m in group}
+    for m in group:  # P members share the disk: P checkpoints per interval
+        m.writer.checkpoint_scale = max(1.0, len(group) / CHECKPOINT_SHARE)
     try:
         results: list[Any] = population.train()
     except BaseException as err:
@@ -197,6 +230,11 @@ def _train_group(group: list[_Prepared], stop: Any) -> dict[int, Run | Exception
             out[m.index] = err if result is None else _finished(m, result)
         return out
     return {m.index: _finished(m, r) for m, r in zip(group, results, strict=True)}
+
+
+def _activations(m: _Prepared) -> str:
+    model = m.spec.model
+    return json.dumps([model.activation, model.output_activation], default=str)
 
 
 def _alone(m: _Prepared) -> Run | Exception:

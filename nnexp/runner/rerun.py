@@ -16,10 +16,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from nnexp.errors import RunError
 from nnexp.runner.train import resolve_spec, train
@@ -27,6 +26,9 @@ from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_npz
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import Run, effective_status, load_run, read_record, run_spec
+
+if TYPE_CHECKING:  # pandas is loaded by the run reader when a table is read
+    import pandas as pd
 
 #: metrics columns that measure the machine, not the training
 TIME_COLUMNS = ("train_seconds", "seconds")

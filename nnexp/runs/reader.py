@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pydantic
 import yaml
 
@@ -23,6 +22,8 @@ from nnexp.runs.layout import RunPaths
 from nnexp.runs.summary import Summary, parse_summary
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from nnexp.training.trainer import FitResult
 
 FINAL = ("completed", "diverged")
@@ -189,6 +190,8 @@ def typed_summary(data: dict[str, Any], file: Path) -> Summary:
 
 
 def read_history(path: Path) -> pd.DataFrame:
+    import pandas as pd  # here: a command that reads no table does not load pandas
+
     metrics = RunPaths(Path(path)).metrics
     if not metrics.is_file() or metrics.stat().st_size == 0:
         return pd.DataFrame()

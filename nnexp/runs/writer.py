@@ -76,6 +76,9 @@ class RunWriter(Callback):
         self.columns: list[str] | None = None
         self.started = time.time()
         self._last_checkpoint = -math.inf
+        #: checkpoints at most every CHECKPOINT_SECONDS × this (a population's members
+        #: share the disk: see nnexp.runner.population)
+        self.checkpoint_scale = 1.0
         self._last_rows = -math.inf
         self._pending: list[dict[str, Any]] = []
         self.snapshot_epochs: set[int] = set()
@@ -138,7 +141,8 @@ class RunWriter(Callback):
         # always written by on_train_end, and a resume drops metrics rows written after
         # the checkpoint it continues from
         now = time.monotonic()
-        due = self.checkpoint and now - self._last_checkpoint >= CHECKPOINT_SECONDS
+        every = CHECKPOINT_SECONDS * self.checkpoint_scale
+        due = self.checkpoint and now - self._last_checkpoint >= every
         if due or now - self._last_rows >= ROWS_SECONDS:
             self._write_pending()
             self._last_rows = now
@@ -167,7 +171,14 @@ class RunWriter(Callback):
             writer = csv.writer(f)
             if new:
                 writer.writerow(columns)
-            writer.writerows([_fmt(r.get(k)) for k in columns] for r in rows)
+            for r in rows:
+                values = [r.get(k) for k in columns]
+                if _NUMBERS.issuperset(map(type, values)):
+                    # Python ints and floats only: csv.writer's line (the shortest
+                    # round-trip form of each number, unquoted), from one repr in C
+                    f.write(repr(values)[1:-1].replace(", ", ",") + "\r\n")
+                else:
+                    writer.writerow([_fmt(v) for v in values])
             f.flush()
 
     def save_model(self, weights: dict[str, np.ndarray]) -> None:
@@ -195,6 +206,10 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
         reader = csv.DictReader(f)
         rows = [{k: _number(v) for k, v in r.items()} for r in reader]
         return list(reader.fieldnames or []), rows
+
+
+#: value types whose metrics.csv form is their repr
+_NUMBERS = frozenset({int, float})
 
 
 def _fmt(value: Any) -> Any:

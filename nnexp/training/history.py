@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is loaded when a table is asked for
+    import pandas as pd
 
 #: leading metrics.csv columns, in order; per-layer columns follow
 BASE_COLUMNS = ("epoch", "train_loss", "val_loss")
@@ -46,6 +47,8 @@ class History:
         return len(self.rows)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(self.rows, columns=self.columns)
 
 
@@ -56,6 +59,8 @@ def best_epoch(frame: pd.DataFrame) -> int | None:
     ``val_loss`` and then the earlier epoch; else the lowest ``val_loss``; else the
     lowest ``train_loss``. Non-finite values never win. None for an empty table.
     """
+    import pandas as pd
+
     if not len(frame):
         return None
     order: list[tuple[str, bool]] = [

@@ -17,25 +17,32 @@ Members are independent:
   weights stop changing; ``restore_best`` puts back its own best epoch's weights);
 * the others train on, in a smaller stack.
 
-All members share the data (the same splits), the loss, the number of epochs, the
-batch size and the shuffle flag.  Per-batch callbacks get each member's running loss;
-the timing columns of a member's rows are its share (1/P) of the population's epoch.
+All members share the loss, the number of epochs, the batch size and the shuffle
+flag; each trains on its own splits (:mod:`nnexp.training.member_data`: the same
+arrays for members of one data split, else arrays of the same shapes).  Per-batch
+callbacks get each member's running loss; the timing columns of a member's rows are
+its share (1/P) of the population's epoch.  The epoch's end is done for all members at
+once (:func:`member_rows`); a member's snapshot is made only when a callback calls it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
 
 from nnexp.engine import rng as rngmod
+from nnexp.engine.layers import Dropout
 from nnexp.engine.members import is_stacked, member_param
 from nnexp.engine.network import stack_networks
 from nnexp.engine.optimizers import member_state, stack_optimizers
 from nnexp.engine.regularizers import is_active, stack_regularizers
 from nnexp.engine.schedules import stack_schedules
 from nnexp.training.callbacks import Callback
+from nnexp.training.member_data import member_splits
 from nnexp.training.state import TrainState
 from nnexp.training.trainer import FitResult, Trainer, _Stop
 
@@ -68,7 +75,7 @@ class PopulationTrainer(Trainer):
         parts = _stacked(self.members)
         super().__init__(
             parts["net"],
-            first.splits,
+            parts["splits"],
             loss=first.loss,
             optimizer=parts["optimizer"],
             schedule=parts["schedule"],
@@ -90,6 +97,13 @@ class PopulationTrainer(Trainer):
         """Train every member; the results in the members' order."""
         for member in self.members:
             member._begin()
+        self._rng_start = [rngmod.get_states(m.rngs) for m in self.members]
+        dropout = any(isinstance(layer, Dropout) for layer in self.net.layers)
+        self._rng_moving = [
+            name
+            for name, moves in (("shuffle", self.shuffle), ("dropout", dropout))
+            if moves
+        ]
         last = self._stacked_state()
         with np.errstate(
             over="ignore", invalid="ignore", divide="ignore", under="ignore"
@@ -122,25 +136,30 @@ class PopulationTrainer(Trainer):
         of the members that stop after this epoch (early stopped or diverged)."""
         diverged, self._diverged = self._diverged, {}
         leaving: list[int] = []
-        share = 1.0 / len(self.active)
-        for pos, i in enumerate(self.active):
+        columns = self.members[self.active[0]].history.columns
+        rows = member_rows(row, columns, len(self.active))
+        epoch, step = self.epoch, self.step
+        for pos, (i, values) in enumerate(zip(self.active, rows, strict=True)):
             member = self.members[i]
-            member.epoch, member.step = self.epoch, self.step
-            if pos in diverged:
+            member.epoch, member.step = epoch, step
+            if diverged and pos in diverged:
                 message, stop_row = diverged[pos]
                 self._stop_member(pos, i, last, _Stop("diverged", message, stop_row))
                 leaving.append(pos)
                 continue
-            values = {k: _value_of(v, pos) for k, v in row.items()}
-            for key in TIME_COLUMNS:
-                values[key] = row[key] * share
-            values, stopped = member._record(
-                values, lambda pos=pos: self._member_weights(pos)
-            )
-            for cb in member.callbacks:
-                cb.on_epoch_end(
-                    values, lambda pos=pos, m=member: self._member_state(pos, m)
+            member.history.rows.append(values)  # History.append's row, built at once
+            early = member.early
+            stopped = early is not None and bool(
+                early.update(
+                    epoch,
+                    values.get(early.monitor, math.nan),
+                    lambda pos=pos: self._member_weights(pos),
                 )
+            )
+            if member.callbacks:
+                state = _Lazy(self, pos, member)
+                for cb in member.callbacks:
+                    cb.on_epoch_end(values, state)
             if stopped:
                 self._sync(pos, member)
                 self.results[i] = member._finish(
@@ -216,8 +235,17 @@ class PopulationTrainer(Trainer):
             "step": self.step,
             "weights": self.net.get_weights(),
             "optimizers": [opt.state_dict() for opt, _, _ in self.groups],
-            "rng": [rngmod.get_states(self.members[i].rngs) for i in self.active],
+            "rng": [self._rng_states(i) for i in self.active],
         }
+
+    def _rng_states(self, i: int) -> dict[str, Any]:
+        """Member ``i``'s generator states: only the streams the loop draws from
+        (shuffling, dropout) are read again; the others are as training found them."""
+        gens = self.members[i].rngs
+        states = dict(self._rng_start[i])
+        for name in self._rng_moving:
+            states[name] = gens[name].bit_generator.state
+        return states
 
     def _restack(self, keep: list[int]) -> None:
         """Continue with the members at stack positions ``keep`` only."""
@@ -231,6 +259,7 @@ class PopulationTrainer(Trainer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.groups = self._groups(parts["optimizer"])
         self.schedule, self.rngs = parts["schedule"], parts["rngs"]
+        self.splits = parts["splits"]
         reg = parts["regularizer"]
         self.regularizer = reg if is_active(reg) else None
         self.callbacks = self._relays()
@@ -259,9 +288,37 @@ class _Relay(Callback):
             self.callback.on_batch_end(epoch, batch, n_batches, float(loss[self.pos]))
 
 
-def _value_of(value: Any, pos: int) -> Any:
-    """Member ``pos``'s entry of a row value (one per member, or shared)."""
-    return value[pos].item() if is_stacked(value) else value
+def member_rows(
+    row: dict[str, Any], columns: Sequence[str], P: int
+) -> list[dict[str, Any]]:
+    """Each member's history row (``History.append``'s: ``columns`` in order, a
+    missing one NaN) from the population's row, whose values are one per member
+    ((P,) arrays) or shared; the timing columns get each member's share (1/P).
+
+    One ``tolist()`` per column turns every member's value into the Python number
+    ``value[p].item()`` gives; the rows are then zipped together in C."""
+    share = 1.0 / P
+    lists: list[Any] = []
+    for c in columns:
+        value = row.get(c, math.nan)
+        if c in TIME_COLUMNS:
+            value = value * share
+        lists.append(value.tolist() if is_stacked(value) else repeat(value, P))
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=False)
+    ]
+
+
+class _Lazy:
+    """A member's ``snapshot()`` for its callbacks, made only when one calls it."""
+
+    __slots__ = ("population", "pos", "member")
+
+    def __init__(self, population: PopulationTrainer, pos: int, member: Trainer):
+        self.population, self.pos, self.member = population, pos, member
+
+    def __call__(self) -> TrainState:
+        return self.population._member_state(self.pos, self.member)
 
 
 def _stacked(members: Sequence[Trainer]) -> dict[str, Any]:
@@ -272,6 +329,7 @@ def _stacked(members: Sequence[Trainer]) -> dict[str, Any]:
     ]
     return {
         "net": stack_networks([m.net for m in members]),
+        "splits": member_splits([m.splits for m in members]),
         "optimizer": optimizers if len(optimizers) > 1 else optimizers[0],
         "schedule": stack_schedules([m.schedule for m in members]),
         "regularizer": stack_regularizers([m.regularizer for m in members]),
@@ -305,21 +363,3 @@ def _check_compatible(members: list[Trainer]) -> None:
                     f"every member of a population needs the same {what}: member 0"
                     f" has {ours!r}, member {k} {theirs!r}"
                 )
-        for split in ("train", "val"):
-            if not _same_split(getattr(first.splits, split), getattr(m.splits, split)):
-                raise ValueError(
-                    f"every member of a population trains on the same data: the"
-                    f" {split} split of member {k} differs from member 0's"
-                )
-
-
-def _same_split(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if a is None or b is None:
-        return False
-    return all(
-        np.array_equal(getattr(a, f), getattr(b, f))
-        for f in ("x", "y", "labels")
-        if getattr(a, f, None) is not None or getattr(b, f, None) is not None
-    )

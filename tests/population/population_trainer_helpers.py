@@ -33,11 +33,16 @@ class Cell:
     regularizer: dict[str, Any] | None = None
     dropout: float = 0.0
     early_stopping: dict[str, Any] | None = None
+    activation: str = "tanh"
+    output_activation: str | None = None  # the task's: softmax, or identity
+    data_seed: int = 11  # the member's own splits (one object per data seed)
 
 
-def splits(task: str, dtype: str = "float64", *, val: bool = True) -> Any:
+def splits(
+    task: str, dtype: str = "float64", *, val: bool = True, seed: int = 11
+) -> Any:
     """A small data set: 3-class blobs, or a 2-output regression, in three splits."""
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(seed)
 
     def split(n: int) -> SimpleNamespace:
         x = rng.standard_normal((n, 4)).astype(dtype)
@@ -89,8 +94,9 @@ def trainer(
     classify = task == "classification"
     net = build_network(
         [4, 6, 5, 3 if classify else 2],
-        activation="tanh",
-        output_activation="softmax" if classify else "identity",
+        activation=cell.activation,
+        output_activation=cell.output_activation
+        or ("softmax" if classify else "identity"),
         dropout=cell.dropout,
         rng=rngs["init"],
         dtype=dtype,
@@ -148,13 +154,18 @@ def assert_population_equals_single_runs(
     cells: list[Cell], task: str = "classification", **kw: Any
 ) -> list[FitResult]:
     """Each member of the population ends exactly as its Trainer does alone."""
-    data = splits(task, kw.get("dtype", "float64"), val=kw.pop("val", True))
+    val = kw.pop("val", True)
+    data = {
+        c.data_seed: splits(task, kw.get("dtype", "float64"), val=val, seed=c.data_seed)
+        for c in cells
+    }
     stop_after = kw.pop("stop_after", None)
     alone_trainers = [
-        trainer(c, data, task=task, stop=_Stop(stop_after), **kw) for c in cells
+        trainer(c, data[c.data_seed], task=task, stop=_Stop(stop_after), **kw)
+        for c in cells
     ]
     alone = [t.run() for t in alone_trainers]
-    members = [trainer(c, data, task=task, **kw) for c in cells]
+    members = [trainer(c, data[c.data_seed], task=task, **kw) for c in cells]
     together = PopulationTrainer(members, stop=_Stop(stop_after)).train()
     assert len(together) == len(cells)
     for p, (want, got) in enumerate(zip(alone, together, strict=True)):

@@ -184,6 +184,44 @@ def test_an_interrupt_after_a_member_diverged_in_the_same_epoch():
     assert [r.status for r in results] == ["interrupted", "diverged"]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_members_with_different_activations(dtype):
+    """Hidden activations differ (in no particular order: several runs of one), and in
+    a regression the output activations too; one member diverges."""
+    hidden = ["relu", "tanh", "relu", "abs", "elu", "abs"]
+    cells = [Cell(seed=p, activation=a) for p, a in enumerate(hidden)]
+    assert_population_equals_single_runs(cells, dtype=dtype)
+    outputs = ["identity", "tanh", "abs", "identity", "exp"]
+    cells = [
+        Cell(
+            seed=p,
+            activation=hidden[p],
+            output_activation=o,
+            optimizer={"name": "sgd", "lr": 1e30 if p == 3 else 0.1},
+        )
+        for p, o in enumerate(outputs)
+    ]
+    results = assert_population_equals_single_runs(cells, "regression", dtype=dtype)
+    assert [r.status for r in results].count("diverged") == 1
+    assert results[3].status == "diverged"
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_members_with_their_own_splits(task):
+    """Members of different data seeds train on their own arrays (two share one),
+    with early stopping on their own validation splits; one diverges, so the
+    population restacks its data too."""
+    cells = [
+        Cell(seed=0, data_seed=1),
+        Cell(seed=1, data_seed=2, early_stopping={"patience": 1}),
+        Cell(seed=2, data_seed=1, activation="relu"),
+        Cell(seed=3, data_seed=3, optimizer={"name": "sgd", "lr": 1e30}),
+    ]
+    results = assert_population_equals_single_runs(cells, task, epochs=6)
+    if task == "regression":
+        assert results[3].status == "diverged"
+
+
 def test_no_shuffle_and_a_population_of_one():
     assert_population_equals_single_runs([Cell(seed=4)], shuffle=False, epochs=3)
 
@@ -195,9 +233,13 @@ def test_members_that_cannot_share_a_loop_are_refused_with_the_difference_named(
     with pytest.raises(ValueError, match="same epochs: member 0 has 4, member 1 7"):
         PopulationTrainer([a, b])
     other = splits("classification")
-    other.train.x = other.train.x + 1.0
+    other.train.x = other.train.x[:-1]
     c = trainer(Cell(seed=1), other, task="classification")
-    with pytest.raises(ValueError, match="train split of member 1 differs"):
+    with pytest.raises(ValueError, match=r"same shapes: member 0 has \(30, 4\)"):
+        PopulationTrainer([a, c])
+    other = splits("classification", val=False)
+    c = trainer(Cell(seed=1), other, task="classification")
+    with pytest.raises(ValueError, match="needs a val split, or none"):
         PopulationTrainer([a, c])
     d = trainer(
         Cell(seed=1, optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9}),

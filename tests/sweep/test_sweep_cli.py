@@ -45,12 +45,12 @@ def test_dry_run_prints_every_cell_and_the_count_and_writes_nothing(tiny, tmp_pa
 
 
 def test_dry_run_lists_the_populations_and_no_population_lists_none(tiny, tmp_path):
-    # tiny's blobs depend on the seed: the cells of one seed form a population
+    # tiny's blobs depend on the seed: each member trains on its own seed's split
     args = [tiny, "--grid", "optimizer.lr=0.1,0.2,0.3", "--seeds", "2", "-j", "1"]
     result = cli(*args, "--dry-run", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
-    assert "populations: 2 (of 3, 3 cells), 0 cells alone:" in result.output
-    assert "1: seed=0; lr: 0.1, 0.2, 0.3" in result.output
+    assert "populations: 1 (of 6 cells), 0 cells alone:" in result.output
+    assert "1: lr: 0.1, 0.2, 0.3; seed: 0, 1" in result.output
     alone = cli(*args, "--dry-run", "--no-population", "--runs-dir", tmp_path / "runs")
     assert "populations: none; each of the 6 cells to run trains alone." in alone.output
 
@@ -143,7 +143,8 @@ def test_a_sweep_with_a_failing_cell_exits_1_and_says_how_to_retry(
 
 
 def test_ctrl_c_stops_cleanly_exits_130_and_resume_finishes(tiny, tmp_path):
-    """A real process: SIGINT after the first finished cell, then --resume."""
+    """A real process: SIGINT after the first finished cell, then --resume (cells
+    trained one by one: as one population the six would finish together)."""
     args = [
         sys.executable,
         "-m",
@@ -160,6 +161,7 @@ def test_ctrl_c_stops_cleanly_exits_130_and_resume_finishes(tiny, tmp_path):
         str(tmp_path),
         "training.epochs=40",
         "dataset.n=2000",
+        "--no-population",
     ]
     proc = subprocess.Popen(
         args,

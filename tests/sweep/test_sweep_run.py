@@ -303,8 +303,13 @@ def test_an_interrupted_sweep_stops_cleanly_and_resumes(tiny, tmp_path):
         if event["kind"] == "end":
             stop.set()  # as the first Ctrl-C does
 
-    first = run_sweep(
-        sweep, LocalExecutor(1), stop=stop, on_event=on_event, plots=False
+    first = run_sweep(  # cell by cell: as one population the six end together
+        sweep,
+        LocalExecutor(1),
+        stop=stop,
+        on_event=on_event,
+        plots=False,
+        population=False,
     )
     assert first.stopped == "interrupted" and first.exit_code == 130
     assert "not run" in set(first.frame["status"])

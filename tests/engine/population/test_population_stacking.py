@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnexp.engine.layers import Dense, Dropout
-from nnexp.engine.members import member_value, power, stack_values
+from nnexp.engine.members import member_param, member_value, power, stack_values
 from nnexp.engine.network import Network, build_network, stack_networks
 from nnexp.engine.optimizers import SGD, Adam, AdamW, stack_optimizers
 from nnexp.engine.regularizers import L1, L2, NoRegularizer, stack_regularizers
@@ -77,16 +77,17 @@ def test_a_per_member_dropout_rate_must_be_a_rate():
         Dropout(np.array([0.2, 1.0]))
 
 
-def test_members_that_differ_in_shape_dtype_or_activation_are_refused():
+def test_members_that_differ_in_shape_dtype_or_a_mixable_activation_are_refused():
     with pytest.raises(ValueError, match="same layer sizes and dtype"):
         stack_networks([build_network([4, 6, 2]), build_network([4, 5, 2])])
     with pytest.raises(ValueError, match="same layer sizes and dtype"):
         stack_networks([build_network([4, 2]), build_network([4, 2], dtype="float32")])
-    with pytest.raises(
-        ValueError, match="dense layer 1 has relu in network 0 and tanh"
-    ):
+    with pytest.raises(ValueError, match="dense layer 2: member 1's activation"):
         stack_networks(
-            [build_network([4, 6, 2]), build_network([4, 6, 2], activation="tanh")]
+            [
+                build_network([4, 6, 2]),
+                build_network([4, 6, 2], output_activation="softmax"),
+            ]
         )
     with pytest.raises(ValueError, match="at least one network"):
         stack_networks([])
@@ -186,3 +187,30 @@ def test_stacked_values_and_python_powers():
     assert power(0.9, 3) == 0.9**3
     assert power(np.array([0.9, 0.8]), 3).tolist() == [0.9**3, 0.8**3]
     assert power(0.5, np.array([1, 2])).tolist() == [0.5, 0.25]
+
+
+def test_members_with_different_activations_get_each_their_own():
+    acts = ["relu", "tanh", "tanh", "abs", "relu"]
+    members = [
+        build_network([4, 6, 2], activation=a, rng=i) for i, a in enumerate(acts)
+    ]
+    pop = stack_networks(members)
+    mixed = pop.dense[0].activation
+    assert [(type(a).__name__, lo, hi) for a, lo, hi in mixed.runs] == [
+        ("Relu", 0, 1),
+        ("Tanh", 1, 3),
+        ("Abs", 3, 4),
+        ("Relu", 4, 5),
+    ]
+    assert pop.dense[1].activation is members[0].dense[1].activation  # shared
+    x = np.random.default_rng(3).standard_normal((7, 4))
+    out, caches = pop.forward(x)
+    d = np.random.default_rng(4).standard_normal(out.shape)
+    grads = pop.backward(d.copy(), caches)
+    for p, net in enumerate(members):
+        assert type(pop.member(p).dense[0].activation) is type(net.dense[0].activation)
+        own, own_caches = net.forward(x)
+        assert np.array_equal(out[p], own)
+        own_grads = net.backward(d[p].copy(), own_caches)
+        for name, g in own_grads.items():
+            assert np.array_equal(member_param(name, grads[name], p), g), (p, name)
