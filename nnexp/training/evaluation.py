@@ -101,9 +101,7 @@ def evaluate(
             for a in alive
         ]
         result["saturation"] = [
-            insight.saturation_fraction(count, n, d.fan_out)
-            if insight.activation_bounds(d.activation) is not None
-            else float("nan")
+            insight.layer_saturation(d.activation, count, n, d.fan_out)
             for count, d in zip(saturated, network.dense, strict=True)
         ]
     return result
@@ -127,7 +125,7 @@ def _mark_alive(
         if a is None:  # fused output layer: its activation was not applied
             a = layer.activation.forward(cache.z) if pos == last and fused else cache.z
         alive[k] |= ~metrics.dead_units(cache.z, a, layer.activation)
-        bounds = insight.activation_bounds(layer.activation)
-        if bounds is not None:
-            saturated[k] = saturated[k] + insight.saturated_count(a, bounds)
+        count = insight.layer_saturated_count(layer.activation, a)
+        if count is not None:
+            saturated[k] = saturated[k] + count
         k += 1

@@ -55,6 +55,38 @@ def saturated_count(a: Array, bounds: tuple[float, float]) -> Any:
     return np.count_nonzero(beyond.reshape(len(a), -1), axis=-1)
 
 
+def layer_saturated_count(activation: Any, a: Array) -> Any:
+    """:func:`saturated_count` of one layer's outputs ``a``, None when its activation
+    is unbounded.  A population whose members differ in the activation
+    (``MemberActivations``, with its ``runs`` of members) counts each member with its
+    own activation's bounds: (P,) int64, 0 for members with an unbounded one."""
+    runs = getattr(activation, "runs", None)
+    if runs is None:
+        bounds = activation_bounds(activation)
+        return None if bounds is None else saturated_count(a, bounds)
+    counts = np.zeros(len(a), dtype=np.int64)
+    for member_activation, start, stop in runs:
+        bounds = activation_bounds(member_activation)
+        if bounds is not None:
+            counts[start:stop] = saturated_count(a[start:stop], bounds)
+    return counts
+
+
+def layer_saturation(activation: Any, count: Any, rows: int, units: int) -> Any:
+    """The saturation of one layer from its count: NaN for an unbounded activation
+    (per member in a population whose members differ in it)."""
+    runs = getattr(activation, "runs", None)
+    if runs is None:
+        if activation_bounds(activation) is None:
+            return math.nan
+        return saturation_fraction(count, rows, units)
+    fractions = np.array(saturation_fraction(count, rows, units), dtype=np.float64)
+    for member_activation, start, stop in runs:
+        if activation_bounds(member_activation) is None:
+            fractions[start:stop] = np.nan
+    return fractions
+
+
 def saturation_fraction(count: Any, rows: int, units: int) -> Any:
     """A saturated count over all entries (a float, or (P,) float64)."""
     total = rows * units

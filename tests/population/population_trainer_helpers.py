@@ -143,6 +143,14 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b or (a == b and not isinstance(a, bool))
 
 
+def _first_difference(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> str:
+    for i, (a, b) in enumerate(zip(got, want, strict=False)):
+        for key in sorted(set(a) | set(b)):
+            if not same(a.get(key), b.get(key)):
+                return f"row {i}, {key}: {a.get(key)!r} != {b.get(key)!r}"
+    return f"{len(got)} rows != {len(want)} rows"
+
+
 def rows_without_time(result: FitResult) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in row.items() if k not in TIME_COLUMNS}
@@ -173,7 +181,11 @@ def assert_population_equals_single_runs(
         for attr in ("status", "message", "epochs", "best_epoch", "stopped_early"):
             assert getattr(got, attr) == getattr(want, attr), (where, attr)
         assert same(got.test, want.test), (where, got.test, want.test)
-        assert same(rows_without_time(got), rows_without_time(want)), where
+        got_rows, want_rows = rows_without_time(got), rows_without_time(want)
+        assert same(got_rows, want_rows), (
+            where,
+            _first_difference(got_rows, want_rows),
+        )
         assert got.state is not None and want.state is not None
         for attr in ("epoch", "step", "weights", "optimizers", "rng", "early_stopping"):
             assert same(getattr(got.state, attr), getattr(want.state, attr)), (

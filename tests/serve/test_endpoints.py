@@ -112,7 +112,11 @@ def test_findings_are_shown_as_the_run_wrote_them(client, runs_root):
             "title": "dead_units",
             "text": "layer 1: 62 % of units dead from epoch 3",
             "detail": json.dumps(
-                {"layer": 1, "epoch": 3, "evidence": {"fraction": 0.62, "threshold": 0.5}}
+                {
+                    "layer": 1,
+                    "epoch": 3,
+                    "evidence": {"fraction": 0.62, "threshold": 0.5},
+                }
             ),
         },
     ]
