@@ -46,10 +46,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is loaded with the metrics table, not with this module
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ def findings(
     t = thresholds or Thresholds()
     if frame is None or not len(frame) or "epoch" not in frame:
         return []
+    import pandas as pd
+
     frame = frame.apply(pd.to_numeric, errors="coerce")
     n_layers = _n_layers(frame)
     out: list[Finding] = []
@@ -289,7 +293,7 @@ def _update_ratio(frame: pd.DataFrame, layer: int, t: Thresholds) -> list[Findin
 def _losses(frame: pd.DataFrame) -> tuple[pd.Series, bool]:
     """The finite training losses and whether a non-finite one was recorded."""
     if "train_loss" not in frame:
-        return pd.Series(dtype=float), False
+        return frame["epoch"].iloc[:0].astype(float), False
     loss = frame["train_loss"]
     finite = np.isfinite(loss)
     return loss[finite], bool((~finite).any())
@@ -345,9 +349,8 @@ def _explosion(frame: pd.DataFrame, t: Thresholds) -> list[Finding]:
 
 
 def _plateau(frame: pd.DataFrame, t: Thresholds) -> list[Finding]:
-    column = (
-        "val_loss" if frame.get("val_loss", pd.Series()).notna().any() else "train_loss"
-    )
+    has_val = "val_loss" in frame and frame["val_loss"].notna().any()
+    column = "val_loss" if has_val else "train_loss"
     if column not in frame:
         return []
     loss = frame[column][np.isfinite(frame[column])]
