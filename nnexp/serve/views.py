@@ -63,39 +63,21 @@ def frame_data(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def findings(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The run's ``findings`` (summary.json), each as a title, a text and the rest of
-    its keys; whatever form a finding takes, it is shown, never an error."""
-    raw = summary.get("findings")
-    if raw is None:
-        return []
-    if isinstance(raw, dict):
-        raw = [{"title": k, "text": v} for k, v in raw.items()]
-    out = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        if isinstance(item, dict):
-            rest = dict(item)
-            title = next(
-                (rest.pop(k) for k in ("title", "rule", "name", "kind") if k in rest),
-                None,
-            )
-            text = next(
-                (
-                    rest.pop(k)
-                    for k in ("text", "message", "finding", "summary")
-                    if k in rest
-                ),
-                None,
-            )
-            out.append(
-                {
-                    "title": None if title is None else str(title),
-                    "text": None if text is None else str(text),
-                    "detail": json.dumps(clean(rest), default=str) if rest else None,
-                }
-            )
-        else:
-            out.append({"title": None, "text": str(item), "detail": None})
-    return out
+    """The run's ``findings`` (summary.json, as ``training/findings.py`` writes them:
+    rule, layer, epoch, message, evidence), each as a title (the rule), a text (the
+    message) and the rest as detail; absent in folders written before findings."""
+    shown = []
+    for item in summary.get("findings") or []:
+        rest = dict(item)
+        title, text = rest.pop("rule", None), rest.pop("message", None)
+        shown.append(
+            {
+                "title": None if title is None else str(title),
+                "text": None if text is None else str(text),
+                "detail": json.dumps(clean(rest), default=str) if rest else None,
+            }
+        )
+    return shown
 
 
 def images(folder: Path, prefix: str) -> list[dict[str, str]]:
