@@ -90,7 +90,11 @@ def make_layer_diagnostics(
             "layer{i}_grad_norm, layer{i}_weight_norm) to plot."
         )
     quantities = [q for q in QUANTITIES if q in columns]
-    fig, axes = panels(len(quantities), legend_outside=True)
+    rows = 1 if len(quantities) <= 3 else 2  # four or five panels: two rows, not one
+    fig, axes = panels(-(-len(quantities) // rows), legend_outside=True, rows=rows)
+    for spare in axes[len(quantities) :]:
+        spare.remove()
+    axes = axes[: len(quantities)]
     for ax, quantity in zip(axes, quantities, strict=True):
         plot_layers(ax, history, quantity, x=x)
         decorate(ax, quantity, x, quantity in LOG_AXIS, None)
