@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from nnexp.analysis.compare import Comparison, default_metric
 from nnexp.analysis.explode import explosion_text
@@ -227,11 +226,19 @@ def _describe(runs: pd.DataFrame, best_first: bool, bounded: bool) -> pd.DataFra
     )
 
 
+def _scipy_stats() -> Any:
+    """scipy.stats, imported when an interval or a test is first asked for (0.9 s: a
+    sweep's figures and tables without intervals do not wait for it)."""
+    from scipy import stats
+
+    return stats
+
+
 def _half_width(std: float, n: int) -> float:
     """t₀.₉₇₅ with n − 1 degrees of freedom times the standard error (NaN below 2)."""
     if n < 2 or not np.isfinite(std):
         return math.nan
-    return float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n))
+    return float(_scipy_stats().t.ppf(0.975, n - 1) * std / math.sqrt(n))
 
 
 def _paired(runs: pd.DataFrame, best: int, other: int) -> dict[str, Any]:
@@ -271,7 +278,7 @@ def _paired(runs: pd.DataFrame, best: int, other: int) -> dict[str, Any]:
     else:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            test = stats.ttest_rel(joined["other"], joined["best"])
+            test = _scipy_stats().ttest_rel(joined["other"], joined["best"])
         result.update(t=float(test.statistic), p=float(test.pvalue), note="")
     return result
 

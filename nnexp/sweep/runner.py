@@ -14,6 +14,7 @@ the library never prints.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ def run_sweep(
     """
     emit = on_event or (lambda event: None)
     executor.start()  # before "plan": a display starts its threads then
+    if plots:
+        _preload_figures()
     try:
         if sweep.folder is None:
             create_folder(sweep, command=command)
@@ -125,6 +128,21 @@ def run_sweep(
         result.plots, errors = render_sweep_plots(sweep.folder, sweep.expansion, frame)
         result.notes += errors
     return result
+
+
+def _preload_figures() -> None:
+    """Import the summary figures' modules (matplotlib and the plot kinds: about
+    1.5 s) in a background thread while the workers train, so that the figures at
+    the end of a sweep of small runs do not wait for them."""
+
+    def load() -> None:
+        try:
+            import nnexp.plots.curves  # noqa: F401
+            import nnexp.sweep.plots  # noqa: F401
+        except Exception:  # the figures report their own errors at the end
+            pass
+
+    threading.Thread(target=load, name="nnexp-preload-figures", daemon=True).start()
 
 
 def _run_locked(

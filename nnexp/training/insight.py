@@ -99,10 +99,19 @@ def saturation_fraction(count: Any, rows: int, units: int) -> Any:
 
 def update_ratio(before: Array, after: Array) -> Any:
     """‖after − before‖ / ‖before‖ of one weight matrix (NaN where ‖before‖ = 0);
-    one per member for a stack (3-D)."""
-    step = per_member.norm(after - before)
-    size = per_member.norm(before)
-    if per_member.is_stacked(size):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(size > 0, step / np.where(size > 0, size, 1.0), np.nan)
-    return step / size if size > 0 else math.nan
+    one per member for a stack (3-D).
+
+    For a stack both norms come from one stacked product (each member's row of it is
+    its own ``np.vdot``, as :func:`nnexp.engine.members.norm` computes it): a sampled
+    step of a population of tiny networks is Python calls, not arithmetic."""
+    if before.ndim < 3:
+        step = per_member.norm(after - before)
+        size = per_member.norm(before)
+        return step / size if size > 0 else math.nan
+    P = len(before)
+    both = np.empty((2 * P, *before.shape[1:]), dtype=before.dtype)
+    np.subtract(after, before, out=both[:P])
+    both[P:] = before
+    norms = np.sqrt(per_member.sq_norms(both).astype(np.float64))
+    step, size = norms[:P], norms[P:]
+    return np.divide(step, size, out=np.full(P, np.nan), where=size > 0)

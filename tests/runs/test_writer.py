@@ -9,11 +9,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnexp.runs import writer as writer_module
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths
 from nnexp.runs.reader import read_history
+from nnexp.runs.snapshots import load_snapshots
 from nnexp.runs.summary import Summary
 from nnexp.runs.writer import RunWriter, read_rows
 from nnexp.training.state import TrainState
@@ -166,3 +169,47 @@ def test_finish_writes_the_final_summary_with_json_safe_numbers(tmp_path):
         "name", "status", "pid", "host", "started", "versions", "command",
         "wall_seconds_before", "final", "finished", "wall_seconds",
     ]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-9, 9)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_csv_line_reads_back_as_the_same_numbers(values):
+    line = writer_module.csv_line(values)
+    assert line.endswith("\r\n") and "null" not in line
+    cells = line[:-2].split(",")
+    assert len(cells) == len(values)
+    for cell, v in zip(cells, values, strict=True):
+        got = writer_module._number(cell)
+        if isinstance(v, float) and math.isnan(v):
+            assert cell == "nan"
+        else:
+            assert got == v and type(got) is type(v)
+            assert math.copysign(1, got) == math.copysign(1, v)
+
+
+def test_snapshots_are_written_with_checkpoints_and_at_the_end(tmp_path, monkeypatch):
+    paths, w = new_writer(tmp_path)
+    w.keep_weights({"W1": np.zeros((2, 2)), "b1": np.zeros(2)}, [1, 2, 3], 0)
+    saved = []
+    real = writer_module.save_snapshots
+
+    def spy(path, snapshots):
+        saved.append(sorted(snapshots))
+        real(path, snapshots)
+
+    monkeypatch.setattr(writer_module, "save_snapshots", spy)
+    for epoch in (1, 2, 3):  # within CHECKPOINT_SECONDS: one checkpoint, epoch 1's
+        w.on_epoch_end(row(epoch), lambda e=epoch: state(e))
+    assert saved == [[1]] and load_checkpoint(paths.checkpoint).epoch == 1
+    history = SimpleNamespace(rows=[row(1), row(2), row(3)])
+    w.on_train_end(SimpleNamespace(history=history, epochs=3, state=state(3)))
+    assert saved == [[1], [1, 2, 3]]
+    assert sorted(load_snapshots(paths.snapshots)) == [1, 2, 3]
+    w.finish(Summary(name="demo"))  # nothing new: not written again
+    assert saved == [[1], [1, 2, 3]]

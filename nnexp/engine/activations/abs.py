@@ -40,6 +40,8 @@ class Abs(ActivationBase):
         return _kinks_unless(self.alpha > 0.0)
 
     def _t(self, z: Array) -> Array | None:
+        if self.alpha == 0.0:  # |x| (the common case: no errstate, no dtype cast)
+            return None
         with np.errstate(over="ignore", under="ignore"):
             alpha = z.dtype.type(self.alpha)
         if alpha == 0:
