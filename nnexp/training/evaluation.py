@@ -19,6 +19,8 @@ from nnexp.training import insight
 from nnexp.types import Array, IntArray
 
 CHUNK = 4096
+#: targets of at most this many values (all members) are copied, not broadcast
+SMALL = 1 << 16
 
 
 def network_outputs(network: Network, X: Array, *, fused: bool, chunk: int = CHUNK):
@@ -72,8 +74,14 @@ def evaluate(
             network, X, fused=fused, chunk=chunk
         ):
             yb = Y[start:stop]
-            if lead:  # every member's targets: the same rows
-                yb = np.broadcast_to(yb, out.shape)
+            if lead and yb.ndim < out.ndim:  # every member's targets: the same rows
+                # (a small split copied: np.broadcast_to's Python costs more than
+                # copying 4 rows 20 times)
+                yb = (
+                    np.repeat(yb[np.newaxis], lead[0], axis=0)
+                    if yb.size * lead[0] <= SMALL
+                    else np.broadcast_to(yb, out.shape)
+                )
             if preds is not None:
                 preds[..., start:stop] = metrics.predicted_labels(out, logits=fused)
             if labels is None:

@@ -115,3 +115,99 @@ def update_ratio(before: Array, after: Array) -> Any:
     norms = np.sqrt(per_member.sq_norms(both).astype(np.float64))
     step, size = norms[:P], norms[P:]
     return np.divide(step, size, out=np.full(P, np.nan), where=size > 0)
+
+
+#: at most this many bytes of copies per epoch let :class:`SampledSteps` compute its
+#: norms at the epoch's end in a few stacked calls instead of a dozen calls per step
+BATCHED_BYTES = 1 << 22
+
+
+class SampledSteps:
+    """The per-layer gradient norms and update ratios of an epoch's sampled steps,
+    summed in step order (the epoch's ``layer{i}_grad_norm`` and ``update_ratio`` are
+    these sums over the number of samples).
+
+    Per sampled step the trainer calls :meth:`grads` (before the optimiser, which may
+    overwrite the gradients), :meth:`before` and, after the step, :meth:`after`;
+    :meth:`sums` gives ``(grad-norm sums, update-ratio sums)`` by weight name.
+
+    When every sampled step's gradients and weights (before and after) fit in
+    :data:`BATCHED_BYTES`, they are copied into per-epoch buffers and the norms of all
+    steps come from one stacked product per layer at the end (a tiny network's
+    sampled step was a dozen NumPy calls per layer); otherwise each step's norms are
+    computed at once.  Both give the same numbers: each step's norm is its own
+    ``np.vdot`` either way (:func:`nnexp.engine.members.sq_norms`), and the sums are
+    taken in step order."""
+
+    def __init__(self, params: dict[str, Array], names: list[str], samples: int):
+        self.params, self.names, self.samples = params, names, samples
+        size = sum(params[w].nbytes for w in names)
+        self.batched = 3 * samples * size <= BATCHED_BYTES
+        self.gsq: dict[str, Any] = dict.fromkeys(names, 0.0)
+        self.usum: dict[str, Any] = dict.fromkeys(names, 0.0)
+        self.k = 0
+        if self.batched:
+            self.buffers = {
+                w: np.empty((3, samples, *params[w].shape), dtype=params[w].dtype)
+                for w in names
+            }
+        else:
+            self._before: dict[str, Array] = {}
+
+    def grads(self, grads: dict[str, Array]) -> None:
+        if self.batched:
+            for w in self.names:
+                self.buffers[w][0, self.k] = grads[w]
+            return
+        for w in self.names:
+            gw = grads[w]
+            self.gsq[w] += (
+                math.sqrt(float(np.vdot(gw, gw)))
+                if gw.ndim < 3
+                else per_member.norm(gw)
+            )
+
+    def before(self) -> None:
+        if self.batched:
+            for w in self.names:
+                self.buffers[w][1, self.k] = self.params[w]
+            return
+        self._before = {w: self.params[w].copy() for w in self.names}
+
+    def after(self) -> None:
+        if self.batched:
+            for w in self.names:
+                self.buffers[w][2, self.k] = self.params[w]
+        else:
+            for w in self.names:
+                self.usum[w] += update_ratio(self._before[w], self.params[w])
+        self.k += 1
+
+    def sums(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The grad-norm and update-ratio sums of the steps recorded so far."""
+        if self.batched and self.k:
+            for w in self.names:
+                self._add_batched(w)
+            self.k = 0
+        return self.gsq, self.usum
+
+    def _add_batched(self, w: str) -> None:
+        buf = self.buffers[w][:, : self.k]
+        before, after = buf[1], buf[2]
+        np.subtract(after, before, out=after)  # the updates
+        # one norm per (step[, member]): the rows of a (3k[·P], 1, N) stacked product
+        lead = buf.shape[: buf.ndim - 2]
+        sq = per_member.sq_norms(buf.reshape(-1, *buf.shape[-2:])).reshape(lead)
+        norms = np.sqrt(sq.astype(np.float64))
+        grad, step, size = norms[0], norms[2], norms[1]
+        ratio = np.divide(step, size, out=np.full(step.shape, np.nan), where=size > 0)
+        stacked = buf.ndim > 4  # (3, k, P, fan_in, fan_out)
+        gsq, usum = self.gsq[w], self.usum[w]
+        for j in range(self.k):  # in step order, as the per-step sums
+            if stacked:
+                gsq = gsq + grad[j]
+                usum = usum + ratio[j]
+            else:
+                gsq += float(grad[j])
+                usum += float(ratio[j])
+        self.gsq[w], self.usum[w] = gsq, usum

@@ -315,13 +315,12 @@ class Trainer:
         reg, params, stop = self.regularizer, self.params, self.stop
         drop_rng = self.rngs["dropout"]
         wnames = [f"W{i}" for i in range(1, len(net.dense) + 1)]
-        gsq = dict.fromkeys(wnames, 0.0)
-        usum: dict[str, Any] = dict.fromkeys(wnames, 0.0)  # update/weight ratios
+        sampled_steps = insight.SampledSteps(params, wnames, self.norm_count)
         per_step = self.schedule.per == "step"
         total_steps = self.epochs * self.n_batches
         loss_sum, sq_err, max_err = 0.0, 0.0, 0.0
         every = [cb for cb in self.callbacks if cb.batch_every > 0]
-        norm_every, norm = self.norm_every, per_member.norm
+        norm_every = self.norm_every
         forward, backward = net.forward, net.backward
         value_and_grad, isfinite = loss.value_and_grad, math.isfinite
         # one learning rate per group for the whole epoch, unless the schedule is per step
@@ -350,13 +349,9 @@ class Trainer:
             if reg is not None:
                 reg.add_grad(params, grads)
             sampled = bi % norm_every == 0
-            if sampled:
-                for w in wnames:  # per member for a population's stacked gradients
-                    gw = grads[w]
-                    gsq[w] += (
-                        math.sqrt(float(np.vdot(gw, gw))) if gw.ndim < 3 else norm(gw)
-                    )
-                before = {w: params[w].copy() for w in wnames}
+            if sampled:  # gradient norms and update ratios (per member in a stack)
+                sampled_steps.grads(grads)
+                sampled_steps.before()
             if per_step:
                 for opt, p, g in groups:
                     opt.step(p, g, self._lr(opt, self.step, total_steps))
@@ -364,8 +359,7 @@ class Trainer:
                 for opt_step, p, g, lr in steps:
                     opt_step(p, g, lr)
             if sampled:
-                for w in wnames:
-                    usum[w] += insight.update_ratio(before[w], params[w])
+                sampled_steps.after()
             self.step += 1
             if stop is not None and stop.is_set():
                 raise _Stop("interrupted", f"interrupted during epoch {self.epoch}")
@@ -382,6 +376,7 @@ class Trainer:
                 sq_err / Y.size,
                 max_err,
             )
+        gsq, usum = sampled_steps.sums()
         for i, w in enumerate(wnames, start=1):
             result[f"layer{i}_grad_norm"] = gsq[w] / self.norm_count
             result[f"layer{i}_update_ratio"] = usum[w] / self.norm_count

@@ -76,3 +76,91 @@ def test_the_update_ratio_of_one_sgd_step_per_epoch_is_lr_times_grad_over_weight
     want = 0.05 * frame["layer1_grad_norm"] / np.array(before)
     assert frame["layer1_update_ratio"].to_numpy() == pytest.approx(want, rel=1e-9)
     assert frame["layer1_saturation"].between(0.0, 1.0).all()
+
+
+def _record(steps, rng, params, k, scale):
+    """k sampled steps: random gradients, then a random in-place update."""
+    for _ in range(k):
+        grads = {w: rng.normal(size=p.shape).astype(p.dtype) for w, p in params.items()}
+        steps.grads(grads)
+        steps.before()
+        for w, p in params.items():
+            p -= (scale * grads[w]).astype(p.dtype)
+            grads[w][...] = np.nan  # an optimiser may overwrite its gradients
+        steps.after()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("stacked", [False, True])
+def test_sampled_steps_give_the_same_sums_batched_or_step_by_step(dtype, stacked):
+    shapes = {"W1": (2, 4), "W2": (4, 3)}
+    lead = (5,) if stacked else ()
+    sums = []
+    for batched in (True, False):
+        rng = np.random.default_rng(7)
+        params = {w: rng.normal(size=lead + s).astype(dtype) for w, s in shapes.items()}
+        params["W2"][..., 0, :] = (
+            0.0  # zero rows: an update ratio over ‖W‖ stays finite
+        )
+        if stacked:
+            params["W1"][1] = 0.0  # a member with ‖W1‖ = 0 at first: NaN ratio
+        steps = insight.SampledSteps(params, ["W1", "W2"], 4)
+        assert steps.batched  # tiny weights: batched unless forced
+        steps.batched = batched
+        if not batched:
+            steps._before = {}
+        _record(steps, rng, params, 4, 0.01)
+        sums.append(steps.sums())
+    (g_b, u_b), (g_s, u_s) = sums
+    for w in ("W1", "W2"):
+        np.testing.assert_array_equal(g_b[w], g_s[w])  # bit for bit
+        np.testing.assert_array_equal(u_b[w], u_s[w])  # NaN where NaN
+        assert type(g_b[w]) is type(g_s[w])
+    if stacked:
+        assert math.isnan(u_b["W1"][1]) and np.isfinite(u_b["W1"][0])
+
+
+def test_sampled_steps_sums_equal_the_norms_they_stand_for():
+    rng = np.random.default_rng(11)
+    params = {"W1": rng.normal(size=(3, 2))}
+    steps = insight.SampledSteps(params, ["W1"], 2)
+    want_g = want_u = 0.0
+    for _ in range(2):
+        g = rng.normal(size=(3, 2))
+        steps.grads({"W1": g})
+        steps.before()
+        old = params["W1"].copy()
+        params["W1"] += 0.1 * g
+        steps.after()
+        want_g += math.sqrt(float(np.sum(g * g)))
+        want_u += (
+            0.1 * math.sqrt(float(np.sum(g * g))) / math.sqrt(float(np.sum(old * old)))
+        )
+    gsq, usum = steps.sums()
+    assert gsq["W1"] == pytest.approx(want_g, rel=1e-12)
+    assert usum["W1"] == pytest.approx(want_u, rel=1e-12)
+
+
+def test_large_weights_are_not_buffered():
+    params = {"W1": np.zeros((784, 100), dtype=np.float32)}
+    assert not insight.SampledSteps(params, ["W1"], 64).batched
+    assert insight.SampledSteps(params, ["W1"], 1).batched is (
+        3 * params["W1"].nbytes <= insight.BATCHED_BYTES
+    )
+
+
+def test_a_trainer_writes_the_same_rows_with_and_without_the_batched_sums(monkeypatch):
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(12, 2)), rng.normal(size=(12, 2))
+
+    def rows():
+        net = build_network([2, 6, 2], activation="tanh", rng=np.random.default_rng(6))
+        result = fit(net, (x, y), val=(x, y), loss="mse", epochs=4, batch_size=3,
+                     optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9})  # fmt: skip
+        return result.frame.drop(columns=["train_seconds", "seconds"])
+
+    batched = rows()
+    monkeypatch.setattr(insight, "BATCHED_BYTES", 0)
+    step_by_step = rows()
+    assert batched.equals(step_by_step)
+    assert batched["layer1_update_ratio"].notna().all()
