@@ -24,7 +24,14 @@ from nnexp.runner.continuation import continuation_spec, parent_state
 from nnexp.runs import environment
 from nnexp.runs.checkpoint import load_checkpoint
 from nnexp.runs.layout import RunPaths, new_run_dir
-from nnexp.runs.reader import FINAL, Run, effective_status, load_run, read_record
+from nnexp.runs.reader import (
+    FINAL,
+    Run,
+    effective_status,
+    load_run,
+    read_history,
+    read_record,
+)
 from nnexp.runs.record import end_record, start_record
 from nnexp.runs.snapshots import snapshot_count, snapshot_epochs
 from nnexp.runs.writer import RunWriter
@@ -381,12 +388,17 @@ def finish_run(
         except Exception as err:  # a plot must never lose a finished run
             plot_error = f"{type(err).__name__}: {err}"
             writer.record = writer.record.updated(plot_error=plot_error)
+    # the history read back from metrics.csv (exact): a table built from the row
+    # dicts of a population's member reads floats scattered over its whole training
+    # and took 25 ms for 5,000 epochs, the file 7 ms
+    writer.flush_rows()
     writer.finish(
         end_record(
             writer.record,
             result,
             n_train=len(splits.train.x),
             thresholds=spec.output.findings,
+            frame=read_history(folder),
         )
     )
     run_obj = load_run(folder)

@@ -54,12 +54,15 @@ def end_record(
     result: FitResult,
     n_train: int,
     thresholds: dict[str, Any] | None = None,
+    frame: Any = None,
 ) -> Summary:
     """``record`` with how the training ended: status, epochs, the best epoch (early
     stopping's, else :func:`nnexp.training.history.best_epoch`), the final and best
     rows' metrics, test metrics, speed (``n_train`` training samples an epoch) and
-    the findings (:mod:`nnexp.training.findings`, with ``thresholds`` by name)."""
-    frame = result.frame
+    the findings (:mod:`nnexp.training.findings`, with ``thresholds`` by name).
+    ``frame``: the history as a table, if the caller has it (metrics.csv read back:
+    the same numbers), else ``result.frame``."""
+    frame = result.frame if frame is None else frame
     done = frame[frame["epoch"] <= result.epochs] if len(frame) else frame
     final = done.iloc[-1].to_dict() if len(done) else {}
     best_epoch = result.best_epoch or best_epoch_of(done)

@@ -173,6 +173,10 @@ class RunWriter(Callback):
             save_snapshots(self.paths.snapshots, self._snapshots)
             self._snapshots_dirty = False
 
+    def flush_rows(self) -> None:
+        """Write every row not yet on disk (metrics.csv then holds the history)."""
+        self._write_pending()
+
     def _write_pending(self) -> None:
         """Append the rows not yet written to metrics.csv, flushed."""
         if not self._pending:
