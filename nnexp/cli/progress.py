@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +17,11 @@ from rich.progress import (
 from rich.table import Table
 
 from nnexp.api import Callback
+
+#: epoch lines are printed at most this often (the first FIRST_LINES and the last
+#: always): 5,000 epochs of a millisecond must not spend a third of the run printing
+LINE_SECONDS = 0.1
+FIRST_LINES = 3
 
 
 def fmt(value: Any, pct: bool = False) -> str:
@@ -56,6 +62,8 @@ class TrainProgress(Callback):
         self.live = console.is_terminal
         self.progress: Progress | None = None
         self.epoch_task = self.batch_task = None
+        self.last_line = -math.inf
+        self.skipped = 0
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
         n_batches = info["n_batches"]
@@ -90,10 +98,17 @@ class TrainProgress(Callback):
             )
 
     def on_epoch_end(self, row: dict[str, Any], snapshot: Any) -> None:
+        now, epoch = time.monotonic(), row["epoch"]
+        if now - self.last_line < LINE_SECONDS and FIRST_LINES < epoch < self.epochs:
+            self.skipped += 1
+            if self.progress is not None:  # the bar still moves
+                self.progress.update(self.epoch_task, completed=epoch)
+            return
+        self.last_line = now
         line = epoch_line(row, self.epochs)
         if self.progress is not None:
             self.progress.update(
-                self.epoch_task, completed=row["epoch"], info=line.split("  ", 1)[1]
+                self.epoch_task, completed=epoch, info=line.split("  ", 1)[1]
             )
             self.progress.console.print(line)
         else:
@@ -102,6 +117,12 @@ class TrainProgress(Callback):
     def on_train_end(self, result: Any) -> None:
         if self.progress is not None:
             self.progress.stop()
+        if self.skipped:
+            self.console.print(
+                f"({self.skipped} epoch lines not shown: at most"
+                f" {round(1 / LINE_SECONDS)} a second; metrics.csv has every epoch)",
+                style="dim",
+            )
 
 
 def model_table(rows: list[dict[str, Any]], optimizer: str, loss: str) -> Table:
