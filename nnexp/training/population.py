@@ -176,7 +176,7 @@ class PopulationTrainer(Trainer):
             step=last["step"],
             weights={k: member_param(k, v, pos) for k, v in last["weights"].items()},
             optimizers=[member_state(s, pos) for s in last["optimizers"]],
-            rng=last["rng"][pos],
+            rng=self._rng_states(i, last["rng"][pos]),
         )
         member._stopped(stop, state)
         self.results[i] = member._finish(stop.status, stop.message, False)
@@ -237,21 +237,25 @@ class PopulationTrainer(Trainer):
     def _stacked_state(self) -> dict[str, Any]:
         """The population at the end of an epoch (copies), for members that diverge
         or are interrupted in the next one."""
+        moving = self._rng_moving
         return {
             "epoch": self.epoch,
             "step": self.step,
             "weights": self.net.get_weights(),
             "optimizers": [opt.state_dict() for opt, _, _ in self.groups],
-            "rng": [self._rng_states(i) for i in self.active],
+            # the moving streams' states only (the dicts are built if one is used)
+            "rng": [
+                [self.members[i].rngs[name].bit_generator.state for name in moving]
+                for i in self.active
+            ],
         }
 
-    def _rng_states(self, i: int) -> dict[str, Any]:
-        """Member ``i``'s generator states: only the streams the loop draws from
-        (shuffling, dropout) are read again; the others are as training found them."""
-        gens = self.members[i].rngs
+    def _rng_states(self, i: int, moving: list[dict[str, Any]]) -> dict[str, Any]:
+        """Member ``i``'s generator states, given those of the streams the loop draws
+        from (shuffling, dropout, as :meth:`_stacked_state` read them); the others are
+        as training found them."""
         states = dict(self._rng_start[i])
-        for name in self._rng_moving:
-            states[name] = gens[name].bit_generator.state
+        states.update(zip(self._rng_moving, moving, strict=True))
         return states
 
     def _restack(self, keep: list[int]) -> None:
