@@ -97,6 +97,13 @@ def saturation_fraction(count: Any, rows: int, units: int) -> Any:
     return int(count) / total
 
 
+def _ratio(step: Any, size: Any) -> Any:
+    """step / size, NaN where size is 0 (floats, or (P,) arrays)."""
+    if per_member.is_stacked(size):
+        return np.divide(step, size, out=np.full(size.shape, np.nan), where=size > 0)
+    return step / size if size > 0 else math.nan
+
+
 def update_ratio(before: Array, after: Array) -> Any:
     """‖after − before‖ / ‖before‖ of one weight matrix (NaN where ‖before‖ = 0);
     one per member for a stack (3-D).
@@ -139,10 +146,19 @@ class SampledSteps:
     ``np.vdot`` either way (:func:`nnexp.engine.members.sq_norms`), and the sums are
     taken in step order."""
 
-    def __init__(self, params: dict[str, Array], names: list[str], samples: int):
+    def __init__(
+        self,
+        params: dict[str, Array],
+        names: list[str],
+        samples: int,
+        *,
+        batched: bool | None = None,
+    ):
         self.params, self.names, self.samples = params, names, samples
         size = sum(params[w].nbytes for w in names)
-        self.batched = 3 * samples * size <= BATCHED_BYTES
+        if batched is None:  # by the size of the copies
+            batched = 3 * samples * size <= BATCHED_BYTES
+        self.batched = batched
         self.gsq: dict[str, Any] = dict.fromkeys(names, 0.0)
         self.usum: dict[str, Any] = dict.fromkeys(names, 0.0)
         self.k = 0
@@ -151,8 +167,9 @@ class SampledSteps:
                 w: np.empty((3, samples, *params[w].shape), dtype=params[w].dtype)
                 for w in names
             }
-        else:
-            self._before: dict[str, Array] = {}
+        else:  # each step: a copy of the weights, then the update in its place
+            self._before = {w: np.empty_like(params[w]) for w in names}
+            self._size: dict[str, Any] = {}
 
     def grads(self, grads: dict[str, Array]) -> None:
         if self.batched:
@@ -172,7 +189,10 @@ class SampledSteps:
             for w in self.names:
                 self.buffers[w][1, self.k] = self.params[w]
             return
-        self._before = {w: self.params[w].copy() for w in self.names}
+        for w in self.names:
+            p = self.params[w]
+            np.copyto(self._before[w], p)
+            self._size[w] = per_member.norm(p)  # ‖W‖ before the step, while in cache
 
     def after(self) -> None:
         if self.batched:
@@ -180,7 +200,10 @@ class SampledSteps:
                 self.buffers[w][2, self.k] = self.params[w]
         else:
             for w in self.names:
-                self.usum[w] += update_ratio(self._before[w], self.params[w])
+                update = np.subtract(
+                    self.params[w], self._before[w], out=self._before[w]
+                )
+                self.usum[w] += _ratio(per_member.norm(update), self._size[w])
         self.k += 1
 
     def sums(self) -> tuple[dict[str, Any], dict[str, Any]]:

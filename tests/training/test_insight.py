@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from nnexp.engine import members
 from nnexp.engine.activations import ACTIVATIONS
 from nnexp.engine.losses import LOSSES
 from nnexp.engine.network import build_network
@@ -104,11 +105,8 @@ def test_sampled_steps_give_the_same_sums_batched_or_step_by_step(dtype, stacked
         )
         if stacked:
             params["W1"][1] = 0.0  # a member with ‖W1‖ = 0 at first: NaN ratio
-        steps = insight.SampledSteps(params, ["W1", "W2"], 4)
-        assert steps.batched  # tiny weights: batched unless forced
-        steps.batched = batched
-        if not batched:
-            steps._before = {}
+        assert insight.SampledSteps(params, ["W1", "W2"], 4).batched  # tiny weights
+        steps = insight.SampledSteps(params, ["W1", "W2"], 4, batched=batched)
         _record(steps, rng, params, 4, 0.01)
         sums.append(steps.sums())
     (g_b, u_b), (g_s, u_s) = sums
@@ -164,3 +162,29 @@ def test_a_trainer_writes_the_same_rows_with_and_without_the_batched_sums(monkey
     step_by_step = rows()
     assert batched.equals(step_by_step)
     assert batched["layer1_update_ratio"].notna().all()
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("lead", [(), (3,)])
+def test_sampled_steps_equal_update_ratio_and_norm_step_by_step(batched, lead):
+    """What the trainer recorded before SampledSteps: per step the gradient's
+    members.norm and insight.update_ratio of a copy, summed in order."""
+    rng = np.random.default_rng(21)
+    params = {"W1": rng.normal(size=lead + (5, 4)).astype(np.float32)}
+    steps = insight.SampledSteps(params, ["W1"], 3, batched=batched)
+    want_g: object = 0.0
+    want_u: object = 0.0
+    for _ in range(3):
+        g = rng.normal(size=params["W1"].shape).astype(np.float32)
+        steps.grads({"W1": g})
+        want_g = want_g + (
+            math.sqrt(float(np.vdot(g, g))) if not lead else members.norm(g)
+        )
+        steps.before()
+        old = params["W1"].copy()
+        params["W1"] -= np.float32(0.3) * g
+        steps.after()
+        want_u = want_u + insight.update_ratio(old, params["W1"])
+    gsq, usum = steps.sums()
+    np.testing.assert_array_equal(gsq["W1"], want_g)
+    np.testing.assert_array_equal(usum["W1"], want_u)
