@@ -3,10 +3,11 @@ without populations, P-scaling of the quickstart net, and where a tiny epoch's t
 goes.  Run in one go so the ratios share the machine's load:
 
     python benchmarks/bench_population.py                   # everything
-    python benchmarks/bench_population.py --only e1,scaling --e4-epochs 2
+    python benchmarks/bench_population.py --only e1,scaling --e4-epochs 2 --pairs 3
 
 * E1: ``nnexp sweep configs/sweeps/logic_gates_e1.yaml -j 2`` (80 cells, 5,000 epochs
-  of 4 samples each) with populations (the default) and with ``--no-population``.
+  of 4 samples each) with populations (the default) and with ``--no-population``,
+  ``--pairs`` times in turn (medians; the ratio is the median of the pairs' ratios).
 * E4: ``configs/sweeps/activations_mnist.yaml`` (27 cells on mnist_10k; the planner's
   cache cap now trains these 784-100-10 cells alone, so both ways run the same path
   unless ``CACHE_MB`` is raised) with ``training.epochs=N`` (``--e4-epochs``,
@@ -33,6 +34,7 @@ import argparse
 import cProfile
 import json
 import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,15 +82,28 @@ def sweep_seconds(spec: str, extra: list[str], jobs: int = 2) -> tuple[float, fl
     return wall, cpu
 
 
-def compare_sweep(label: str, spec: str, extra: list[str]) -> None:
-    (pop, pop_cpu), (alone, alone_cpu) = (
-        sweep_seconds(spec, extra),
-        sweep_seconds(spec, [*extra, "--no-population"]),
-    )
+def compare_sweep(label: str, spec: str, extra: list[str], pairs: int = 1) -> None:
+    """``pairs`` interleaved runs with and without populations (A B A B …: drifting
+    load hits both); medians, and the median of the per-pair ratios."""
+    runs = []
+    for _ in range(pairs):
+        runs.append(
+            (
+                sweep_seconds(spec, extra),
+                sweep_seconds(spec, [*extra, "--no-population"]),
+            )
+        )
+    med = statistics.median
+    pop, pop_cpu = med(r[0][0] for r in runs), med(r[0][1] for r in runs)
+    alone, alone_cpu = med(r[1][0] for r in runs), med(r[1][1] for r in runs)
+    ratio = med(r[1][0] / r[0][0] for r in runs)
+    ratio_cpu = med(r[1][1] / r[0][1] for r in runs)
+    walls = ", ".join(f"{r[0][0]:.1f}/{r[1][0]:.1f}" for r in runs)
     print(
-        f"{label}: population {pop:.1f} s wall ({pop_cpu:.1f} s CPU),"
-        f" --no-population {alone:.1f} s wall ({alone_cpu:.1f} s CPU);"
-        f" ratio {alone / pop:.2f}x wall, {alone_cpu / pop_cpu:.2f}x CPU",
+        f"{label}, {pairs} pair(s), medians: population {pop:.1f} s wall"
+        f" ({pop_cpu:.1f} s CPU), --no-population {alone:.1f} s wall"
+        f" ({alone_cpu:.1f} s CPU); ratio {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU"
+        f" (each pair's wall s, population/alone: {walls})",
         flush=True,
     )
 
@@ -214,6 +229,7 @@ def main() -> None:
     parser.add_argument("--e4-no-plots", action="store_true")
     parser.add_argument("--sizes", default="1,2,4,8,16,32,64")
     parser.add_argument("--e1-profile-epochs", type=int, default=2000)
+    parser.add_argument("--pairs", type=int, default=3, help="interleaved sweep pairs")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"BLAS: {blas()}", flush=True)
@@ -223,6 +239,7 @@ def main() -> None:
             "E1 (80 cells × 5,000 epochs, -j 2)",
             "configs/sweeps/logic_gates_e1.yaml",
             [],
+            args.pairs,
         )
     if "e4" in only:
         extra = [f"training.epochs={args.e4_epochs}"]
@@ -232,6 +249,7 @@ def main() -> None:
             f"{', no plots' if args.e4_no_plots else ''})",
             "configs/sweeps/activations_mnist.yaml",
             extra,
+            args.pairs,
         )
     if "scaling" in only:
         scaling([int(p) for p in args.sizes.split(",")])
