@@ -185,18 +185,21 @@ def aggregate(
     """
     used = [h for h in histories if column in h.columns]
     epochs = np.concatenate([h["epoch"].to_numpy() for h in used])
-    xs = np.concatenate([x_values(h, x) for h in used])
     ys = np.concatenate([finite_or_nan(h[column]) for h in used])
     if log:
         ys = _log10(ys)
     known = ~pd.isna(epochs)  # a row without an epoch belongs to no epoch
     index, group = _epoch_groups(epochs[known])
-    xs, ys = xs[known], ys[known]
+    ys = ys[known]
     count = len(index)
-    n_x = np.bincount(group[~np.isnan(xs)], minlength=count)
     n = np.bincount(group[~np.isnan(ys)], minlength=count)
     with np.errstate(invalid="ignore", divide="ignore"):
-        x_mean = _group_sums(group, xs, count) / n_x
+        if x == "epoch":  # the mean of an epoch's copies of itself is itself
+            x_mean = index.astype(float)
+        else:
+            xs = np.concatenate([x_values(h, x) for h in used])[known]
+            n_x = np.bincount(group[~np.isnan(xs)], minlength=count)
+            x_mean = _group_sums(group, xs, count) / n_x
         mean = _group_sums(group, ys, count) / n
         spread = _group_sums(group, (ys - mean[group]) ** 2, count)
         std = np.sqrt(spread / np.where(n >= 2, n - 1, np.nan))
