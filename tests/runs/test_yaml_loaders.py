@@ -75,3 +75,17 @@ def test_history_columns_are_those_asked_for_that_the_file_has(tmp_path):
     run = load_run(folder, columns=["epoch", "train_loss"])
     assert list(run.history.columns) == ["epoch", "train_loss"]
     assert run.config == {"name": "r", "loss": "mse"}
+
+
+def test_a_written_sweep_file_reads_alike(tmp_path):
+    """sweep.yaml as a sweep writes it (the spec, every cell's values and labels)."""
+    from nnexp.sweep.folder import read_sweep_file
+    from nnexp.sweep.plan import create_folder, plan_sweep
+    from nnexp.sweep.source import build_source
+
+    source = build_source(ROOT / "configs" / "sweeps" / "logic_gates_e1.yaml")
+    folder = create_folder(plan_sweep(source, runs_dir=tmp_path))
+    text = (folder / "sweep.yaml").read_text()
+    data = read_sweep_file(folder)
+    assert same(data, yaml.load(text, Loader=yaml.SafeLoader))  # noqa: S506
+    assert len(data["cells"]) == 80
