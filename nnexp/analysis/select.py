@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from nnexp.errors import RunError
-from nnexp.runs.reader import Run, discover_runs, is_run_dir, load_run
+from nnexp.runs.reader import Run, discover_runs, is_run_dir, load_run, safe_load
 
 _GLOB_CHARS = frozenset("*?[")
 #: Files that identify the folder they are in.
@@ -258,7 +258,7 @@ def _add_sweep(selection: Selection, folder: Path) -> dict[str, Any] | None:
         refresh_results([folder])  # results.csv as the cells say (after a kill -9)
     spec_file = folder / "sweep.yaml"
     try:
-        spec = yaml.safe_load(spec_file.read_text()) if spec_file.is_file() else None
+        spec = safe_load(spec_file.read_text()) if spec_file.is_file() else None
     except (OSError, yaml.YAMLError):
         spec = None  # the runs still say what varied; the grid order is a nicety
     if not isinstance(spec, dict):

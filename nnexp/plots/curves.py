@@ -12,6 +12,7 @@ figure is in :mod:`nnexp.plots.layers`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -134,8 +135,42 @@ def plot_group(
         Mean lines, bands and markers.
     """
     columns = metric_columns(histories[0], metric, label or "group")
-    diverged = [is_diverged(h) for h in histories]
-    histories = [trusted_rows(h) for h in histories]
+    members = [_Member.of(h) for h in histories]
+    return _draw_group(
+        ax, members, metric, columns, x=x, color=color, label=label, smooth=smooth,
+        log=log,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A run of a group as its curves use it: the history, whether it diverged and
+    its trusted rows (:func:`trusted_rows`), found once per figure."""
+
+    history: pd.DataFrame
+    diverged: bool
+    rows: pd.DataFrame
+
+    @classmethod
+    def of(cls, history: pd.DataFrame) -> _Member:
+        return cls(history, is_diverged(history), trusted_rows(history))
+
+
+def _draw_group(
+    ax: Axes,
+    members: Sequence[_Member],
+    metric: str,
+    columns: Mapping[str, str],
+    *,
+    x: str,
+    color: str,
+    label: str | None,
+    smooth: int,
+    log: bool,
+) -> list[Artist]:
+    """:func:`plot_group` of ``members``, drawing ``columns`` (split → column)."""
+    diverged = [m.diverged for m in members]
+    histories = [m.rows for m in members]
     factor = metric_scale(metric)
     artists: list[Artist] = []
     for split, column in columns.items():
@@ -147,8 +182,8 @@ def plot_group(
             ax, xs, mean, color, split, _series_label(label, split), smooth
         )
         if len(histories) >= 2:
-            values = [h[column] for h in histories if column in h.columns]
-            bounds = metric_range(metric, pd.concat(values))
+            values = [h[column].to_numpy() for h in histories if column in h.columns]
+            bounds = metric_range(metric, np.concatenate(values))
             artists.append(_band(ax, xs, stats, log, smooth, bounds, factor, color))
         for history, bad in zip(histories, diverged, strict=True):
             if bad and column in history.columns:
@@ -376,34 +411,39 @@ def make_grouped_curves(
     rows = list(facets) if facets is not None else [""] * len(pairs)
     if len(rows) != len(pairs):
         raise ValueError(f"{len(rows)} facets for {len(pairs)} runs")
-    groups: dict[tuple[str, str], list[pd.DataFrame]] = {}
-    for row, (label, history) in zip(rows, pairs, strict=True):
-        groups.setdefault((row, label), []).append(history)
+    members = [_Member.of(history) for _, history in pairs]
+    groups: dict[tuple[str, str], list[_Member]] = {}
+    for row, (label, _), member in zip(rows, pairs, members, strict=True):
+        groups.setdefault((row, label), []).append(member)
     metrics = list(metrics or default_metrics(pairs[0][1]))
     colors = color_map(label for label, _ in pairs)
     facet_rows = list(dict.fromkeys(rows))
     fig, axes = panels(len(metrics), legend_outside=True, rows=len(facet_rows))
     splits: set[str] = set()
     for i, metric in enumerate(metrics):
-        use_log = log_scale(metric, log, _values(pairs, metric))
+        use_log = log_scale(metric, log, _values(members, metric))
         for r, row in enumerate(facet_rows):
             ax = axes[r * len(metrics) + i]
-            for (facet, label), histories in groups.items():
+            for (facet, label), group in groups.items():
                 if facet != row:
                     continue
-                for h in histories:
-                    splits |= set(metric_columns(h, metric, f"run of group '{label}'"))
-                plot_group(
-                    ax, histories, metric, x=x, color=colors[label], label=label,
-                    smooth=smooth, log=use_log,
+                found = [
+                    metric_columns(m.history, metric, f"run of group '{label}'")
+                    for m in group
+                ]
+                splits |= {split for columns in found for split in columns}
+                _draw_group(
+                    ax, group, metric, found[0], x=x, color=colors[label],
+                    label=label, smooth=smooth, log=use_log,
                 )  # fmt: skip
             decorate(ax, metric, x, use_log, loss_name)
             if row:
                 ax.set_title(f"{ax.get_title()}: {row}")
-    histories = [h for _, h in pairs]
     handles = color_handles(_counted(groups, colors))
     handles += style_handles(
-        splits, any(map(is_diverged, histories)), _one_point(histories)
+        splits,
+        any(m.diverged for m in members),
+        any(len(m.rows) < 2 for m in members),
     )
     if any(len(v) >= 2 for v in groups.values()):
         log_axes = any(ax.get_yscale() == "log" for ax in axes)
@@ -414,23 +454,23 @@ def make_grouped_curves(
     return fig
 
 
-def _values(pairs: list[tuple[str, pd.DataFrame]], metric: str) -> np.ndarray:
+def _values(members: Sequence[_Member], metric: str) -> np.ndarray:
     """Every finite value of ``metric`` (both splits) over the runs' trusted rows."""
     chunks = [
-        finite_or_nan(trusted_rows(h)[column])
-        for _, h in pairs
-        for column in metric_columns(h, metric).values()
+        finite_or_nan(m.rows[column])
+        for m in members
+        for column in metric_columns(m.history, metric).values()
     ]
     return np.concatenate(chunks) if chunks else np.empty(0)
 
 
 def _counted(
-    groups: Mapping[tuple[str, str], list[pd.DataFrame]], colors: Mapping[str, str]
+    groups: Mapping[tuple[str, str], Sequence[object]], colors: Mapping[str, str]
 ) -> dict[str, str]:
     """Legend labels with the runs per band: ``relu (n=3)``, ``relu (n=2–3)``."""
     sizes: dict[str, set[int]] = {}
-    for (_, label), histories in groups.items():
-        sizes.setdefault(label, set()).add(len(histories))
+    for (_, label), runs in groups.items():
+        sizes.setdefault(label, set()).add(len(runs))
     out = {}
     for label, n in sizes.items():
         text = str(min(n)) if len(n) == 1 else f"{min(n)}–{max(n)}"

@@ -18,6 +18,8 @@ from nnexp.plots.base import finite_or_nan
 #: Values of the ``x`` option and the axis label each gives.
 X_LABELS: dict[str, str] = {"epoch": "epoch", "time": "time (s)"}
 SPLITS = ("train", "val")
+#: The task's metric :func:`default_metrics` draws next to the loss, the first found.
+TASK_METRICS = ("accuracy", "max_abs_error", "mse")
 _LOSS_COLUMNS = ("train_loss", "val_loss")
 
 
@@ -36,7 +38,12 @@ def check_history(history: pd.DataFrame, label: str = "run") -> None:
 
 def has_data(history: pd.DataFrame, column: str) -> bool:
     """True when ``column`` exists and holds at least one non-NaN value (inf counts)."""
-    return column in history.columns and bool(history[column].notna().any())
+    if column not in history.columns:
+        return False
+    values = history[column].to_numpy()
+    if values.dtype.kind == "f":  # the usual case, without a Series of flags
+        return not bool(np.isnan(values).all())
+    return bool(pd.notna(values).any())
 
 
 def available_metrics(history: pd.DataFrame) -> list[str]:
@@ -82,10 +89,18 @@ def metric_columns(
 def default_metrics(history: pd.DataFrame) -> list[str]:
     """Loss plus the task's metric: accuracy (classification), or for regression the
     maximum absolute error (the mse would repeat the mse loss up to a factor)."""
-    for metric in ("accuracy", "max_abs_error", "mse"):
+    for metric in TASK_METRICS:
         if any(has_data(history, f"{s}_{metric}") for s in SPLITS):
             return ["loss", metric]
     return ["loss"]
+
+
+def default_columns(x: str = "epoch") -> list[str]:
+    """The history columns that the curves of :func:`default_metrics` over ``x`` read
+    (and, through the losses, whether a run diverged): a reader of many runs needs
+    no others."""
+    metrics = [f"{s}_{m}" for m in ("loss", *TASK_METRICS) for s in SPLITS]
+    return ["epoch", *metrics, *(["seconds"] if x == "time" else [])]
 
 
 def x_values(history: pd.DataFrame, x: str) -> np.ndarray:
@@ -107,7 +122,7 @@ def is_diverged(history: pd.DataFrame) -> bool:
     """True when a loss column has data and its last value is not finite."""
     for column in _LOSS_COLUMNS:
         if has_data(history, column) and not np.isfinite(
-            float(history[column].iloc[-1])
+            float(history[column].to_numpy()[-1])
         ):
             return True
     return False
@@ -168,23 +183,50 @@ def aggregate(
         Indexed by epoch, columns ``x``, ``mean``, ``std`` (ddof=1, NaN below 2
         values) and ``n``.
     """
-    frames = [
-        pd.DataFrame(
-            {
-                "epoch": h["epoch"].to_numpy(),
-                "x": x_values(h, x),
-                "y": _log10(finite_or_nan(h[column]))
-                if log
-                else finite_or_nan(h[column]),
-            }
-        )
-        for h in histories
-        if column in h.columns
-    ]
-    stacked = pd.concat(frames, ignore_index=True)
-    return stacked.groupby("epoch").agg(
-        x=("x", "mean"), mean=("y", "mean"), std=("y", "std"), n=("y", "count")
+    used = [h for h in histories if column in h.columns]
+    epochs = np.concatenate([h["epoch"].to_numpy() for h in used])
+    ys = np.concatenate([finite_or_nan(h[column]) for h in used])
+    if log:
+        ys = _log10(ys)
+    known = ~pd.isna(epochs)  # a row without an epoch belongs to no epoch
+    index, group = _epoch_groups(epochs[known])
+    ys = ys[known]
+    count = len(index)
+    n = np.bincount(group[~np.isnan(ys)], minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if x == "epoch":  # the mean of an epoch's copies of itself is itself
+            x_mean = index.astype(float)
+        else:
+            xs = np.concatenate([x_values(h, x) for h in used])[known]
+            n_x = np.bincount(group[~np.isnan(xs)], minlength=count)
+            x_mean = _group_sums(group, xs, count) / n_x
+        mean = _group_sums(group, ys, count) / n
+        spread = _group_sums(group, (ys - mean[group]) ** 2, count)
+        std = np.sqrt(spread / np.where(n >= 2, n - 1, np.nan))
+    return pd.DataFrame(
+        {"x": x_mean, "mean": mean, "std": std, "n": n},
+        index=pd.Index(index, name="epoch"),
     )
+
+
+def _epoch_groups(epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct epochs, sorted, and each row's position among them
+    (``np.unique(epochs, return_inverse=True)``; for whole numbers by counting,
+    without sorting the rows of every run)."""
+    if epochs.dtype.kind not in "iu" or not epochs.size:
+        return np.unique(epochs, return_inverse=True)
+    low = epochs.min()
+    if epochs.max() - low > 4 * epochs.size:  # sparse epochs: a table per epoch is
+        return np.unique(epochs, return_inverse=True)  # not worth it
+    present = np.bincount(epochs - low) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, position[epochs - low]
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Per group, the sum of ``values`` that are not NaN (0 for a group of none)."""
+    weights = np.where(np.isnan(values), 0.0, values)
+    return np.bincount(group, weights=weights, minlength=count)
 
 
 def _log10(values: np.ndarray) -> np.ndarray:

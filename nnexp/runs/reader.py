@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
     from nnexp.training.trainer import FitResult
 
 FINAL = ("completed", "diverged")
+#: PyYAML's loader in C (libyaml) when PyYAML was built with it, else the Python one:
+#: both are safe loaders with the same YAML 1.1 resolver, so they read a file into the
+#: same data (tests/runs/test_yaml_loaders.py), the C one about 8 times as fast.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """YAML text → Python data, as ``yaml.safe_load`` reads it, with
+    :data:`SAFE_LOADER`."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
 
 
 @dataclass
@@ -189,20 +200,26 @@ def typed_summary(data: dict[str, Any], file: Path) -> Summary:
         raise RunError(f"{file} does not read as a run summary: {problems}") from None
 
 
-def read_history(path: Path) -> pd.DataFrame:
+def read_history(path: Path, columns: Collection[str] | None = None) -> pd.DataFrame:
+    """A run folder's metrics.csv (an empty table when there is none); ``columns``:
+    read only those of these columns the file has (a figure that needs a few of them
+    parses a third less), in the file's order."""
     import pandas as pd  # here: a command that reads no table does not load pandas
 
     metrics = RunPaths(Path(path)).metrics
     if not metrics.is_file() or metrics.stat().st_size == 0:
         return pd.DataFrame()
+    keep = None if columns is None else frozenset(columns)
     try:
-        return pd.read_csv(metrics)
+        return pd.read_csv(metrics, usecols=None if keep is None else keep.__contains__)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise RunError(f"{metrics} is not a readable metrics file: {err}") from err
 
 
-def load_run(path: str | Path) -> Run:
-    """Read a run folder (config.yaml, summary.json, metrics.csv)."""
+def load_run(path: str | Path, *, columns: Collection[str] | None = None) -> Run:
+    """Read a run folder (config.yaml, summary.json, metrics.csv); ``columns``: the
+    history holds only those of these columns the run recorded (see
+    :func:`read_history`), for a reader that needs no more."""
     path = Path(path)
     if not path.is_dir():
         raise RunError(
@@ -216,11 +233,14 @@ def load_run(path: str | Path) -> Run:
     paths = RunPaths(path)
     if paths.config.is_file():
         try:
-            config = yaml.safe_load(paths.config.read_text()) or {}
+            config = safe_load(paths.config.read_text()) or {}
         except yaml.YAMLError as err:
             raise RunError(f"{paths.config} is not readable YAML: {err}") from err
     return Run(
-        path=path, config=config, summary=read_summary(path), history=read_history(path)
+        path=path,
+        config=config,
+        summary=read_summary(path),
+        history=read_history(path, columns),
     )
 
 

@@ -34,7 +34,7 @@ import yaml
 from nnexp.errors import RunError
 from nnexp.runs.checkpoint import atomic_write_bytes
 from nnexp.runs.layout import RunPaths
-from nnexp.runs.reader import FINAL
+from nnexp.runs.reader import FINAL, safe_load
 from nnexp.runs.summary import Summary, parse_summary, write_summary
 from nnexp.sweep.expand import Cell
 from nnexp.sweep.naming import value_text, yaml_text
@@ -70,7 +70,7 @@ def read_sweep_file(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise RunError(f"{folder} is not a sweep folder: it has no {SWEEP_FILE}")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
         raise RunError(f"{path} is not readable YAML: {err}") from err
     if not isinstance(data, dict) or "cells" not in data or "base" not in data:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from nnexp.analysis.labels import shared_loss, short_names, value_labels
 from nnexp.plots.registry import SWEEP_FIGURES, SweepFigure
+from nnexp.plots.series import default_columns
 from nnexp.runs.reader import FINAL, Run, load_run
 from nnexp.sweep.expand import Expansion
 from nnexp.sweep.folder import summary_metric
@@ -128,11 +129,13 @@ class SweepPlotInput:
 
     @cached_property
     def runs(self) -> dict[str, Run]:
-        """Each cell's run; a run that diverged in its first epoch (no value at all)
-        has no curve to draw and is left out."""
+        """Each cell's run, its history of the columns the curves draw; a run that
+        diverged in its first epoch (no value at all) has no curve to draw and is
+        left out."""
         out = {}
         for name in self.frame["cell"]:
-            run = load_run(self.folder / name)
+            # the figures draw the default metrics over epochs: only their columns
+            run = load_run(self.folder / name, columns=default_columns())
             history = run.history
             if "train_loss" in history and history["train_loss"].notna().any():
                 out[name] = run
