@@ -392,16 +392,17 @@ def finish_run(
     # dicts of a population's member reads floats scattered over its whole training
     # and took 25 ms for 5,000 epochs, the file 7 ms
     writer.flush_rows()
+    history = read_history(folder)
     writer.finish(
         end_record(
             writer.record,
             result,
             n_train=len(splits.train.x),
             thresholds=spec.output.findings,
-            frame=read_history(folder),
+            frame=history,
         )
     )
-    run_obj = load_run(folder)
+    run_obj = load_run(folder, history=history)
     run_obj.network = built.network
     run_obj.result = result
     return run_obj

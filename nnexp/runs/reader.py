@@ -216,10 +216,16 @@ def read_history(path: Path, columns: Collection[str] | None = None) -> pd.DataF
         raise RunError(f"{metrics} is not a readable metrics file: {err}") from err
 
 
-def load_run(path: str | Path, *, columns: Collection[str] | None = None) -> Run:
+def load_run(
+    path: str | Path,
+    *,
+    columns: Collection[str] | None = None,
+    history: pd.DataFrame | None = None,
+) -> Run:
     """Read a run folder (config.yaml, summary.json, metrics.csv); ``columns``: the
     history holds only those of these columns the run recorded (see
-    :func:`read_history`), for a reader that needs no more."""
+    :func:`read_history`), for a reader that needs no more; ``history``: the folder's
+    metrics.csv as the caller has just read it (not read again)."""
     path = Path(path)
     if not path.is_dir():
         raise RunError(
@@ -240,7 +246,7 @@ def load_run(path: str | Path, *, columns: Collection[str] | None = None) -> Run
         path=path,
         config=config,
         summary=read_summary(path),
-        history=read_history(path, columns),
+        history=read_history(path, columns) if history is None else history,
     )
 
 
