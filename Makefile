@@ -22,7 +22,7 @@ bench: $(STAMP)  ## single-run epoch: nnexp / hand-written NumPy ratio per batch
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/bench_epoch.py
 
 REPRO := runs/reproduce
-reproduce: $(STAMP)  ## every course experiment (E1-E8), about 12 minutes on 2 cores; see docs/reproduction.md
+reproduce: $(STAMP)  ## every course experiment (E1-E8), about 8 minutes on 2 cores; see docs/reproduction.md
 	$(PYTHON) -m nnexp sweep configs/sweeps/logic_gates_e1.yaml --runs-dir $(REPRO)
 	$(PYTHON) -m nnexp sweep configs/sweeps/sincos_e2.yaml --runs-dir $(REPRO)
 	$(PYTHON) -m nnexp sweep configs/mnist_relu.yaml --name mnist_relu_e3 --seeds 3 --runs-dir $(REPRO) dataset.name=mnist_10k training.epochs=75
