@@ -109,18 +109,43 @@ def decorate(
     ax.set_title(heading[:1].upper() + heading[1:])
     ax.grid(True, alpha=0.3)
     ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
-    if log_scale(metric, log, np.concatenate(ys) if ys else np.empty(0)):
+    values = np.concatenate(ys) if ys else np.empty(0)
+    # (a forced log axis of lines with no positive value stays linear: matplotlib
+    # would warn that it cannot log-scale them)
+    if log_scale(metric, log, values) and bool((values > 0).any()):
         ax.set_yscale("log")
+        log_limits(ax, values)
+
+
+#: a log axis spans at most 1e-150 … 1e150 (and a margin): matplotlib's ticks overflow
+#: past 1e308 when a diverged run's loss of 1e266 sets the range, and a value that
+#: large only says that the run blew up (its curve leaves the top of the panel)
+LOG_RANGE = 1e150
+
+
+def log_limits(ax: Axes, values: np.ndarray) -> None:
+    """The y range of a log panel: its positive finite ``values`` within
+    :data:`LOG_RANGE`, with a margin of 5 % of the decades either side (zeros, which a
+    log axis cannot show, fall off the bottom)."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if not values.size:
+        return
+    lo = float(np.clip(values.min(), 1 / LOG_RANGE, LOG_RANGE))
+    hi = float(np.clip(values.max(), 1 / LOG_RANGE, LOG_RANGE))
+    pad = (hi / lo) ** 0.05 if hi > lo else 2.0
+    ax.set_ylim(lo / pad, hi * pad)
 
 
 def log_scale(metric: str, log: bool | None, values: np.ndarray) -> bool:
     """Whether the panel of ``metric`` gets a log y axis.
 
     Percentages never do; otherwise ``log`` decides, and when it is None the finite
-    ``values`` do: all positive and spanning more than three decades (a diverged
-    run's loss can grow a thousandfold, and on a linear axis every other run would
-    lie flat on zero), or all positive for a regression error (mse, max |error|),
-    which falls by orders of magnitude.
+    ``values`` do: none negative, and the positive ones spanning more than three
+    decades (a diverged run's loss can grow a thousandfold, and on a linear axis every
+    other run would lie flat on zero) or those of a regression error (mse, max
+    |error|), which falls by orders of magnitude.  Exact zeros (a run that fits its
+    data exactly, as E1's logic gates do) do not force a linear axis, where every
+    curve near machine precision would lie flat on zero: they fall off the bottom.
     """
     if metric_scale(metric) != 1.0:
         return False
@@ -128,9 +153,12 @@ def log_scale(metric: str, log: bool | None, values: np.ndarray) -> bool:
         return log
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
-    if not values.size or values.min() <= 0:
+    if not values.size or values.min() < 0:
         return False
-    return is_error_metric(metric) or bool(values.max() > 1e3 * values.min())
+    positive = values[values > 0]
+    if not positive.size:
+        return False
+    return is_error_metric(metric) or bool(positive.max() > 1e3 * positive.min())
 
 
 def figure_legend(fig: Figure, handles: list[Line2D]) -> None:

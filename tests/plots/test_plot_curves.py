@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,7 @@ from nnexp.plots.curves import (
     plot_metric,
 )
 from nnexp.plots.layers import make_layer_diagnostics
+from nnexp.plots.panels import LOG_RANGE, log_scale
 
 
 def curves(ax):
@@ -107,6 +110,34 @@ def test_log_scale_on_losses_and_never_on_percentages(cls_history, rng):
     assert make_overlay({"a": cls_history}).axes[0].get_yscale() == "linear"
     forced = make_overlay({"a": cls_history, "b": diverged}, log=False)
     assert forced.axes[0].get_yscale() == "linear"
+
+
+def test_exact_zeros_keep_an_error_panel_on_a_log_axis(reg_history):
+    """E1's runs fit their 4 samples exactly: a max |error| of 0.0 next to 1e-16 and
+    0.5 must not turn the panel linear, where every converged curve lies on zero."""
+    exact = reg_history.copy()
+    exact.loc[5:, ["train_max_abs_error", "val_max_abs_error"]] = 0.0
+    fig = make_overlay({"a": reg_history, "exact": exact})
+    assert fig.axes[1].get_title() == "Max |error|"
+    assert fig.axes[1].get_yscale() == "log"
+    assert log_scale("max_abs_error", None, np.array([0.0, 1e-16, 0.5]))
+    assert not log_scale("max_abs_error", None, np.array([-1e-3, 0.5]))
+    assert not log_scale("loss", None, np.zeros(4))
+    assert not log_scale("loss", None, np.array([0.0, 0.2, 0.3]))  # one decade
+
+
+def test_a_diverged_loss_of_1e266_still_draws(reg_history):
+    """matplotlib's log ticks overflow past 1e308 when the range reaches 1e266 and
+    the figure could not be saved: the range is held within LOG_RANGE."""
+    blown = reg_history.copy()
+    blown.loc[2, ["train_loss", "val_loss"]] = [4e85, 4e266]
+    blown.loc[3:, ["train_loss", "val_loss"]] = np.inf
+    fig = make_overlay({"a": reg_history, "blown": blown})
+    loss = fig.axes[0]
+    assert loss.get_yscale() == "log"
+    low, high = loss.get_ylim()
+    assert LOG_RANGE < high < LOG_RANGE**1.1 and low < reg_history["train_loss"].min()
+    fig.savefig(io.BytesIO(), format="png")  # raised OverflowError before
 
 
 def test_smoothing_keeps_the_raw_curve_faint(cls_history):
