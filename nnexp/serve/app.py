@@ -250,7 +250,9 @@ class Dashboard:
         for name, status in zip(
             results.get("cell", []), results.get("status", []), strict=True
         ):
-            if status == "not run" and name in running:
+            # a cell training in .staging: rebuilt_results, not holding the sweep's
+            # lock, cannot tell a live one from one a killed sweep left (interrupted)
+            if status in ("not run", "interrupted") and name in running:
                 status = "running"
             statuses.append(str(status))
             if (folder / name).is_dir():

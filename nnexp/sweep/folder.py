@@ -180,6 +180,23 @@ def mark_interrupted(path: Path) -> None:
         )
 
 
+def staged_state(folder: Path, name: str) -> tuple[str, Path | None]:
+    """Cell ``name``'s newest run in ``.staging`` (left there by a killed sweep) and
+    its state, when :func:`recover_staging` would move it into place (finished,
+    failed or resumable); else ``("missing", None)``.  Readers use it so that a
+    killed sweep's cells show as they are before anything moves them."""
+    holder = folder / STAGING / name
+    try:
+        runs = sorted(p for p in holder.iterdir() if p.is_dir())
+    except OSError:
+        return "missing", None
+    if runs:
+        state = cell_state(runs[-1])
+        if state in (*SETTLED, "resumable"):
+            return state, runs[-1]
+    return "missing", None
+
+
 def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
     """Cells left in ``.staging`` by a killed sweep: a finished, failed or resumable
     run is moved into place (unless a settled one is there already); the rest are set
@@ -314,8 +331,12 @@ def rebuilt_results(folder: Path, data: Mapping[str, Any]) -> pd.DataFrame:
     Only call it while holding the sweep's lock (see :func:`cell_state`)."""
     rows = []
     for cell in (Cell.from_dict(c) for c in data["cells"]):
-        state = cell_state(folder / cell.name)
-        summary = read_cell_summary(folder / cell.name) if state != "missing" else None
+        path = folder / cell.name
+        state = cell_state(path)
+        if state == "missing":  # a killed sweep's cell may still be in .staging
+            state, staged = staged_state(folder, cell.name)
+            path = staged or path
+        summary = read_cell_summary(path) if state != "missing" else None
         rows.append(cell_row(cell, list(data["keys"]), summary, state))
     return results_frame(rows)
 

@@ -267,6 +267,8 @@ def plan_actions(sweep: Sweep, *, retry_failed: bool = False) -> dict[str, str]:
     out = {}
     for cell in sweep.cells:
         state = sf.cell_state(sweep.folder / cell.name) if sweep.folder else "missing"
+        if state == "missing" and sweep.folder:  # what recover_staging would move in
+            state = sf.staged_state(sweep.folder, cell.name)[0]
         action = ACTIONS[state]
         out[cell.name] = "rerun" if action == "failed" and retry_failed else action
     return out

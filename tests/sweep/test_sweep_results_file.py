@@ -14,7 +14,10 @@ from sweep_helpers import run
 from typer.testing import CliRunner
 
 from nnexp.cli.app import app
+from nnexp.runs.layout import RunPaths
+from nnexp.runs.summary import write_summary
 from nnexp.sweep import folder as sf
+from nnexp.sweep import open_sweep, plan_actions
 from nnexp.sweep.expand import Cell
 
 GRID = {"model.activation": ["relu", "tanh"]}
@@ -92,3 +95,35 @@ def test_commands_that_read_a_sweep_bring_its_results_file_up_to_date(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr + result.stdout
     assert (folder / sf.RESULTS_FILE).read_bytes() == good
+
+
+def _staged(folder: Path, cell: str, status: str) -> Path:
+    """Cell ``cell`` as a killed sweep leaves a new cell: its run folder still in
+    ``.staging/<cell>/<run>``, its summary saying ``status``."""
+    staged = folder / sf.STAGING / cell / "2026-12-03_08-00-00_tiny"
+    staged.parent.mkdir(parents=True)
+    shutil.move(folder / cell, staged)
+    summary = sf.read_cell_summary(staged)
+    assert summary is not None
+    write_summary(RunPaths(staged).summary, summary.updated(status=status))
+    return staged
+
+
+def test_a_killed_sweeps_staged_cells_show_as_they_are(stale):
+    """kill -9 while new cells train leaves them in .staging: results.csv says
+    "interrupted" for one that a resume continues (it has a checkpoint), the result of
+    one that finished before its folder was moved, and the dry run of --resume plans
+    what the resume then does (it used to say "start" for both)."""
+    folder, _ = stale
+    running = _staged(folder, "activation=relu,seed=1", "running")
+    assert RunPaths(running).checkpoint.is_file()
+    _staged(folder, "activation=tanh,seed=0", "completed")
+    frame = sf.read_results(folder).set_index("cell")
+    assert frame.loc["activation=relu,seed=1", "status"] == "interrupted"
+    assert frame.loc["activation=tanh,seed=0", "status"] == "completed"
+    assert frame.loc["activation=tanh,seed=0", "final_train_loss"] > 0
+    assert (frame["status"] != "not run").all()
+    assert running.is_dir()  # a reader moves nothing
+    actions = plan_actions(open_sweep(folder))
+    assert actions["activation=relu,seed=1"] == "resume"
+    assert actions["activation=tanh,seed=0"] == "done"
