@@ -8,6 +8,7 @@ import shlex
 import sys
 import threading
 import time
+from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -149,7 +150,7 @@ def sweep(
             population=not no_population,
             **({"cluster": cluster} if executor is Executor.slurm else {}),
         )
-    _print_result(result, _same_executor(executor, scheduler, cluster))
+    _print_result(result, _same_executor(executor, scheduler, cluster), display.noted)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -330,6 +331,9 @@ class SweepDisplay:
         self.live_mode = console.is_terminal and not quiet
         self.running: dict[str, dict[str, Any]] = {}
         self.total = self.finished = 0
+        self.noted: set[str] = (
+            set()
+        )  # notes printed with the plan, not again at the end
         self.progress = Progress(
             TextColumn("cells"),
             BarColumn(),
@@ -392,6 +396,8 @@ class SweepDisplay:
         self.print(f"sweep folder: [bold]{escape(event['folder'])}[/]")
         for note in event.get("notes", []):
             self.print(f"note: {escape(note)}")
+            if not self.quiet:
+                self.noted.add(note)
         counts = pd.Series(event["actions"]).value_counts().to_dict()
         detail = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.print(
@@ -467,7 +473,11 @@ def _same_executor(
     return " " + " ".join(shlex.quote(w) for w in words)
 
 
-def _print_result(result: SweepResult, again: str = "") -> None:
+def _print_result(
+    result: SweepResult, again: str = "", shown: Collection[str] = ()
+) -> None:
+    """The end of a sweep: counts, the best cells, plots, the notes not ``shown``
+    already (with the plan), how to resume."""
     frame = result.frame
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items())
     console.print(f"\n{len(frame)} cells: {counts}", highlight=False)
@@ -503,7 +513,8 @@ def _print_result(result: SweepResult, again: str = "") -> None:
             markup=False,
         )
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False, markup=False)
+        if note not in shown:
+            console.print(f"note: {note}", highlight=False, markup=False)
     if result.status != "completed":
         retry = " --retry-failed" if len(failed) else ""
         console.print(

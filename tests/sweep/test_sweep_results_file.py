@@ -127,3 +127,16 @@ def test_a_killed_sweeps_staged_cells_show_as_they_are(stale):
     actions = plan_actions(open_sweep(folder))
     assert actions["activation=relu,seed=1"] == "resume"
     assert actions["activation=tanh,seed=0"] == "done"
+
+
+def test_a_recovered_cell_is_noted_once(stale):
+    """The resume notes each cell it recovers from .staging with the plan, and not a
+    second time at the end (80 lines for 40 cells before)."""
+    folder, _ = stale
+    _staged(folder, "activation=relu,seed=1", "running")
+    result = CliRunner().invoke(app, ["sweep", "--resume", str(folder)])
+    assert result.exit_code == 0, result.output
+    note = "note: recovered activation=relu,seed=1 (resumable) from an earlier run"
+    assert result.output.count(note) == 1, result.output
+    assert "1 resume" in result.output
+    assert set(sf.read_results(folder)["status"]) == {"completed"}
