@@ -331,9 +331,8 @@ class SweepDisplay:
         self.live_mode = console.is_terminal and not quiet
         self.running: dict[str, dict[str, Any]] = {}
         self.total = self.finished = 0
-        self.noted: set[str] = (
-            set()
-        )  # notes printed with the plan, not again at the end
+        # the notes printed with the plan, not printed again at the end
+        self.noted: set[str] = set()
         self.progress = Progress(
             TextColumn("cells"),
             BarColumn(),

@@ -180,16 +180,32 @@ def mark_interrupted(path: Path) -> None:
         )
 
 
-def staged_state(folder: Path, name: str) -> tuple[str, Path | None]:
-    """Cell ``name``'s newest run in ``.staging`` (left there by a killed sweep) and
-    its state, when :func:`recover_staging` would move it into place (finished,
-    failed or resumable); else ``("missing", None)``.  Readers use it so that a
-    killed sweep's cells show as they are before anything moves them."""
-    holder = folder / STAGING / name
+def located_state(folder: Path, name: str) -> tuple[str, Path]:
+    """Cell ``name``'s state (:func:`cell_state`) and the folder holding it: its
+    place in the sweep folder or, when nothing is there, the newest run a killed
+    sweep left in ``.staging`` if :func:`recover_staging` would move that one in
+    (finished, failed or resumable).  Readers see a killed sweep's cells as they
+    are before anything moves them."""
+    path = folder / name
+    state = cell_state(path)
+    if state == "missing":
+        staged_state, staged = _recoverable(_staged_runs(folder / STAGING / name))
+        if staged is not None:
+            return staged_state, staged
+    return state, path
+
+
+def _staged_runs(holder: Path) -> list[Path]:
+    """The run folders of a cell's ``.staging`` holder, oldest first."""
     try:
-        runs = sorted(p for p in holder.iterdir() if p.is_dir())
+        return sorted(p for p in holder.iterdir() if p.is_dir())
     except OSError:
-        return "missing", None
+        return []
+
+
+def _recoverable(runs: list[Path]) -> tuple[str, Path | None]:
+    """The newest of a cell's staged ``runs`` and its state, when it is worth moving
+    into place (finished, failed or resumable); else ``("missing", None)``."""
     if runs:
         state = cell_state(runs[-1])
         if state in (*SETTLED, "resumable"):
@@ -207,17 +223,19 @@ def recover_staging(folder: Path, names: Sequence[str]) -> list[str]:
         return notes
     for holder in sorted(p for p in staging.iterdir() if p.is_dir()):
         target = folder / holder.name
-        runs = sorted(p for p in holder.iterdir() if p.is_dir())
+        runs = _staged_runs(holder)
         for run in runs[:-1]:
             set_aside(run, previous, holder.name)
-        if runs:
-            state = cell_state(runs[-1])
-            keep = holder.name in names and state in (*SETTLED, "resumable")
-            if keep and cell_state(target) not in SETTLED:
-                place(runs[-1], target, previous)
-                notes.append(f"recovered {holder.name} ({state}) from an earlier run")
-            else:
-                set_aside(runs[-1], previous, holder.name)
+        state, run = _recoverable(runs)
+        if (
+            run is not None
+            and holder.name in names
+            and cell_state(target) not in SETTLED
+        ):
+            place(run, target, previous)
+            notes.append(f"recovered {holder.name} ({state}) from an earlier run")
+        elif runs:
+            set_aside(runs[-1], previous, holder.name)
         shutil.rmtree(holder, ignore_errors=True)
     return notes
 
@@ -331,11 +349,7 @@ def rebuilt_results(folder: Path, data: Mapping[str, Any]) -> pd.DataFrame:
     Only call it while holding the sweep's lock (see :func:`cell_state`)."""
     rows = []
     for cell in (Cell.from_dict(c) for c in data["cells"]):
-        path = folder / cell.name
-        state = cell_state(path)
-        if state == "missing":  # a killed sweep's cell may still be in .staging
-            state, staged = staged_state(folder, cell.name)
-            path = staged or path
+        state, path = located_state(folder, cell.name)
         summary = read_cell_summary(path) if state != "missing" else None
         rows.append(cell_row(cell, list(data["keys"]), summary, state))
     return results_frame(rows)

@@ -266,9 +266,10 @@ def plan_actions(sweep: Sweep, *, retry_failed: bool = False) -> dict[str, str]:
     ``done`` or ``failed`` (kept)."""
     out = {}
     for cell in sweep.cells:
-        state = sf.cell_state(sweep.folder / cell.name) if sweep.folder else "missing"
-        if state == "missing" and sweep.folder:  # what recover_staging would move in
-            state = sf.staged_state(sweep.folder, cell.name)[0]
+        # a killed sweep's cell still in .staging: what the resume will move in
+        state = (
+            sf.located_state(sweep.folder, cell.name)[0] if sweep.folder else "missing"
+        )
         action = ACTIONS[state]
         out[cell.name] = "rerun" if action == "failed" and retry_failed else action
     return out
