@@ -19,9 +19,10 @@ from rich.table import Table
 from nnexp.api import Callback
 
 #: epoch lines are printed at most this often (the first FIRST_LINES and the last
-#: always): 5,000 epochs of a millisecond must not spend a third of the run printing
+#: always, so a short run shows every epoch): 5,000 epochs of a millisecond must not
+#: spend a third of the run printing
 LINE_SECONDS = 0.1
-FIRST_LINES = 3
+FIRST_LINES = 20
 
 
 def fmt(value: Any, pct: bool = False) -> str:
